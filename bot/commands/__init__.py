@@ -1,0 +1,1 @@
+"""One module per `financebot` command, each with ``async def run(settings, args) -> int``."""

@@ -1,0 +1,18 @@
+"""`financebot migrate`: apply pending migrations to DATABASE_URL."""
+
+from __future__ import annotations
+
+import argparse
+
+from bot.db import DatabaseError, migrate_database
+from bot.errors import CommandError
+from bot.settings import Settings
+
+
+async def run(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        await migrate_database(settings.database_url)
+    except DatabaseError as exc:
+        raise CommandError(str(exc)) from exc
+    print("database is at the current schema")
+    return 0

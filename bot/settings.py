@@ -1,0 +1,207 @@
+"""Settings read from the environment (INTERFACE.md "Environment"), validated once at start.
+
+A missing or malformed value raises :class:`SettingsError` whose message is one line naming
+the variable; the CLI prints it and exits non-zero. Secrets never appear in ``repr``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Literal
+from urllib.parse import urlparse
+
+DEFAULT_DATABASE_URL = "sqlite://financebot.sqlite3"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    slack_bot_token: str = field(default="", repr=False)
+    slack_app_token: str = field(default="", repr=False)
+    slack_api_url: str = "https://slack.com/api/"
+    slack_notifications_admin: tuple[str, ...] = ()
+    tenkfeet_api_url: str = "https://api.rm.smartsheet.com"
+    tenkfeet_auth: str = field(default="", repr=False)
+    public_url: str = "http://127.0.0.1:8080"
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+    time_zone: str = "Europe/Helsinki"
+    aws_billing_bucket: str = ""
+    aws_billing_key: str = ""
+    aws_endpoint_url: str = ""
+    workday_hours: Decimal = Decimal("7.5")
+    flex_max_minus: Decimal = Decimal("-40")
+    flex_max_plus: Decimal = Decimal("120")
+    hours_currency: str = "EUR"
+    bill_rate_min: Decimal = Decimal("50")
+    bill_rate_max: Decimal = Decimal("170")
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def database_dialect(self) -> Literal["sqlite", "postgres"]:
+        return "sqlite" if self.database_url.startswith("sqlite") else "postgres"
+
+    def require_slack(self) -> None:
+        """`serve` needs both Slack tokens; other commands do not."""
+        if not self.slack_bot_token:
+            raise SettingsError("SLACK_BOT_TOKEN is required (xoxb-…)")
+        if not self.slack_app_token:
+            raise SettingsError("SLACK_APP_TOKEN is required (xapp-…)")
+
+    def require_tenkfeet(self) -> None:
+        if not self.tenkfeet_auth:
+            raise SettingsError("TENKFEET_AUTH is required for 10000ft syncs")
+
+    def public_link(self, path: str) -> str:
+        return self.public_url.rstrip("/") + "/" + path.lstrip("/")
+
+
+def _decimal(env: Mapping[str, str], name: str, default: Decimal) -> Decimal:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if not value.is_finite():
+        raise SettingsError(f"{name} must be a finite number, got {raw!r}")
+    return value
+
+
+def _http_url(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = env.get(name, "").strip() or default
+    parsed = urlparse(raw)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SettingsError(f"{name} must be an http(s) URL, got {raw!r}")
+    return raw
+
+
+def _database_url(env: Mapping[str, str]) -> str:
+    raw = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+    if raw.startswith("postgresql://"):
+        raw = "postgres://" + raw[len("postgresql://") :]
+    if raw.startswith("sqlite://"):
+        if raw == "sqlite://":
+            raise SettingsError(
+                "DATABASE_URL sqlite:// needs a file path, e.g. sqlite://db.sqlite3"
+            )
+        return raw
+    if raw.startswith(("postgres://", "asyncpg://", "psycopg://")):
+        parsed = urlparse(raw)
+        if not parsed.hostname or not parsed.path.strip("/"):
+            raise SettingsError(
+                "DATABASE_URL must name a host and a database: postgres://USER@HOST:PORT/DB"
+            )
+        try:
+            parsed.port  # noqa: B018 - raises on a malformed port
+        except ValueError:
+            raise SettingsError("DATABASE_URL has a malformed port") from None
+        return raw
+    raise SettingsError(
+        "DATABASE_URL must start with sqlite:// or postgres:// (got "
+        + repr(raw.split("://", 1)[0] + "://…")
+        + ")"
+    )
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build and validate the settings; raises SettingsError naming the bad variable."""
+    env = os.environ if env is None else env
+
+    bot_token = env.get("SLACK_BOT_TOKEN", "").strip()
+    if bot_token and not bot_token.startswith("xoxb-"):
+        raise SettingsError("SLACK_BOT_TOKEN must start with xoxb-")
+    app_token = env.get("SLACK_APP_TOKEN", "").strip()
+    if app_token and not app_token.startswith("xapp-"):
+        raise SettingsError("SLACK_APP_TOKEN must start with xapp-")
+
+    slack_api_url = _http_url(env, "SLACK_API_URL", "https://slack.com/api/")
+    if not slack_api_url.endswith("/"):
+        slack_api_url += "/"
+
+    admins_raw = env.get("SLACK_NOTIFICATIONS_ADMIN", "")
+    admins = tuple(a.strip() for a in admins_raw.split(",") if a.strip())
+    for admin in admins:
+        if not re.fullmatch(r"[UW][A-Z0-9]+", admin):
+            raise SettingsError(
+                f"SLACK_NOTIFICATIONS_ADMIN must be comma-separated Slack user IDs, got {admin!r}"
+            )
+
+    tenkfeet_url = _http_url(env, "TENKFEET_API_URL", "https://api.rm.smartsheet.com").rstrip("/")
+    if urlparse(tenkfeet_url).path not in ("", "/"):
+        raise SettingsError("TENKFEET_API_URL must be an origin without a path")
+
+    public_url = _http_url(env, "PUBLIC_URL", "http://127.0.0.1:8080").rstrip("/")
+
+    port_raw = env.get("WEB_PORT", "").strip() or "8080"
+    if not port_raw.isdigit() or not 0 <= int(port_raw) <= 65535:
+        raise SettingsError(f"WEB_PORT must be a port number 0-65535, got {port_raw!r}")
+
+    tz_name = env.get("TIME_ZONE", "").strip() or "Europe/Helsinki"
+    try:
+        zoneinfo.ZoneInfo(tz_name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"TIME_ZONE must be an IANA time zone name, got {tz_name!r}") from None
+
+    bucket = env.get("AWS_BILLING_BUCKET", "").strip()
+    key = env.get("AWS_BILLING_KEY", "").strip()
+    if bucket and not key:
+        raise SettingsError("AWS_BILLING_KEY is required when AWS_BILLING_BUCKET is set")
+    if key:
+        try:
+            key.format(year=2000, month=1)
+        except (KeyError, IndexError, ValueError):
+            raise SettingsError(
+                "AWS_BILLING_KEY must be a template using only {year} and {month}"
+            ) from None
+
+    workday = _decimal(env, "WORKDAY_HOURS", Decimal("7.5"))
+    if not Decimal(0) < workday <= Decimal(24):
+        raise SettingsError(f"WORKDAY_HOURS must be between 0 and 24, got {workday}")
+    flex_minus = _decimal(env, "FLEX_MAX_MINUS", Decimal("-40"))
+    flex_plus = _decimal(env, "FLEX_MAX_PLUS", Decimal("120"))
+    if flex_minus >= flex_plus:
+        raise SettingsError("FLEX_MAX_MINUS must be below FLEX_MAX_PLUS")
+    rate_min = _decimal(env, "BILL_RATE_MIN", Decimal("50"))
+    rate_max = _decimal(env, "BILL_RATE_MAX", Decimal("170"))
+    if rate_min >= rate_max:
+        raise SettingsError("BILL_RATE_MIN must be below BILL_RATE_MAX")
+    currency = env.get("HOURS_CURRENCY", "").strip() or "EUR"
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        raise SettingsError(f"HOURS_CURRENCY must be a 3-letter currency code, got {currency!r}")
+
+    return Settings(
+        database_url=_database_url(env),
+        slack_bot_token=bot_token,
+        slack_app_token=app_token,
+        slack_api_url=slack_api_url,
+        slack_notifications_admin=admins,
+        tenkfeet_api_url=tenkfeet_url,
+        tenkfeet_auth=env.get("TENKFEET_AUTH", "").strip(),
+        public_url=public_url,
+        web_host=env.get("WEB_HOST", "").strip() or "127.0.0.1",
+        web_port=int(port_raw),
+        time_zone=tz_name,
+        aws_billing_bucket=bucket,
+        aws_billing_key=key,
+        aws_endpoint_url=env.get("AWS_ENDPOINT_URL", "").strip(),
+        workday_hours=workday,
+        flex_max_minus=flex_minus,
+        flex_max_plus=flex_plus,
+        hours_currency=currency,
+        bill_rate_min=rate_min,
+        bill_rate_max=rate_max,
+    )

@@ -1,0 +1,40 @@
+"""Tortoise models (the `financebot` app) and the domain logic that reads them."""
+
+from models.aws import AwsAccount, AwsBillingRow
+from models.bookkeeping import AuditLog, Event, JobClaim, Notification, SyncLock, SyncRun
+from models.contracts import FlexCorrection, WorkContract
+from models.hours import HourDayChecksum, HourEntry, HourStatus, PublicHoliday
+from models.invoices import Invoice, InvoiceCheck, InvoiceFixedRow, InvoiceState, ProjectFixedRow
+from models.people import Group, GroupMembership, Person, SlackChannel, SlackUser
+from models.projects import Client, LeaveType, Phase, Project
+
+__all__ = [
+    "AuditLog",
+    "AwsAccount",
+    "AwsBillingRow",
+    "Client",
+    "Event",
+    "FlexCorrection",
+    "Group",
+    "GroupMembership",
+    "HourDayChecksum",
+    "HourEntry",
+    "HourStatus",
+    "Invoice",
+    "InvoiceCheck",
+    "InvoiceFixedRow",
+    "InvoiceState",
+    "JobClaim",
+    "LeaveType",
+    "Notification",
+    "Person",
+    "Phase",
+    "Project",
+    "ProjectFixedRow",
+    "PublicHoliday",
+    "SlackChannel",
+    "SlackUser",
+    "SyncLock",
+    "SyncRun",
+    "WorkContract",
+]

@@ -1,0 +1,108 @@
+"""Operational records: notification ledger, sync runs and locks, job claims, events, audit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Notification(Model):
+    """One sent notification. At most one row per type + period + recipient (sent once)."""
+
+    id = fields.IntField(primary_key=True)
+    type = fields.CharField(max_length=64)
+    period = fields.CharField(max_length=64)
+    recipient = fields.CharField(max_length=255)
+    sent_at = fields.DatetimeField(auto_now_add=True)
+    channel = fields.CharField(max_length=32, default="")
+    message_ts = fields.CharField(max_length=32, default="")
+    summary = fields.TextField(default="")
+
+    class Meta:
+        table = "notification"
+        unique_together = (("type", "period", "recipient"),)
+        ordering = ["-sent_at"]
+
+
+class SyncRun(Model):
+    """One sync run: what, which range, when, how many rows changed, and why it failed."""
+
+    id = fields.IntField(primary_key=True)
+    kind = fields.CharField(max_length=32, db_index=True)
+    start_date = fields.DateField(null=True)
+    end_date = fields.DateField(null=True)
+    forced = fields.BooleanField(default=False)
+    status = fields.CharField(max_length=16, default="running")  # running/succeeded/failed
+    started_at = fields.DatetimeField(auto_now_add=True)
+    finished_at = fields.DatetimeField(null=True)
+    added = fields.IntField(default=0)
+    updated = fields.IntField(default=0)
+    deleted = fields.IntField(default=0)
+    skipped = fields.IntField(default=0)
+    error = fields.TextField(default="")
+
+    class Meta:
+        table = "sync_run"
+        ordering = ["-started_at"]
+
+
+class SyncLock(Model):
+    """A unique row per sync kind while a run holds it: runs of one kind never overlap,
+    also across replicas sharing the database. ``expires_at`` lets a crashed holder's lock lapse.
+    """
+
+    kind = fields.CharField(max_length=32, primary_key=True)
+    holder = fields.CharField(max_length=128)
+    acquired_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+
+    class Meta:
+        table = "sync_lock"
+
+
+class JobClaim(Model):
+    """A scheduled job claims (job, period) before acting, so one replica runs it."""
+
+    id = fields.IntField(primary_key=True)
+    job = fields.CharField(max_length=64)
+    period = fields.CharField(max_length=64)
+    holder = fields.CharField(max_length=128, default="")
+    claimed_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "job_claim"
+        unique_together = (("job", "period"),)
+
+
+class Event(Model):
+    """Free-form event log (Slack actions, sync notes), cleaned by `cleanup --type events`."""
+
+    id = fields.IntField(primary_key=True)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    kind = fields.CharField(max_length=64)
+    message = fields.TextField(default="")
+    data: Any = fields.JSONField(default=dict)
+
+    class Meta:
+        table = "event"
+        ordering = ["-created_at"]
+
+
+class AuditLog(Model):
+    """Every change to contracts, corrections, invoice checks, groups: who, when, before, after."""
+
+    id = fields.IntField(primary_key=True)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    actor = fields.CharField(max_length=255)
+    entity = fields.CharField(max_length=64)
+    entity_id = fields.CharField(max_length=64)
+    action = fields.CharField(max_length=16)  # create/update/delete
+    before: Any = fields.JSONField(null=True)
+    after: Any = fields.JSONField(null=True)
+    note = fields.TextField(default="")
+
+    class Meta:
+        table = "audit_log"
+        ordering = ["-created_at", "-id"]

@@ -1,0 +1,119 @@
+"""Invoices (one per project and month), their checks and fixed rows."""
+
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.base import hours_field, money_field
+
+if TYPE_CHECKING:
+    from models.people import Person
+    from models.projects import Project
+
+
+class InvoiceState(StrEnum):
+    CREATED = "Created"
+    APPROVED = "Approved"
+    PREVIEW = "Preview"
+    SENT = "Sent"
+
+
+class Invoice(Model):
+    """Project × calendar month. Figures are cached here and refreshed when its days change."""
+
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
+        "financebot.Project", related_name="invoices", on_delete=fields.CASCADE
+    )
+    year = fields.IntField()
+    month = fields.SmallIntField()
+    state = fields.CharField(max_length=16, default=InvoiceState.CREATED.value)
+    invoice_number = fields.CharField(max_length=64, default="")
+    # Cached figures (see models/invoice_figures.py for the rules).
+    hours = hours_field(default=0)
+    billable_hours = hours_field(default=0)
+    money = money_field(default=0)
+    average_rate = money_field(default=0)
+    billable_share = fields.DecimalField(max_digits=10, decimal_places=6, default=0)
+    odd_rate_count = fields.IntField(default=0)
+    non_billable_count = fields.IntField(default=0)
+    non_phase_specific_count = fields.IntField(default=0)
+    not_approved_count = fields.IntField(default=0)
+    empty_notes_count = fields.IntField(default=0)
+    no_category_count = fields.IntField(default=0)
+    incorrect_entries_count = fields.IntField(default=0)
+    remarkable_change = fields.BooleanField(default=False)
+    approved_hours = hours_field(null=True)
+    changed_since_approval = fields.BooleanField(default=False)
+    hours_change_since_approval = hours_field(default=0)
+    review_requested_at = fields.DatetimeField(null=True)
+    figures_updated_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "invoice"
+        unique_together = (("project", "year", "month"),)
+        ordering = ["-year", "-month"]
+
+    @property
+    def period(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+class InvoiceCheck(Model):
+    """One submission of the invoice checklist. The latest decides the state and all are kept."""
+
+    id = fields.IntField(primary_key=True)
+    invoice: fields.ForeignKeyRelation[Invoice] = fields.ForeignKeyField(
+        "financebot.Invoice", related_name="checks", on_delete=fields.CASCADE
+    )
+    checker: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "financebot.Person", related_name="invoice_checks", null=True, on_delete=fields.SET_NULL
+    )
+    checker_slack_id = fields.CharField(max_length=32, default="")
+    checked_at = fields.DatetimeField(auto_now_add=True)
+    checklist: Any = fields.JSONField(default=dict)
+    comments = fields.TextField(default="")
+    invoice_number = fields.CharField(max_length=64, default="")
+    approved = fields.BooleanField(default=False)
+    sent = fields.BooleanField(default=False)
+    changes_requested = fields.TextField(default="")
+    resulting_state = fields.CharField(max_length=16, default=InvoiceState.CREATED.value)
+
+    class Meta:
+        table = "invoice_check"
+        ordering = ["-checked_at", "-id"]
+
+
+class ProjectFixedRow(Model):
+    """A fixed-price line billed with every invoice of a project (copied at Preview/Sent)."""
+
+    id = fields.IntField(primary_key=True)
+    project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
+        "financebot.Project", related_name="fixed_rows", on_delete=fields.CASCADE
+    )
+    description = fields.CharField(max_length=255)
+    price = money_field()
+    currency = fields.CharField(max_length=3, default="EUR")
+
+    class Meta:
+        table = "project_fixed_row"
+
+
+class InvoiceFixedRow(Model):
+    id = fields.IntField(primary_key=True)
+    invoice: fields.ForeignKeyRelation[Invoice] = fields.ForeignKeyField(
+        "financebot.Invoice", related_name="fixed_rows", on_delete=fields.CASCADE
+    )
+    description = fields.CharField(max_length=255)
+    price = money_field()
+    currency = fields.CharField(max_length=3, default="EUR")
+
+    class Meta:
+        table = "invoice_fixed_row"
