@@ -24,13 +24,15 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = DEFAULT_DATABASE_URL
+    # repr=False: a PostgreSQL URL carries its password.
+    database_url: str = field(default=DEFAULT_DATABASE_URL, repr=False)
     slack_bot_token: str = field(default="", repr=False)
     slack_app_token: str = field(default="", repr=False)
     slack_api_url: str = "https://slack.com/api/"
     slack_notifications_admin: tuple[str, ...] = ()
     tenkfeet_api_url: str = "https://api.rm.smartsheet.com"
     tenkfeet_auth: str = field(default="", repr=False)
+    tenkfeet_app_url: str = "https://app.rm.smartsheet.com"
     public_url: str = "http://127.0.0.1:8080"
     web_host: str = "127.0.0.1"
     web_port: int = 8080
@@ -144,6 +146,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if urlparse(tenkfeet_url).path not in ("", "/"):
         raise SettingsError("TENKFEET_API_URL must be an origin without a path")
 
+    tenkfeet_app_url = _http_url(env, "TENKFEET_APP_URL", "https://app.rm.smartsheet.com").rstrip(
+        "/"
+    )
+
     public_url = _http_url(env, "PUBLIC_URL", "http://127.0.0.1:8080").rstrip("/")
 
     port_raw = env.get("WEB_PORT", "").strip() or "8080"
@@ -191,13 +197,18 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         slack_notifications_admin=admins,
         tenkfeet_api_url=tenkfeet_url,
         tenkfeet_auth=env.get("TENKFEET_AUTH", "").strip(),
+        tenkfeet_app_url=tenkfeet_app_url,
         public_url=public_url,
         web_host=env.get("WEB_HOST", "").strip() or "127.0.0.1",
         web_port=int(port_raw),
         time_zone=tz_name,
         aws_billing_bucket=bucket,
         aws_billing_key=key,
-        aws_endpoint_url=env.get("AWS_ENDPOINT_URL", "").strip(),
+        aws_endpoint_url=(
+            _http_url(env, "AWS_ENDPOINT_URL", "")
+            if env.get("AWS_ENDPOINT_URL", "").strip()
+            else ""
+        ),
         workday_hours=workday,
         flex_max_minus=flex_minus,
         flex_max_plus=flex_plus,
