@@ -11,12 +11,16 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from slack_bolt.app.async_app import AsyncApp
 from tortoise import Tortoise, connections
 
 from bot.db import close_database, init_database, migrate_database
+from bot.settings import Settings, load_settings
+from tests.emulators.slack import SlackEmulator
 
 TEST_DB = os.environ.get("FINANCEBOT_TEST_DB", "sqlite")
 PG_ADMIN_URL = os.environ.get("FINANCEBOT_TEST_PG", "postgres://postgres@127.0.0.1:5432/test")
@@ -85,3 +89,53 @@ async def db(migrated_database: str) -> AsyncIterator[str]:
     """Empty tables for one test; yields the database URL."""
     await clear_tables()
     yield migrated_database
+
+
+# ---------------------------------------------------------------------- Slack and the running bot
+
+
+@pytest.fixture
+async def slack_emulator() -> AsyncIterator[SlackEmulator]:
+    """A local Slack workspace (Web API + Socket Mode) on 127.0.0.1, a random port."""
+    emulator = SlackEmulator()
+    await emulator.start()
+    try:
+        yield emulator
+    finally:
+        await emulator.stop()
+
+
+def bot_settings_for(emulator: SlackEmulator, database_url: str, **env: str) -> Settings:
+    """Settings for a bot that talks to ``emulator`` and serves its admin site on a free port."""
+    return load_settings(
+        {
+            "DATABASE_URL": database_url,
+            "SLACK_BOT_TOKEN": emulator.bot_token,
+            "SLACK_APP_TOKEN": emulator.app_token,
+            "SLACK_API_URL": emulator.api_url,
+            "WEB_HOST": "127.0.0.1",
+            "WEB_PORT": "0",
+            **env,
+        }
+    )
+
+
+@dataclass
+class BotUnderTest:
+    web_url: str
+    emulator: SlackEmulator
+    app: AsyncApp
+    settings: Settings
+
+
+@pytest.fixture
+async def running_bot(db: str, slack_emulator: SlackEmulator) -> AsyncIterator[BotUnderTest]:
+    """`serve`'s lifespan against the emulator and the `db` fixture's database, connected."""
+    from bot.lifespan import bot_lifespan  # imported here so a broken listener fails only these
+
+    settings = bot_settings_for(slack_emulator, db)
+    async with bot_lifespan(settings, database_ready=True) as bot:
+        await slack_emulator.wait_for_connections(1)
+        yield BotUnderTest(
+            web_url=bot.web_url, emulator=slack_emulator, app=bot.app, settings=settings
+        )

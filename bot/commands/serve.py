@@ -1,12 +1,57 @@
-"""`financebot serve` (not available yet: comes with its own issue)."""
+"""`financebot serve`: the Slack bot, admin site and scheduler until SIGTERM or SIGINT."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import signal
+from collections.abc import Awaitable, Callable
 
-from bot.errors import CommandError
+from bot.lifespan import RunningBot, bot_lifespan
 from bot.settings import Settings
 
 
+async def run_until_stopped(
+    settings: Settings,
+    *,
+    on_started: Callable[[RunningBot], Awaitable[None]] | None = None,
+    stop: asyncio.Event | None = None,
+) -> int:
+    """Runs the lifespan until SIGTERM/SIGINT (or ``stop``); a clean stop returns 0.
+
+    ``on_started`` runs once everything is up (the demo seeds its data there). A signal
+    during start-up cancels the start-up and still exits cleanly.
+    """
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+    started = False
+
+    def on_signal() -> None:
+        stop.set()
+        if not started and main is not None:
+            main.cancel()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, on_signal)
+    try:
+        async with bot_lifespan(settings) as bot:
+            started = True
+            print(f"Finance Bot is running; admin site at {bot.web_url}", flush=True)
+            if on_started is not None:
+                await on_started(bot)
+            await stop.wait()
+    except asyncio.CancelledError:
+        if not stop.is_set():
+            raise
+        if main is not None:
+            main.uncancel()
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+    return 0
+
+
 async def run(settings: Settings, args: argparse.Namespace) -> int:
-    raise CommandError("'serve' is not available yet")
+    settings.require_slack()
+    return await run_until_stopped(settings)

@@ -1,0 +1,130 @@
+"""One lifespan for the running bot: database, admin site, scheduler and Socket Mode together.
+
+Start order: Slack tokens are checked first (nothing is touched when Slack rejects one),
+then the database is migrated and opened, then the admin site, the scheduler and the Socket
+Mode connection start. Stop runs the other way round: the scheduler stops taking jobs
+(running ones are abandoned; every job claims its run in the database and is idempotent),
+envelopes being handled get a grace period, then Socket Mode, the site and the database close.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+from aiohttp import ClientError, web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from slack_bolt.app.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.db import DatabaseError, close_database, init_database, migrate_database
+from bot.errors import CommandError
+from bot.scheduler import build_scheduler
+from bot.settings import Settings
+from bot.slack_app import build_slack_app
+from bot.socket_mode import ImmediateAckSocketModeHandler
+from web.app import build_web_app
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_GRACE = 5.0  # seconds for envelopes being handled when a stop is asked
+
+
+@dataclass
+class RunningBot:
+    settings: Settings
+    app: AsyncApp
+    socket_mode: ImmediateAckSocketModeHandler
+    scheduler: AsyncIOScheduler
+    web_url: str  # where the admin site listens, e.g. http://127.0.0.1:8080
+
+
+async def check_bot_token(client: AsyncWebClient) -> dict[str, object]:
+    """auth.test; a rejected token or an unreachable Slack becomes one CommandError line."""
+    try:
+        response = await client.auth_test()
+    except SlackApiError as exc:
+        raise CommandError(
+            f"Slack rejected SLACK_BOT_TOKEN: {exc.response.get('error', 'unknown error')}"
+        ) from None
+    except (ClientError, OSError, TimeoutError) as exc:
+        raise CommandError(f"Slack API {client.base_url} is not reachable: {exc}") from None
+    return dict(response.data) if isinstance(response.data, dict) else {}
+
+
+async def open_socket_url(client: AsyncWebClient, app_token: str) -> str:
+    """apps.connections.open at SLACK_API_URL: proves the app token, gives the websocket URL."""
+    try:
+        response = await client.apps_connections_open(app_token=app_token)
+    except SlackApiError as exc:
+        raise CommandError(
+            f"Slack rejected SLACK_APP_TOKEN: {exc.response.get('error', 'unknown error')}"
+        ) from None
+    except (ClientError, OSError, TimeoutError) as exc:
+        raise CommandError(f"Slack API {client.base_url} is not reachable: {exc}") from None
+    return str(response["url"])
+
+
+async def _start_web_site(settings: Settings, stack: AsyncExitStack) -> str:
+    runner = web.AppRunner(build_web_app(settings), access_log=None, handle_signals=False)
+    await runner.setup()
+    stack.push_async_callback(runner.cleanup)
+    site = web.TCPSite(runner, settings.web_host, settings.web_port)
+    try:
+        await site.start()
+    except OSError as exc:
+        raise CommandError(
+            f"admin site cannot listen on {settings.web_host}:{settings.web_port}: {exc.strerror}"
+        ) from None
+    port = settings.web_port
+    server = site._server
+    if server is not None and getattr(server, "sockets", None):
+        port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+    return f"http://{settings.web_host}:{port}"
+
+
+@asynccontextmanager
+async def bot_lifespan(
+    settings: Settings, *, database_ready: bool = False
+) -> AsyncIterator[RunningBot]:
+    """Runs the whole bot for the duration of the ``async with`` block.
+
+    ``database_ready``: the ORM is already initialised (tests); leave it open at the end.
+    """
+    app = build_slack_app(settings)
+    async with AsyncExitStack() as stack:
+        await check_bot_token(app.client)
+        socket_url = await open_socket_url(app.client, settings.slack_app_token)
+
+        if not database_ready:
+            try:
+                await migrate_database(settings.database_url)
+                await init_database(settings.database_url)
+            except DatabaseError as exc:
+                raise CommandError(str(exc)) from None
+            stack.push_async_callback(close_database)
+
+        web_url = await _start_web_site(settings, stack)
+
+        socket_mode = ImmediateAckSocketModeHandler(app, settings.slack_app_token)
+        stack.push_async_callback(socket_mode.close_async)
+        stack.push_async_callback(socket_mode.finish_in_flight, SHUTDOWN_GRACE)
+        socket_mode.client.wss_uri = socket_url
+        await socket_mode.connect_async()
+
+        scheduler = build_scheduler(settings)
+        scheduler.start()
+        stack.callback(scheduler.shutdown, wait=False)
+        log.info("Finance Bot is running; admin site at %s", web_url)
+
+        yield RunningBot(
+            settings=settings,
+            app=app,
+            socket_mode=socket_mode,
+            scheduler=scheduler,
+            web_url=web_url,
+        )
+        log.info("Finance Bot is stopping")

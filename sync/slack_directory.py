@@ -1,0 +1,204 @@
+"""Slack directory sync: workspace members (linked to people by e-mail) and channels.
+
+Every page is fetched before anything is written, so a fetch that fails part-way changes
+nothing; the writes then happen in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+from tortoise.transactions import in_transaction
+
+from models import Person, SlackChannel, SlackUser
+from sync.counts import SyncCounts
+
+log = logging.getLogger(__name__)
+
+PAGE_LIMIT = 200  # Slack recommends no more than 200 per page
+SLACKBOT_ID = "USLACKBOT"
+
+
+@dataclass(frozen=True)
+class DirectoryUser:
+    slack_id: str
+    name: str
+    real_name: str
+    email: str | None  # lower-cased
+
+
+@dataclass(frozen=True)
+class DirectoryChannel:
+    slack_id: str
+    name: str
+    archived: bool
+    is_private: bool
+
+
+async def fetch_all_pages(
+    client: AsyncWebClient, method: str, key: str, **args: Any
+) -> list[dict[str, Any]]:
+    """Follows ``response_metadata.next_cursor`` until it is empty."""
+    items: list[dict[str, Any]] = []
+    cursor = ""
+    while True:
+        page_args = {**args, "limit": PAGE_LIMIT}
+        if cursor:
+            page_args["cursor"] = cursor
+        response = await client.api_call(method, http_verb="GET", params=page_args)
+        items.extend(response.get(key) or [])
+        cursor = (response.get("response_metadata") or {}).get("next_cursor") or ""
+        if not cursor:
+            return items
+
+
+# ---------------------------------------------------------------------- plain rules
+
+
+def directory_users(members: Iterable[Mapping[str, Any]]) -> tuple[list[DirectoryUser], int]:
+    """The members worth keeping (people), and how many were skipped (deleted, bots, Slackbot)."""
+    kept: list[DirectoryUser] = []
+    skipped = 0
+    for member in members:
+        if member.get("deleted") or member.get("is_bot") or member.get("id") == SLACKBOT_ID:
+            skipped += 1
+            continue
+        profile = member.get("profile") or {}
+        email = (profile.get("email") or "").strip().lower() or None
+        kept.append(
+            DirectoryUser(
+                slack_id=str(member["id"]),
+                name=str(member.get("name") or ""),
+                real_name=str(member.get("real_name") or profile.get("real_name") or ""),
+                email=email,
+            )
+        )
+    return kept, skipped
+
+
+def slack_links(
+    people: Iterable[tuple[int, str | None, str | None]], users: Iterable[DirectoryUser]
+) -> dict[int, str | None]:
+    """New ``slack_id`` for each person whose link changes.
+
+    ``people`` are (id, email, current slack_id). A person's e-mail matches a Slack user's
+    case-insensitively; a person whose linked Slack user is gone (deleted, or left the
+    workspace) and who matches no one is unlinked. Other links are left as they are.
+    """
+    by_email = {u.email: u.slack_id for u in users if u.email}
+    live = {u.slack_id for u in users}
+    changes: dict[int, str | None] = {}
+    for person_id, email, current in people:
+        wanted = by_email.get(email.strip().lower()) if email else None
+        if wanted is None and current is not None and current in live:
+            continue
+        if wanted != current:
+            changes[person_id] = wanted
+    return changes
+
+
+def directory_channels(channels: Iterable[Mapping[str, Any]]) -> list[DirectoryChannel]:
+    return [
+        DirectoryChannel(
+            slack_id=str(c["id"]),
+            name=str(c.get("name") or ""),
+            archived=bool(c.get("is_archived")),
+            is_private=bool(c.get("is_private")),
+        )
+        for c in channels
+    ]
+
+
+# ---------------------------------------------------------------------- syncs
+
+
+async def sync_slack_users(client: AsyncWebClient) -> SyncCounts:
+    """Stores workspace members in ``SlackUser`` and links people to them by e-mail.
+
+    Counts are about Slack users: added, updated, deleted (gone from Slack, or now deleted
+    or a bot), skipped (deleted and bot members in the listing).
+    """
+    members = await fetch_all_pages(client, "users.list", "members")
+    users, skipped = directory_users(members)
+    added = updated = 0
+    async with in_transaction() as conn:
+        stored = {u.slack_id: u for u in await SlackUser.all().using_db(conn)}
+        for user in users:
+            row = stored.pop(user.slack_id, None)
+            if row is None:
+                await SlackUser.create(
+                    slack_id=user.slack_id,
+                    name=user.name,
+                    real_name=user.real_name,
+                    email=user.email,
+                    using_db=conn,
+                )
+                added += 1
+            elif (row.name, row.real_name, row.email) != (user.name, user.real_name, user.email):
+                row.name, row.real_name, row.email = user.name, user.real_name, user.email
+                await row.save(using_db=conn, update_fields=["name", "real_name", "email"])
+                updated += 1
+        if stored:
+            await SlackUser.filter(slack_id__in=list(stored)).using_db(conn).delete()
+
+        people = await Person.all().using_db(conn).values_list("id", "email", "slack_id")
+        changes = slack_links(people, users)  # type: ignore[arg-type]
+        for person_id, slack_id in changes.items():
+            await Person.filter(id=person_id).using_db(conn).update(slack_id=slack_id)
+    log.info(
+        "Slack users: %d kept, %d skipped; %d people linked or unlinked",
+        len(users),
+        skipped,
+        len(changes),
+    )
+    return SyncCounts(added=added, updated=updated, deleted=len(stored), skipped=skipped)
+
+
+async def sync_slack_channels(client: AsyncWebClient) -> SyncCounts:
+    """Stores public and private channels (archived flag kept) in ``SlackChannel``.
+
+    A channel gone from the listing is marked archived rather than deleted, so projects
+    keep their channel link (counted as deleted).
+    """
+    listed = await fetch_all_pages(
+        client,
+        "conversations.list",
+        "channels",
+        types="public_channel,private_channel",
+        exclude_archived="false",
+    )
+    channels = directory_channels(listed)
+    added = updated = 0
+    async with in_transaction() as conn:
+        stored = {c.slack_id: c for c in await SlackChannel.all().using_db(conn)}
+        for channel in channels:
+            row = stored.pop(channel.slack_id, None)
+            if row is None:
+                await SlackChannel.create(
+                    slack_id=channel.slack_id,
+                    name=channel.name,
+                    archived=channel.archived,
+                    is_private=channel.is_private,
+                    using_db=conn,
+                )
+                added += 1
+            elif (row.name, row.archived, row.is_private) != (
+                channel.name,
+                channel.archived,
+                channel.is_private,
+            ):
+                row.name, row.archived, row.is_private = (
+                    channel.name,
+                    channel.archived,
+                    channel.is_private,
+                )
+                await row.save(using_db=conn, update_fields=["name", "archived", "is_private"])
+                updated += 1
+        gone = [slack_id for slack_id, row in stored.items() if not row.archived]
+        if gone:
+            await SlackChannel.filter(slack_id__in=gone).using_db(conn).update(archived=True)
+    return SyncCounts(added=added, updated=updated, deleted=len(gone), skipped=0)
