@@ -1,0 +1,80 @@
+"""What the bot can say about one person's flex saldo: the number, or why there is none.
+
+Shared by `/flex-hours`, the App Home and flex-hours unfurls, so all three answer alike. The
+order of checks: archived people get no number; then the engine (which checks "not active"
+first, DESIGN.md rule 3); then "not synced yet" when no hours of the person are stored;
+then the engine's own "no contract" error or the saldo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+from bot.settings import Settings
+from models.bookkeeping import SyncRun
+from models.flex_data import load_flex_inputs
+from models.flex_saldo import FlexResult, compute_flex
+from models.hours import HourEntry
+from models.people import Person
+
+FlexReportStatus = Literal["ok", "not_active", "no_contract", "archived", "not_synced"]
+HOURS_SYNC_KIND = "hours"
+
+
+def company_today(settings: Settings) -> date:
+    """The system clock's date in TIME_ZONE (the only time source)."""
+    return datetime.now(settings.tz).date()
+
+
+def default_as_of(settings: Settings) -> date:
+    """Flex is computed up to yesterday by default."""
+    return company_today(settings) - timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class FlexReport:
+    name: str
+    guid: str
+    status: FlexReportStatus
+    as_of: date
+    result: FlexResult | None = None
+    # Only meaningful for "not_synced": False when no hours sync has ever succeeded.
+    hours_ever_synced: bool = True
+
+    @property
+    def has_saldo(self) -> bool:
+        return self.status == "ok" and self.result is not None and self.result.saldo is not None
+
+
+async def hours_ever_synced() -> bool:
+    return await SyncRun.filter(kind=HOURS_SYNC_KIND, status="succeeded").exists()
+
+
+async def flex_report_for(
+    person: Person, settings: Settings, as_of: date | None = None
+) -> FlexReport:
+    as_of = as_of or default_as_of(settings)
+
+    def report(status: FlexReportStatus, result: FlexResult | None = None) -> FlexReport:
+        return FlexReport(person.full_name, person.guid, status, as_of, result)
+
+    if person.archived:
+        return report("archived")
+    inputs = (await load_flex_inputs([person.id], as_of))[person.id]
+    # The daily log is not shown in Slack: skip building it (same figures, less work).
+    result = compute_flex(inputs, as_of, settings.workday_hours, with_days=False)
+    if result.status == "not_active":
+        return report("not_active", result)
+    # Counted hours prove the person's hours are synced; only without them look further.
+    if not inputs.days and not await HourEntry.filter(person_id=person.id).exists():
+        return FlexReport(
+            person.full_name,
+            person.guid,
+            "not_synced",
+            as_of,
+            result,
+            hours_ever_synced=await hours_ever_synced(),
+        )
+    return report("ok" if result.status == "ok" else "no_contract", result)
