@@ -72,6 +72,18 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='HourWindowChecksum',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('start_date', fields.DateField()),
+                ('end_date', fields.DateField()),
+                ('checksum', fields.CharField(max_length=64)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'hour_window_checksum', 'app': 'financebot', 'unique_together': (('start_date', 'end_date'),), 'pk_attr': 'id', 'table_description': "Hash of one fetch window's raw 10000ft pages: an unchanged window is skipped unparsed."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='JobClaim',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),

@@ -3,7 +3,13 @@
 from models.aws import AwsAccount, AwsBillingRow
 from models.bookkeeping import AuditLog, Event, JobClaim, Notification, SyncLock, SyncRun
 from models.contracts import FlexCorrection, WorkContract
-from models.hours import HourDayChecksum, HourEntry, HourStatus, PublicHoliday
+from models.hours import (
+    HourDayChecksum,
+    HourEntry,
+    HourStatus,
+    HourWindowChecksum,
+    PublicHoliday,
+)
 from models.invoices import Invoice, InvoiceCheck, InvoiceFixedRow, InvoiceState, ProjectFixedRow
 from models.people import Group, GroupMembership, Person, SlackChannel, SlackUser
 from models.projects import Client, LeaveType, Phase, Project
@@ -20,6 +26,7 @@ __all__ = [
     "HourDayChecksum",
     "HourEntry",
     "HourStatus",
+    "HourWindowChecksum",
     "Invoice",
     "InvoiceCheck",
     "InvoiceFixedRow",

@@ -82,3 +82,17 @@ class PublicHoliday(Model):
 
     class Meta:
         table = "public_holiday"
+
+
+class HourWindowChecksum(Model):
+    """Hash of one fetch window's raw 10000ft pages: an unchanged window is skipped unparsed."""
+
+    id = fields.IntField(primary_key=True)
+    start_date = fields.DateField()
+    end_date = fields.DateField()
+    checksum = fields.CharField(max_length=64)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "hour_window_checksum"
+        unique_together = (("start_date", "end_date"),)

@@ -1,12 +1,124 @@
-"""Scheduled sync jobs for `serve` (filled in by the sync issue)."""
+"""Scheduled sync jobs for `serve`.
+
+Defaults (DESIGN.md / issue 3): hours of the last 60 days every 15 minutes; users, projects
+and leave types hourly; holidays and the Slack directory daily. Each can be tuned from the
+environment:
+
+- ``SYNC_HOURS_INTERVAL_MINUTES`` (default 15)
+- ``SYNC_REFERENCE_INTERVAL_MINUTES`` (default 60): users, projects, leave types
+- ``SYNC_DAILY_AT`` (default ``03:30``, HH:MM in TIME_ZONE): holidays, Slack users and channels
+
+Replicas may all schedule the same jobs: a run takes its kind's database lock first, and a
+replica that finds it taken lets the run go quietly (``SyncAlreadyRunning``).
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
+from sync.dispatch import missing_configuration, run_sync
+from sync.runs import SyncAlreadyRunning
+
+log = logging.getLogger(__name__)
 
 
-def register_sync_jobs(scheduler: Any, settings: Settings) -> None:
-    """Adds the periodic sync jobs to the AsyncIOScheduler."""
-    return None
+@dataclass(frozen=True)
+class SyncSchedule:
+    hours_minutes: int = 15
+    reference_minutes: int = 60
+    daily_hour: int = 3
+    daily_minute: int = 30
+
+
+def _minutes(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= 7 * 24 * 60:
+        raise SettingsError(f"{name} must be a whole number of minutes (1-10080), got {raw!r}")
+    return int(raw)
+
+
+def load_schedule(env: Mapping[str, str] | None = None) -> SyncSchedule:
+    env = os.environ if env is None else env
+    daily = env.get("SYNC_DAILY_AT", "").strip() or "03:30"
+    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", daily)
+    if not match:
+        raise SettingsError(f"SYNC_DAILY_AT must be HH:MM, got {daily!r}")
+    return SyncSchedule(
+        hours_minutes=_minutes(env, "SYNC_HOURS_INTERVAL_MINUTES", 15),
+        reference_minutes=_minutes(env, "SYNC_REFERENCE_INTERVAL_MINUTES", 60),
+        daily_hour=int(match.group(1)),
+        daily_minute=int(match.group(2)),
+    )
+
+
+async def run_scheduled_sync(kind: str, settings: Settings) -> None:
+    """A job body: run one sync, quietly yielding to a run elsewhere, logging failures."""
+    note = missing_configuration(kind, settings)
+    if note:
+        log.debug("scheduled %s sync skipped: %s", kind, note)
+        return
+    try:
+        run = await run_sync(kind, settings)
+    except SyncAlreadyRunning:
+        log.info("scheduled %s sync skipped: another run holds the lock", kind)
+    except Exception:
+        log.exception("scheduled %s sync failed", kind)
+    else:
+        log.info(
+            "scheduled %s sync: added %d, updated %d, deleted %d, skipped %d",
+            kind,
+            run.added,
+            run.updated,
+            run.deleted,
+            run.skipped,
+        )
+
+
+def register_sync_jobs(
+    scheduler: Any, settings: Settings, env: Mapping[str, str] | None = None
+) -> None:
+    """Adds the periodic sync jobs to the AsyncIOScheduler (unconfigured kinds get none)."""
+    schedule = load_schedule(env)
+    options: dict[str, Any] = {"max_instances": 1, "coalesce": True, "replace_existing": True}
+
+    def add_interval(kind: str, minutes: int) -> None:
+        if missing_configuration(kind, settings):
+            return
+        scheduler.add_job(
+            run_scheduled_sync,
+            "interval",
+            minutes=minutes,
+            args=(kind, settings),
+            id=f"sync-{kind}",
+            name=f"sync {kind}",
+            **options,
+        )
+
+    def add_daily(kind: str) -> None:
+        if missing_configuration(kind, settings):
+            return
+        scheduler.add_job(
+            run_scheduled_sync,
+            "cron",
+            hour=schedule.daily_hour,
+            minute=schedule.daily_minute,
+            timezone=settings.tz,
+            args=(kind, settings),
+            id=f"sync-{kind}",
+            name=f"sync {kind}",
+            **options,
+        )
+
+    add_interval("hours", schedule.hours_minutes)
+    for kind in ("users", "projects", "leave-types"):
+        add_interval(kind, schedule.reference_minutes)
+    for kind in ("holidays", "slack-users", "slack-channels"):
+        add_daily(kind)

@@ -1,12 +1,113 @@
-"""`financebot sync` (not available yet: comes with its own issue)."""
+"""`financebot sync WHAT [--start-date D] [--end-date D] [--force]`: one sync now.
+
+WHAT is one kind or ``all`` (every configured kind in order; unconfigured ones are skipped
+with a note). Progress is drawn with rich on a terminal; elsewhere only result lines print.
+A failed sync exits non-zero with one line; stored data stays as it was.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from bot.db import DatabaseError, open_database
 from bot.errors import CommandError
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
+from models import SyncRun
+from sync.dispatch import ALL_KINDS, SyncUnavailable, missing_configuration, run_sync
+from sync.hours_sync import Progress as ProgressFn
+from sync.runs import describe_error
+
+
+def describe_run(run: SyncRun) -> str:
+    seconds = (run.finished_at - run.started_at).total_seconds() if run.finished_at else 0.0
+    span = f" {run.start_date}..{run.end_date}" if run.start_date and run.end_date else ""
+    return (
+        f"{run.kind}{span}: added {run.added}, updated {run.updated}, "
+        f"deleted {run.deleted}, skipped {run.skipped} ({seconds:.1f} s)"
+    )
+
+
+@contextmanager
+def progress_display(kind: str) -> Iterator[ProgressFn | None]:
+    """A rich progress bar for the hours sync when stdout is a terminal, else nothing."""
+    if not sys.stdout.isatty() or kind != "hours":
+        yield None
+        return
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} days"),
+        TimeElapsedColumn(),
+        console=Console(),
+        transient=True,
+    ) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def report(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                label = "fetching hours" if stage == "fetch" else "writing changed days"
+                tasks[stage] = bar.add_task(label, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield report
+
+
+async def _run_one(kind: str, settings: Settings, args: argparse.Namespace) -> None:
+    with progress_display(kind) as report:
+        run = await run_sync(
+            kind,
+            settings,
+            start=args.start_date,
+            end=args.end_date,
+            force=args.force,
+            progress=report,
+        )
+    print(describe_run(run), flush=True)
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
-    raise CommandError("'sync' is not available yet")
+    if not getattr(args, "verbose", False):  # one log line per HTTP request is noise here
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+    if args.start_date and args.end_date and args.end_date < args.start_date:
+        raise CommandError(f"--end-date {args.end_date} is before --start-date {args.start_date}")
+    kinds = ALL_KINDS if args.what == "all" else (args.what,)
+    if args.what != "all":
+        note = missing_configuration(args.what, settings)
+        if args.what == "aws-billing" and note:
+            print(f"aws-billing: skipped ({note})")
+            return 0
+        if note:
+            raise CommandError(f"cannot sync {args.what}: {note}")
+
+    try:
+        async with open_database(settings.database_url, migrate=True):
+            failures = 0
+            for kind in kinds:
+                note = missing_configuration(kind, settings)
+                if note:
+                    print(f"{kind}: skipped ({note})", flush=True)
+                    continue
+                try:
+                    await _run_one(kind, settings, args)
+                except (SyncUnavailable, SettingsError) as exc:
+                    if args.what != "all":
+                        raise CommandError(str(exc)) from None
+                    print(f"{kind}: failed: {exc}", file=sys.stderr, flush=True)
+                    failures += 1
+                except Exception as exc:
+                    if args.what != "all":
+                        raise CommandError(f"{kind} sync failed: {describe_error(exc)}") from None
+                    print(f"{kind}: failed: {describe_error(exc)}", file=sys.stderr, flush=True)
+                    failures += 1
+    except DatabaseError as exc:
+        raise CommandError(str(exc)) from None
+    if failures:
+        raise CommandError(f"{failures} of the syncs failed")
+    return 0

@@ -1,0 +1,228 @@
+"""Benchmark of the hours sync: first sync, unchanged re-sync and peak memory.
+
+Generates a company of N people × Y years in the 10000ft emulator (this process) and runs the
+sync in a child process against a fresh database, so the peak RSS printed is the sync
+process's own. Prints, per backend: entries stored, first sync entries/s, unchanged re-sync
+seconds and speed-up, peak RSS.
+
+    python benchmarks/sync_hours.py                      # 500 people × 2.5 years ≈ 500,000 entries
+    python benchmarks/sync_hours.py --people 50 --years 1 --db sqlite
+
+PostgreSQL: FINANCEBOT_TEST_PG (default postgres://postgres@127.0.0.1:5432/test) names a
+server where a scratch database is created and dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PG_ADMIN_URL = os.environ.get("FINANCEBOT_TEST_PG", "postgres://postgres@127.0.0.1:5432/test")
+TOKEN = "benchmark-token"
+START = date(2022, 1, 3)
+
+
+def peak_rss_kb() -> int:
+    """This process's peak RSS since exec.
+
+    ``VmHWM`` belongs to the process image; ``ru_maxrss`` would also count the forked copy of
+    the parent (and its page cache of the emulator) from before exec.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+async def child(db_url: str, api_url: str, start: date, end: date) -> None:
+    """The measured process: reference data, then the first and the unchanged hours sync."""
+    from bot.db import open_database
+    from models import HourEntry
+    from sync.hours_sync import sync_hours
+    from sync.tenkfeet_client import TenkfeetClient
+    from sync.tenkfeet_sync import sync_leave_types, sync_projects, sync_users
+
+    async with (
+        open_database(db_url, migrate=True),
+        TenkfeetClient(api_url, TOKEN, timeout=120) as client,
+    ):
+        await sync_users(client)
+        await sync_projects(client)
+        await sync_leave_types(client)
+        began = time.perf_counter()
+        first = await sync_hours(client, start, end)
+        first_seconds = time.perf_counter() - began
+        began = time.perf_counter()
+        second = await sync_hours(client, start, end)
+        second_seconds = time.perf_counter() - began
+        stored = await HourEntry.all().count()
+    peak_kb = peak_rss_kb()
+    print(
+        json.dumps(
+            {
+                "stored": stored,
+                "first_added": first.added,
+                "first_seconds": first_seconds,
+                "second_seconds": second_seconds,
+                "second_skipped_days": second.skipped,
+                "second_changed": second.added + second.updated + second.deleted,
+                "peak_rss_mb": peak_kb / 1024,
+            }
+        ),
+        flush=True,
+    )
+
+
+def prerendering_emulator(data: object) -> object:
+    """The emulator with a cache of rendered time-entry pages.
+
+    Rendering half a million entries to JSON costs the emulator a few seconds, which would
+    dwarf the unchanged re-sync being measured; real 10000ft's serving time is not ours to
+    measure either. Pages are rendered once in a warm-up and served from memory after that.
+    """
+    from aiohttp import web
+
+    from tests.emulators.tenkfeet import TenkfeetEmulator
+
+    class PreRendered(TenkfeetEmulator):
+        pages: dict[tuple[str, int], bytes] = {}
+
+        def _time_entries(self, request: web.Request) -> web.Response:
+            key = (request.path_qs, self.data.time_entries.version)
+            body = self.pages.get(key)
+            if body is None:
+                response = super()._time_entries(request)
+                if response.status != 200 or not isinstance(response.body, bytes):
+                    return response
+                body = self.pages[key] = response.body
+            return web.Response(body=body, content_type="application/json")
+
+    return PreRendered(data, token=TOKEN, max_per_page=1000)  # type: ignore[arg-type]
+
+
+async def warm_up(api_url: str, start: date, end: date) -> None:
+    from sync.hours_sync import windows
+    from sync.tenkfeet_client import TenkfeetClient
+
+    async with TenkfeetClient(api_url, TOKEN, timeout=120) as client:
+        for first, last in windows(start, end):
+            async for _ in client.time_entry_pages(first, last):
+                pass
+
+
+async def _pg(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://", 1))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def measure(backend: str, api_url: str, start: date, end: date) -> dict[str, float]:
+    scratch = tempfile.TemporaryDirectory(prefix="financebot-bench-")
+    pg_name = ""
+    if backend == "sqlite":
+        db_url = f"sqlite://{scratch.name}/bench.sqlite3"
+    else:
+        pg_name = f"financebot_bench_{uuid.uuid4().hex[:10]}"
+        await _pg(f'CREATE DATABASE "{pg_name}"')
+        db_url = f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{pg_name}"
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            __file__,
+            "--child",
+            db_url,
+            api_url,
+            start.isoformat(),
+            end.isoformat(),
+            cwd=ROOT,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        out, _ = await process.communicate()
+        if process.returncode != 0:
+            raise SystemExit(f"{backend}: the sync process failed ({process.returncode})")
+        result: dict[str, float] = json.loads(out.decode().strip().splitlines()[-1])
+        return result
+    finally:
+        scratch.cleanup()
+        if pg_name:
+            await _pg(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+
+
+async def main(args: argparse.Namespace) -> None:
+    from tests.emulators.tenkfeet import TenkfeetEmulator
+    from tests.emulators.tenkfeet_data import generate_company
+
+    began = time.perf_counter()
+    data = generate_company(args.people, args.years, start=START)
+    end = START + timedelta(days=round(args.years * 365.25) - 1)
+    print(
+        f"generated {len(data.time_entries):,} entries ({args.people} people × {args.years} "
+        f"years, {START}..{end}) in {time.perf_counter() - began:.1f} s",
+        flush=True,
+    )
+    if args.prerender:
+        emulator = prerendering_emulator(data)
+    else:
+        emulator = TenkfeetEmulator(data, token=TOKEN, max_per_page=1000)
+    api_url = await emulator.start()  # type: ignore[attr-defined]
+    try:
+        if args.prerender:
+            began = time.perf_counter()
+            await warm_up(api_url, START, end)
+            print(f"pre-rendered the emulator's pages in {time.perf_counter() - began:.1f} s")
+        backends = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+        for backend in backends:
+            r = await measure(backend, api_url, START, end)
+            speedup = r["first_seconds"] / r["second_seconds"] if r["second_seconds"] else 0
+            print(
+                f"{backend:8s} stored {int(r['stored']):,} entries | first sync "
+                f"{r['first_seconds']:.1f} s = {r['stored'] / r['first_seconds']:,.0f} entries/s"
+                f" | unchanged re-sync {r['second_seconds']:.2f} s ({speedup:.0f}× faster, "
+                f"{int(r['second_changed'])} changed) | peak RSS {r['peak_rss_mb']:.0f} MB",
+                flush=True,
+            )
+    finally:
+        await emulator.stop()  # type: ignore[attr-defined]
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        _, _, db, api, first_day, last_day = sys.argv
+        run = child(db, api, date.fromisoformat(first_day), date.fromisoformat(last_day))
+        if os.environ.get("BENCH_PROFILE"):  # write a cProfile of the sync process there
+            import cProfile
+
+            cProfile.run("asyncio.run(run)", os.environ["BENCH_PROFILE"])
+        else:
+            asyncio.run(run)
+        sys.exit(0)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=500)
+    parser.add_argument("--years", type=float, default=2.5)
+    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument(
+        "--no-prerender",
+        dest="prerender",
+        action="store_false",
+        help="let the emulator render every page on every request (its time then counts)",
+    )
+    asyncio.run(main(parser.parse_args()))

@@ -1,0 +1,128 @@
+"""One sync of a named kind, as `financebot sync WHAT` and the scheduler run it.
+
+Knows which kinds exist, what each needs configured, builds the upstream client from the
+settings and runs the sync inside ``sync_run`` (lock + run record).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from bot.settings import Settings
+from models import SyncRun
+from sync.counts import SyncCounts
+from sync.hours_sync import Progress, sync_hours
+from sync.runs import sync_run
+from sync.tenkfeet_client import TenkfeetClient
+from sync.tenkfeet_sync import sync_holidays, sync_leave_types, sync_projects, sync_users
+
+TENKFEET_KINDS = ("users", "projects", "leave-types", "holidays", "hours")
+SLACK_KINDS = ("slack-users", "slack-channels")
+ALL_KINDS = (*TENKFEET_KINDS, *SLACK_KINDS, "aws-billing")
+"""Every kind, in the order `sync all` runs them (people before the hours that name them)."""
+
+DEFAULT_HOURS_DAYS = 60
+
+
+class SyncUnavailable(RuntimeError):
+    """The kind is configured but cannot run in this version; the message is one line."""
+
+
+@dataclass(frozen=True)
+class HoursRange:
+    start: date
+    end: date
+
+
+def hours_range(settings: Settings, start: date | None, end: date | None) -> HoursRange:
+    """The range to sync: given dates, else the last 60 days up to today (TIME_ZONE)."""
+    today = datetime.now(settings.tz).date()
+    if end is None:
+        end = today if start is None or start <= today else start
+    if start is None:
+        start = end - timedelta(days=DEFAULT_HOURS_DAYS - 1)
+    return HoursRange(start, end)
+
+
+def missing_configuration(kind: str, settings: Settings) -> str | None:
+    """Why ``kind`` cannot run with these settings (a note for the operator), or None."""
+    if kind in TENKFEET_KINDS and not settings.tenkfeet_auth:
+        return "TENKFEET_AUTH is not set"
+    if kind in SLACK_KINDS and not settings.slack_bot_token:
+        return "SLACK_BOT_TOKEN is not set"
+    if kind == "aws-billing" and not settings.aws_billing_bucket:
+        return "AWS_BILLING_BUCKET is not set"
+    return None
+
+
+def tenkfeet_client(settings: Settings) -> TenkfeetClient:
+    settings.require_tenkfeet()
+    return TenkfeetClient(settings.tenkfeet_api_url, settings.tenkfeet_auth)
+
+
+async def run_sync(
+    kind: str,
+    settings: Settings,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> SyncRun:
+    """Run one sync of ``kind`` under its lock; returns the finished run record.
+
+    Raises SyncAlreadyRunning when another run of the kind holds the lock, SyncUnavailable for
+    AWS billing, and whatever the sync raised (the run is then recorded as failed).
+    """
+    if kind not in ALL_KINDS:
+        raise ValueError(f"unknown sync kind {kind!r}")
+    if kind == "aws-billing":
+        raise SyncUnavailable("aws-billing sync is not available yet")
+    if kind in SLACK_KINDS:
+        return await _run_slack(kind, settings)
+
+    if kind == "hours":
+        span = hours_range(settings, start, end)
+        async with (
+            tenkfeet_client(settings) as client,
+            sync_run(kind, span.start, span.end, forced=force) as run,
+        ):
+            run.counts = await sync_hours(
+                client, span.start, span.end, force=force, progress=progress
+            )
+        return run.record
+
+    reference: dict[str, Callable[[TenkfeetClient], Awaitable[SyncCounts]]] = {
+        "users": sync_users,
+        "projects": sync_projects,
+        "leave-types": sync_leave_types,
+        "holidays": sync_holidays,
+    }
+    async with tenkfeet_client(settings) as client, sync_run(kind) as run:
+        run.counts = await reference[kind](client)
+    return run.record
+
+
+async def _run_slack(kind: str, settings: Settings) -> SyncRun:
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from sync import slack_directory
+
+    if not settings.slack_bot_token:
+        raise SyncUnavailable("SLACK_BOT_TOKEN is required for Slack directory syncs")
+    client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    sync = (
+        slack_directory.sync_slack_users
+        if kind == "slack-users"
+        else slack_directory.sync_slack_channels
+    )
+    try:
+        async with sync_run(kind) as run:
+            run.counts = await sync(client)
+    finally:
+        session = getattr(client, "session", None)
+        if session is not None and not session.closed:
+            await session.close()
+    return run.record

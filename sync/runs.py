@@ -1,0 +1,157 @@
+"""Sync runs and their locks: every run is recorded, and runs of one kind never overlap.
+
+The lock is a row in ``sync_lock`` whose primary key is the kind: inserting it succeeds for
+exactly one contender, in one process or across replicas sharing the database (SQLite file or
+PostgreSQL). A holder that crashed leaves a row whose ``expires_at`` lapses; the next run takes
+it over with a conditional UPDATE, so two contenders cannot both take over the same stale row.
+While a run is alive a background task keeps pushing ``expires_at`` forward.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from tortoise.exceptions import IntegrityError
+
+from models import SyncLock, SyncRun
+from sync.counts import SyncCounts
+
+log = logging.getLogger(__name__)
+
+LOCK_TTL = timedelta(minutes=10)
+"""How long a lock lives without renewal; a crashed holder blocks its kind at most this long."""
+
+RENEW_EVERY = timedelta(minutes=2)
+
+
+class SyncAlreadyRunning(RuntimeError):
+    """Another run of the same kind holds the lock."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _holder_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:128]
+
+
+@dataclass
+class ActiveRun:
+    """Handed to the body of ``sync_run``: set ``counts`` (or add to it) as work proceeds."""
+
+    kind: str
+    record: SyncRun
+    holder: str
+    counts: SyncCounts = field(default_factory=SyncCounts)
+
+
+async def acquire_lock(kind: str, holder: str, ttl: timedelta = LOCK_TTL) -> None:
+    """Take the lock for ``kind`` or raise SyncAlreadyRunning naming the holder."""
+    now = _now()
+    try:
+        await SyncLock.create(kind=kind, holder=holder, acquired_at=now, expires_at=now + ttl)
+        return
+    except IntegrityError:
+        pass
+    # Someone holds it (or held it and died): take it over only if it has expired.
+    taken = await SyncLock.filter(kind=kind, expires_at__lt=now).update(
+        holder=holder, acquired_at=now, expires_at=now + ttl
+    )
+    if taken:
+        log.warning("took over the expired %s sync lock", kind)
+        return
+    current = await SyncLock.get_or_none(kind=kind)
+    if current is None:  # released between our insert and update: try once more
+        try:
+            await SyncLock.create(kind=kind, holder=holder, acquired_at=now, expires_at=now + ttl)
+            return
+        except IntegrityError:
+            current = await SyncLock.get_or_none(kind=kind)
+    since = current.acquired_at.isoformat(timespec="seconds") if current else "just now"
+    raise SyncAlreadyRunning(f"a {kind} sync is already running (started {since})")
+
+
+async def renew_lock(kind: str, holder: str, ttl: timedelta = LOCK_TTL) -> bool:
+    """Push the lock's expiry forward; False when we no longer hold it."""
+    return bool(await SyncLock.filter(kind=kind, holder=holder).update(expires_at=_now() + ttl))
+
+
+async def release_lock(kind: str, holder: str) -> None:
+    await SyncLock.filter(kind=kind, holder=holder).delete()
+
+
+async def _keep_renewing(kind: str, holder: str) -> None:
+    while True:
+        await asyncio.sleep(RENEW_EVERY.total_seconds())
+        try:
+            if not await renew_lock(kind, holder):
+                log.error("lost the %s sync lock while running", kind)
+                return
+        except Exception:  # a transient database error must not end the run
+            log.exception("could not renew the %s sync lock", kind)
+
+
+@contextlib.asynccontextmanager
+async def sync_run(
+    kind: str,
+    start: date | None = None,
+    end: date | None = None,
+    forced: bool = False,
+) -> AsyncIterator[ActiveRun]:
+    """Hold the ``kind`` lock and record the run; the body sets ``run.counts``.
+
+    Raises SyncAlreadyRunning (and records nothing) when another run of ``kind`` is going on.
+    An exception in the body marks the run failed with a one-line error and propagates.
+    """
+    holder = _holder_name()
+    await acquire_lock(kind, holder)
+    renewer: asyncio.Task[None] | None = None
+    try:
+        record = await SyncRun.create(
+            kind=kind, start_date=start, end_date=end, forced=forced, status="running"
+        )
+        run = ActiveRun(kind=kind, record=record, holder=holder)
+        renewer = asyncio.create_task(_keep_renewing(kind, holder))
+        try:
+            yield run
+        except BaseException as exc:
+            await _finish(run, "failed", describe_error(exc))
+            raise
+        await _finish(run, "succeeded", "")
+    finally:
+        if renewer is not None:
+            renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewer
+        await asyncio.shield(release_lock(kind, holder))
+
+
+async def _finish(run: ActiveRun, status: str, error: str) -> None:
+    record = run.record
+    record.status = status
+    record.error = error
+    record.finished_at = _now()
+    record.added = run.counts.added
+    record.updated = run.counts.updated
+    record.deleted = run.counts.deleted
+    record.skipped = run.counts.skipped
+    await asyncio.shield(record.save())
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for the run record and the operator."""
+    if isinstance(exc, asyncio.CancelledError):
+        return "cancelled"
+    if isinstance(exc, asyncio.TimeoutError | TimeoutError) and not str(exc):
+        return "timed out"
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return text or type(exc).__name__

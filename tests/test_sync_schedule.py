@@ -1,0 +1,69 @@
+"""The scheduler's sync jobs: which are registered, how often, and how a job body behaves."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.settings import Settings, SettingsError
+from models import PublicHoliday, SyncLock, SyncRun
+from sync.schedule import load_schedule, register_sync_jobs, run_scheduled_sync
+from tests.emulators.tenkfeet import DEFAULT_TOKEN
+from tests.sync_company import running_emulator
+
+
+def test_jobs_for_configured_kinds_only() -> None:
+    scheduler = AsyncIOScheduler()
+    settings = Settings(tenkfeet_auth="token")
+    register_sync_jobs(scheduler, settings, env={"SYNC_HOURS_INTERVAL_MINUTES": "5"})
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert sorted(jobs) == [
+        "sync-holidays",
+        "sync-hours",
+        "sync-leave-types",
+        "sync-projects",
+        "sync-users",
+    ]
+    assert jobs["sync-hours"].trigger.interval == timedelta(minutes=5)
+    assert jobs["sync-users"].trigger.interval == timedelta(minutes=60)
+    assert "hour='3'" in str(jobs["sync-holidays"].trigger)
+
+    with_slack = AsyncIOScheduler()
+    register_sync_jobs(with_slack, Settings(slack_bot_token="xoxb-1"), env={})
+    assert sorted(job.id for job in with_slack.get_jobs()) == [
+        "sync-slack-channels",
+        "sync-slack-users",
+    ]
+
+
+def test_malformed_schedule_settings_name_the_variable() -> None:
+    with pytest.raises(SettingsError, match="SYNC_HOURS_INTERVAL_MINUTES"):
+        load_schedule({"SYNC_HOURS_INTERVAL_MINUTES": "often"})
+    with pytest.raises(SettingsError, match="SYNC_DAILY_AT"):
+        load_schedule({"SYNC_DAILY_AT": "25:00"})
+    assert load_schedule({"SYNC_DAILY_AT": "4:05"}).daily_minute == 5
+
+
+async def test_job_body_runs_a_sync_and_yields_to_a_running_one(db: str) -> None:
+    async with running_emulator() as emulator:
+        settings = Settings(tenkfeet_api_url=emulator.base_url, tenkfeet_auth=DEFAULT_TOKEN)
+        await run_scheduled_sync("holidays", settings)
+        assert await PublicHoliday.all().count() == 2
+
+        now = datetime.now(UTC)
+        await SyncLock.create(
+            kind="holidays",
+            holder="other replica",
+            acquired_at=now,
+            expires_at=now + timedelta(minutes=5),
+        )
+        await run_scheduled_sync("holidays", settings)  # quietly skipped
+        await SyncLock.all().delete()
+
+        await run_scheduled_sync(
+            "users", Settings(tenkfeet_api_url=emulator.base_url, tenkfeet_auth="wrong")
+        )  # logged, not raised
+    statuses = sorted(await SyncRun.all().values_list("kind", "status"))
+    assert statuses == [("holidays", "succeeded"), ("users", "failed")]

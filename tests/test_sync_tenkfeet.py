@@ -1,0 +1,140 @@
+"""People, projects (phases, clients, admins), leave types and holidays from 10000ft."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from models import Client, LeaveType, Person, Phase, Project, PublicHoliday
+from sync.counts import SyncCounts
+from sync.tenkfeet_client import TenkfeetError
+from sync.tenkfeet_sync import sync_holidays, sync_leave_types, sync_projects, sync_users
+from tests.emulators.tenkfeet_data import holiday, leave_type, user
+from tests.sync_company import (
+    ACME,
+    ACME_DEV,
+    ALICE,
+    BOB,
+    CAROL,
+    DAVE,
+    INTERNAL,
+    client_for,
+    running_emulator,
+    small_company,
+)
+
+
+def unchanged(counts: SyncCounts) -> bool:
+    return (counts.added, counts.updated, counts.deleted) == (0, 0, 0)
+
+
+async def test_users_stored_with_lower_cased_email_and_archived_flag(db: str) -> None:
+    async with running_emulator(max_per_page=2) as emulator, client_for(emulator) as client:
+        counts = await sync_users(client)
+        assert counts == SyncCounts(added=4)
+        alice = await Person.get(tenkfeet_id=ALICE)
+        assert alice.email == "alice.admin@example.com"
+        assert (alice.first_name, alice.last_name) == ("Alice", "Admin")
+        assert (await Person.get(tenkfeet_id=DAVE)).email is None
+        assert (await Person.get(tenkfeet_id=CAROL)).archived is True
+        assert (await Person.get(tenkfeet_id=BOB)).archived is False
+
+        again = await sync_users(client)
+        assert unchanged(again) and again.skipped == 4
+
+        emulator.data.users[1] = user(BOB, "Bob", "Builder", "BOB.B@example.com", archived=True)
+        third = await sync_users(client)
+        assert third == SyncCounts(updated=1, skipped=3)
+        bob = await Person.get(tenkfeet_id=BOB)
+        assert bob.email == "bob.b@example.com" and bob.archived is True
+        assert await Person.all().count() == 4
+
+
+async def test_projects_phases_clients_and_admins_from_tags(db: str) -> None:
+    async with running_emulator() as emulator, client_for(emulator) as client:
+        await sync_users(client)
+        counts = await sync_projects(client)
+        assert counts.added == 5  # 2 projects + 3 phases
+
+        acme = await Project.get(tenkfeet_id=ACME).prefetch_related("client", "admins")
+        assert acme.name == "Acme portal"
+        assert acme.client is not None and acme.client.name == "Acme Oy"
+        assert acme.tags == ["alice admin", "Carol Gone", "agile"]
+        # "alice admin" matches Alice case-insensitively; Carol is archived: not an admin.
+        assert sorted(p.tenkfeet_id for p in acme.admins) == [ALICE]
+        internal = await Project.get(tenkfeet_id=INTERNAL).prefetch_related("client", "admins")
+        assert internal.client is None and internal.is_internal
+        assert [p.tenkfeet_id for p in internal.admins] == [BOB]
+        dev = await Phase.get(tenkfeet_id=ACME_DEV).prefetch_related("project")
+        assert dev.name == "Development" and dev.project.tenkfeet_id == ACME
+        assert await Client.all().count() == 1
+
+        again = await sync_projects(client)
+        assert unchanged(again) and again.skipped == 5
+
+        # Tags change: Bob becomes Acme's admin, Alice no longer; the project is archived.
+        acme_body = emulator.data.projects[0]
+        acme_body["tags"]["data"] = [{"id": 1, "value": "Bob Builder"}]
+        acme_body["archived"] = True
+        third = await sync_projects(client)
+        assert third.updated == 2  # the project's fields and its admins
+        acme = await Project.get(tenkfeet_id=ACME).prefetch_related("admins")
+        assert acme.archived is True
+        assert [p.tenkfeet_id for p in acme.admins] == [BOB]
+
+
+async def test_leave_types_get_default_treatment_and_keep_an_edited_one(db: str) -> None:
+    async with running_emulator() as emulator, client_for(emulator) as client:
+        assert (await sync_leave_types(client)).added == 3
+        treatments = dict(await LeaveType.all().values_list("name", "flex_treatment"))
+        assert treatments == {
+            "Vacation": "leave",
+            "Flex time Leave": "flex",
+            "Unpaid leave": "unpaid",
+        }
+
+        await LeaveType.filter(name="Vacation").update(flex_treatment="unpaid")
+        emulator.data.leave_types[0] = leave_type(50, "Vacation days")
+        emulator.data.leave_types.append(leave_type(53, "unpaid LEAVE"))
+        counts = await sync_leave_types(client)
+        assert counts == SyncCounts(added=1, updated=1, skipped=2)
+        renamed = await LeaveType.get(tenkfeet_id=50)
+        assert (renamed.name, renamed.flex_treatment) == ("Vacation days", "unpaid")
+        assert (await LeaveType.get(tenkfeet_id=53)).flex_treatment == "unpaid"
+        assert unchanged(await sync_leave_types(client))
+
+
+async def test_holidays_upserted_and_removed_ones_deleted(db: str) -> None:
+    async with running_emulator() as emulator, client_for(emulator) as client:
+        assert (await sync_holidays(client)).added == 2
+        emulator.data.holidays = [
+            holiday(1, "New Year", date(2024, 1, 1)),
+            holiday(3, "Midsummer Eve", date(2024, 6, 21)),
+        ]
+        counts = await sync_holidays(client)
+        assert counts == SyncCounts(added=1, updated=1, deleted=1)
+        assert dict(await PublicHoliday.all().values_list("date", "name")) == {
+            date(2024, 1, 1): "New Year",
+            date(2024, 6, 21): "Midsummer Eve",
+        }
+        assert unchanged(await sync_holidays(client))
+
+
+async def test_failed_fetch_changes_nothing(db: str) -> None:
+    async with running_emulator(max_per_page=1) as emulator, client_for(emulator) as client:
+        await sync_users(client)
+        before = sorted(await Person.all().values_list("tenkfeet_id", "email", "archived"))
+        emulator.data.users[0] = user(ALICE, "Alice", "Admin", "new@example.com")
+        emulator.fail_request(3, status=500)  # the third page, beyond 2 retries: 3 failures
+        emulator.fail_request(4, status=500)
+        emulator.fail_request(5, status=500)
+        with pytest.raises(TenkfeetError, match="HTTP 500"):
+            await sync_users(client)
+        after = sorted(await Person.all().values_list("tenkfeet_id", "email", "archived"))
+        assert after == before
+
+
+def test_small_company_is_consistent() -> None:
+    data = small_company()
+    assert {u["id"] for u in data.users} == {ALICE, BOB, CAROL, DAVE}
