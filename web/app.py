@@ -1,19 +1,33 @@
-"""The admin web site (aiohttp). For now: ``/healthz``; the admin pages come with their issue."""
+"""The admin web site (aiohttp): server-rendered pages, one stylesheet, no scripts.
+
+Paths (INTERFACE.md "Admin site paths") served so far: ``/`` (start page), ``/users`` (people
+and their flex saldos), ``/users/<guid>/flexhours`` (one person's flex saldo in full) and
+``/healthz``. The site has no login yet: it listens on WEB_HOST (default 127.0.0.1) only.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 
 from aiohttp import web
 
 from bot.db import check_database
 from bot.settings import Settings
+from web.app_keys import SETTINGS_KEY, TEMPLATES_KEY
+from web.flexhours_page import flexhours_page
+from web.people_page import people_page
+from web.rendering import build_templates, site_root
+from web.site_errors import error_pages, page_headers
+from web.start_page import start_page
+
+__all__ = ["SETTINGS_KEY", "build_web_app"]
 
 log = logging.getLogger(__name__)
 
-SETTINGS_KEY = web.AppKey("settings", Settings)
 HEALTH_TIMEOUT = 5.0
+STATIC_DIR = Path(__file__).parent / "static"
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -29,7 +43,15 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 def build_web_app(settings: Settings) -> web.Application:
-    app = web.Application()
+    app = web.Application(middlewares=[page_headers, error_pages])
     app[SETTINGS_KEY] = settings
+    app[TEMPLATES_KEY] = build_templates(settings)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/", start_page)
+    app.router.add_get("/users", people_page)
+    app.router.add_get("/users/{guid}/flexhours", flexhours_page)
+    static = app.router.add_static("/static", STATIC_DIR)
+    assert isinstance(static, web.StaticResource)
+    stylesheet = static.url_for(filename="site.css", append_version=True)
+    app[TEMPLATES_KEY].globals["stylesheet"] = site_root(settings) + str(stylesheet)
     return app

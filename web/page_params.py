@@ -1,0 +1,70 @@
+"""Query parameters shared by the admin pages, checked before anything is loaded."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from aiohttp import web
+
+from bot.settings import Settings
+from models.flex_report import default_as_of
+from web.site_errors import BadRequest
+
+#: The furthest ``as_of`` may lie ahead: far-future dates would only add expected hours (and
+#: make every open-ended contract's daily log years long).
+MAX_DAYS_AHEAD = 366
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+ISO_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+
+
+def as_of_param(request: web.Request, settings: Settings) -> tuple[dt.date, bool]:
+    """``?as_of=YYYY-MM-DD`` (default: yesterday in TIME_ZONE) and whether it was given."""
+    raw = request.query.get("as_of", "").strip()
+    if not raw:
+        return default_as_of(settings), False
+    try:
+        if not ISO_DATE.fullmatch(raw):
+            raise ValueError(raw)
+        as_of = dt.date.fromisoformat(raw)
+    except ValueError:
+        raise BadRequest(
+            f"as_of must be a date written YYYY-MM-DD, like 2025-01-31; got {raw[:40]!r}."
+        ) from None
+    latest = default_as_of(settings) + dt.timedelta(days=1 + MAX_DAYS_AHEAD)
+    if as_of > latest:
+        raise BadRequest(
+            f"as_of {as_of.isoformat()} is too far ahead: the latest allowed is "
+            f"{latest.isoformat()} (a year from today)."
+        )
+    return as_of, True
+
+
+def flag_param(request: web.Request, name: str) -> bool:
+    """A checkbox-style flag: ``?name=1`` (or on/yes/true) is set, absent or empty is not."""
+    raw = request.query.get(name, "").strip().lower()
+    if raw in ("", "0", "no", "false", "off"):
+        return False
+    if raw in ("1", "yes", "true", "on"):
+        return True
+    raise BadRequest(f"{name} must be 1 or 0; got {raw[:40]!r}.")
+
+
+def choice_param(request: web.Request, name: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices`` (the first is the default)."""
+    raw = request.query.get(name, "").strip().lower()
+    if not raw:
+        return choices[0]
+    if raw not in choices:
+        raise BadRequest(f"{name} must be one of {', '.join(choices)}; got {raw[:40]!r}.")
+    return raw
+
+
+def month_param(request: web.Request, name: str = "month") -> str | None:
+    """``?month=YYYY-MM``, or None when absent."""
+    raw = request.query.get(name, "").strip()
+    if not raw:
+        return None
+    if not ISO_MONTH.fullmatch(raw):
+        raise BadRequest(f"{name} must be a month written YYYY-MM, like 2025-01; got {raw[:40]!r}.")
+    return raw

@@ -1,0 +1,49 @@
+"""Jinja2 for the admin site: one environment per app, templates shipped inside the package.
+
+Autoescape is on for every template (people's names and notes come from 10000ft and HR), and
+undefined names fail loudly instead of rendering as empty text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import jinja2
+from aiohttp import web
+
+from bot.settings import Settings
+from web.app_keys import TEMPLATES_KEY
+
+HTML = "text/html"
+
+
+def build_templates(settings: Settings) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("web", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["root"] = site_root(settings)
+    env.globals["query"] = query_string
+    return env
+
+
+def site_root(settings: Settings) -> str:
+    """PUBLIC_URL's path ("" at the host's root): links keep working behind a path prefix."""
+    return urlsplit(settings.public_url).path.rstrip("/")
+
+
+def query_string(**params: Any) -> str:
+    """``?a=1&b=2`` from the non-empty parameters, or "" when none is left."""
+    kept = {k: v for k, v in params.items() if v not in (None, "", False)}
+    return "?" + urlencode(kept) if kept else ""
+
+
+def render(
+    request: web.Request, template: str, *, status: int = 200, **context: Any
+) -> web.Response:
+    html = request.app[TEMPLATES_KEY].get_template(template).render(**context)
+    return web.Response(text=html, status=status, content_type=HTML, charset="utf-8")
