@@ -1,78 +1,69 @@
-"""`financebot demo`: the whole bot on a SQLite file and a built-in Slack workspace emulator.
+"""`financebot demo`: the whole bot on a SQLite file, with built-in Slack and 10000ft emulators.
 
-The emulator lives in the test tree (tests/emulators/slack.py), so the demo runs from a
-source checkout. Sample data is loaded by :func:`seed_demo_data` at start; add new kinds of
-sample data there.
+The emulators and the sample company's builders live in the test tree (tests/emulators/), so
+the demo runs from a source checkout. The sample company (bot/demo_company.py,
+bot/demo_hours.py) is served by the 10000ft emulator and loaded through the real syncs and CSV
+imports (bot/demo_seed.py), so the demo shows what production would show; scheduled syncs
+keep hitting the emulator.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib
+import datetime as dt
+import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import bot
 from bot.commands.serve import run_until_stopped
 from bot.errors import CommandError
 from bot.lifespan import RunningBot
 from bot.settings import Settings
-from bot.slack_app import build_web_client
-from sync.slack_directory import sync_slack_channels, sync_slack_users
 
-DEMO_USERS = (
-    ("U0DEMOADA", "ada.lovelace@example.com", "Ada Lovelace"),
-    ("U0DEMOGRACE", "grace.hopper@example.com", "Grace Hopper"),
-    ("U0DEMOALAN", "alan.turing@example.com", "Alan Turing"),
-)
-DEMO_CHANNELS = (("C0DEMOGENERAL", "general", False), ("C0DEMOPROJECTS", "projects", False))
+if TYPE_CHECKING:
+    from bot.demo_company import DemoPerson
+    from bot.demo_seed import SampleCompany, SeedSummary
 
 
-def load_slack_emulator_class() -> Any:
-    """``tests.emulators.slack.SlackEmulator``, from the checkout that holds this package."""
-    try:
-        module = importlib.import_module("tests.emulators.slack")
-    except ImportError:
-        checkout = str(Path(bot.__file__).resolve().parent.parent)
-        if checkout not in sys.path:
-            sys.path.insert(0, checkout)
-        try:
-            module = importlib.import_module("tests.emulators.slack")
-        except ImportError:
-            raise CommandError(
-                "the demo needs a source checkout: tests/emulators/slack.py was not found "
-                f"in {checkout}"
-            ) from None
-    return module.SlackEmulator
+def require_source_checkout() -> None:
+    """Makes ``tests.emulators`` importable from the checkout that holds this package."""
+    checkout = Path(bot.__file__).resolve().parent.parent
+    if not (checkout / "tests" / "emulators" / "slack.py").exists():
+        raise CommandError(
+            "the demo needs a source checkout: tests/emulators/ was not found in "
+            f"{checkout} (clone the repository and `pip install -e .` there)"
+        )
+    if str(checkout) not in sys.path:
+        sys.path.insert(0, str(checkout))
 
 
-async def seed_demo_data(running: RunningBot, emulator: Any) -> None:
-    """Fills the emulated workspace and the database with sample data."""
-    for user_id, email, name in DEMO_USERS:
-        emulator.add_user(user_id, email=email, real_name=name)
-    for channel_id, name, archived in DEMO_CHANNELS:
-        emulator.add_channel(channel_id, name, archived=archived)
-    client = build_web_client(running.settings)
-    await sync_slack_users(client)
-    await sync_slack_channels(client)
-
-
-def demo_settings(settings: Settings, emulator: Any, data_dir: Path) -> Settings:
+def demo_settings(settings: Settings, slack: Any, tenkfeet: Any, data_dir: Path) -> Settings:
+    """The settings with the SQLite file and both emulators in place of the real services."""
     env = {
-        "SLACK_API_URL": emulator.api_url,
-        "SLACK_BOT_TOKEN": emulator.bot_token,
-        "SLACK_APP_TOKEN": emulator.app_token,
+        "SLACK_API_URL": slack.api_url,
+        "SLACK_BOT_TOKEN": slack.bot_token,
+        "SLACK_APP_TOKEN": slack.app_token,
+        "TENKFEET_API_URL": tenkfeet.base_url,
+        "TENKFEET_AUTH": tenkfeet.token,
     }
-    os.environ.update(env)  # anything that reads the environment again sees the emulator too
+    os.environ.update(env)  # anything that reads the environment again sees the emulators too
+    public_url = settings.public_url
+    if "PUBLIC_URL" not in os.environ and settings.web_port:
+        public_url = f"http://{settings.web_host}:{settings.web_port}"
     return dataclasses.replace(
         settings,
         database_url=f"sqlite://{data_dir / 'financebot.sqlite3'}",
         slack_api_url=env["SLACK_API_URL"],
         slack_bot_token=env["SLACK_BOT_TOKEN"],
         slack_app_token=env["SLACK_APP_TOKEN"],
+        tenkfeet_api_url=env["TENKFEET_API_URL"],
+        tenkfeet_auth=env["TENKFEET_AUTH"],
+        public_url=public_url,
     )
 
 
@@ -85,27 +76,85 @@ def prepare_data_dir(raw: str) -> Path:
     return data_dir
 
 
+def ready_text(
+    company: SampleCompany,
+    summary: SeedSummary,
+    web_url: str,
+    slack_url: str,
+    tenkfeet_url: str,
+    data_dir: Path,
+) -> str:
+    """What the demo prints once everything is loaded: where to look and what to try."""
+    eino, helmi = company.person("eino.virtanen"), company.person("helmi.makinen")
+    vaino, aino = company.person("vaino.hamalainen"), company.person("aino.korhonen")
+    elias = company.person("elias.jarvinen")
+
+    def flex(person: DemoPerson, text: str = "") -> str:
+        query = f"user_id={person.slack_id}" + (f"&text={quote(text)}" if text else "")
+        return f"curl '{slack_url}/try/flex-hours?{query}'"
+
+    people = len(company.people)
+    person_url = f"{web_url}/users/{company.guid_of(eino)}/flexhours"
+    return "\n".join(
+        [
+            "",
+            f"Demo is ready: a sample company of {people} people with "
+            f"{company.entry_count:,} hour entries since {company.started}, loaded through the "
+            f"real syncs in {summary.seconds:.1f} s.",
+            "",
+            f"  Admin site:    {web_url}/users",
+            f"  One person:    {person_url}  ({eino.full_name})",
+            f"  Health:        {web_url}/healthz",
+            "",
+            "  Try the bot: each line sends a Slack event to the bot and prints its answer (JSON).",
+            f"  /flex-hours as {eino.full_name}:  {flex(eino)}",
+            f"  ... as {helmi.full_name}, part-time:  {flex(helmi)}",
+            f"  ... as {vaino.full_name}, no contract:  {flex(vaino)}",
+            f"  HR ({aino.full_name}) asks `/flex-hours @{elias.handle}`:  "
+            + flex(aino, "@" + elias.handle),
+            f"  App Home of {elias.full_name}:  "
+            f"curl '{slack_url}/try/app-home?user_id={elias.slack_id}'",
+            "",
+            f"  Emulated Slack: {slack_url}   emulated 10000ft: {tenkfeet_url}",
+            f"  Data directory: {data_dir} (delete it to start over)",
+            "Stop with Ctrl-C.",
+        ]
+    )
+
+
 async def run(settings: Settings, args: argparse.Namespace) -> int:
-    emulator_class = load_slack_emulator_class()
+    require_source_checkout()
+    from bot.demo_seed import (
+        company_start,
+        fill_slack_workspace,
+        sample_company,
+        seed_sample_company,
+    )
+    from tests.emulators.slack import SlackEmulator
+    from tests.emulators.tenkfeet import TenkfeetEmulator
+
+    if not getattr(args, "verbose", False):
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per emulator request
     data_dir = prepare_data_dir(args.data_dir)
-    emulator = emulator_class()
-    await emulator.start()
+    today = dt.datetime.now(settings.tz).date()
+    company = sample_company(company_start(data_dir, today), today)
+    slack = SlackEmulator()
+    tenkfeet = TenkfeetEmulator(company.tenkfeet, max_per_page=1000)
+    fill_slack_workspace(slack, company)
 
     async def on_started(running: RunningBot) -> None:
-        await seed_demo_data(running, emulator)
-        ada = DEMO_USERS[0][0]
-        print(
-            "\nDemo is ready (Ctrl-C stops it).\n"
-            f"  Admin site:        {running.web_url}/healthz\n"
-            f"  Slack workspace:   {emulator.base_url} (emulated)\n"
-            f"  Try /flex-hours:   curl '{emulator.base_url}/try/flex-hours?user_id={ada}'\n"
-            f"  Data directory:    {data_dir}",
-            flush=True,
+        summary = await seed_sample_company(running.settings, company)
+        text = ready_text(
+            company, summary, running.web_url, slack.base_url, tenkfeet.base_url, data_dir
         )
+        print(text, flush=True)
 
     try:
+        await slack.start()
+        await tenkfeet.start()
         return await run_until_stopped(
-            demo_settings(settings, emulator, data_dir), on_started=on_started
+            demo_settings(settings, slack, tenkfeet, data_dir), on_started=on_started
         )
     finally:
-        await emulator.stop()
+        await tenkfeet.stop()
+        await slack.stop()

@@ -132,6 +132,7 @@ class SlackEmulator:
         app.router.add_get("/socket-mode", self._handle_socket)
         app.router.add_post("/response-url/{id}", self._handle_response_url)
         app.router.add_get("/try/flex-hours", self._handle_try_flex_hours)
+        app.router.add_get("/try/app-home", self._handle_try_app_home)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         self._site = web.TCPSite(self._runner, host, port)
@@ -595,6 +596,34 @@ class SlackEmulator:
             {"acked_in_ms": round(ack.latency * 1000, 2), "user_id": user_id, "replies": replies}
         )
 
+    async def _handle_try_app_home(self, request: web.Request) -> web.Response:
+        """For the demo: opens the App Home tab as a user and shows the view the bot published."""
+        user_id = request.query.get("user_id", "U0EMPLOYEE")
+        start = len(self.calls)
+        ack = await self.send_event(
+            {"type": "app_home_opened", "user": user_id, "channel": "D0HOME", "tab": "home"}
+        )
+        view: Any = None
+        try:
+            call = await self.wait_for_call(
+                "views.publish",
+                after=start,
+                timeout=5.0,
+                where=lambda c: c.args.get("user_id") == user_id,
+            )
+            view = call.args.get("view")
+        except TimeoutError:
+            pass
+        blocks = view.get("blocks", []) if isinstance(view, dict) else []
+        return web.json_response(
+            {
+                "acked_in_ms": round(ack.latency * 1000, 2),
+                "user_id": user_id,
+                "texts": _block_texts(blocks),
+                "view": view,
+            }
+        )
+
     async def _handle_socket(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
@@ -810,3 +839,16 @@ class SlackEmulator:
             if str(user["profile"].get("email", "")).lower() == email and not user["deleted"]:
                 return {"ok": True, "user": user}
         return {"ok": False, "error": "users_not_found"}
+
+
+def _block_texts(blocks: list[Any]) -> list[str]:
+    """The readable text of Block Kit blocks (headers, sections, fields, context), in order."""
+    texts: list[str] = []
+    for block in blocks:
+        if not isinstance(block, dict):
+            continue
+        parts = [block.get("text"), *block.get("fields", []), *block.get("elements", [])]
+        for part in parts:
+            if isinstance(part, dict) and isinstance(part.get("text"), str):
+                texts.append(part["text"])
+    return texts
