@@ -44,6 +44,29 @@ def _holder_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:128]
 
 
+def holder_is_gone(holder: str) -> bool:
+    """True when ``holder`` names a process on this host that no longer exists.
+
+    Lets a restarted process (or the next CLI run) take over at once the lock that a killed
+    one left behind, instead of waiting for it to expire. Holders on other hosts are only
+    judged by expiry.
+    """
+    host, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # exists, owned by someone else
+        return False
+    return False
+
+
 @dataclass
 class ActiveRun:
     """Handed to the body of ``sync_run``: set ``counts`` (or add to it) as work proceeds."""
@@ -62,12 +85,18 @@ async def acquire_lock(kind: str, holder: str, ttl: timedelta = LOCK_TTL) -> Non
         return
     except IntegrityError:
         pass
-    # Someone holds it (or held it and died): take it over only if it has expired.
-    taken = await SyncLock.filter(kind=kind, expires_at__lt=now).update(
-        holder=holder, acquired_at=now, expires_at=now + ttl
-    )
+    # Someone holds it (or held it and died): take it over only if it has expired, or if its
+    # holder was a process on this host that is gone.
+    current = await SyncLock.get_or_none(kind=kind)
+    stale = SyncLock.filter(kind=kind, expires_at__lt=now)
+    if current is not None and holder_is_gone(current.holder):
+        stale = SyncLock.filter(kind=kind, holder=current.holder)
+    taken = await stale.update(holder=holder, acquired_at=now, expires_at=now + ttl)
     if taken:
-        log.warning("took over the expired %s sync lock", kind)
+        log.warning("took over the %s sync lock of a stopped run", kind)
+        await SyncRun.filter(kind=kind, status="running").update(
+            status="failed", finished_at=now, error="abandoned: the process running it stopped"
+        )
         return
     current = await SyncLock.get_or_none(kind=kind)
     if current is None:  # released between our insert and update: try once more

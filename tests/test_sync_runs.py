@@ -164,3 +164,43 @@ async def test_lock_holds_across_processes(db: str) -> None:
         pass
     statuses = sorted(await SyncRun.filter(kind="hours").values_list("status", flat=True))
     assert statuses == ["succeeded", "succeeded"]
+
+
+async def test_lock_of_a_killed_process_is_taken_over_at_once(db: str) -> None:
+    """A run killed mid-way (SIGKILL: no cleanup) does not block its kind until expiry."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        CHILD,
+        db,
+        cwd=ROOT,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert child.stdout is not None
+    try:
+        assert (await asyncio.wait_for(child.stdout.readline(), 60)).strip() == b"held"
+    finally:
+        child.kill()
+        await child.wait()
+    lock = await SyncLock.get(kind="hours")
+    assert lock.expires_at > datetime.now(UTC)  # not expired: only the dead holder frees it
+    async with sync_run("hours"):
+        assert (await SyncLock.get(kind="hours")).holder != lock.holder
+    runs = await SyncRun.filter(kind="hours").order_by("id").values_list("status", "error")
+    assert runs[0] == ("failed", "abandoned: the process running it stopped")
+    assert runs[1] == ("succeeded", "")
+
+
+async def test_lock_of_a_live_process_on_this_host_is_not_taken_over(db: str) -> None:
+    import os
+    import socket
+
+    now = datetime.now(UTC)
+    holder = f"{socket.gethostname()}:{os.getppid()}:abcd"  # our parent: alive
+    await SyncLock.create(
+        kind="hours", holder=holder, acquired_at=now, expires_at=now + timedelta(minutes=10)
+    )
+    with pytest.raises(SyncAlreadyRunning):
+        async with sync_run("hours"):
+            pass
