@@ -45,28 +45,15 @@ from bot.settings import Settings
 from models import FlexCorrection, Person, PublicHoliday, WorkContract
 from models.flex_data import flex_for_all, flex_for_person, load_flex_inputs
 from models.flex_saldo import compute_flex
+from models.flex_sums import rebuild_all_flex_sums
+from sync.hours_sync import COLUMNS as HOUR_ENTRY_COLUMNS
 
 PG_ADMIN_URL = os.environ.get(
     "FINANCEBOT_BENCH_PG",
     os.environ.get("FINANCEBOT_TEST_PG", "postgres://postgres@127.0.0.1:5432/test"),
 )
 SETTINGS = Settings()
-HOUR_COLUMNS = (
-    "tenkfeet_id",
-    "date",
-    "person_id",
-    "project_id",
-    "client_name",
-    "phase_name",
-    "leave_type",
-    "category",
-    "notes",
-    "hours",
-    "bill_rate",
-    "money",
-    "status",
-    "upstream_updated_at",
-)
+HOUR_COLUMNS = HOUR_ENTRY_COLUMNS
 LEAVE_TYPES = ("Vacation", "Sick leave", "Unpaid leave", "Flex time Leave")
 
 
@@ -207,6 +194,7 @@ async def generate(people: int, years: int, long_years: int, as_of: dt.date, sql
             batch = []
     if batch:
         await insert_hours(batch, sqlite)
+    await rebuild_all_flex_sums()  # as the hours sync keeps them
     if not sqlite:
         await connections.get("default").execute_script("ANALYZE")
     return person_ids[0]

@@ -41,6 +41,7 @@ from bot.settings import Settings, load_settings
 from handlers.flex import answer_flex_request
 from models import HourEntry, Person, PublicHoliday, WorkContract
 from models.flex_data import load_flex_inputs
+from models.flex_sums import rebuild_all_flex_sums
 from tests.emulators.slack import SlackEmulator
 
 SLACK_ID = "U0BENCH"
@@ -110,6 +111,7 @@ async def seed(years: int, settings: Settings) -> Person:
                 ids += 1
         day += dt.timedelta(days=1)
     await HourEntry.bulk_create(rows, batch_size=1000)
+    await rebuild_all_flex_sums()  # bulk_create skips the model signals; the sync keeps them
     return person
 
 

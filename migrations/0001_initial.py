@@ -165,6 +165,17 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='FlexMonthSums',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('person', fields.ForeignKeyField('financebot.Person', source_field='person_id', db_constraint=True, to_field='id', related_name='flex_month_sums', on_delete=OnDelete.CASCADE)),
+                ('month', fields.DateField()),
+                ('days', fields.TextField(unique=False)),
+            ],
+            options={'table': 'flex_month_sums', 'app': 'financebot', 'unique_together': (('person', 'month'),), 'pk_attr': 'id', 'table_description': "One person's counted hours of one month, per day, packed (see models/flex_sums.py)."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='GroupMembership',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),

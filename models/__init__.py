@@ -3,6 +3,7 @@
 from models.aws import AwsAccount, AwsBillingRow
 from models.bookkeeping import AuditLog, Event, JobClaim, Notification, SyncLock, SyncRun
 from models.contracts import FlexCorrection, WorkContract
+from models.flex_sums import FlexMonthSums
 from models.hours import (
     HourDayChecksum,
     HourEntry,
@@ -21,6 +22,7 @@ __all__ = [
     "Client",
     "Event",
     "FlexCorrection",
+    "FlexMonthSums",
     "Group",
     "GroupMembership",
     "HourDayChecksum",

@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from tortoise.transactions import in_transaction
+
+from models.flex_sums import refresh_flex_sums
 from models.hours import NON_PHASE_SPECIFIC, HourEntry, HourStatus
 
 SUBMIT_WINDOW_DAYS = 60
@@ -148,8 +151,14 @@ async def mark_pending_approval(person_id: int, tenkfeet_ids: Sequence[int]) -> 
     """
     if not tenkfeet_ids:
         return 0
-    return await HourEntry.filter(
-        person_id=person_id,
-        tenkfeet_id__in=list(tenkfeet_ids),
-        status=HourStatus.UNSUBMITTED.value,
-    ).update(status=HourStatus.PENDING.value)
+    async with in_transaction():
+        submitted = HourEntry.filter(
+            person_id=person_id,
+            tenkfeet_id__in=list(tenkfeet_ids),
+            status=HourStatus.UNSUBMITTED.value,
+        )
+        days = await submitted.values_list("date", flat=True)
+        changed = await submitted.update(status=HourStatus.PENDING.value)
+        # Pending hours count for flex: recount the months they are in.
+        await refresh_flex_sums(days, [person_id])  # type: ignore[arg-type]
+    return changed

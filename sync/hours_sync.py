@@ -45,6 +45,7 @@ from tortoise.transactions import in_transaction
 
 from bot.db import dialect
 from models import Event, HourDayChecksum, HourWindowChecksum, Person, Project
+from models.flex_sums import refresh_flex_sums
 from models.invoice_refresh import ensure_invoices, refresh_invoice_figures
 from sync.counts import SyncCounts
 from sync.tenkfeet_client import TenkfeetClient
@@ -404,6 +405,7 @@ async def _write_window(
         sql = _insert_sql(postgres)
         new_ids: set[int] = set()
         new_months: set[tuple[int, int, int]] = set()
+        moved_from: set[date] = set()
         buffer: list[list[Any]] = []
         changed_ordinals = {day.toordinal() for day in changed}
         for batch in _read_batches(row_spool, window.batches):
@@ -422,10 +424,15 @@ async def _write_window(
                     day = date.fromordinal(row[1])
                     new_months.add((project_id, day.year, day.month))
                 if len(buffer) >= INSERT_BATCH:
+                    moved_from |= await _stored_days_of(conn, [r[0] for r in buffer], postgres)
                     await conn.execute_many(sql, buffer)
                     buffer = []
         if buffer:
+            moved_from |= await _stored_days_of(conn, [r[0] for r in buffer], postgres)
             await conn.execute_many(sql, buffer)
+        # Flex reads per-day sums precomputed per person and month: recount the months whose
+        # rows changed, including those an entry moved away from (re-dated by the upsert).
+        await refresh_flex_sums(changed | moved_from, None, conn)
 
         await HourDayChecksum.filter(date__in=sorted(changed)).delete()
         await HourDayChecksum.bulk_create(
@@ -480,6 +487,27 @@ async def _rows_of_days(
         if day in days:
             result.append((int(row["tenkfeet_id"]), row["project_id"], day))
     return result
+
+
+async def _stored_days_of(
+    conn: BaseDBAsyncClient, tenkfeet_ids: Sequence[int], postgres: bool
+) -> set[date]:
+    """Days that still hold any of these entries. Called after the changed days were deleted,
+    so a hit is an entry moving in from a day outside them."""
+    if postgres:
+        sql = 'SELECT DISTINCT "date" FROM "hour_entry" WHERE "tenkfeet_id" = ANY($1::bigint[])'
+        _, rows = await conn.execute_query(sql, [list(tenkfeet_ids)])
+    else:
+        sql = (
+            'SELECT DISTINCT "date" FROM "hour_entry" WHERE "tenkfeet_id" IN ('
+            + ",".join("?" * len(tenkfeet_ids))
+            + ")"
+        )
+        _, rows = await conn.execute_query(sql, list(tenkfeet_ids))
+    return {
+        row["date"] if isinstance(row["date"], date) else date.fromisoformat(row["date"])
+        for row in rows
+    }
 
 
 async def _delete_days(conn: BaseDBAsyncClient, days: set[date], postgres: bool) -> None:

@@ -15,17 +15,16 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from models import Client, LeaveType, Person, Phase, Project, PublicHoliday
+from models.flex_sums import leave_treatment, rebuild_all_flex_sums
 from sync import tenkfeet_schema as api
 from sync.counts import SyncCounts
 from sync.tenkfeet_client import TenkfeetClient
 from sync.tenkfeet_mapping import normalize_email, person_tag_name, project_admin_names
 
-FLEX_TREATMENT_BY_NAME = {"flex time leave": "flex", "unpaid leave": "unpaid"}
-
 
 def default_flex_treatment(leave_type_name: str) -> str:
     """A new leave type's flex treatment (DESIGN.md rule 4); admins may change it later."""
-    return FLEX_TREATMENT_BY_NAME.get(leave_type_name.strip().lower(), "leave")
+    return leave_treatment(leave_type_name, {})
 
 
 def _apply(obj: Model, values: Mapping[str, Any]) -> bool:
@@ -197,6 +196,9 @@ async def sync_leave_types(client: TenkfeetClient) -> SyncCounts:
                 counts.updated += 1
             else:
                 counts.skipped += 1
+        if counts.added or counts.updated:
+            # Leave is split by treatment in the precomputed flex sums: recount them.
+            await rebuild_all_flex_sums()
     return counts
 
 

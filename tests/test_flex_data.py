@@ -199,9 +199,9 @@ async def test_query_count_is_constant(db: str, size: int) -> None:
     assert len(inputs) == size
     assert len(results) == size
     assert all(r.saldo == D("-36.5") for _, r in results)
-    assert len(one) == 5
-    assert len(batch) == 5
-    assert len(everyone) == 6
+    assert len(one) == 4
+    assert len(batch) == 4
+    assert len(everyone) == 5
 
 
 def test_leave_treatment_defaults_and_configuration() -> None:
