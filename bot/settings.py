@@ -23,6 +23,16 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
+class SyncSchedule:
+    """When `serve` runs the syncs (SYNC_* variables)."""
+
+    hours_minutes: int = 15
+    reference_minutes: int = 60  # users, projects, leave types
+    daily_hour: int = 3  # holidays and the Slack directory, at daily_hour:daily_minute
+    daily_minute: int = 30
+
+
+@dataclass(frozen=True)
 class Settings:
     # repr=False: a PostgreSQL URL carries its password.
     database_url: str = field(default=DEFAULT_DATABASE_URL, repr=False)
@@ -46,6 +56,7 @@ class Settings:
     hours_currency: str = "EUR"
     bill_rate_min: Decimal = Decimal("50")
     bill_rate_max: Decimal = Decimal("170")
+    sync_schedule: SyncSchedule = SyncSchedule()
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -116,6 +127,28 @@ def _database_url(env: Mapping[str, str]) -> str:
         "DATABASE_URL must start with sqlite:// or postgres:// (got "
         + repr(raw.split("://", 1)[0] + "://…")
         + ")"
+    )
+
+
+def _minutes(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= 7 * 24 * 60:
+        raise SettingsError(f"{name} must be a whole number of minutes (1-10080), got {raw!r}")
+    return int(raw)
+
+
+def _sync_schedule(env: Mapping[str, str]) -> SyncSchedule:
+    daily = env.get("SYNC_DAILY_AT", "").strip() or "03:30"
+    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", daily)
+    if not match:
+        raise SettingsError(f"SYNC_DAILY_AT must be HH:MM, got {daily!r}")
+    return SyncSchedule(
+        hours_minutes=_minutes(env, "SYNC_HOURS_INTERVAL_MINUTES", 15),
+        reference_minutes=_minutes(env, "SYNC_REFERENCE_INTERVAL_MINUTES", 60),
+        daily_hour=int(match.group(1)),
+        daily_minute=int(match.group(2)),
     )
 
 
@@ -215,4 +248,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         hours_currency=currency,
         bill_rate_min=rate_min,
         bill_rate_max=rate_max,
+        sync_schedule=_sync_schedule(env),
     )

@@ -2,7 +2,7 @@
 
 Defaults (DESIGN.md / issue 3): hours of the last 60 days every 15 minutes; users, projects
 and leave types hourly; holidays and the Slack directory daily. Each can be tuned from the
-environment:
+environment (validated with the other settings, ``Settings.sync_schedule``):
 
 - ``SYNC_HOURS_INTERVAL_MINUTES`` (default 15)
 - ``SYNC_REFERENCE_INTERVAL_MINUTES`` (default 60): users, projects, leave types
@@ -15,48 +15,13 @@ replica that finds it taken lets the run go quietly (``SyncAlreadyRunning``).
 from __future__ import annotations
 
 import logging
-import os
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings
 from sync.dispatch import missing_configuration, run_sync
 from sync.runs import SyncAlreadyRunning
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class SyncSchedule:
-    hours_minutes: int = 15
-    reference_minutes: int = 60
-    daily_hour: int = 3
-    daily_minute: int = 30
-
-
-def _minutes(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit() or not 1 <= int(raw) <= 7 * 24 * 60:
-        raise SettingsError(f"{name} must be a whole number of minutes (1-10080), got {raw!r}")
-    return int(raw)
-
-
-def load_schedule(env: Mapping[str, str] | None = None) -> SyncSchedule:
-    env = os.environ if env is None else env
-    daily = env.get("SYNC_DAILY_AT", "").strip() or "03:30"
-    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", daily)
-    if not match:
-        raise SettingsError(f"SYNC_DAILY_AT must be HH:MM, got {daily!r}")
-    return SyncSchedule(
-        hours_minutes=_minutes(env, "SYNC_HOURS_INTERVAL_MINUTES", 15),
-        reference_minutes=_minutes(env, "SYNC_REFERENCE_INTERVAL_MINUTES", 60),
-        daily_hour=int(match.group(1)),
-        daily_minute=int(match.group(2)),
-    )
 
 
 async def run_scheduled_sync(kind: str, settings: Settings) -> None:
@@ -82,11 +47,9 @@ async def run_scheduled_sync(kind: str, settings: Settings) -> None:
         )
 
 
-def register_sync_jobs(
-    scheduler: Any, settings: Settings, env: Mapping[str, str] | None = None
-) -> None:
+def register_sync_jobs(scheduler: Any, settings: Settings) -> None:
     """Adds the periodic sync jobs to the AsyncIOScheduler (unconfigured kinds get none)."""
-    schedule = load_schedule(env)
+    schedule = settings.sync_schedule
     options: dict[str, Any] = {"max_instances": 1, "coalesce": True, "replace_existing": True}
 
     def add_interval(kind: str, minutes: int) -> None:

@@ -7,17 +7,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings, SettingsError, SyncSchedule, load_settings
 from models import PublicHoliday, SyncLock, SyncRun
-from sync.schedule import load_schedule, register_sync_jobs, run_scheduled_sync
+from sync.schedule import register_sync_jobs, run_scheduled_sync
 from tests.emulators.tenkfeet import DEFAULT_TOKEN
 from tests.sync_company import running_emulator
 
 
 def test_jobs_for_configured_kinds_only() -> None:
     scheduler = AsyncIOScheduler()
-    settings = Settings(tenkfeet_auth="token")
-    register_sync_jobs(scheduler, settings, env={"SYNC_HOURS_INTERVAL_MINUTES": "5"})
+    settings = Settings(tenkfeet_auth="token", sync_schedule=SyncSchedule(hours_minutes=5))
+    register_sync_jobs(scheduler, settings)
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert sorted(jobs) == [
         "sync-holidays",
@@ -31,7 +31,7 @@ def test_jobs_for_configured_kinds_only() -> None:
     assert "hour='3'" in str(jobs["sync-holidays"].trigger)
 
     with_slack = AsyncIOScheduler()
-    register_sync_jobs(with_slack, Settings(slack_bot_token="xoxb-1"), env={})
+    register_sync_jobs(with_slack, Settings(slack_bot_token="xoxb-1"))
     assert sorted(job.id for job in with_slack.get_jobs()) == [
         "sync-slack-channels",
         "sync-slack-users",
@@ -40,10 +40,11 @@ def test_jobs_for_configured_kinds_only() -> None:
 
 def test_malformed_schedule_settings_name_the_variable() -> None:
     with pytest.raises(SettingsError, match="SYNC_HOURS_INTERVAL_MINUTES"):
-        load_schedule({"SYNC_HOURS_INTERVAL_MINUTES": "often"})
+        load_settings({"SYNC_HOURS_INTERVAL_MINUTES": "often"})
     with pytest.raises(SettingsError, match="SYNC_DAILY_AT"):
-        load_schedule({"SYNC_DAILY_AT": "25:00"})
-    assert load_schedule({"SYNC_DAILY_AT": "4:05"}).daily_minute == 5
+        load_settings({"SYNC_DAILY_AT": "25:00"})
+    schedule = load_settings({"SYNC_DAILY_AT": "4:05"}).sync_schedule
+    assert (schedule.daily_hour, schedule.daily_minute) == (4, 5)
 
 
 async def test_job_body_runs_a_sync_and_yields_to_a_running_one(db: str) -> None:
