@@ -37,6 +37,9 @@ NOTIFY_KINDS = (
 )
 
 
+NOISY_LOGGERS = ("tortoise", "httpx", "apscheduler", "slack_bolt", "slack_sdk", "aiohttp.access")
+
+
 def _iso_date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -92,7 +95,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    logging.getLogger("tortoise").setLevel(logging.WARNING)
+    if not args.verbose:
+        # Libraries' INFO lines (each HTTP request, each scheduler step) bury our own.
+        for name in NOISY_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)
     try:
         settings = load_settings()
         module = importlib.import_module(f"bot.commands.{args.command}")

@@ -118,7 +118,7 @@ async def bot_lifespan(
         scheduler = build_scheduler(settings)
         scheduler.start()
         stack.callback(scheduler.shutdown, wait=False)
-        log.info("Finance Bot is running; admin site at %s", web_url)
+        log.debug("Finance Bot is running; admin site at %s", web_url)
 
         yield RunningBot(
             settings=settings,

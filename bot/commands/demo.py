@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
-import logging
 import os
 import sys
 from pathlib import Path
@@ -133,8 +132,6 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     from tests.emulators.slack import SlackEmulator
     from tests.emulators.tenkfeet import TenkfeetEmulator
 
-    if not getattr(args, "verbose", False):
-        logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per emulator request
     data_dir = prepare_data_dir(args.data_dir)
     today = dt.datetime.now(settings.tz).date()
     company = sample_company(company_start(data_dir, today), today)

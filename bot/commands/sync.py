@@ -8,7 +8,6 @@ A failed sync exits non-zero with one line; stored data stays as it was.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -73,8 +72,6 @@ async def _run_one(kind: str, settings: Settings, args: argparse.Namespace) -> N
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
-    if not getattr(args, "verbose", False):  # one log line per HTTP request is noise here
-        logging.getLogger("httpx").setLevel(logging.WARNING)
     if args.start_date and args.end_date and args.end_date < args.start_date:
         raise CommandError(f"--end-date {args.end_date} is before --start-date {args.start_date}")
     kinds = ALL_KINDS if args.what == "all" else (args.what,)
