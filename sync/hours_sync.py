@@ -49,7 +49,13 @@ from models.flex_sums import refresh_flex_sums
 from models.invoice_refresh import ensure_invoices, refresh_invoice_figures
 from sync.counts import SyncCounts
 from sync.tenkfeet_client import TenkfeetClient
-from sync.tenkfeet_mapping import HourRow, ProjectRef, assignable_index, map_time_entry
+from sync.tenkfeet_mapping import (
+    HourRow,
+    ProjectRef,
+    assignable_index,
+    leave_type_name,
+    map_time_entry,
+)
 from sync.tenkfeet_schema import TimeEntry, parse_page
 
 log = logging.getLogger(__name__)
@@ -192,7 +198,7 @@ async def sync_hours(
     total_days = (end - start).days + 1
 
     projects = await client.projects()
-    leave_types = {leave.id: leave.name for leave in await client.leave_types()}
+    leave_types = {leave.id: leave_type_name(leave) for leave in await client.leave_types()}
     assignables = assignable_index(projects)
     context = mapping_context_digest(assignables, leave_types)
 

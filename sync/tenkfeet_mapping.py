@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from sync.tenkfeet_schema import Approval, Project, Tag, TimeEntry, User
+from sync.tenkfeet_schema import Approval, LeaveType, Project, Tag, TimeEntry, User
 
 UNSUBMITTED = "Unsubmitted"
 PENDING_APPROVAL = "Pending Approval"
@@ -69,12 +69,14 @@ def assignable_index(projects: Sequence[Project]) -> dict[int, ProjectRef]:
     index: dict[int, ProjectRef] = {}
     for item in projects:
         if item.parent_id is None:
-            index[item.id] = ProjectRef(item.id, item.name, item.client or "", NON_PHASE_SPECIFIC)
+            index[item.id] = ProjectRef(
+                item.id, item.name or "", item.client or "", NON_PHASE_SPECIFIC
+            )
             continue
         parent = tops.get(item.parent_id, item)
         index[item.id] = ProjectRef(
             item.parent_id,
-            parent.name,
+            parent.name or "",
             parent.client or "",
             item.phase_name or NON_PHASE_SPECIFIC,
         )
@@ -101,6 +103,11 @@ class HourRow(NamedTuple):
 
 
 _ZERO = Decimal(0)
+
+
+def leave_type_name(leave_type: LeaveType) -> str:
+    """A leave type's name; a nameless one gets a stable stand-in (entries store the name)."""
+    return leave_type.name or f"Leave type {leave_type.id}"
 
 
 def unknown_leave_type(leave_type_id: int) -> str:
@@ -138,11 +145,12 @@ def map_time_entry(
             _ZERO,
             _ZERO,
             status,
-            entry.updated_at,
+            entry.updated_at or "",
         )
     ref = assignables.get(entry.assignable_id)
     if ref is None:
         ref = ProjectRef(entry.assignable_id, "", "", NON_PHASE_SPECIFIC)
+    bill_rate = entry.bill_rate if entry.bill_rate is not None else _ZERO
     return HourRow(
         entry.id,
         entry.date,
@@ -154,21 +162,21 @@ def map_time_entry(
         entry.task or NO_CATEGORY,
         notes,
         entry.hours,
-        entry.bill_rate,
-        entry.bill_rate * entry.hours,
+        bill_rate,
+        bill_rate * entry.hours,
         status,
-        entry.updated_at,
+        entry.updated_at or "",
     )
 
 
-def person_tag_name(first_name: str, last_name: str) -> str:
+def person_tag_name(first_name: str | None, last_name: str | None) -> str:
     """A person's name as tags are matched: "first last", lower-cased, single spaces."""
-    return " ".join(f"{first_name} {last_name}".split()).lower()
+    return " ".join(f"{first_name or ''} {last_name or ''}".split()).lower()
 
 
 def project_admin_names(tags: Sequence[Tag]) -> set[str]:
     """Lower-cased tag values (single spaces); compare with ``person_tag_name``."""
-    return {" ".join(tag.value.split()).lower() for tag in tags}
+    return {" ".join(tag.value.split()).lower() for tag in tags if tag.value}
 
 
 def project_admin_ids(tags: Sequence[Tag], users: Sequence[User]) -> list[int]:

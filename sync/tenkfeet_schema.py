@@ -1,6 +1,8 @@
 """The 10000ft payloads Finance Bot reads, validated with pydantic.
 
-Unknown fields are ignored; fields we read but 10000ft may leave out default to None/empty.
+Unknown fields are ignored; every field but ids, dates and hours may be missing or null
+(10000ft is not strict about it, and one odd item must not stop a whole sync); readers apply
+the defaults.
 Nested collections (a project's ``tags``, an entry's ``approvals``) arrive as
 ``{"data": [...], "paging": {...}}`` and are flattened to plain lists here.
 
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import (
     AliasPath,
@@ -50,14 +52,14 @@ def _collection_items(value: Any) -> Any:
 class User(_Payload):
     id: int
     guid: str | None = None
-    first_name: str = ""
-    last_name: str = ""
-    display_name: str = ""
+    first_name: str | None = None
+    last_name: str | None = None
+    display_name: str | None = None
     email: str | None = None
-    archived: bool = False
+    archived: bool | None = False
     archived_at: datetime | None = None
-    deleted: bool = False
-    billable: bool = False
+    deleted: bool | None = False
+    billable: bool | None = False
     billrate: Decimal | None = None
     billability_target: Decimal | None = None
     hire_date: date | None = None
@@ -66,14 +68,14 @@ class User(_Payload):
     discipline: str | None = None
     mobile_phone: str | None = None
     thumbnail: str | None = None
-    invitation_pending: bool = False
+    invitation_pending: bool | None = False
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
 
 class Tag(_Payload):
     id: int
-    value: str
+    value: str | None = None
 
 
 class Project(_Payload):
@@ -82,7 +84,7 @@ class Project(_Payload):
     id: int
     guid: str | None = None
     parent_id: int | None = None
-    name: str = ""
+    name: str | None = None
     phase_name: str | None = None
     client: str | None = None
     project_state: str | None = None
@@ -90,7 +92,7 @@ class Project(_Payload):
     description: str | None = None
     starts_at: date | None = None
     ends_at: date | None = None
-    archived: bool = False
+    archived: bool | None = False
     archived_at: datetime | None = None
     deleted_at: datetime | None = None
     created_at: datetime | None = None
@@ -106,7 +108,7 @@ class Approval(_Payload):
     carries one, so the other two stay text to keep page parsing fast)."""
 
     id: int
-    status: str = ""
+    status: str | None = None
     approvable_id: int | None = None
     approvable_type: str | None = None
     submitted_by: int | None = None
@@ -121,17 +123,17 @@ class TimeEntry(_Payload):
     id: int
     user_id: int
     assignable_id: int
-    assignable_type: Literal["Project", "LeaveType"]
+    assignable_type: str
     date: date
     hours: Decimal
     scheduled_hours: Decimal | None = None
-    bill_rate: Decimal = Decimal(0)
+    bill_rate: Decimal | None = None
     bill_rate_id: int | None = None
     notes: str | None = None
     task: str | None = None
-    is_suggestion: bool = False
+    is_suggestion: bool | None = False
     created_at: str | None = None
-    updated_at: str = ""
+    updated_at: str | None = None
     approvals: list[Approval] = Field(default_factory=list)
 
     _flatten_approvals = field_validator("approvals", mode="before")(_collection_items)
@@ -139,7 +141,7 @@ class TimeEntry(_Payload):
 
 class Holiday(_Payload):
     id: int
-    name: str = ""
+    name: str | None = None
     date: date
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -147,7 +149,7 @@ class Holiday(_Payload):
 
 class LeaveType(_Payload):
     id: int
-    name: str
+    name: str | None = None
     description: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None

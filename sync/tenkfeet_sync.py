@@ -19,7 +19,12 @@ from models.flex_sums import leave_treatment, rebuild_all_flex_sums
 from sync import tenkfeet_schema as api
 from sync.counts import SyncCounts
 from sync.tenkfeet_client import TenkfeetClient
-from sync.tenkfeet_mapping import normalize_email, person_tag_name, project_admin_names
+from sync.tenkfeet_mapping import (
+    leave_type_name,
+    normalize_email,
+    person_tag_name,
+    project_admin_names,
+)
 
 
 def default_flex_treatment(leave_type_name: str) -> str:
@@ -44,9 +49,9 @@ def _person_values(user: api.User) -> dict[str, Any]:
         "last_name": user.last_name or "",
         "display_name": user.display_name or "",
         "email": normalize_email(user.email),
-        "archived": user.archived or user.deleted,
+        "archived": bool(user.archived or user.deleted),
         "archived_at": user.archived_at,
-        "billable": user.billable,
+        "billable": bool(user.billable),
         "billrate": user.billrate,
         "hire_date": user.hire_date,
         "termination_date": user.termination_date,
@@ -79,16 +84,16 @@ async def sync_users(client: TenkfeetClient) -> SyncCounts:
 def _project_values(project: api.Project, client_ids: Mapping[str, int]) -> dict[str, Any]:
     return {
         "guid": project.guid or f"tenkfeet-project-{project.id}",
-        "name": project.name,
+        "name": project.name or f"Project {project.id}",
         "client_id": client_ids.get(project.client) if project.client else None,
         "project_state": project.project_state or "",
         "project_code": project.project_code or "",
         "description": project.description or "",
         "starts_at": project.starts_at,
         "ends_at": project.ends_at,
-        "archived": project.archived or project.deleted_at is not None,
+        "archived": bool(project.archived) or project.deleted_at is not None,
         "archived_at": project.archived_at,
-        "tags": [tag.value for tag in project.tags],
+        "tags": [tag.value for tag in project.tags if tag.value],
         "upstream_updated_at": project.updated_at,
     }
 
@@ -97,8 +102,8 @@ def _phase_values(phase: api.Project, project_id: int) -> dict[str, Any]:
     return {
         "guid": phase.guid,
         "project_id": project_id,
-        "name": phase.phase_name or phase.name,
-        "archived": phase.archived or phase.deleted_at is not None,
+        "name": phase.phase_name or phase.name or f"Phase {phase.id}",
+        "archived": bool(phase.archived) or phase.deleted_at is not None,
     }
 
 
@@ -180,14 +185,14 @@ async def sync_leave_types(client: TenkfeetClient) -> SyncCounts:
         existing = {t.tenkfeet_id: t for t in await LeaveType.all()}
         for leave_type in fetched:
             values: dict[str, Any] = {
-                "name": leave_type.name,
+                "name": leave_type_name(leave_type),
                 "description": leave_type.description or "",
             }
             row = existing.get(leave_type.id)
             if row is None:
                 await LeaveType.create(
                     tenkfeet_id=leave_type.id,
-                    flex_treatment=default_flex_treatment(leave_type.name),
+                    flex_treatment=default_flex_treatment(leave_type_name(leave_type)),
                     **values,
                 )
                 counts.added += 1
@@ -209,7 +214,7 @@ async def sync_holidays(client: TenkfeetClient) -> SyncCounts:
     async with in_transaction():
         existing = {h.tenkfeet_id: h for h in await PublicHoliday.filter(tenkfeet_id__isnull=False)}
         for holiday in fetched:
-            values: dict[str, Any] = {"date": holiday.date, "name": holiday.name}
+            values: dict[str, Any] = {"date": holiday.date, "name": holiday.name or "Holiday"}
             row = existing.pop(holiday.id, None)
             if row is None:
                 await PublicHoliday.create(tenkfeet_id=holiday.id, **values)

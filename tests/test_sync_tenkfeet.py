@@ -138,3 +138,73 @@ async def test_failed_fetch_changes_nothing(db: str) -> None:
 def test_small_company_is_consistent() -> None:
     data = small_company()
     assert {u["id"] for u in data.users} == {ALICE, BOB, CAROL, DAVE}
+
+
+async def test_nulls_where_10000ft_may_send_them_do_not_stop_a_sync(db: str) -> None:
+    """One sloppy record must not fail the whole sync: missing names, flags and rates."""
+    from models import HourEntry
+    from sync.hours_sync import sync_hours
+    from tests.emulators.tenkfeet_data import approval, project, time_entry
+    from tests.sync_company import ACME_DEV, VACATION
+
+    data = small_company()
+    data.users.append(
+        {
+            **user(90, "X", "Y", "null@example.com"),
+            "first_name": None,
+            "last_name": None,
+            "display_name": None,
+            "billable": None,
+            "archived": None,
+            "invitation_pending": None,
+        }
+    )
+    data.projects.append(
+        {
+            **project(91, "P", None),
+            "name": None,
+            "archived": None,
+            "tags": {"data": [{"id": 1, "value": None}], "paging": {}},
+        }
+    )
+    data.leave_types.append({**leave_type(92, "L"), "name": None})
+    data.holidays.append({**holiday(93, "H", date(2024, 3, 8)), "name": None})
+    stamp = "2024-03-05T10:00:00Z"
+    data.time_entries.add(
+        {
+            **time_entry(
+                94,
+                90,
+                ACME_DEV,
+                date(2024, 3, 5),
+                "2",
+                approvals=[approval(9094, 94, "approved", updated_at=stamp)],
+            ),
+            "bill_rate": None,
+            "updated_at": None,
+            "is_suggestion": None,
+            "task": None,
+        }
+    )
+    data.time_entries.add(
+        {
+            **time_entry(95, 90, VACATION, date(2024, 3, 5), "1", assignable_type="LeaveType"),
+            "bill_rate": None,
+            "notes": None,
+        }
+    )
+    async with running_emulator(data) as emulator, client_for(emulator) as client:
+        await sync_users(client)
+        await sync_projects(client)
+        await sync_leave_types(client)
+        await sync_holidays(client)
+        await sync_hours(client, date(2024, 3, 1), date(2024, 3, 31))
+
+    nameless = await Person.get(tenkfeet_id=90)
+    assert (nameless.first_name, nameless.archived, nameless.billable) == ("", False, False)
+    assert (await Project.get(tenkfeet_id=91)).name == "Project 91"
+    assert (await LeaveType.get(tenkfeet_id=92)).name == "Leave type 92"
+    assert (await PublicHoliday.get(tenkfeet_id=93)).name == "Holiday"
+    work = await HourEntry.get(tenkfeet_id=94)
+    assert (work.bill_rate, work.money, work.category, work.status) == (0, 0, "[none]", "Approved")
+    assert (await HourEntry.get(tenkfeet_id=95)).leave_type == "Vacation"
