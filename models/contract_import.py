@@ -27,6 +27,7 @@ from models.csv_import import (
     parse_date,
     parse_integer,
     people_by_email,
+    person_of,
     read_table,
 )
 
@@ -84,11 +85,10 @@ def validate_contracts(
     for row in rows:
         row_errors: list[str] = []
         email = row["email"].lower()
-        person_id = people.get(email)
-        if not email:
-            row_errors.append("email is empty")
-        elif person_id is None:
-            row_errors.append(f"unknown email {row['email']!r}: no person has that e-mail")
+        person = person_of(row, people)
+        person_id = person if isinstance(person, int) else None
+        if isinstance(person, str):
+            row_errors.append(person)
         start = parse_date("start_date", row["start_date"])
         end = parse_date("end_date", row["end_date"]) if row["end_date"] else None
         percent = parse_integer("worktime_percent", row["worktime_percent"], 1, 100)

@@ -27,6 +27,7 @@ from models.csv_import import (
     parse_date,
     parse_decimal,
     people_by_email,
+    person_of,
     read_table,
 )
 
@@ -73,11 +74,10 @@ def validate_corrections(
     for row in rows:
         row_errors: list[str] = []
         email = row["email"].lower()
-        person_id = people.get(email)
-        if not email:
-            row_errors.append("email is empty")
-        elif person_id is None:
-            row_errors.append(f"unknown email {row['email']!r}: no person has that e-mail")
+        person = person_of(row, people)
+        person_id = person if isinstance(person, int) else None
+        if isinstance(person, str):
+            row_errors.append(person)
         day = parse_date("date", row["date"])
         adjust_by = _hours("adjust_by", row["adjust_by"])
         set_to = _hours("set_to", row["set_to"])

@@ -20,7 +20,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -183,6 +183,17 @@ def _check_header(
     if repeated:
         errors.append(RowError(1, f"column {', '.join(repeated)} appears more than once"))
     return errors
+
+
+def person_of(row: CsvRow, people: Mapping[str, int]) -> int | str:
+    """The person id for the row's ``email`` (case-insensitive), or the problem with it."""
+    email = row["email"].lower()
+    if not email:
+        return "email is empty"
+    person_id = people.get(email)
+    if person_id is None:
+        return f"unknown email {row['email']!r}: no person has that e-mail"
+    return person_id
 
 
 def parse_date(column: str, raw: str) -> dt.date | str:

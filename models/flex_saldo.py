@@ -230,6 +230,20 @@ def compute_flex(
     month_start: dt.date | None = None
     m_work = m_leave = m_overtime = m_unpaid = m_expected = m_diff = ZERO
 
+    def month_summary() -> MonthSummary:
+        """Rule 7 for the month being summed (saldo: after its last processed day)."""
+        assert month_start is not None
+        return MonthSummary(
+            month_start,
+            m_work,
+            m_leave,
+            m_overtime,
+            m_unpaid,
+            m_expected - m_unpaid,
+            m_diff,
+            saldo,
+        )
+
     day = start_day
     while day <= last_day:
         contract = next((c for c in contracts if c.holds(day)), None)
@@ -253,18 +267,7 @@ def compute_flex(
         while day <= segment_end:
             if day.day == 1 or month_start is None:
                 if month_start is not None:
-                    months.append(
-                        MonthSummary(
-                            month_start,
-                            m_work,
-                            m_leave,
-                            m_overtime,
-                            m_unpaid,
-                            m_expected - m_unpaid,
-                            m_diff,
-                            saldo,
-                        )
-                    )
+                    months.append(month_summary())
                 month_start = day.replace(day=1)
                 m_work = m_leave = m_overtime = m_unpaid = m_expected = m_diff = ZERO
             correction = adjustments.get(day, ZERO)
@@ -300,18 +303,7 @@ def compute_flex(
                 )
             day += one_day
     if month_start is not None:
-        months.append(
-            MonthSummary(
-                month_start,
-                m_work,
-                m_leave,
-                m_overtime,
-                m_unpaid,
-                m_expected - m_unpaid,
-                m_diff,
-                saldo,
-            )
-        )
+        months.append(month_summary())
     change = months[-1].saldo - months[-2].saldo if len(months) >= 2 else None
     return FlexResult(
         status="ok",

@@ -9,7 +9,7 @@ carry hours and invoices), except public holidays, which are deleted so flex sto
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
@@ -30,6 +30,34 @@ from sync.tenkfeet_mapping import (
 def default_flex_treatment(leave_type_name: str) -> str:
     """A new leave type's flex treatment (DESIGN.md rule 4); admins may change it later."""
     return leave_treatment(leave_type_name, {})
+
+
+M = TypeVar("M", bound=Model)
+
+
+async def _upsert(
+    model: type[M],
+    existing: dict[int, M],
+    tenkfeet_id: int,
+    values: Mapping[str, Any],
+    counts: SyncCounts,
+    create_only: Mapping[str, Any] | None = None,
+) -> M:
+    """Create the row for ``tenkfeet_id`` or update the changed fields; counts either.
+
+    ``create_only`` values are set on a new row and never overwritten (admin-owned fields).
+    """
+    row = existing.get(tenkfeet_id)
+    if row is None:
+        row = await model.create(tenkfeet_id=tenkfeet_id, **values, **(create_only or {}))
+        existing[tenkfeet_id] = row
+        counts.added += 1
+    elif _apply(row, values):
+        await row.save(update_fields=list(values))
+        counts.updated += 1
+    else:
+        counts.skipped += 1
+    return row
 
 
 def _apply(obj: Model, values: Mapping[str, Any]) -> bool:
@@ -68,16 +96,7 @@ async def sync_users(client: TenkfeetClient) -> SyncCounts:
     async with in_transaction():
         existing = {p.tenkfeet_id: p for p in await Person.all()}
         for user in users:
-            values = _person_values(user)
-            person = existing.get(user.id)
-            if person is None:
-                await Person.create(tenkfeet_id=user.id, **values)
-                counts.added += 1
-            elif _apply(person, values):
-                await person.save(update_fields=list(values))
-                counts.updated += 1
-            else:
-                counts.skipped += 1
+            await _upsert(Person, existing, user.id, _person_values(user), counts)
     return counts
 
 
@@ -120,16 +139,9 @@ async def sync_projects(client: TenkfeetClient) -> SyncCounts:
 
         existing = {p.tenkfeet_id: p for p in await Project.all()}
         for project in top:
-            values = _project_values(project, client_ids)
-            row = existing.get(project.id)
-            if row is None:
-                existing[project.id] = await Project.create(tenkfeet_id=project.id, **values)
-                counts.added += 1
-            elif _apply(row, values):
-                await row.save(update_fields=list(values))
-                counts.updated += 1
-            else:
-                counts.skipped += 1
+            await _upsert(
+                Project, existing, project.id, _project_values(project, client_ids), counts
+            )
 
         existing_phases = {p.tenkfeet_id: p for p in await Phase.all()}
         for phase in phases:
@@ -137,16 +149,7 @@ async def sync_projects(client: TenkfeetClient) -> SyncCounts:
             if parent is None:  # a phase of a project 10000ft did not list
                 counts.skipped += 1
                 continue
-            values = _phase_values(phase, parent.id)
-            phase_row = existing_phases.get(phase.id)
-            if phase_row is None:
-                await Phase.create(tenkfeet_id=phase.id, **values)
-                counts.added += 1
-            elif _apply(phase_row, values):
-                await phase_row.save(update_fields=list(values))
-                counts.updated += 1
-            else:
-                counts.skipped += 1
+            await _upsert(Phase, existing_phases, phase.id, _phase_values(phase, parent.id), counts)
 
         counts.updated += await _sync_admins(top, existing)
     return counts
@@ -188,19 +191,15 @@ async def sync_leave_types(client: TenkfeetClient) -> SyncCounts:
                 "name": leave_type_name(leave_type),
                 "description": leave_type.description or "",
             }
-            row = existing.get(leave_type.id)
-            if row is None:
-                await LeaveType.create(
-                    tenkfeet_id=leave_type.id,
-                    flex_treatment=default_flex_treatment(leave_type_name(leave_type)),
-                    **values,
-                )
-                counts.added += 1
-            elif _apply(row, values):
-                await row.save(update_fields=list(values))
-                counts.updated += 1
-            else:
-                counts.skipped += 1
+            treatment = default_flex_treatment(leave_type_name(leave_type))
+            await _upsert(
+                LeaveType,
+                existing,
+                leave_type.id,
+                values,
+                counts,
+                create_only={"flex_treatment": treatment},
+            )
         if counts.added or counts.updated:
             # Leave is split by treatment in the precomputed flex sums: recount them.
             await rebuild_all_flex_sums()
@@ -212,19 +211,17 @@ async def sync_holidays(client: TenkfeetClient) -> SyncCounts:
     fetched = await client.holidays()
     counts = SyncCounts()
     async with in_transaction():
-        existing = {h.tenkfeet_id: h for h in await PublicHoliday.filter(tenkfeet_id__isnull=False)}
+        existing: dict[int, PublicHoliday] = {
+            h.tenkfeet_id: h
+            for h in await PublicHoliday.filter(tenkfeet_id__isnull=False)
+            if h.tenkfeet_id is not None
+        }
+        upstream = {holiday.id for holiday in fetched}
         for holiday in fetched:
             values: dict[str, Any] = {"date": holiday.date, "name": holiday.name or "Holiday"}
-            row = existing.pop(holiday.id, None)
-            if row is None:
-                await PublicHoliday.create(tenkfeet_id=holiday.id, **values)
-                counts.added += 1
-            elif _apply(row, values):
-                await row.save(update_fields=list(values))
-                counts.updated += 1
-            else:
-                counts.skipped += 1
-        if existing:
-            await PublicHoliday.filter(id__in=[h.id for h in existing.values()]).delete()
-            counts.deleted += len(existing)
+            await _upsert(PublicHoliday, existing, holiday.id, values, counts)
+        gone = [row.id for tenkfeet_id, row in existing.items() if tenkfeet_id not in upstream]
+        if gone:
+            await PublicHoliday.filter(id__in=gone).delete()
+            counts.deleted += len(gone)
     return counts
