@@ -14,7 +14,8 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 from tortoise.transactions import in_transaction
 
-from models import Person, SlackChannel, SlackUser
+from models import SlackChannel, SlackUser
+from models.people_directory import link_people_to_slack_users
 from sync.counts import SyncCounts
 
 log = logging.getLogger(__name__)
@@ -80,27 +81,6 @@ def directory_users(members: Iterable[Mapping[str, Any]]) -> tuple[list[Director
     return kept, skipped
 
 
-def slack_links(
-    people: Iterable[tuple[int, str | None, str | None]], users: Iterable[DirectoryUser]
-) -> dict[int, str | None]:
-    """New ``slack_id`` for each person whose link changes.
-
-    ``people`` are (id, email, current slack_id). A person's e-mail matches a Slack user's
-    case-insensitively; a person whose linked Slack user is gone (deleted, or left the
-    workspace) and who matches no one is unlinked. Other links are left as they are.
-    """
-    by_email = {u.email: u.slack_id for u in users if u.email}
-    live = {u.slack_id for u in users}
-    changes: dict[int, str | None] = {}
-    for person_id, email, current in people:
-        wanted = by_email.get(email.strip().lower()) if email else None
-        if wanted is None and current is not None and current in live:
-            continue
-        if wanted != current:
-            changes[person_id] = wanted
-    return changes
-
-
 def directory_channels(channels: Iterable[Mapping[str, Any]]) -> list[DirectoryChannel]:
     return [
         DirectoryChannel(
@@ -145,15 +125,12 @@ async def sync_slack_users(client: AsyncWebClient) -> SyncCounts:
         if stored:
             await SlackUser.filter(slack_id__in=list(stored)).using_db(conn).delete()
 
-        people = await Person.all().using_db(conn).values_list("id", "email", "slack_id")
-        changes = slack_links(people, users)  # type: ignore[arg-type]
-        for person_id, slack_id in changes.items():
-            await Person.filter(id=person_id).using_db(conn).update(slack_id=slack_id)
+        changes = await link_people_to_slack_users(conn)
     log.info(
         "Slack users: %d kept, %d skipped; %d people linked or unlinked",
         len(users),
         skipped,
-        len(changes),
+        changes,
     )
     return SyncCounts(added=added, updated=updated, deleted=len(stored), skipped=skipped)
 

@@ -16,6 +16,7 @@ from tortoise.transactions import in_transaction
 
 from models import Client, LeaveType, Person, Phase, Project, PublicHoliday
 from models.flex_sums import leave_treatment, rebuild_all_flex_sums
+from models.people_directory import link_people_to_slack_users
 from sync import tenkfeet_schema as api
 from sync.counts import SyncCounts
 from sync.tenkfeet_client import TenkfeetClient
@@ -97,6 +98,9 @@ async def sync_users(client: TenkfeetClient) -> SyncCounts:
         existing = {p.tenkfeet_id: p for p in await Person.all()}
         for user in users:
             await _upsert(Person, existing, user.id, _person_values(user), counts)
+        # A new or changed e-mail links (or unlinks) the person's Slack account now, not at
+        # the next daily Slack directory sync.
+        await link_people_to_slack_users()
     return counts
 
 

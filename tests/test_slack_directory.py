@@ -11,8 +11,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.settings import load_settings
 from bot.slack_app import build_web_client
 from models import Person, SlackChannel, SlackUser
+from models.people_directory import slack_links
 from sync.counts import SyncCounts
-from sync.slack_directory import DirectoryUser, slack_links, sync_slack_channels, sync_slack_users
+from sync.slack_directory import sync_slack_channels, sync_slack_users
 from tests.emulators.slack import SlackEmulator
 
 
@@ -106,17 +107,16 @@ async def test_failed_fetch_changes_nothing(
 
 
 def test_slack_links_rules() -> None:
-    users = [
-        DirectoryUser("U1", "ada", "Ada", "ada@example.com"),
-        DirectoryUser("U9", "x", "", None),
-    ]
+    users = [("U1", "ada@example.com"), ("U9", None), ("U7", "Bob@Example.com")]
     people = [
         (1, "ADA@example.com", None),  # matched
-        (2, "nobody@example.com", "U9"),  # linked to a live user without e-mail: kept
+        (2, "nobody@example.com", "U9"),  # linked to a user without that e-mail: unlinked
         (3, "gone@example.com", "U5"),  # linked to a user who is gone: unlinked
         (4, "ada@example.com", "U1"),  # already right: no change
+        (5, "alice@example.com", "U7"),  # U7's e-mail is now Bob's: Alice loses the link
+        (6, "bob@example.com", None),
     ]
-    assert slack_links(people, users) == {1: "U1", 3: None}
+    assert slack_links(people, users) == {1: "U1", 2: None, 3: None, 5: None, 6: "U7"}
 
 
 async def test_channels_across_pages_keep_archived_flag(

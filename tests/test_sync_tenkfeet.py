@@ -208,3 +208,15 @@ async def test_nulls_where_10000ft_may_send_them_do_not_stop_a_sync(db: str) -> 
     work = await HourEntry.get(tenkfeet_id=94)
     assert (work.bill_rate, work.money, work.category, work.status) == (0, 0, "[none]", "Approved")
     assert (await HourEntry.get(tenkfeet_id=95)).leave_type == "Vacation"
+
+
+async def test_users_sync_links_people_to_known_slack_users_by_email(db: str) -> None:
+    """A new person (or a changed e-mail) gets the Slack link at once, strictly by e-mail."""
+    from models import SlackUser
+
+    await SlackUser.create(slack_id="U0ALICE", name="alice", email="alice.admin@example.com")
+    await SlackUser.create(slack_id="U0BOB", name="bob", email="someone.else@example.com")
+    async with running_emulator() as emulator, client_for(emulator) as client:
+        await sync_users(client)
+    assert (await Person.get(tenkfeet_id=ALICE)).slack_id == "U0ALICE"  # e-mail case differs
+    assert (await Person.get(tenkfeet_id=BOB)).slack_id is None
