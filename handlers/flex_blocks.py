@@ -225,14 +225,9 @@ def report_text(report: FlexReport, *, about_self: bool) -> str:
             f"{report.as_of.isoformat()}. If that is wrong, ask HR to check {who} contract."
         )
     if report.status == "not_synced":
-        if not report.hours_ever_synced:
-            return (
-                "Hours have not been synced from 10000ft yet, so there is no flex saldo for "
-                f"{name} yet. Try again after the first sync."
-            )
         return (
-            f"No hours of {name} have been synced from 10000ft yet, so there is no flex saldo "
-            "yet. Try again after the next sync (every 15 minutes)."
+            "Hours have not been synced from 10000ft yet, so there is no flex saldo for "
+            f"{name} yet. Try again after the first sync."
         )
     reason = result.message if result is not None and result.message else "no work contract"
     return f"Flex saldo for {name} cannot be computed: {reason}. HR can fix this."

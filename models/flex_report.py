@@ -2,8 +2,8 @@
 
 Shared by `/flex-hours`, the App Home and flex-hours unfurls, so all three answer alike. The
 order of checks: archived people get no number; then the engine (which checks "not active"
-first, DESIGN.md rule 3); then "not synced yet" when no hours of the person are stored;
-then the engine's own "no contract" error or the saldo.
+first, DESIGN.md rule 3); then "not synced yet" when no hours sync has ever succeeded (and
+none of the person's hours are stored); then the engine's "no contract" error or the saldo.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from bot.settings import Settings
 from models.bookkeeping import SyncRun
 from models.flex_data import load_flex_inputs
 from models.flex_saldo import FlexResult, compute_flex
-from models.hours import HourEntry
 from models.people import Person
 
 FlexReportStatus = Literal["ok", "not_active", "no_contract", "archived", "not_synced"]
@@ -40,8 +39,6 @@ class FlexReport:
     status: FlexReportStatus
     as_of: date
     result: FlexResult | None = None
-    # Only meaningful for "not_synced": False when no hours sync has ever succeeded.
-    hours_ever_synced: bool = True
 
     @property
     def has_saldo(self) -> bool:
@@ -67,14 +64,8 @@ async def flex_report_for(
     result = compute_flex(inputs, as_of, settings.workday_hours, with_days=False)
     if result.status == "not_active":
         return report("not_active", result)
-    # Counted hours prove the person's hours are synced; only without them look further.
-    if not inputs.days and not await HourEntry.filter(person_id=person.id).exists():
-        return FlexReport(
-            person.full_name,
-            person.guid,
-            "not_synced",
-            as_of,
-            result,
-            hours_ever_synced=await hours_ever_synced(),
-        )
+    # Without any hours sync there is nothing to count yet. After one, no hours simply means
+    # none were logged (a new hire): the engine's number stands, as in the CLI and the web.
+    if not inputs.days and not await hours_ever_synced():
+        return report("not_synced", result)
     return report("ok" if result.status == "ok" else "no_contract", result)

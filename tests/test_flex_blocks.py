@@ -165,7 +165,7 @@ def test_tiny_values_still_get_a_bar() -> None:
             ),
             "Flex saldo for Jane Doe cannot be computed: no contract on 2024-06-01",
         ),
-        ("not_synced", None, "No hours of Jane Doe have been synced from 10000ft yet"),
+        ("not_synced", None, "Hours have not been synced from 10000ft yet"),
     ],
 )
 def test_replies_without_a_number(status: str, result: FlexResult | None, expected: str) -> None:
@@ -174,14 +174,6 @@ def test_replies_without_a_number(status: str, result: FlexResult | None, expect
     assert expected in reply["text"]
     assert "Flex saldo for Jane Doe is" not in all_text(reply)
     assert reply["response_type"] == "ephemeral"
-
-
-def test_not_synced_before_any_sync_says_so() -> None:
-    report = FlexReport("Jane Doe", "g", "not_synced", AS_OF, None, hours_ever_synced=False)
-    assert (
-        "Hours have not been synced from 10000ft yet"
-        in flex_reply(report, SETTINGS, about_self=True)["text"]
-    )
 
 
 def test_help_names_the_band_and_the_forms() -> None:
