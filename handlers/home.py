@@ -37,7 +37,7 @@ async def home_view_for(
         )
     report = await flex_report_for(person, settings)
     unsubmitted = None if person.archived else await unsubmitted_hours_of(person.id, today)
-    invoices = [] if person.archived else await invoices_waiting_for(person.id)
+    invoices = [] if person.archived else await invoices_waiting_for(person.id, today)
     return home_view(
         report=report,
         unsubmitted=unsubmitted,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from tortoise.expressions import Q
@@ -25,14 +26,16 @@ class WaitingInvoice:
         return f"{self.year:04d}-{self.month:02d}"
 
 
-async def invoices_waiting_for(person_id: int) -> list[WaitingInvoice]:
+async def invoices_waiting_for(person_id: int, today: date) -> list[WaitingInvoice]:
     """Client-project invoices with hours whose project ``person_id`` administers and that wait
-    for approval: still Created, or Approved but changed since. Oldest month first (one query).
+    for approval: still Created, or Approved but changed since. Only closed months (before
+    ``today``'s): the running month's invoice is not ready for review. Oldest month first.
     """
     rows = (
         await Invoice.filter(
             Q(state=InvoiceState.CREATED.value)
             | Q(state=InvoiceState.APPROVED.value, changed_since_approval=True),
+            Q(year__lt=today.year) | Q(year=today.year, month__lt=today.month),
             project__admins__id=person_id,
             hours__gt=0,
         )

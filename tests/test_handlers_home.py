@@ -123,6 +123,8 @@ async def test_home_shows_saldo_unsubmitted_hours_and_invoices(home_bot: BotUnde
     await project.admins.add(jane)
     invoice = await Invoice.create(project=project, year=2025, month=2, hours=Decimal("120.5"))
     await Invoice.create(project=project, year=2025, month=1, hours=10, state="Approved")
+    # The running month's invoice is not ready for review yet.
+    running = await Invoice.create(project=project, year=today.year, month=today.month, hours=9)
 
     view = await open_home(home_bot, "U0JANE")
     text = view_text(view)
@@ -136,6 +138,7 @@ async def test_home_shows_saldo_unsubmitted_hours_and_invoices(home_bot: BotUnde
     assert f"/invoices/{invoice.id}" in text
     assert "*Acme: Apollo* 2025-02, 120.50h" in text
     assert "2025-01" not in text
+    assert f"/invoices/{running.id}" not in text
 
 
 async def test_home_for_someone_unknown_and_the_messages_tab(home_bot: BotUnderTest) -> None:
