@@ -106,13 +106,12 @@ async def run_sync(
 
 
 async def _run_slack(kind: str, settings: Settings) -> SyncRun:
-    from slack_sdk.web.async_client import AsyncWebClient
-
+    from bot.slack_app import build_web_client
     from sync import slack_directory
 
     if not settings.slack_bot_token:
         raise SyncUnavailable("SLACK_BOT_TOKEN is required for Slack directory syncs")
-    client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    client = build_web_client(settings)  # waits out 429s, retries 5xx and resets
     sync = (
         slack_directory.sync_slack_users
         if kind == "slack-users"
