@@ -94,10 +94,7 @@ def private_flex_unfurl() -> dict[str, Any]:
     return unfurl(
         [
             mrkdwn_section("*Flex hours*"),
-            context(
-                "These details are private: only the person themself and HR can see them. "
-                "Open the link to sign in."
-            ),
+            context("These details are private: only the person themself and HR can see them."),
         ]
     )
 
