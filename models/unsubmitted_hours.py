@@ -50,14 +50,18 @@ def missing_for_submission(entry: UnsubmittedEntry, today: date) -> list[str]:
         missing.append("in the future")
     elif entry.date < today - timedelta(days=SUBMIT_WINDOW_DAYS):
         missing.append(f"older than {SUBMIT_WINDOW_DAYS} days")
-    if not entry.is_leave:
-        if not entry.notes.strip():
-            missing.append("no notes")
-        phase = entry.phase_name.strip()
-        if not phase or phase == NON_PHASE_SPECIFIC:
-            missing.append("no phase")
-        if entry.category.strip().lower() in NO_CATEGORY_VALUES:
-            missing.append("no category")
+    if entry.is_leave:
+        # Submittable means notes, phase and category present (issue 4): leave has no phase
+        # or category, so it is submitted in 10000ft itself.
+        missing.append("leave (submit it in 10000ft)")
+        return missing
+    if not entry.notes.strip():
+        missing.append("no notes")
+    phase = entry.phase_name.strip()
+    if not phase or phase == NON_PHASE_SPECIFIC:
+        missing.append("no phase")
+    if entry.category.strip().lower() in NO_CATEGORY_VALUES:
+        missing.append("no category")
     return missing
 
 

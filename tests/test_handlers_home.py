@@ -107,7 +107,7 @@ def test_submittable_needs_notes_phase_category_and_the_60_day_window() -> None:
     for category in ("", "[none]", "No category", "NO CATEGORY"):
         assert missing_for_submission(e(category=category), today) == ["no category"]
     leave = e(project_name="", phase_name="", category="", notes="", leave_type="Vacation")
-    assert is_submittable(leave, today)
+    assert missing_for_submission(leave, today) == ["leave (submit it in 10000ft)"]
 
 
 # --- end to end ----------------------------------------------------------------------------
