@@ -20,22 +20,24 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from tortoise import connections, fields
+from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
 from tortoise.models import Model
 from tortoise.signals import post_delete, post_save
+from tortoise.transactions import in_transaction
 
 from models.flex_saldo import DayHours
 from models.hours import HourEntry, HourStatus
 from models.projects import LeaveType
 
 if TYPE_CHECKING:
-    from tortoise.backends.base.client import BaseDBAsyncClient
-
     from models.people import Person
 
 UNITS_PER_HOUR = 10000
 #: How leave types count when no LeaveType row names them (DESIGN.md rule 4 defaults).
 DEFAULT_TREATMENTS = {"flex time leave": "flex", "unpaid leave": "unpaid"}
 _SLOT_OF_TREATMENT = {"leave": 1, "unpaid": 2}  # "flex" consumes flex: not counted
+#: PostgreSQL advisory lock serialising refreshes of the sums (an arbitrary, fixed number).
+REFRESH_LOCK_KEY = 0x666C6578
 
 _SUMS_SQL = """
 SELECT person_id, date, leave_type,
@@ -108,7 +110,17 @@ async def refresh_flex_sums(
     targets = sorted({month_of(m) for m in months})
     if not targets or (person_ids is not None and not person_ids):
         return
+    if not isinstance(conn, TransactionalDBClient):
+        # Delete and re-insert must be one unit (and the lock below needs a transaction).
+        async with in_transaction() as transaction:
+            await refresh_flex_sums(targets, person_ids, transaction)
+        return
     postgres = _is_postgres(conn)
+    if postgres:
+        # Two transactions refreshing one month would each delete the rows they see and insert
+        # their own (duplicate key), or write a sum read before the other committed. Held until
+        # the caller's transaction ends. (SQLite serialises writers by itself.)
+        await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [REFRESH_LOCK_KEY])
     treatments = {lt.name: lt.flex_treatment for lt in await LeaveType.all().using_db(conn)}
     slot_of_leave: dict[str, int | None] = {}
     for month in targets:
@@ -165,8 +177,12 @@ async def refresh_flex_sums(
 
 
 async def rebuild_all_flex_sums(conn: BaseDBAsyncClient | None = None) -> None:
-    """Recompute every month (after leave type treatments changed)."""
+    """Recompute every month (after leave type treatments changed), as one unit."""
     conn = conn or connections.get("default")
+    if not isinstance(conn, TransactionalDBClient):
+        async with in_transaction() as transaction:
+            await rebuild_all_flex_sums(transaction)
+        return
     await FlexMonthSums.all().using_db(conn).delete()
     dates = await HourEntry.all().using_db(conn).distinct().values_list("date", flat=True)
     await refresh_flex_sums({month_of(_as_date(d)) for d in dates}, None, conn)  # type: ignore[arg-type]
@@ -221,3 +237,18 @@ async def _entry_deleted(
 ) -> None:
     person_id: int = instance.person_id  # type: ignore[attr-defined]
     await refresh_flex_sums([_as_date(instance.date)], [person_id], using_db)
+
+
+@post_save(LeaveType)
+async def _leave_type_saved(
+    sender: type[LeaveType],
+    instance: LeaveType,
+    created: bool,
+    using_db: BaseDBAsyncClient | None,
+    update_fields: list[str],
+) -> None:
+    """An admin's change of a leave type's flex treatment recounts everyone's leave.
+
+    The leave type sync saves names and descriptions only (it recounts once by itself)."""
+    if not created and (not update_fields or "flex_treatment" in update_fields):
+        await rebuild_all_flex_sums(using_db)

@@ -6,6 +6,7 @@ sync, single ORM writes) and then compares the stored sums with a from-scratch r
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from decimal import Decimal
 
@@ -14,10 +15,11 @@ from tortoise.transactions import in_transaction
 
 from models import FlexMonthSums, HourEntry, LeaveType, WorkContract
 from models.flex_data import load_flex_inputs
-from models.flex_sums import rebuild_all_flex_sums
+from models.flex_sums import rebuild_all_flex_sums, refresh_flex_sums
 from models.unsubmitted_hours import mark_pending_approval
 from sync.hours_sync import sync_hours
 from sync.tenkfeet_sync import sync_leave_types, sync_projects, sync_users
+from tests.conftest import TEST_DB
 from tests.emulators.tenkfeet_data import approval, time_entry
 from tests.flex_people import add_entry, make_person
 from tests.sync_company import ACME_DEV, ALICE, VACATION, client_for, running_emulator
@@ -120,3 +122,52 @@ async def test_a_rolled_back_change_leaves_no_sums(db: str) -> None:
             raise RuntimeError("abort")
     assert await HourEntry.all().count() == 0
     assert await stored_sums() == {}
+
+
+async def _waiting_for_a_lock() -> None:
+    """Returns once some other transaction waits for a lock (observed in pg_locks)."""
+    from tortoise import connections
+
+    conn = connections.get("default")
+    async with asyncio.timeout(10):
+        while True:
+            _, rows = await conn.execute_query(
+                "SELECT count(*) AS n FROM pg_locks WHERE NOT granted"
+            )
+            if rows[0]["n"]:
+                return
+            await asyncio.sleep(0.005)
+
+
+@pytest.mark.skipif(TEST_DB != "postgres", reason="SQLite serialises writers by itself")
+async def test_overlapping_refreshes_of_one_month_wait_for_each_other(db: str) -> None:
+    person = await make_person("Ola", "Overlap", "U0OLA")
+    await add_entry(person, date(2024, 3, 4), "7.5")
+    go = asyncio.Event()
+
+    async def refresh_in_own_transaction() -> None:
+        await go.wait()
+        async with in_transaction() as conn:
+            await refresh_flex_sums([date(2024, 3, 1)], [person.id], conn)
+
+    # Created outside the first transaction, so it does not inherit that transaction.
+    second = asyncio.create_task(refresh_in_own_transaction())
+    async with in_transaction() as conn:
+        await refresh_flex_sums([date(2024, 3, 1)], None, conn)
+        go.set()
+        await _waiting_for_a_lock()
+    await asyncio.wait_for(second, 10)  # no duplicate key: it waited, then saw our rows
+    assert await stored_sums() == {(person.id, date(2024, 3, 1)): "4:75000:0:0:0"}
+
+
+async def test_changing_a_leave_types_treatment_recounts(db: str) -> None:
+    person = await make_person("Tara", "Treatment", "U0TARA")
+    leave = await LeaveType.create(tenkfeet_id=556, name="Study leave")
+    await add_entry(person, date(2024, 3, 5), "7.5", leave_type="Study leave")
+    day = date(2024, 3, 5)
+    assert (await load_flex_inputs([person.id], day))[person.id].days[day].leave == Decimal("7.5")
+    leave.flex_treatment = "flex"  # an admin decides it consumes flex
+    await leave.save()
+    counted = (await load_flex_inputs([person.id], day))[person.id].days[day]
+    assert (counted.leave, counted.unpaid) == (Decimal(0), Decimal(0))
+    await assert_sums_match_a_recount()
