@@ -234,13 +234,16 @@ async def sync_hours(
 
         done = 0
         report("write", 0, total_days)
-        for window in staged:
-            if window.unchanged:
-                counts.skipped += window.day_count
-            else:
-                counts += await _write_window(window, row_spool, person_ids, project_ids, force)
-            done += window.day_count
-            report("write", done, total_days)
+        # One transaction for the whole range: a write that fails in a later window must not
+        # leave the earlier ones changed (INTERFACE.md: a failed sync leaves data as it was).
+        async with in_transaction():
+            for window in staged:
+                if window.unchanged:
+                    counts.skipped += window.day_count
+                else:
+                    counts += await _write_window(window, row_spool, person_ids, project_ids, force)
+                done += window.day_count
+                report("write", done, total_days)
     return counts
 
 

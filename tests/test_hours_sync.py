@@ -344,3 +344,34 @@ async def test_bad_range_is_refused(db: str) -> None:
         with pytest.raises(HoursSyncError, match="before start"):
             await sync_hours(client, END, START)
     assert await Project.all().count() == 0
+
+
+async def test_write_failure_in_a_later_window_changes_nothing(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database fails while writing the second window: the first stays unwritten too."""
+    from tortoise.exceptions import OperationalError
+
+    from sync import hours_sync
+
+    real_write = hours_sync._write_window
+    writes = 0
+
+    async def write_then_fail(*args: Any, **kwargs: Any) -> Any:
+        nonlocal writes
+        writes += 1
+        if writes == 2:
+            raise OperationalError("disk I/O error")
+        return await real_write(*args, **kwargs)
+
+    async with running_emulator() as emulator:
+        await synced(emulator)
+        before = await snapshot()
+        emulator.data.time_entries.update(1, hours="1")  # DAY1, first window
+        emulator.data.time_entries.add(time_entry(8, ALICE, ACME_DEV, date(2024, 6, 3), "2"))
+        monkeypatch.setattr(hours_sync, "_write_window", write_then_fail)
+        async with client_for(emulator) as client:
+            with pytest.raises(OperationalError, match="disk I/O error"):
+                await sync_hours(client, START, date(2024, 6, 30))
+    assert writes == 2
+    assert await snapshot() == before
