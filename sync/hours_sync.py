@@ -414,7 +414,7 @@ async def _write_window(
         sql = _insert_sql(postgres)
         new_ids: set[int] = set()
         new_months: set[tuple[int, int, int]] = set()
-        moved_from: set[date] = set()
+        moved_from: set[tuple[date, int | None]] = set()  # (day, project) entries moved from
         buffer: list[list[Any]] = []
         changed_ordinals = {day.toordinal() for day in changed}
         for batch in _read_batches(row_spool, window.batches):
@@ -433,15 +433,16 @@ async def _write_window(
                     day = date.fromordinal(row[1])
                     new_months.add((project_id, day.year, day.month))
                 if len(buffer) >= INSERT_BATCH:
-                    moved_from |= await _stored_days_of(conn, [r[0] for r in buffer], postgres)
+                    moved_from |= await _stored_places_of(conn, [r[0] for r in buffer], postgres)
                     await conn.execute_many(sql, buffer)
                     buffer = []
         if buffer:
-            moved_from |= await _stored_days_of(conn, [r[0] for r in buffer], postgres)
+            moved_from |= await _stored_places_of(conn, [r[0] for r in buffer], postgres)
             await conn.execute_many(sql, buffer)
         # Flex reads per-day sums precomputed per person and month: recount the months whose
         # rows changed, including those an entry moved away from (re-dated by the upsert).
-        await refresh_flex_sums(changed | moved_from, None, conn)
+        await refresh_flex_sums(changed | {day for day, _ in moved_from}, None, conn)
+        touched_months |= {(p, d.year, d.month) for d, p in moved_from if p is not None}
 
         await HourDayChecksum.filter(date__in=sorted(changed)).delete()
         await HourDayChecksum.bulk_create(
@@ -498,23 +499,23 @@ async def _rows_of_days(
     return result
 
 
-async def _stored_days_of(
+async def _stored_places_of(
     conn: BaseDBAsyncClient, tenkfeet_ids: Sequence[int], postgres: bool
-) -> set[date]:
-    """Days that still hold any of these entries. Called after the changed days were deleted,
-    so a hit is an entry moving in from a day outside them."""
+) -> set[tuple[date, int | None]]:
+    """(day, project) still holding any of these entries. Called after the changed days were
+    deleted, so a hit is an entry moving in from outside them: that day's flex sums and that
+    project-month's invoice change too."""
+    columns = 'SELECT DISTINCT "date", "project_id" FROM "hour_entry" WHERE "tenkfeet_id"'
     if postgres:
-        sql = 'SELECT DISTINCT "date" FROM "hour_entry" WHERE "tenkfeet_id" = ANY($1::bigint[])'
-        _, rows = await conn.execute_query(sql, [list(tenkfeet_ids)])
+        _, rows = await conn.execute_query(f"{columns} = ANY($1::bigint[])", [list(tenkfeet_ids)])
     else:
-        sql = (
-            'SELECT DISTINCT "date" FROM "hour_entry" WHERE "tenkfeet_id" IN ('
-            + ",".join("?" * len(tenkfeet_ids))
-            + ")"
-        )
-        _, rows = await conn.execute_query(sql, list(tenkfeet_ids))
+        marks = ",".join("?" * len(tenkfeet_ids))
+        _, rows = await conn.execute_query(f"{columns} IN ({marks})", list(tenkfeet_ids))
     return {
-        row["date"] if isinstance(row["date"], date) else date.fromisoformat(row["date"])
+        (
+            row["date"] if isinstance(row["date"], date) else date.fromisoformat(row["date"]),
+            row["project_id"],
+        )
         for row in rows
     }
 

@@ -375,3 +375,26 @@ async def test_write_failure_in_a_later_window_changes_nothing(
                 await sync_hours(client, START, date(2024, 6, 30))
     assert writes == 2
     assert await snapshot() == before
+
+
+async def test_invoice_an_entry_moved_away_from_is_refreshed(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entry 6 moves from April (outside the synced range) to March: April's invoice changes."""
+    from sync import hours_sync
+
+    refreshed: list[Any] = []
+
+    async def record(invoice_ids: Any) -> None:
+        refreshed.extend(invoice_ids)
+
+    async with running_emulator() as emulator:
+        await synced(emulator)
+        monkeypatch.setattr(hours_sync, "refresh_invoice_figures", record)
+        emulator.data.time_entries.update(6, date=DAY2)
+        async with client_for(emulator) as client:
+            await sync_hours(client, START, date(2024, 3, 31))
+    acme = await Project.get(tenkfeet_id=ACME)
+    april = await Invoice.get(project=acme, year=2024, month=4)
+    march = await Invoice.get(project=acme, year=2024, month=3)
+    assert april.id in refreshed and march.id in refreshed
