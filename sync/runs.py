@@ -18,6 +18,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
@@ -30,6 +31,7 @@ LOCK_TTL = timedelta(minutes=10)
 """How long a lock lives without renewal; a crashed holder blocks its kind at most this long."""
 
 RENEW_EVERY = timedelta(minutes=2)
+LOCK_LOST = "sync lock lost"
 
 
 class SyncAlreadyRunning(RuntimeError):
@@ -40,22 +42,32 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _pid_namespace() -> str:
+    """Which process-id space our pid belongs to (containers sharing a hostname differ)."""
+    try:
+        return str(os.stat("/proc/self/ns/pid").st_ino)
+    except OSError:
+        return "-"
+
+
 def _holder_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:128]
+    parts = (socket.gethostname(), str(os.getpid()), _pid_namespace(), uuid.uuid4().hex[:8])
+    return ":".join(parts)[:128]
 
 
 def holder_is_gone(holder: str) -> bool:
-    """True when ``holder`` names a process on this host that no longer exists.
+    """True when ``holder`` names a process on this host, in our pid space, that is gone.
 
     Lets a restarted process (or the next CLI run) take over at once the lock that a killed
-    one left behind, instead of waiting for it to expire. Holders on other hosts are only
-    judged by expiry.
+    one left behind, instead of waiting for it to expire. Other holders (other hosts, other
+    containers) are only judged by expiry.
     """
-    host, _, rest = holder.partition(":")
-    pid_text = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid_text.isdigit():
+    parts = holder.split(":")
+    if len(parts) != 4 or parts[0] != socket.gethostname() or parts[2] != _pid_namespace():
         return False
-    pid = int(pid_text)
+    if not parts[1].isdigit():
+        return False
+    pid = int(parts[1])
     if pid == os.getpid():
         return False
     try:
@@ -118,15 +130,24 @@ async def release_lock(kind: str, holder: str) -> None:
     await SyncLock.filter(kind=kind, holder=holder).delete()
 
 
-async def _keep_renewing(kind: str, holder: str) -> None:
+class SyncLockLost(RuntimeError):
+    """Another run took this run's lock over (it had expired): this run stopped."""
+
+
+async def _keep_renewing(kind: str, holder: str, run_task: asyncio.Task[Any] | None) -> None:
+    """Pushes the lock's expiry forward; if another run took it over, stops this run."""
     while True:
         await asyncio.sleep(RENEW_EVERY.total_seconds())
         try:
-            if not await renew_lock(kind, holder):
-                log.error("lost the %s sync lock while running", kind)
-                return
+            renewed = await renew_lock(kind, holder)
         except Exception:  # a transient database error must not end the run
             log.exception("could not renew the %s sync lock", kind)
+            continue
+        if not renewed:
+            log.error("lost the %s sync lock while running: stopping this run", kind)
+            if run_task is not None:
+                run_task.cancel(LOCK_LOST)
+            return
 
 
 @contextlib.asynccontextmanager
@@ -149,9 +170,18 @@ async def sync_run(
             kind=kind, start_date=start, end_date=end, forced=forced, status="running"
         )
         run = ActiveRun(kind=kind, record=record, holder=holder)
-        renewer = asyncio.create_task(_keep_renewing(kind, holder))
+        renewer = asyncio.create_task(_keep_renewing(kind, holder, asyncio.current_task()))
         try:
             yield run
+        except asyncio.CancelledError as exc:
+            if exc.args == (LOCK_LOST,):
+                task = asyncio.current_task()
+                if task is not None:
+                    task.uncancel()
+                await _finish(run, "failed", "stopped: another run took over its expired lock")
+                raise SyncLockLost(f"the {kind} sync lost its lock to another run") from None
+            await _finish(run, "failed", describe_error(exc))
+            raise
         except BaseException as exc:
             await _finish(run, "failed", describe_error(exc))
             raise

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 import sys
 import textwrap
 from datetime import UTC, date, datetime, timedelta
@@ -11,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from models import SyncLock, SyncRun
+from sync import runs
 from sync.counts import SyncCounts
-from sync.runs import SyncAlreadyRunning, renew_lock, sync_run
+from sync.runs import SyncAlreadyRunning, SyncLockLost, _pid_namespace, renew_lock, sync_run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -192,15 +195,35 @@ async def test_lock_of_a_killed_process_is_taken_over_at_once(db: str) -> None:
     assert runs[1] == ("succeeded", "")
 
 
-async def test_lock_of_a_live_process_on_this_host_is_not_taken_over(db: str) -> None:
-    import os
-    import socket
-
+@pytest.mark.parametrize(
+    "holder",
+    [
+        f"{socket.gethostname()}:{os.getppid()}:{_pid_namespace()}:abcd",  # our parent: alive
+        # A dead pid, but in another pid space (a container sharing the hostname): not ours
+        # to judge, so only expiry frees it.
+        f"{socket.gethostname()}:999999999:other-pid-space:abcd",
+    ],
+)
+async def test_lock_whose_holder_may_be_alive_is_not_taken_over(db: str, holder: str) -> None:
     now = datetime.now(UTC)
-    holder = f"{socket.gethostname()}:{os.getppid()}:abcd"  # our parent: alive
     await SyncLock.create(
         kind="hours", holder=holder, acquired_at=now, expires_at=now + timedelta(minutes=10)
     )
     with pytest.raises(SyncAlreadyRunning):
         async with sync_run("hours"):
             pass
+
+
+async def test_a_run_whose_lock_was_taken_over_stops(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runs, "RENEW_EVERY", timedelta(milliseconds=5))
+    never = asyncio.Event()
+    with pytest.raises(SyncLockLost):
+        async with sync_run("hours"):
+            # Another replica takes the (expired) lock over while this run is still working.
+            await SyncLock.filter(kind="hours").update(holder="someone-else")
+            await asyncio.wait_for(never.wait(), 30)
+    run = await SyncRun.get(kind="hours")
+    assert (run.status, run.error) == ("failed", "stopped: another run took over its expired lock")
+    assert (await SyncLock.get(kind="hours")).holder == "someone-else"  # theirs, untouched
