@@ -239,6 +239,13 @@ def parse_decimal(column: str, raw: str, *, places: int, digits: int) -> Decimal
 
 
 async def people_by_email() -> dict[str, int]:
-    """Lower-cased e-mail → person id, for everyone with an e-mail (the imports' lookup)."""
-    rows = await Person.filter(email__isnull=False).values_list("email", "id")
+    """Lower-cased e-mail → person id, for everyone with an e-mail (the imports' lookup).
+
+    When people share an e-mail (a re-hire keeps it), the active one wins, then the newest.
+    """
+    rows = (
+        await Person.filter(email__isnull=False)
+        .order_by("-archived", "id")  # later rows overwrite earlier: active and newest last
+        .values_list("email", "id")
+    )
     return {str(email).strip().lower(): int(pk) for email, pk in rows if str(email).strip()}

@@ -497,3 +497,14 @@ def test_semicolon_separated_files_get_a_hint() -> None:
             f"(expected the header {HEADER})",
         )
     ]
+
+
+async def test_a_shared_email_goes_to_the_active_person(db: str) -> None:
+    """A re-hire keeps the e-mail: the archived former record must not get the contract."""
+    rehired = await make_person(11, "rita@example.com")
+    former = await make_person(10, "rita@example.com")
+    former.archived = True
+    await former.save()
+    await import_contracts(csv_bytes("rita@example.com,2024-01-01,,100,true"), actor="test")
+    assert await WorkContract.filter(person=rehired).count() == 1
+    assert await WorkContract.filter(person=former).count() == 0
