@@ -108,6 +108,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # anything unforeseen still ends as one line (INTERFACE.md)
+        logging.getLogger(__name__).debug("unexpected error", exc_info=True)
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        print(
+            f"financebot: unexpected error: {type(exc).__name__}"
+            + (f": {reason}" if reason else "")
+            + ("" if args.verbose else " (run with -v for details)"),
+            file=sys.stderr,
+        )
+        return 1
     return code
 
 

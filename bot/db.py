@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from tortoise import Tortoise, connections
@@ -39,8 +41,27 @@ def _describe(exc: BaseException, database_url: str) -> str:
     return f"database {where} is not usable: {text}"
 
 
+def check_sqlite_path(database_url: str) -> None:
+    """A SQLite file must be creatable: Tortoise hangs instead of failing when it is not."""
+    if not database_url.startswith("sqlite://"):
+        return
+    path = Path(database_url[len("sqlite://") :])
+    if str(path) == ":memory:":
+        return
+    if path.is_dir():
+        raise DatabaseError(f"database {database_url} is not usable: {path} is a directory")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise DatabaseError(
+            f"database {database_url} is not usable: folder {folder} does not exist"
+        )
+    if not os.access(path if path.exists() else folder, os.W_OK):
+        raise DatabaseError(f"database {database_url} is not usable: {path} is not writable")
+
+
 async def migrate_database(database_url: str) -> None:
     """Apply every pending migration; a no-op when the schema is current."""
+    check_sqlite_path(database_url)
     try:
         await tortoise_migrate(config=tortoise_config(database_url))
     except Exception as exc:
@@ -51,6 +72,7 @@ async def migrate_database(database_url: str) -> None:
 
 async def init_database(database_url: str) -> None:
     """Open the ORM's connections (schema must already be migrated)."""
+    check_sqlite_path(database_url)
     try:
         await Tortoise.init(config=tortoise_config(database_url))
         await check_database()

@@ -316,3 +316,14 @@ async def test_cleanup_deletes_only_old_rows(db: str) -> None:
 
     negative = await financebot("cleanup", "--type", "runs", "--older-than", "-1", DATABASE_URL=db)
     assert_one_line_failure(negative, "--older-than must be 0 or more days")
+
+
+async def test_an_unusable_sqlite_path_is_one_line(tmp_path: Path) -> None:
+    """A directory, or a missing folder, as the SQLite file: one line, no hang."""
+    folder = tmp_path / "db.sqlite3"
+    folder.mkdir()
+    result = await financebot("cleanup", "--type", "events", DATABASE_URL=f"sqlite://{folder}")
+    assert_one_line_failure(result, "is a directory")
+    missing = tmp_path / "no" / "such" / "db.sqlite3"
+    result = await financebot("migrate", DATABASE_URL=f"sqlite://{missing}")
+    assert_one_line_failure(result, "does not exist")
