@@ -1,28 +1,33 @@
 """One lifespan for the running bot: database, admin site, scheduler and Socket Mode together.
 
-Start order: Slack tokens are checked first (nothing is touched when Slack rejects one),
-then the database is migrated and opened, then the admin site, the scheduler and the Socket
-Mode connection start. Stop runs the other way round: the scheduler stops taking jobs
-(running ones are abandoned; every job claims its run in the database and is idempotent),
-envelopes being handled get a grace period, then Socket Mode, the site and the database close.
+Start order: Slack tokens are checked first (``auth.test`` for the bot token,
+``apps.connections.open`` for the app token; nothing is touched when Slack rejects one),
+then the database is migrated and opened, then the admin site starts and Socket Mode
+connects (asking Slack for a fresh websocket URL on every attempt; still not connected
+after ``SOCKET_CONNECT_TIMEOUT`` seconds: one error line), then the scheduler starts.
+
+Stop runs the other way round: the scheduler starts no new job, running jobs and Slack
+envelopes being handled get ``SHUTDOWN_GRACE`` seconds together, whatever is left is
+cancelled and awaited (a cancelled sync records itself failed and releases its lock), then
+Socket Mode, the site and the database close.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 from aiohttp import ClientError, web
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.db import DatabaseError, close_database, init_database, migrate_database
 from bot.errors import CommandError
-from bot.scheduler import build_scheduler
+from bot.scheduler import BotScheduler, build_scheduler
 from bot.settings import Settings
 from bot.slack_app import build_slack_app
 from bot.socket_mode import ImmediateAckSocketModeHandler
@@ -30,7 +35,8 @@ from web.app import build_web_app
 
 log = logging.getLogger(__name__)
 
-SHUTDOWN_GRACE = 5.0  # seconds for envelopes being handled when a stop is asked
+SHUTDOWN_GRACE = 5.0  # seconds for envelopes and jobs being handled when a stop is asked
+SOCKET_CONNECT_TIMEOUT = 60.0  # seconds; INTERFACE.md: connected within 90 s of start
 
 
 @dataclass
@@ -38,7 +44,7 @@ class RunningBot:
     settings: Settings
     app: AsyncApp
     socket_mode: ImmediateAckSocketModeHandler
-    scheduler: AsyncIOScheduler
+    scheduler: BotScheduler
     web_url: str  # where the admin site listens, e.g. http://127.0.0.1:8080
 
 
@@ -55,17 +61,39 @@ async def check_bot_token(client: AsyncWebClient) -> dict[str, object]:
     return dict(response.data) if isinstance(response.data, dict) else {}
 
 
-async def open_socket_url(client: AsyncWebClient, app_token: str) -> str:
-    """apps.connections.open at SLACK_API_URL: proves the app token, gives the websocket URL."""
+async def check_app_token(client: AsyncWebClient, app_token: str) -> None:
+    """apps.connections.open at SLACK_API_URL, to prove the app token before anything starts.
+
+    The URL it returns is left unused: a Socket Mode URL is a single-use ticket that expires
+    soon, so the connection asks for its own when it connects.
+    """
     try:
-        response = await client.apps_connections_open(app_token=app_token)
+        await client.apps_connections_open(app_token=app_token)
     except SlackApiError as exc:
         raise CommandError(
             f"Slack rejected SLACK_APP_TOKEN: {exc.response.get('error', 'unknown error')}"
         ) from None
     except (ClientError, OSError, TimeoutError) as exc:
         raise CommandError(f"Slack API {client.base_url} is not reachable: {exc}") from None
-    return str(response["url"])
+
+
+async def connect_socket_mode(socket_mode: ImmediateAckSocketModeHandler, within: float) -> None:
+    """Connects (each attempt with a fresh URL); not connected ``within`` seconds:
+    CommandError naming the last failure. Reconnections later on retry without a bound."""
+    try:
+        await asyncio.wait_for(socket_mode.connect_async(), within)
+    except TimeoutError:
+        reason = socket_mode.client.last_connect_error or "no answer"
+        raise CommandError(
+            f"could not connect to Slack Socket Mode within {within:g} s: {reason}"
+        ) from None
+
+
+async def finish_open_work(
+    socket_mode: ImmediateAckSocketModeHandler, scheduler: BotScheduler, grace: float
+) -> None:
+    """Lets running jobs and envelopes finish within one shared ``grace``; cancels the rest."""
+    await asyncio.gather(scheduler.stop(grace), socket_mode.finish_in_flight(grace))
 
 
 async def _start_web_site(settings: Settings, stack: AsyncExitStack) -> str:
@@ -88,16 +116,21 @@ async def _start_web_site(settings: Settings, stack: AsyncExitStack) -> str:
 
 @asynccontextmanager
 async def bot_lifespan(
-    settings: Settings, *, database_ready: bool = False
+    settings: Settings,
+    *,
+    database_ready: bool = False,
+    sync_at_start: bool = False,
+    socket_connect_timeout: float = SOCKET_CONNECT_TIMEOUT,
 ) -> AsyncIterator[RunningBot]:
     """Runs the whole bot for the duration of the ``async with`` block.
 
     ``database_ready``: the ORM is already initialised (tests); leave it open at the end.
+    ``sync_at_start``: run the hours sync as soon as the scheduler starts (`serve` does).
     """
     app = build_slack_app(settings)
     async with AsyncExitStack() as stack:
         await check_bot_token(app.client)
-        socket_url = await open_socket_url(app.client, settings.slack_app_token)
+        await check_app_token(app.client, settings.slack_app_token)
 
         if not database_ready:
             try:
@@ -111,13 +144,11 @@ async def bot_lifespan(
 
         socket_mode = ImmediateAckSocketModeHandler(app, settings.slack_app_token)
         stack.push_async_callback(socket_mode.close_async)
-        stack.push_async_callback(socket_mode.finish_in_flight, SHUTDOWN_GRACE)
-        socket_mode.client.wss_uri = socket_url
-        await socket_mode.connect_async()
+        scheduler = build_scheduler(settings, sync_at_start=sync_at_start)
+        stack.push_async_callback(finish_open_work, socket_mode, scheduler, SHUTDOWN_GRACE)
+        await connect_socket_mode(socket_mode, socket_connect_timeout)
 
-        scheduler = build_scheduler(settings)
         scheduler.start()
-        stack.callback(scheduler.shutdown, wait=False)
         log.debug("Finance Bot is running; admin site at %s", web_url)
 
         yield RunningBot(

@@ -1,22 +1,102 @@
-"""The in-process APScheduler for `serve`: syncs and notifications run on the bot's event loop."""
+"""The in-process APScheduler for `serve`: syncs and notifications run on the bot's event loop.
+
+Stopping (:meth:`BotScheduler.stop`): no new job starts, running jobs get a grace period to
+finish, the rest are cancelled and awaited, so that each records its own end (``sync_run``
+marks a cancelled run failed with "cancelled" and releases its lock) before the database
+closes. A job cancelled this way logs one line, not APScheduler's traceback.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from apscheduler.job import Job
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.settings import Settings
 from sync.schedule import register_sync_jobs
 
+log = logging.getLogger(__name__)
 
-def build_scheduler(settings: Settings) -> AsyncIOScheduler:
+SYNC_AT_START_JOB = "sync-hours"
+"""The job that `serve` runs at once on start: fresh hours (it syncs people and projects it
+finds missing), without waiting for the first interval to pass."""
+
+
+class BotScheduler(AsyncIOScheduler):
+    """AsyncIOScheduler that knows its running jobs, so that it can stop gracefully.
+
+    Every job function is wrapped (:meth:`add_job`): its task is tracked while it runs, and a
+    cancellation at shutdown ends it with one warning line instead of a traceback.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.running_jobs: set[asyncio.Task[Any]] = set()
+
+    def add_job(self, func: Any, *args: Any, **kwargs: Any) -> Job:  # type: ignore[override]
+        if asyncio.iscoroutinefunction(func):
+            func = self._tracked(func, str(kwargs.get("name") or getattr(func, "__name__", "job")))
+        return super().add_job(func, *args, **kwargs)
+
+    def _tracked(
+        self, func: Callable[..., Awaitable[Any]], name: str
+    ) -> Callable[..., Awaitable[Any]]:
+        @functools.wraps(func)
+        async def tracked(*args: Any, **kwargs: Any) -> Any:
+            task = asyncio.current_task()
+            if task is not None:
+                self.running_jobs.add(task)
+            try:
+                return await func(*args, **kwargs)
+            except asyncio.CancelledError:
+                log.warning("job %r was stopped at shutdown before it finished", name)
+                return None
+            finally:
+                if task is not None:
+                    self.running_jobs.discard(task)
+
+        return tracked
+
+    async def stop(self, grace: float) -> int:
+        """No new jobs; running ones get ``grace`` seconds, then are cancelled and awaited
+        (again at most ``grace``). Returns how many were cancelled. Safe if never started."""
+        if not self.running:
+            return 0
+        self.pause()
+        cancelled = 0
+        pending = {task for task in self.running_jobs if not task.done()}
+        if pending:
+            log.info("waiting up to %.0f s for %d running job(s)", grace, len(pending))
+            _, still = await asyncio.wait(pending, timeout=grace)
+            for task in still:
+                task.cancel()
+            if still:
+                _, stuck = await asyncio.wait(still, timeout=grace)
+                if stuck:
+                    log.warning("%d job(s) did not wind down after being cancelled", len(stuck))
+            cancelled = len(still)
+        self.shutdown(wait=False)
+        return cancelled
+
+
+def build_scheduler(settings: Settings, *, sync_at_start: bool = False) -> BotScheduler:
     """A scheduler in TIME_ZONE with every job registered (not started).
 
     A late or overlapping run is coalesced into one; jobs still claim their run in the
-    database, since several replicas each have a scheduler.
+    database, since several replicas each have a scheduler. ``sync_at_start``: the hours
+    sync (when configured) runs as soon as the scheduler starts, then on its interval.
     """
-    scheduler = AsyncIOScheduler(
+    scheduler = BotScheduler(
         timezone=settings.tz,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 15 * 60},
     )
     register_sync_jobs(scheduler, settings)
+    if sync_at_start and scheduler.get_job(SYNC_AT_START_JOB) is not None:
+        scheduler.modify_job(SYNC_AT_START_JOB, next_run_time=datetime.now(settings.tz))
     return scheduler

@@ -5,19 +5,27 @@ slack_bolt's own handler sends the ack only after dispatch returns (with
 Here ``ack()`` itself writes the envelope's answer to the websocket; the listener then goes
 on in the envelope's task. Events are acked before dispatch (their ack carries nothing).
 In-flight envelopes are tracked so a shutdown can let them finish.
+
+Connecting: a Socket Mode URL (from ``apps.connections.open``) is a single-use ticket that
+expires. slack_sdk asks for one only when it has none, and retries a failed websocket connect
+with the same URL forever; :class:`FreshTicketSocketModeClient` forgets the URL after every
+attempt, so each attempt asks Slack for a new one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from time import time
 from typing import Any
 
+from aiohttp import ClientSession
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.socket_mode.async_internals import send_async_response
 from slack_bolt.adapter.socket_mode.internals import build_headers
+from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
@@ -25,6 +33,77 @@ from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 
 log = logging.getLogger(__name__)
+
+RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0)
+"""Seconds between failed connect attempts; the last one repeats."""
+
+
+class FreshTicketSocketModeClient(SocketModeClient):
+    """slack_sdk's aiohttp Socket Mode client, with a fresh URL for every connect attempt.
+
+    Everything else (pings, ``disconnect`` envelopes, reconnecting after a lost session) is
+    slack_sdk's own; its reconnection asks for a new URL and then calls :meth:`connect`.
+    A failed attempt is logged as one line (no traceback) and retried after a short delay
+    until it succeeds or the client is closed; ``last_connect_error`` says what went wrong.
+    """
+
+    last_connect_error: str = ""
+
+    async def connect(self) -> None:  # type: ignore[override]
+        attempt = 0
+        while not self.closed:
+            try:
+                await self._connect_once()
+                self.last_connect_error = ""
+                return
+            except Exception as exc:  # any failure is retried with a new URL
+                if self.closed:
+                    return
+                self.last_connect_error = _one_line(exc)
+                delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)]
+                attempt += 1
+                log.warning(
+                    "Socket Mode connect failed (%s); retrying with a new URL in %.1f s",
+                    self.last_connect_error,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+            finally:
+                self.wss_uri = None  # a ticket is single-use: the next attempt asks anew
+
+    async def _connect_once(self) -> None:
+        """One attempt, as slack_sdk 3.x's ``connect`` makes it (URL, websocket, tasks)."""
+        old_session = self.current_session
+        self.auto_reconnect_enabled = False
+        if old_session is not None:
+            with contextlib.suppress(Exception):
+                await old_session.close()
+        if self.aiohttp_client_session.closed:
+            self.aiohttp_client_session = ClientSession()
+        if self.wss_uri is None:
+            self.wss_uri = await self.issue_new_wss_url()
+        self.current_session = await self.aiohttp_client_session.ws_connect(
+            self.wss_uri,
+            autoping=False,
+            heartbeat=self.ping_interval,
+            proxy=self.proxy,
+            ssl=self.web_client.ssl if self.web_client.ssl is not None else True,
+        )
+        self.auto_reconnect_enabled = self.default_auto_reconnect_enabled
+        self.stale = False
+        log.debug("Socket Mode session %s established", await self.session_id())
+        await self.current_session.ping(f"sdk-ping-pong:{time()}".encode())
+        if self.current_session_monitor is not None:
+            self.current_session_monitor.cancel()
+        self.current_session_monitor = asyncio.ensure_future(self.monitor_current_session())
+        if self.message_receiver is not None:
+            self.message_receiver.cancel()
+        self.message_receiver = asyncio.ensure_future(self.receive_messages())
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 class EnvelopeAck(AsyncAck):
@@ -44,10 +123,25 @@ class EnvelopeAck(AsyncAck):
 
 
 class ImmediateAckSocketModeHandler(AsyncSocketModeHandler):
-    """AsyncSocketModeHandler (aiohttp, auto-reconnect on) with immediate acks."""
+    """AsyncSocketModeHandler (aiohttp, auto-reconnect on) with immediate acks.
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    Its client is a :class:`FreshTicketSocketModeClient` talking to ``app.client``'s
+    ``base_url`` (SLACK_API_URL) for ``apps.connections.open``.
+    """
+
+    client: FreshTicketSocketModeClient
+
+    def __init__(self, app: AsyncApp, app_token: str, *, ping_interval: float = 10) -> None:
+        # Not super().__init__: that builds slack_sdk's plain client, which starts a task.
+        self.app = app
+        self.app_token = app_token
+        self.client = FreshTicketSocketModeClient(
+            app_token=app_token,
+            logger=app.logger,
+            web_client=app.client,
+            ping_interval=ping_interval,
+        )
+        self.client.socket_mode_request_listeners.append(self.handle)  # type: ignore[arg-type]
         self.in_flight: set[asyncio.Task[Any]] = set()
 
     async def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]

@@ -1,4 +1,5 @@
 """`serve` end to end: Socket Mode through the Slack emulator, /healthz, errors, start and stop."""
+# ruff: noqa: ASYNC109 - the helpers' ``timeout`` is a bound on a wait, like asyncio's
 
 from __future__ import annotations
 
@@ -11,13 +12,19 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from aiohttp import web
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.errors import CommandError
+from bot.lifespan import bot_lifespan
 from bot.slack_app import APOLOGY
 from handlers.flex import NOT_SET_UP
-from tests.conftest import BotUnderTest
+from models import SyncLock, SyncRun
+from tests.conftest import BotUnderTest, bot_settings_for
 from tests.emulators.slack import SlackEmulator
+from tests.emulators.tenkfeet import DEFAULT_TOKEN, TenkfeetEmulator
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -69,9 +76,10 @@ async def test_ack_goes_out_before_the_listener_finishes(running_bot: BotUnderTe
 
 async def test_reconnects_after_disconnect(running_bot: BotUnderTest) -> None:
     emulator = running_bot.emulator
+    opened = len(emulator.calls_to("apps.connections.open"))
     await emulator.send_disconnect("refresh_requested")
     await emulator.wait_for_connections_opened(2)
-    assert len(emulator.calls_to("apps.connections.open")) == 2
+    assert len(emulator.calls_to("apps.connections.open")) == opened + 1
     ack = await emulator.send_slash_command("/flex-hours")
     assert ack.payload is not None and ack.payload["text"] == NOT_SET_UP
 
@@ -192,6 +200,19 @@ async def _serve(env: dict[str, str]) -> asyncio.subprocess.Process:
     )
 
 
+async def _first_line(stream: asyncio.StreamReader | None, marker: str, timeout: float) -> str:
+    """Reads ``stream`` until a line containing ``marker`` (which it returns)."""
+    assert stream is not None
+
+    async def read() -> str:
+        while line := (await stream.readline()).decode():
+            if marker in line:
+                return line
+        raise AssertionError(f"the stream ended without a line containing {marker!r}")
+
+    return await asyncio.wait_for(read(), timeout)
+
+
 @pytest.mark.parametrize("token", ["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"])
 async def test_rejected_token_stops_serve_with_one_line(
     slack_emulator: SlackEmulator, tmp_path: Path, token: str
@@ -229,3 +250,142 @@ async def test_sigterm_stops_serve_cleanly(slack_emulator: SlackEmulator, db: st
     assert process.returncode == 0, stderr.decode()
     assert "Traceback" not in stderr.decode()
     assert slack_emulator.connection_count == 0
+
+
+# ---------------------------------------------------------------------- Socket Mode tickets
+
+
+async def test_emulator_tickets_are_single_use_and_expire() -> None:
+    now = [1000.0]
+    emulator = SlackEmulator(ticket_lifetime=30, clock=lambda: now[0])
+    async with emulator, aiohttp.ClientSession() as session:
+        client = AsyncWebClient(base_url=emulator.api_url)
+
+        async def new_url() -> str:
+            return str((await client.apps_connections_open(app_token=emulator.app_token))["url"])
+
+        url = await new_url()
+        ws = await session.ws_connect(url)
+        assert (await ws.receive_json())["type"] == "hello"
+        await ws.close()
+        with pytest.raises(aiohttp.WSServerHandshakeError) as reused:
+            await session.ws_connect(url)
+        assert reused.value.status == 401
+
+        old = await new_url()
+        now[0] += 31
+        with pytest.raises(aiohttp.WSServerHandshakeError):
+            await session.ws_connect(old)
+        fresh = await new_url()
+        ws = await session.ws_connect(fresh)
+        await ws.close()
+    assert emulator.socket_refusals == ["unknown or used ticket", "expired ticket"]
+    assert emulator.connections_opened == 2
+
+
+async def test_refused_first_connect_is_retried_with_a_fresh_url(
+    db: str, slack_emulator: SlackEmulator
+) -> None:
+    slack_emulator.refuse_socket_connects(1)
+    async with (
+        asyncio.timeout(30),
+        bot_lifespan(bot_settings_for(slack_emulator, db), database_ready=True),
+    ):
+        assert slack_emulator.connection_count == 1
+        ack = await slack_emulator.send_slash_command("/flex-hours")
+        assert ack.payload is not None and ack.payload["text"] == NOT_SET_UP
+    assert slack_emulator.socket_refusals == ["refused on request"]
+    # auth check, the refused connect, the retry: each connect asked for its own URL
+    assert len(slack_emulator.calls_to("apps.connections.open")) == 3
+
+
+async def test_unreachable_socket_mode_stops_start_with_one_line(
+    db: str, slack_emulator: SlackEmulator
+) -> None:
+    slack_emulator.refuse_socket_connects(1000)
+    settings = bot_settings_for(slack_emulator, db)
+    with pytest.raises(CommandError) as failure:
+        async with bot_lifespan(settings, database_ready=True, socket_connect_timeout=1.5):
+            raise AssertionError("the bot started without a Socket Mode connection")
+    message = str(failure.value)
+    assert message.startswith("could not connect to Slack Socket Mode within 1.5 s: ")
+    assert "401" in message and "\n" not in message
+    refusals = slack_emulator.socket_refusals
+    assert len(refusals) >= 2 and set(refusals) == {"refused on request"}  # never a used URL
+    assert slack_emulator.connection_count == 0
+
+
+# ---------------------------------------------------------------------- stopping during a sync
+
+
+class ObservedTenkfeet(TenkfeetEmulator):
+    """The 10000ft emulator, telling when its first request has arrived."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.first_request = asyncio.Event()
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        self.first_request.set()
+        return await super()._dispatch(request)
+
+
+async def _serve_with_sync_at_start(
+    slack_emulator: SlackEmulator, tenkfeet: ObservedTenkfeet, db: str
+) -> asyncio.subprocess.Process:
+    """`serve` whose start-up hours sync is held at its first 10000ft request."""
+    env = _serve_env(
+        slack_emulator, db, TENKFEET_API_URL=tenkfeet.base_url, TENKFEET_AUTH=DEFAULT_TOKEN
+    )
+    process = await _serve(env)
+    await _first_line(process.stdout, "admin site at ", 90)
+    await asyncio.wait_for(tenkfeet.first_request.wait(), 30)
+    assert await SyncRun.filter(kind="hours", status="running").count() == 1
+    return process
+
+
+async def test_sigterm_during_a_scheduled_sync_cancels_it_cleanly(
+    slack_emulator: SlackEmulator, db: str
+) -> None:
+    tenkfeet = ObservedTenkfeet()
+    async with tenkfeet:
+        tenkfeet.slow_request(1, seconds=120)
+        process = await _serve_with_sync_at_start(slack_emulator, tenkfeet, db)
+        try:
+            process.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(process.communicate(), 30)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+    errors = stderr.decode()
+    assert process.returncode == 0, errors
+    assert "Traceback" not in errors
+    assert "'sync hours' was stopped at shutdown" in errors
+    run = await SyncRun.get(kind="hours")
+    assert (run.status, run.error) == ("failed", "cancelled")
+    assert run.finished_at is not None
+    assert not await SyncLock.filter(kind="hours").exists()
+
+
+async def test_sigterm_lets_a_running_sync_finish_within_the_grace(
+    slack_emulator: SlackEmulator, db: str
+) -> None:
+    tenkfeet = ObservedTenkfeet()
+    async with tenkfeet:
+        release = tenkfeet.slow_request(1, seconds=120)
+        process = await _serve_with_sync_at_start(slack_emulator, tenkfeet, db)
+        try:
+            process.send_signal(signal.SIGTERM)
+            await _first_line(process.stderr, "waiting up to", 30)
+            release.set()  # the stop is under way: the sync may go on and finish now
+            _, stderr = await asyncio.wait_for(process.communicate(), 30)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+    assert process.returncode == 0, stderr.decode()
+    assert "Traceback" not in stderr.decode()
+    run = await SyncRun.get(kind="hours")
+    assert (run.status, run.error) == ("succeeded", "")
+    assert not await SyncLock.filter(kind="hours").exists()

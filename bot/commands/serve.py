@@ -16,11 +16,14 @@ async def run_until_stopped(
     *,
     on_started: Callable[[RunningBot], Awaitable[None]] | None = None,
     stop: asyncio.Event | None = None,
+    sync_at_start: bool = False,
 ) -> int:
     """Runs the lifespan until SIGTERM/SIGINT (or ``stop``); a clean stop returns 0.
 
     ``on_started`` runs once everything is up (the demo seeds its data there). A signal
-    during start-up cancels the start-up and still exits cleanly.
+    during start-up cancels the start-up and still exits cleanly. ``sync_at_start``: the
+    hours sync runs at once instead of after its first interval (`serve` does this; the
+    demo loads its own data).
     """
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -35,7 +38,7 @@ async def run_until_stopped(
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, on_signal)
     try:
-        async with bot_lifespan(settings) as bot:
+        async with bot_lifespan(settings, sync_at_start=sync_at_start) as bot:
             started = True
             print(f"Finance Bot is running; admin site at {bot.web_url}", flush=True)
             if on_started is not None:
@@ -54,4 +57,4 @@ async def run_until_stopped(
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
     settings.require_slack()
-    return await run_until_stopped(settings)
+    return await run_until_stopped(settings, sync_at_start=True)

@@ -2,10 +2,12 @@
 
 It speaks the wire protocol slack_sdk uses (SLACK_NOTES.md), so the bot under test runs its
 real code paths: ``auth.test`` and ``apps.connections.open`` over HTTP, then a Socket Mode
-websocket that gets ``hello``, envelopes and ``disconnect`` and sends acks back. Every Web API
-call (and every ``response_url`` POST, recorded as method ``"response_url"``) is kept in
-:attr:`SlackEmulator.calls`. Tests drive it through ``send_*`` and ``wait_for_*`` coroutines,
-which wait on futures with timeouts, never on sleeps.
+websocket that gets ``hello``, envelopes and ``disconnect`` and sends acks back. As on Slack,
+the URL ``apps.connections.open`` gives is a ticket: good for one connect attempt and only
+for ``ticket_lifetime`` seconds; a refused connect gets HTTP 401 before any websocket.
+Every Web API call (and every ``response_url`` POST, recorded as method ``"response_url"``)
+is kept in :attr:`SlackEmulator.calls`. Tests drive it through ``send_*`` and ``wait_for_*``
+coroutines, which wait on futures with timeouts, never on sleeps.
 
 Usage::
 
@@ -34,6 +36,7 @@ from aiohttp import WSMsgType, web
 DEFAULT_BOT_TOKEN = "xoxb-emulated-bot-token"
 DEFAULT_APP_TOKEN = "xapp-emulated-app-token"
 DEFAULT_PAGE_SIZE = 100
+DEFAULT_TICKET_LIFETIME = 30.0  # seconds a Socket Mode URL stays good
 
 
 @dataclass
@@ -83,6 +86,8 @@ class SlackEmulator:
         bot_user_id: str = "U0FINANCEBOT",
         bot_id: str = "B0FINANCEBOT",
         seed: int = 0,
+        ticket_lifetime: float = DEFAULT_TICKET_LIFETIME,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.bot_tokens = set(bot_tokens)
         self.app_tokens = set(app_tokens)
@@ -99,6 +104,11 @@ class SlackEmulator:
         self.home_views: dict[str, dict[str, Any]] = {}
         self.views: dict[str, dict[str, Any]] = {}
         self.connections_opened = 0
+        self.ticket_lifetime = ticket_lifetime
+        self.socket_refusals: list[str] = []  # why each refused websocket connect was refused
+        self._clock = clock
+        self._tickets: dict[str, float] = {}  # unused ticket → when it was issued
+        self._connects_to_refuse = 0
         self._random = random.Random(seed)
         self._ids = itertools.count(1)
         self._faults: dict[str, list[_Fault]] = {}
@@ -225,6 +235,10 @@ class SlackEmulator:
                 after=after,
             )
         )
+
+    def refuse_socket_connects(self, n: int = 1) -> None:
+        """The next ``n`` websocket connects are refused (HTTP 401), using up their tickets."""
+        self._connects_to_refuse += n
 
     # ------------------------------------------------------------------ queries for tests
 
@@ -624,7 +638,25 @@ class SlackEmulator:
             }
         )
 
-    async def _handle_socket(self, request: web.Request) -> web.WebSocketResponse:
+    def _ticket_refusal(self, ticket: str) -> str | None:
+        """Why a connect with ``ticket`` is refused, or None; a ticket is used up either way."""
+        issued = self._tickets.pop(ticket, None)
+        if issued is None:
+            return "unknown or used ticket"
+        if self._clock() - issued > self.ticket_lifetime:
+            return "expired ticket"
+        if self._connects_to_refuse > 0:
+            self._connects_to_refuse -= 1
+            return "refused on request"
+        return None
+
+    async def _handle_socket(self, request: web.Request) -> web.StreamResponse:
+        refusal = self._ticket_refusal(request.query.get("ticket", ""))
+        if refusal is not None:
+            async with self._changed:
+                self.socket_refusals.append(refusal)
+                self._changed.notify_all()
+            return web.json_response({"ok": False, "error": refusal}, status=401)
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
         self.connections_opened += 1
@@ -693,7 +725,9 @@ class SlackEmulator:
 
     def _api_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
         ws_base = self.base_url.replace("http://", "ws://", 1)
-        return {"ok": True, "url": f"{ws_base}/socket-mode?ticket={uuid.uuid4()}"}
+        ticket = str(uuid.uuid4())
+        self._tickets[ticket] = self._clock()
+        return {"ok": True, "url": f"{ws_base}/socket-mode?ticket={ticket}"}
 
     def _api_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = str(args.get("channel", ""))
