@@ -44,7 +44,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from bot.db import dialect
-from models import Event, HourDayChecksum, HourWindowChecksum, Person, Project
+from models import Event, HourDayChecksum, HourEntry, HourWindowChecksum, Person, Project
 from models.flex_sums import refresh_flex_sums
 from models.invoice_refresh import ensure_invoices, refresh_invoice_figures
 from sync.counts import SyncCounts
@@ -236,12 +236,16 @@ async def sync_hours(
         report("write", 0, total_days)
         # One transaction for the whole range: a write that fails in a later window must not
         # leave the earlier ones changed (INTERFACE.md: a failed sync leaves data as it was).
-        async with in_transaction():
+        async with in_transaction() as conn:
+            # Into an empty table (a first load) no entry can move in from another day.
+            had_rows = await HourEntry.exists()
             for window in staged:
                 if window.unchanged:
                     counts.skipped += window.day_count
                 else:
-                    counts += await _write_window(window, row_spool, person_ids, project_ids, force)
+                    counts += await _write_window(
+                        window, row_spool, person_ids, project_ids, force, conn, had_rows
+                    )
                 done += window.day_count
                 report("write", done, total_days)
     return counts
@@ -386,8 +390,14 @@ async def _write_window(
     person_ids: Mapping[int, int],
     project_ids: Mapping[int, int],
     force: bool,
+    conn: BaseDBAsyncClient,
+    had_rows: bool = True,
 ) -> SyncCounts:
-    """Replace the window's changed days in one transaction; returns what changed."""
+    """Replace the window's changed days on ``conn`` (the run's transaction); returns what
+    changed.
+
+    ``had_rows``: the table held rows before this sync, so entries may move in from days
+    outside the changed ones (looked up per batch; skipped on a first load)."""
     counts = SyncCounts()
     postgres = dialect() == "postgres"
     stored = {
@@ -405,71 +415,73 @@ async def _write_window(
 
     dirty_days: set[date] = set()
     unknown: list[int] = []
-    async with in_transaction() as conn:
-        old = await _rows_of_days(conn, window, changed, postgres)
-        old_ids = {tenkfeet_id for tenkfeet_id, _, _ in old}
-        touched_months = {(project_id, d.year, d.month) for _, project_id, d in old if project_id}
-        await _delete_days(conn, changed, postgres)
+    old = await _rows_of_days(conn, window, changed, postgres)
+    old_ids = {tenkfeet_id for tenkfeet_id, _, _ in old}
+    touched_months = {(project_id, d.year, d.month) for _, project_id, d in old if project_id}
+    await _delete_days(conn, changed, postgres)
 
-        sql = _insert_sql(postgres)
-        new_ids: set[int] = set()
-        new_months: set[tuple[int, int, int]] = set()
-        moved_from: set[tuple[date, int | None]] = set()  # (day, project) entries moved from
-        buffer: list[list[Any]] = []
-        changed_ordinals = {day.toordinal() for day in changed}
-        for batch in _read_batches(row_spool, window.batches):
-            for row in batch:
-                if row[1] not in changed_ordinals:
-                    continue
-                person_id = person_ids.get(row[2])
-                project_id = project_ids.get(row[3]) if row[3] is not None else None
-                if person_id is None or (row[3] is not None and project_id is None):
-                    unknown.append(row[0])
-                    dirty_days.add(date.fromordinal(row[1]))
-                    continue
-                buffer.append(_db_row(row, person_id, project_id, postgres))
-                new_ids.add(row[0])
-                if project_id is not None:
-                    day = date.fromordinal(row[1])
-                    new_months.add((project_id, day.year, day.month))
-                if len(buffer) >= INSERT_BATCH:
-                    moved_from |= await _stored_places_of(conn, [r[0] for r in buffer], postgres)
-                    await conn.execute_many(sql, buffer)
-                    buffer = []
-        if buffer:
+    sql = _insert_sql(postgres)
+    new_ids: set[int] = set()
+    new_months: set[tuple[int, int, int]] = set()
+    moved_from: set[tuple[date, int | None]] = set()  # (day, project) entries moved from
+    buffer: list[list[Any]] = []
+    changed_ordinals = {day.toordinal() for day in changed}
+    for batch in _read_batches(row_spool, window.batches):
+        for row in batch:
+            if row[1] not in changed_ordinals:
+                continue
+            person_id = person_ids.get(row[2])
+            project_id = project_ids.get(row[3]) if row[3] is not None else None
+            if person_id is None or (row[3] is not None and project_id is None):
+                unknown.append(row[0])
+                dirty_days.add(date.fromordinal(row[1]))
+                continue
+            buffer.append(_db_row(row, person_id, project_id, postgres))
+            new_ids.add(row[0])
+            if project_id is not None:
+                day = date.fromordinal(row[1])
+                new_months.add((project_id, day.year, day.month))
+            if len(buffer) >= INSERT_BATCH:
+                if had_rows:
+                    ids = [r[0] for r in buffer]
+                    moved_from |= await _stored_places_of(conn, ids, postgres)
+                await conn.execute_many(sql, buffer)
+                buffer = []
+    if buffer:
+        if had_rows:
             moved_from |= await _stored_places_of(conn, [r[0] for r in buffer], postgres)
-            await conn.execute_many(sql, buffer)
-        # Flex reads per-day sums precomputed per person and month: recount the months whose
-        # rows changed, including those an entry moved away from (re-dated by the upsert).
-        await refresh_flex_sums(changed | {day for day, _ in moved_from}, None, conn)
-        touched_months |= {(p, d.year, d.month) for d, p in moved_from if p is not None}
+        await conn.execute_many(sql, buffer)
+    # Flex reads per-day sums precomputed per person and month: recount the months whose
+    # rows changed, including those an entry moved away from (re-dated by the upsert).
+    await refresh_flex_sums(changed | {day for day, _ in moved_from}, None, conn)
+    touched_months |= {(p, d.year, d.month) for d, p in moved_from if p is not None}
 
-        await HourDayChecksum.filter(date__in=sorted(changed)).delete()
-        await HourDayChecksum.bulk_create(
-            [
-                HourDayChecksum(
-                    date=day,
-                    checksum=fresh.get(day, EMPTY_DAY),
-                    entry_count=window.days[day].count if day in window.days else 0,
-                )
-                for day in sorted(changed - dirty_days)
-            ]
-        )
-        if dirty_days:
-            await HourWindowChecksum.filter(start_date=window.start, end_date=window.end).delete()
-            await Event.create(
-                kind="sync.hours.unknown",
-                message=(
-                    f"{len(unknown)} entries name a person or project 10000ft did not list; "
-                    "skipped until they sync"
-                ),
-                data={"entry_ids": unknown[:1000]},
+    await HourDayChecksum.filter(date__in=sorted(changed)).delete()
+    await HourDayChecksum.bulk_create(
+        [
+            HourDayChecksum(
+                date=day,
+                checksum=fresh.get(day, EMPTY_DAY),
+                entry_count=window.days[day].count if day in window.days else 0,
             )
-        else:
-            await _store_window_checksum(window)
+            for day in sorted(changed - dirty_days)
+        ]
+    )
+    if dirty_days:
+        await HourWindowChecksum.filter(start_date=window.start, end_date=window.end).delete()
+        await Event.create(
+            kind="sync.hours.unknown",
+            message=(
+                f"{len(unknown)} entries name a person or project 10000ft did not list; "
+                "skipped until they sync"
+            ),
+            data={"entry_ids": unknown[:1000]},
+        )
+    else:
+        await _store_window_checksum(window)
 
-        invoice_ids = await ensure_invoices(new_months | touched_months)
-        await refresh_invoice_figures(invoice_ids)
+    invoice_ids = await ensure_invoices(new_months | touched_months)
+    await refresh_invoice_figures(invoice_ids)
 
     counts.added += len(new_ids - old_ids)
     counts.updated += len(new_ids & old_ids)
