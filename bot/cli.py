@@ -10,6 +10,7 @@ import asyncio
 import datetime as dt
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -108,6 +109,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`financebot flex --all | head`): nothing more to say. Point
+        # stdout at devnull so that the interpreter's final flush does not complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:  # anything unforeseen still ends as one line (INTERFACE.md)
         logging.getLogger(__name__).debug("unexpected error", exc_info=True)
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""

@@ -327,3 +327,18 @@ async def test_an_unusable_sqlite_path_is_one_line(tmp_path: Path) -> None:
     missing = tmp_path / "no" / "such" / "db.sqlite3"
     result = await financebot("migrate", DATABASE_URL=f"sqlite://{missing}")
     assert_one_line_failure(result, "does not exist")
+
+
+async def test_a_reader_that_goes_away_ends_quietly(tmp_path: Path) -> None:
+    """`financebot … | head`: a closed stdout is not an error worth a message."""
+    assert FINANCEBOT
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first line is written
+    environment = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
+    environment["DATABASE_URL"] = f"sqlite://{tmp_path / 'db.sqlite3'}"
+    process = await asyncio.create_subprocess_exec(
+        FINANCEBOT, "migrate", stdout=write_end, stderr=asyncio.subprocess.PIPE, env=environment
+    )
+    os.close(write_end)
+    _, err = await asyncio.wait_for(process.communicate(), 60)
+    assert (process.returncode, err.decode()) == (0, "")
