@@ -139,3 +139,5 @@ async def running_bot(db: str, slack_emulator: SlackEmulator) -> AsyncIterator[B
         yield BotUnderTest(
             web_url=bot.web_url, emulator=slack_emulator, app=bot.app, settings=settings
         )
+    # Anything real Slack would have refused (over the Block Kit limits, missing arguments).
+    assert not slack_emulator.violations, "\n".join(slack_emulator.violations)

@@ -33,6 +33,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.emulators import slack_limits
+
 DEFAULT_BOT_TOKEN = "xoxb-emulated-bot-token"
 DEFAULT_APP_TOKEN = "xapp-emulated-app-token"
 DEFAULT_PAGE_SIZE = 100
@@ -106,6 +108,8 @@ class SlackEmulator:
         self.connections_opened = 0
         self.ticket_lifetime = ticket_lifetime
         self.socket_refusals: list[str] = []  # why each refused websocket connect was refused
+        # What Slack would have rejected: "<method or ack>: <error>"; running_bot fails on any.
+        self.violations: list[str] = []
         self._clock = clock
         self._tickets: dict[str, float] = {}  # unused ticket → when it was issued
         self._connects_to_refuse = 0
@@ -578,13 +582,60 @@ class SlackEmulator:
         handler = getattr(self, "_api_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"}, status=404)
+        rejection = self._rejection(method, args)
+        if rejection is not None:
+            metadata = rejection.get("response_metadata", {})
+            messages = rejection.get("errors") or metadata.get("messages") or ["-"]
+            self.violations += [f"{method}: {rejection['error']}: {m}" for m in messages]
+            return web.json_response(rejection)
         result: dict[str, Any] = handler(args)
         return web.json_response(result)
+
+    @staticmethod
+    def _rejection(method: str, args: dict[str, Any]) -> dict[str, Any] | None:
+        """Slack's answer to arguments it refuses (missing or over the limits), or None."""
+        missing = slack_limits.missing_arguments(method, args)
+        if method == "chat.postMessage" and missing:
+            return {"ok": False, "error": "channel_not_found"}  # what Slack answers here
+        if missing:
+            messages = [f"[ERROR] missing required field: {name}" for name in missing]
+            return {
+                "ok": False,
+                "error": "invalid_arguments",
+                "response_metadata": {"messages": messages},
+            }
+        if method.startswith("views."):
+            errors = slack_limits.view_errors(args.get("view"))
+            if errors:
+                return {
+                    "ok": False,
+                    "error": "invalid_arguments",
+                    "response_metadata": {"messages": [f"[ERROR] {e}" for e in errors]},
+                }
+            return None
+        if method == "chat.unfurl":
+            errors = slack_limits.unfurls_errors(args.get("unfurls"))
+        elif method.startswith("chat.") and "blocks" in args:
+            errors = slack_limits.message_errors(args["blocks"])
+        else:
+            return None
+        if not errors:
+            return None
+        return {
+            "ok": False,
+            "error": "invalid_blocks",
+            "errors": errors,
+            "response_metadata": {"messages": [f"[ERROR] {e}" for e in errors]},
+        }
 
     async def _handle_response_url(self, request: web.Request) -> web.Response:
         args = await self._read_args(request)
         args["response_url_id"] = request.match_info["id"]
         await self._record("response_url", args, None)
+        errors = slack_limits.message_errors(args["blocks"]) if "blocks" in args else []
+        if errors:
+            self.violations += [f"response_url: invalid_blocks: {e}" for e in errors]
+            return web.Response(status=400, text="invalid_blocks")
         return web.Response(text="ok")
 
     async def _handle_try_flex_hours(self, request: web.Request) -> web.Response:
@@ -693,6 +744,7 @@ class SlackEmulator:
                 now = time.monotonic()
                 latency = now - self._sent_at.get(envelope_id, now)
                 ack = Ack(envelope_id=envelope_id, payload=data.get("payload"), latency=latency)
+                self.violations += [f"ack: {e}" for e in slack_limits.ack_errors(ack.payload)]
                 self.acks.append(ack)
                 if future is not None and not future.done():
                     future.set_result(ack)
