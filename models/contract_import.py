@@ -23,6 +23,7 @@ from models.csv_import import (
     ImportCounts,
     ImportRejected,
     RowError,
+    first_line_of,
     parse_boolean,
     parse_date,
     parse_integer,
@@ -85,10 +86,7 @@ def validate_contracts(
     for row in rows:
         row_errors: list[str] = []
         email = row["email"].lower()
-        person = person_of(row, people)
-        person_id = person if isinstance(person, int) else None
-        if isinstance(person, str):
-            row_errors.append(person)
+        person_id = person_of(row, people, row_errors)
         start = parse_date("start_date", row["start_date"])
         end = parse_date("end_date", row["end_date"]) if row["end_date"] else None
         percent = parse_integer("worktime_percent", row["worktime_percent"], 1, 100)
@@ -97,8 +95,8 @@ def validate_contracts(
         if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
             row_errors.append(f"end_date {end} is before start_date {start}")
         if person_id is not None and isinstance(start, dt.date):
-            earlier = first_line.setdefault((person_id, start), row.line)
-            if earlier != row.line:
+            earlier = first_line_of(first_line, (person_id, start), row.line)
+            if earlier is not None:
                 row_errors.append(
                     f"duplicate contract for {email} starting {start} (also on line {earlier})"
                 )

@@ -24,6 +24,7 @@ from models.csv_import import (
     ImportCounts,
     ImportRejected,
     RowError,
+    first_line_of,
     parse_date,
     parse_decimal,
     people_by_email,
@@ -74,10 +75,7 @@ def validate_corrections(
     for row in rows:
         row_errors: list[str] = []
         email = row["email"].lower()
-        person = person_of(row, people)
-        person_id = person if isinstance(person, int) else None
-        if isinstance(person, str):
-            row_errors.append(person)
+        person_id = person_of(row, people, row_errors)
         day = parse_date("date", row["date"])
         adjust_by = _hours("adjust_by", row["adjust_by"])
         set_to = _hours("set_to", row["set_to"])
@@ -85,8 +83,8 @@ def validate_corrections(
         if not row["adjust_by"] and not row["set_to"]:
             row_errors.append("neither adjust_by nor set_to is given: fill in one or both")
         if person_id is not None and isinstance(day, dt.date):
-            earlier = first_line.setdefault((person_id, day), row.line)
-            if earlier != row.line:
+            earlier = first_line_of(first_line, (person_id, day), row.line)
+            if earlier is not None:
                 row_errors.append(
                     f"duplicate correction for {email} on {day} (also on line {earlier})"
                 )

@@ -185,15 +185,23 @@ def _check_header(
     return errors
 
 
-def person_of(row: CsvRow, people: Mapping[str, int]) -> int | str:
-    """The person id for the row's ``email`` (case-insensitive), or the problem with it."""
+def person_of(row: CsvRow, people: Mapping[str, int], row_errors: list[str]) -> int | None:
+    """The person id for the row's ``email`` (case-insensitive); else notes the problem."""
     email = row["email"].lower()
+    person_id = people.get(email) if email else None
     if not email:
-        return "email is empty"
-    person_id = people.get(email)
-    if person_id is None:
-        return f"unknown email {row['email']!r}: no person has that e-mail"
+        row_errors.append("email is empty")
+    elif person_id is None:
+        row_errors.append(f"unknown email {row['email']!r}: no person has that e-mail")
     return person_id
+
+
+def first_line_of(
+    first_line: dict[tuple[int, dt.date], int], key: tuple[int, dt.date], line: int
+) -> int | None:
+    """The earlier line with the same (person, date) key in this file, if there is one."""
+    earlier = first_line.setdefault(key, line)
+    return earlier if earlier != line else None
 
 
 def parse_date(column: str, raw: str) -> dt.date | str:

@@ -20,7 +20,7 @@ from models import (
     Project,
     SyncRun,
 )
-from sync.hours_sync import EMPTY_DAY, HoursSyncError, sync_hours, windows
+from sync.hours_sync import COLUMNS, EMPTY_DAY, HoursSyncError, sync_hours, windows
 from sync.runs import SyncAlreadyRunning, sync_run
 from sync.tenkfeet_client import TenkfeetClient, TenkfeetError
 from sync.tenkfeet_sync import sync_leave_types, sync_projects, sync_users
@@ -50,22 +50,7 @@ async def snapshot() -> list[tuple[Any, ...]]:
     rows = (
         await HourEntry.all()
         .order_by("tenkfeet_id")
-        .values_list(
-            "id",
-            "tenkfeet_id",
-            "date",
-            "person_id",
-            "project_id",
-            "client_name",
-            "phase_name",
-            "leave_type",
-            "category",
-            "notes",
-            "hours",
-            "bill_rate",
-            "money",
-            "status",
-        )
+        .values_list("id", *(c for c in COLUMNS if c != "upstream_updated_at"))
     )
     sums = await HourDayChecksum.all().order_by("date").values_list("date", "checksum")
     return [*rows, *sums]
