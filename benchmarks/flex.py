@@ -40,13 +40,13 @@ from tortoise import Tortoise, connections
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.db import init_database, migrate_database
-from bot.settings import Settings
+from core.db import init_database, migrate_database
+from core.settings import Settings
 from models import FlexCorrection, Person, PublicHoliday, WorkContract
-from models.flex_data import flex_for_all, flex_for_person, load_flex_inputs
-from models.flex_saldo import compute_flex
-from models.flex_sums import rebuild_all_flex_sums
-from sync.hours_sync import COLUMNS as HOUR_ENTRY_COLUMNS
+from models.flex.data import flex_for_all, flex_for_person, load_flex_inputs
+from models.flex.saldo import compute_flex
+from models.flex.sums import rebuild_all_flex_sums
+from sync.tenkfeet.hours import COLUMNS as HOUR_ENTRY_COLUMNS
 
 PG_ADMIN_URL = os.environ.get(
     "FINANCEBOT_BENCH_PG",

@@ -35,14 +35,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bot.db import close_database, init_database, migrate_database
+from bot.emulators.slack import SlackEmulator
 from bot.lifespan import bot_lifespan
-from bot.settings import Settings, load_settings
-from handlers.flex import answer_flex_request
+from core.db import close_database, init_database, migrate_database
+from core.settings import Settings, load_settings
+from handlers.flex.command import answer_flex_request
 from models import HourEntry, Person, PublicHoliday, WorkContract
-from models.flex_data import load_flex_inputs
-from models.flex_sums import rebuild_all_flex_sums
-from tests.emulators.slack import SlackEmulator
+from models.flex.data import load_flex_inputs
+from models.flex.sums import rebuild_all_flex_sums
 
 SLACK_ID = "U0BENCH"
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 from tortoise import Tortoise
 
-from bot.db import close_database, init_database, migrate_database
+from core.db import close_database, init_database, migrate_database
 from models import Person
-from models.contract_import import check_contracts, import_contracts
-from models.correction_import import import_corrections
-from models.csv_import import people_by_email
+from models.flex.contract_import import check_contracts, import_contracts
+from models.flex.correction_import import import_corrections
+from models.flex.csv_import import people_by_email
 
 
 def contracts_csv(people: int) -> bytes:

@@ -23,10 +23,10 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bot.settings import load_settings
-from bot.slack_app import build_web_client
+from bot.emulators.slack import SlackEmulator
 from bot.socket_mode import ImmediateAckSocketModeHandler
-from tests.emulators.slack import SlackEmulator
+from core.settings import load_settings
+from sync.slack_client import build_web_client
 
 WORK_AFTER_ACK = 0.05  # seconds of simulated work after ack()
 

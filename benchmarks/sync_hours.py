@@ -51,11 +51,11 @@ def peak_rss_kb() -> int:
 
 async def child(db_url: str, api_url: str, start: date, end: date) -> None:
     """The measured process: reference data, then the first and the unchanged hours sync."""
-    from bot.db import open_database
+    from core.db import open_database
     from models import HourEntry
-    from sync.hours_sync import sync_hours
-    from sync.tenkfeet_client import TenkfeetClient
-    from sync.tenkfeet_sync import sync_leave_types, sync_projects, sync_users
+    from sync.tenkfeet.client import TenkfeetClient
+    from sync.tenkfeet.hours import sync_hours
+    from sync.tenkfeet.reference import sync_leave_types, sync_projects, sync_users
 
     async with (
         open_database(db_url, migrate=True),
@@ -97,7 +97,7 @@ def prerendering_emulator(data: object) -> object:
     """
     from aiohttp import web
 
-    from tests.emulators.tenkfeet import TenkfeetEmulator
+    from bot.emulators.tenkfeet import TenkfeetEmulator
 
     class PreRendered(TenkfeetEmulator):
         pages: dict[tuple[str, int], bytes] = {}
@@ -116,8 +116,8 @@ def prerendering_emulator(data: object) -> object:
 
 
 async def warm_up(api_url: str, start: date, end: date) -> None:
-    from sync.hours_sync import windows
-    from sync.tenkfeet_client import TenkfeetClient
+    from sync.tenkfeet.client import TenkfeetClient
+    from sync.tenkfeet.hours import windows
 
     async with TenkfeetClient(api_url, TOKEN, timeout=120) as client:
         for first, last in windows(start, end):
@@ -168,8 +168,8 @@ async def measure(backend: str, api_url: str, start: date, end: date) -> dict[st
 
 
 async def main(args: argparse.Namespace) -> None:
-    from tests.emulators.tenkfeet import TenkfeetEmulator
-    from tests.emulators.tenkfeet_data import generate_company
+    from bot.emulators.tenkfeet import TenkfeetEmulator
+    from bot.emulators.tenkfeet_data import generate_company
 
     began = time.perf_counter()
     data = generate_company(args.people, args.years, start=START)

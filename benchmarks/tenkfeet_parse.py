@@ -14,11 +14,11 @@ import asyncio
 import time
 from datetime import date, timedelta
 
-from sync.tenkfeet_client import RawPage, TenkfeetClient
-from sync.tenkfeet_mapping import HourRow, assignable_index, map_time_entry
-from sync.tenkfeet_schema import Project, TimeEntry, parse_page
-from tests.emulators.tenkfeet import DEFAULT_TOKEN, TenkfeetEmulator
-from tests.emulators.tenkfeet_data import generate_company
+from bot.emulators.tenkfeet import DEFAULT_TOKEN, TenkfeetEmulator
+from bot.emulators.tenkfeet_data import generate_company
+from sync.tenkfeet.client import RawPage, TenkfeetClient
+from sync.tenkfeet.mapping import HourRow, assignable_index, map_time_entry
+from sync.tenkfeet.schema import Project, TimeEntry, parse_page
 
 
 def rate(count: int, seconds: float) -> str:

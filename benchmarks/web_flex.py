@@ -36,10 +36,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # benchmarks/flex.py: the data generator
 import flex as flex_benchmark
 
-from bot.db import init_database, migrate_database
-from bot.settings import Settings
+from core.db import init_database, migrate_database
+from core.settings import Settings
 from models import Person
-from models.flex_data import flex_for_all, flex_for_person
+from models.flex.data import flex_for_all, flex_for_person
 from web.app import build_web_app
 
 AS_OF = dt.date(2024, 6, 30)

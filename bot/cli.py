@@ -14,8 +14,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot.errors import CommandError
-from bot.settings import SettingsError, load_settings
+from core.errors import CommandError
+from core.settings import SettingsError, load_settings
 
 SYNC_KINDS = (
     "users",

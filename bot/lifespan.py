@@ -25,12 +25,12 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.db import DatabaseError, close_database, init_database, migrate_database
-from bot.errors import CommandError
 from bot.scheduler import BotScheduler, build_scheduler
-from bot.settings import Settings
 from bot.slack_app import build_slack_app
 from bot.socket_mode import ImmediateAckSocketModeHandler
+from core.db import DatabaseError, close_database, init_database, migrate_database
+from core.errors import CommandError
+from core.settings import Settings
 from web.app import build_web_app
 
 log = logging.getLogger(__name__)

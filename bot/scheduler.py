@@ -12,13 +12,13 @@ import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Any
 
 from apscheduler.job import Job
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.settings import Settings
+from core.clock import company_now
+from core.settings import Settings
 from sync.schedule import register_sync_jobs
 
 log = logging.getLogger(__name__)
@@ -98,5 +98,5 @@ def build_scheduler(settings: Settings, *, sync_at_start: bool = False) -> BotSc
     )
     register_sync_jobs(scheduler, settings)
     if sync_at_start and scheduler.get_job(SYNC_AT_START_JOB) is not None:
-        scheduler.modify_job(SYNC_AT_START_JOB, next_run_time=datetime.now(settings.tz))
+        scheduler.modify_job(SYNC_AT_START_JOB, next_run_time=company_now(settings))
     return scheduler

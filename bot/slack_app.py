@@ -25,15 +25,10 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
-from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.settings import Settings
+from core.settings import Settings
 from handlers import register_listeners
+from sync.slack_client import build_web_client
 
 log = logging.getLogger(__name__)
 
@@ -41,19 +36,6 @@ APOLOGY = (
     "Sorry, something went wrong on my side and I could not finish that. "
     "It has been logged; please try again in a moment."
 )
-
-
-def build_web_client(settings: Settings, token: str | None = None) -> AsyncWebClient:
-    """A Web API client for ``SLACK_API_URL`` that waits out 429s and retries 5xx and resets."""
-    return AsyncWebClient(
-        token=token if token is not None else settings.slack_bot_token,
-        base_url=settings.slack_api_url,
-        retry_handlers=[
-            AsyncConnectionErrorRetryHandler(max_retry_count=2),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
-            AsyncServerErrorRetryHandler(max_retry_count=2),
-        ],
-    )
 
 
 class _TokenFromClientNote(logging.Filter):

@@ -2,8 +2,8 @@
 
 from models.aws import AwsAccount, AwsBillingRow
 from models.bookkeeping import AuditLog, Event, JobClaim, Notification, SyncLock, SyncRun
-from models.contracts import FlexCorrection, WorkContract
-from models.flex_sums import FlexMonthSums
+from models.flex.contracts import FlexCorrection, WorkContract
+from models.flex.sums import FlexMonthSums
 from models.hours import (
     HourDayChecksum,
     HourEntry,
@@ -11,7 +11,13 @@ from models.hours import (
     HourWindowChecksum,
     PublicHoliday,
 )
-from models.invoices import Invoice, InvoiceCheck, InvoiceFixedRow, InvoiceState, ProjectFixedRow
+from models.invoices.records import (
+    Invoice,
+    InvoiceCheck,
+    InvoiceFixedRow,
+    InvoiceState,
+    ProjectFixedRow,
+)
 from models.people import Group, GroupMembership, Person, SlackChannel, SlackUser
 from models.projects import Client, LeaveType, Phase, Project
 

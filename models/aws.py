@@ -10,7 +10,7 @@ from tortoise.models import Model
 from models.base import money_field
 
 if TYPE_CHECKING:
-    from models.invoices import Invoice
+    from models.invoices.records import Invoice
     from models.projects import Project
 
 

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from tortoise.transactions import in_transaction
 
-from models.flex_sums import refresh_flex_sums
+from models.flex.sums import refresh_flex_sums
 from models.hours import NON_PHASE_SPECIFIC, HourEntry, HourStatus
 
 SUBMIT_WINDOW_DAYS = 60

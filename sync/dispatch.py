@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
-from bot.settings import Settings
+from core.clock import company_today
+from core.settings import Settings
 from models import SyncRun
+from sync import slack_directory
 from sync.counts import SyncCounts
-from sync.hours_sync import Progress, sync_hours
 from sync.runs import sync_run
-from sync.tenkfeet_client import TenkfeetClient
-from sync.tenkfeet_sync import sync_holidays, sync_leave_types, sync_projects, sync_users
+from sync.slack_client import build_web_client
+from sync.tenkfeet.client import TenkfeetClient
+from sync.tenkfeet.hours import Progress, sync_hours
+from sync.tenkfeet.reference import sync_holidays, sync_leave_types, sync_projects, sync_users
 
 TENKFEET_KINDS = ("users", "projects", "leave-types", "holidays", "hours")
 SLACK_KINDS = ("slack-users", "slack-channels")
@@ -38,7 +41,7 @@ class HoursRange:
 
 def hours_range(settings: Settings, start: date | None, end: date | None) -> HoursRange:
     """The range to sync: given dates, else the last 60 days up to today (TIME_ZONE)."""
-    today = datetime.now(settings.tz).date()
+    today = company_today(settings)
     if end is None:
         end = today if start is None or start <= today else start
     if start is None:
@@ -106,9 +109,6 @@ async def run_sync(
 
 
 async def _run_slack(kind: str, settings: Settings) -> SyncRun:
-    from bot.slack_app import build_web_client
-    from sync import slack_directory
-
     if not settings.slack_bot_token:
         raise SyncUnavailable("SLACK_BOT_TOKEN is required for Slack directory syncs")
     client = build_web_client(settings)  # waits out 429s, retries 5xx and resets

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.settings import Settings
+from core.settings import Settings
 from sync.dispatch import missing_configuration, run_sync
 from sync.runs import SyncAlreadyRunning
 

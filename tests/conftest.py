@@ -18,9 +18,9 @@ import pytest
 from slack_bolt.app.async_app import AsyncApp
 from tortoise import Tortoise, connections
 
-from bot.db import close_database, init_database, migrate_database
-from bot.settings import Settings, load_settings
-from tests.emulators.slack import SlackEmulator
+from bot.emulators.slack import SlackEmulator
+from core.db import close_database, init_database, migrate_database
+from core.settings import Settings, load_settings
 
 TEST_DB = os.environ.get("FINANCEBOT_TEST_DB", "sqlite")
 PG_ADMIN_URL = os.environ.get("FINANCEBOT_TEST_PG", "postgres://postgres@127.0.0.1:5432/test")

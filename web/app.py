@@ -13,14 +13,14 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.db import check_database
-from bot.settings import Settings
+from core.db import check_database
+from core.settings import Settings
 from web.app_keys import SETTINGS_KEY, TEMPLATES_KEY
-from web.flexhours_page import flexhours_page
-from web.people_page import people_page
+from web.pages.flexhours import flexhours_page
+from web.pages.people import people_page
+from web.pages.start import start_page
 from web.rendering import build_templates, site_root
 from web.site_errors import error_pages, page_headers
-from web.start_page import start_page
 
 __all__ = ["SETTINGS_KEY", "build_web_app"]
 

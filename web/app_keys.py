@@ -5,7 +5,7 @@ from __future__ import annotations
 import jinja2
 from aiohttp import web
 
-from bot.settings import Settings
+from core.settings import Settings
 
 SETTINGS_KEY = web.AppKey("settings", Settings)
 TEMPLATES_KEY = web.AppKey("templates", jinja2.Environment)

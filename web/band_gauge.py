@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from models.flex_saldo import BandPosition, band_position
+from models.flex.saldo import BandPosition, band_position
 
 WIDTH = 400  # the SVG's viewBox width; the drawing uses x = MARGIN … WIDTH - MARGIN
 MARGIN = 12
@@ -26,7 +26,7 @@ class Gauge:
     width: int = WIDTH
 
 
-def band_gauge(saldo: Decimal, max_minus: Decimal, max_plus: Decimal) -> Gauge:
+def gauge_coordinates(saldo: Decimal, max_minus: Decimal, max_plus: Decimal) -> Gauge:
     span = max_plus - max_minus
     low = min(max_minus - span * MARGIN_SHARE, saldo)
     high = max(max_plus + span * MARGIN_SHARE, saldo)

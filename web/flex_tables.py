@@ -1,6 +1,6 @@
 """Display rows for the flex pages: the engine's figures turned into table cells (pure).
 
-Nothing is recomputed here: every number comes from :class:`~models.flex_saldo.FlexResult`
+Nothing is recomputed here: every number comes from :class:`~models.flex.saldo.FlexResult`
 (monthly summary rule 7 and the daily log); this module only formats them, groups the days
 by month and says which contracts and corrections the computation used.
 """
@@ -10,25 +10,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from models.flex_saldo import (
-    CENT,
-    Contract,
-    Correction,
-    DayLog,
-    FlexResult,
-    MonthSummary,
-    format_hours,
-)
+from core.formatting import format_hours, hours_figure
+from models.flex.saldo import Contract, Correction, DayLog, FlexResult, MonthSummary
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def hours_cell(value: Decimal) -> str:
-    """``7.50``: two decimals rounded half up, no sign for positives (zero is ``0.00``)."""
-    rounded = value.quantize(CENT, rounding=ROUND_HALF_UP)
-    return f"{abs(rounded) if rounded == 0 else rounded:.2f}"
+hours_cell = hours_figure
+"""``7.50``: a table cell's hours, no sign for positives (the column header says h)."""
 
 
 def signed_cell(value: Decimal) -> str:

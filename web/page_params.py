@@ -7,8 +7,8 @@ import re
 
 from aiohttp import web
 
-from bot.settings import Settings
-from models.flex_report import default_as_of
+from core.clock import company_yesterday
+from core.settings import Settings
 from web.site_errors import BadRequest
 
 #: The furthest ``as_of`` may lie ahead: far-future dates would only add expected hours (and
@@ -22,7 +22,7 @@ def as_of_param(request: web.Request, settings: Settings) -> tuple[dt.date, bool
     """``?as_of=YYYY-MM-DD`` (default: yesterday in TIME_ZONE) and whether it was given."""
     raw = request.query.get("as_of", "").strip()
     if not raw:
-        return default_as_of(settings), False
+        return company_yesterday(settings), False
     try:
         if not ISO_DATE.fullmatch(raw):
             raise ValueError(raw)
@@ -31,7 +31,7 @@ def as_of_param(request: web.Request, settings: Settings) -> tuple[dt.date, bool
         raise BadRequest(
             f"as_of must be a date written YYYY-MM-DD, like 2025-01-31; got {raw[:40]!r}."
         ) from None
-    latest = default_as_of(settings) + dt.timedelta(days=1 + MAX_DAYS_AHEAD)
+    latest = company_yesterday(settings) + dt.timedelta(days=1 + MAX_DAYS_AHEAD)
     if as_of > latest:
         raise BadRequest(
             f"as_of {as_of.isoformat()} is too far ahead: the latest allowed is "

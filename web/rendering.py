@@ -12,7 +12,7 @@ from urllib.parse import urlencode, urlsplit
 import jinja2
 from aiohttp import web
 
-from bot.settings import Settings
+from core.settings import Settings
 from web.app_keys import TEMPLATES_KEY
 
 HTML = "text/html"

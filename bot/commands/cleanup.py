@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from bot.db import DatabaseError, open_database
-from bot.errors import CommandError
-from bot.settings import Settings
+from core.db import DatabaseError, open_database
+from core.errors import CommandError
+from core.settings import Settings
 from models.bookkeeping import Event, SyncRun
 
 

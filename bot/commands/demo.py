@@ -1,47 +1,41 @@
 """`financebot demo`: the whole bot on a SQLite file, with built-in Slack and 10000ft emulators.
 
-The emulators and the sample company's builders live in the test tree (tests/emulators/), so
-the demo runs from a source checkout. The sample company (bot/demo_company.py,
-bot/demo_hours.py) is served by the 10000ft emulator and loaded through the real syncs and CSV
-imports (bot/demo_seed.py), so the demo shows what production would show; scheduled syncs
-keep hitting the emulator.
+The emulators (``bot/emulators/``) and the sample company (``bot/demo/``) ship in the package,
+so the demo runs from an installed wheel as well as from a checkout. The sample company is
+served by the 10000ft emulator and loaded through the real syncs and CSV imports
+(``bot/demo/seed.py``), so the demo shows what production would show; scheduled syncs keep
+hitting the emulator.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import datetime as dt
 import os
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import bot
 from bot.commands.serve import run_until_stopped
-from bot.errors import CommandError
+from bot.demo.company import DemoPerson
+from bot.demo.seed import (
+    SampleCompany,
+    SeedSummary,
+    company_start,
+    fill_slack_workspace,
+    sample_company,
+    seed_sample_company,
+)
+from bot.emulators.slack import SlackEmulator
+from bot.emulators.tenkfeet import TenkfeetEmulator
 from bot.lifespan import RunningBot
-from bot.settings import Settings
-
-if TYPE_CHECKING:
-    from bot.demo_company import DemoPerson
-    from bot.demo_seed import SampleCompany, SeedSummary
+from core.clock import company_today
+from core.errors import CommandError
+from core.settings import Settings
 
 
-def require_source_checkout() -> None:
-    """Makes ``tests.emulators`` importable from the checkout that holds this package."""
-    checkout = Path(bot.__file__).resolve().parent.parent
-    if not (checkout / "tests" / "emulators" / "slack.py").exists():
-        raise CommandError(
-            "the demo needs a source checkout: tests/emulators/ was not found in "
-            f"{checkout} (clone the repository and `pip install -e .` there)"
-        )
-    if str(checkout) not in sys.path:
-        sys.path.insert(0, str(checkout))
-
-
-def demo_settings(settings: Settings, slack: Any, tenkfeet: Any, data_dir: Path) -> Settings:
+def demo_settings(
+    settings: Settings, slack: SlackEmulator, tenkfeet: TenkfeetEmulator, data_dir: Path
+) -> Settings:
     """The settings with the SQLite file and both emulators in place of the real services."""
     env = {
         "SLACK_API_URL": slack.api_url,
@@ -122,18 +116,8 @@ def ready_text(
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
-    require_source_checkout()
-    from bot.demo_seed import (
-        company_start,
-        fill_slack_workspace,
-        sample_company,
-        seed_sample_company,
-    )
-    from tests.emulators.slack import SlackEmulator
-    from tests.emulators.tenkfeet import TenkfeetEmulator
-
     data_dir = prepare_data_dir(args.data_dir)
-    today = dt.datetime.now(settings.tz).date()
+    today = company_today(settings)
     company = sample_company(company_start(data_dir, today), today)
     slack = SlackEmulator()
     tenkfeet = TenkfeetEmulator(company.tenkfeet, max_per_page=1000)

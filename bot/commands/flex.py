@@ -24,17 +24,19 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from bot.db import DatabaseError, open_database
-from bot.errors import CommandError
-from bot.settings import Settings
-from models.flex_data import flex_for_all, flex_for_person
-from models.flex_saldo import FlexResult, band_position, format_hours
+from core.clock import company_yesterday
+from core.db import DatabaseError, open_database
+from core.errors import CommandError
+from core.formatting import format_hours, hours_figure
+from core.settings import Settings
+from models.flex.data import flex_for_all, flex_for_person
+from models.flex.saldo import FlexResult, band_position
 from models.people import Person
 
 CENT = Decimal("0.01")
@@ -42,17 +44,9 @@ MONTH_COLUMNS = ("work", "leave", "overtime", "unpaid", "expected", "diff", "sal
 BAND_MARKERS = {"above": "HIGH", "below": "LOW", "inside": ""}
 
 
-def default_as_of(settings: Settings) -> dt.date:
-    """Yesterday in TIME_ZONE."""
-    return dt.datetime.now(settings.tz).date() - dt.timedelta(days=1)
-
-
 def hours_text(value: Decimal | None) -> str | None:
     """The JSON form: two decimals, half up, no sign for positives; None stays None."""
-    if value is None:
-        return None
-    rounded = value.quantize(CENT, rounding=ROUND_HALF_UP)
-    return f"{abs(rounded) if rounded == 0 else rounded:.2f}"
+    return None if value is None else hours_figure(value)
 
 
 def band_of(result: FlexResult, settings: Settings) -> str | None:
@@ -187,7 +181,7 @@ def print_everyone(
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
-    as_of: dt.date = args.as_of or default_as_of(settings)
+    as_of: dt.date = args.as_of or company_yesterday(settings)
     try:
         async with open_database(settings.database_url, migrate=True):
             if args.all:

@@ -14,12 +14,12 @@ from pathlib import Path
 
 from tortoise.exceptions import DBConnectionError, IntegrityError, OperationalError
 
-from bot.db import DatabaseError, open_database
-from bot.errors import CommandError
-from bot.settings import Settings
-from models.contract_import import import_contracts
-from models.correction_import import import_corrections
-from models.csv_import import ImportCounts, ImportRejected
+from core.db import DatabaseError, open_database
+from core.errors import CommandError
+from core.settings import Settings
+from models.flex.contract_import import import_contracts
+from models.flex.correction_import import import_corrections
+from models.flex.csv_import import ImportCounts, ImportRejected
 
 IMPORTS: dict[str, Callable[..., Awaitable[ImportCounts]]] = {
     "contracts": import_contracts,

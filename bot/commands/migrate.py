@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from bot.db import DatabaseError, migrate_database
-from bot.errors import CommandError
-from bot.settings import Settings
+from core.db import DatabaseError, migrate_database
+from core.errors import CommandError
+from core.settings import Settings
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from bot.errors import CommandError
-from bot.settings import Settings
+from core.errors import CommandError
+from core.settings import Settings
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:

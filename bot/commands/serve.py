@@ -8,7 +8,7 @@ import signal
 from collections.abc import Awaitable, Callable
 
 from bot.lifespan import RunningBot, bot_lifespan
-from bot.settings import Settings
+from core.settings import Settings
 
 
 async def run_until_stopped(

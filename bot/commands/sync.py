@@ -15,13 +15,13 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from bot.db import DatabaseError, open_database
-from bot.errors import CommandError
-from bot.settings import Settings, SettingsError
+from core.db import DatabaseError, open_database
+from core.errors import CommandError
+from core.settings import Settings, SettingsError
 from models import SyncRun
 from sync.dispatch import ALL_KINDS, SyncUnavailable, missing_configuration, run_sync
-from sync.hours_sync import Progress as ProgressFn
 from sync.runs import describe_error
+from sync.tenkfeet.hours import Progress as ProgressFn
 
 
 def describe_run(run: SyncRun) -> str:

@@ -1,0 +1,940 @@
+"""A local Slack workspace for tests and the demo: Web API, Socket Mode and response_url.
+
+It speaks the wire protocol slack_sdk uses (SLACK_NOTES.md), so the bot under test runs its
+real code paths: ``auth.test`` and ``apps.connections.open`` over HTTP, then a Socket Mode
+websocket that gets ``hello``, envelopes and ``disconnect`` and sends acks back. As on Slack,
+the URL ``apps.connections.open`` gives is a ticket: good for one connect attempt and only
+for ``ticket_lifetime`` seconds; a refused connect gets HTTP 401 before any websocket.
+Every Web API call (and every ``response_url`` POST, recorded as method ``"response_url"``)
+is kept in :attr:`SlackEmulator.calls`. Tests drive it through ``send_*`` and ``wait_for_*``
+coroutines, which wait on futures with timeouts, never on sleeps.
+
+Usage::
+
+    emu = SlackEmulator()
+    await emu.start()
+    settings = ... SLACK_API_URL=emu.api_url, SLACK_BOT_TOKEN=emu.bot_token ...
+    ack = await emu.send_slash_command("/flex-hours", user_id="U1")
+    await emu.stop()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import itertools
+import json
+import random
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from bot.emulators import slack_limits
+
+DEFAULT_BOT_TOKEN = "xoxb-emulated-bot-token"
+DEFAULT_APP_TOKEN = "xapp-emulated-app-token"
+DEFAULT_PAGE_SIZE = 100
+DEFAULT_TICKET_LIFETIME = 30.0  # seconds a Socket Mode URL stays good
+
+
+@dataclass
+class ApiCall:
+    """One request the emulator received."""
+
+    method: str
+    args: dict[str, Any]
+    at: float  # time.monotonic()
+    token: str | None = None
+
+
+@dataclass
+class Ack:
+    """The bot's answer to one envelope."""
+
+    envelope_id: str
+    payload: dict[str, Any] | None
+    latency: float  # seconds from sending the envelope to receiving the ack
+
+
+@dataclass
+class _Fault:
+    status: int
+    error: str
+    retry_after: int | None
+    after: int  # calls of the method that still succeed before this one fails
+
+
+@dataclass
+class _Connection:
+    number: int
+    ws: web.WebSocketResponse
+
+
+class SlackEmulator:
+    """An aiohttp server on 127.0.0.1 (port 0 by default) that plays one Slack workspace."""
+
+    def __init__(
+        self,
+        *,
+        bot_tokens: Iterable[str] = (DEFAULT_BOT_TOKEN,),
+        app_tokens: Iterable[str] = (DEFAULT_APP_TOKEN,),
+        team_id: str = "T0EMULATED",
+        team_domain: str = "emulated",
+        app_id: str = "A0FINANCEBOT",
+        bot_user_id: str = "U0FINANCEBOT",
+        bot_id: str = "B0FINANCEBOT",
+        seed: int = 0,
+        ticket_lifetime: float = DEFAULT_TICKET_LIFETIME,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.bot_tokens = set(bot_tokens)
+        self.app_tokens = set(app_tokens)
+        self.team_id = team_id
+        self.team_domain = team_domain
+        self.app_id = app_id
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        self.calls: list[ApiCall] = []
+        self.acks: list[Ack] = []
+        self.users: list[dict[str, Any]] = []
+        self.channels: list[dict[str, Any]] = []
+        self.page_size = DEFAULT_PAGE_SIZE
+        self.home_views: dict[str, dict[str, Any]] = {}
+        self.views: dict[str, dict[str, Any]] = {}
+        self.connections_opened = 0
+        self.ticket_lifetime = ticket_lifetime
+        self.socket_refusals: list[str] = []  # why each refused websocket connect was refused
+        # What Slack would have rejected: "<method or ack>: <error>"; running_bot fails on any.
+        self.violations: list[str] = []
+        self._clock = clock
+        self._tickets: dict[str, float] = {}  # unused ticket → when it was issued
+        self._connects_to_refuse = 0
+        self._random = random.Random(seed)
+        self._ids = itertools.count(1)
+        self._faults: dict[str, list[_Fault]] = {}
+        self._connections: list[_Connection] = []
+        self._pending_acks: dict[str, asyncio.Future[Ack]] = {}
+        self._sent_at: dict[str, float] = {}
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
+        self.base_url = ""
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def bot_token(self) -> str:
+        return sorted(self.bot_tokens)[0]
+
+    @property
+    def app_token(self) -> str:
+        return sorted(self.app_tokens)[0]
+
+    @property
+    def api_url(self) -> str:
+        """The value for SLACK_API_URL."""
+        return f"{self.base_url}/api/"
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._handle_api)
+        app.router.add_get("/api/{method}", self._handle_api)
+        app.router.add_get("/socket-mode", self._handle_socket)
+        app.router.add_post("/response-url/{id}", self._handle_response_url)
+        app.router.add_get("/try/flex-hours", self._handle_try_flex_hours)
+        app.router.add_get("/try/app-home", self._handle_try_app_home)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        self._site = web.TCPSite(self._runner, host, port)
+        await self._site.start()
+        server = self._site._server
+        assert server is not None and server.sockets  # type: ignore[attr-defined]
+        bound_port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        self.base_url = f"http://{host}:{bound_port}"
+
+    async def stop(self) -> None:
+        for conn in list(self._connections):
+            await conn.ws.close()
+        for future in self._pending_acks.values():
+            future.cancel()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> SlackEmulator:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # ------------------------------------------------------------------ directory fixtures
+
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        email: str | None = None,
+        real_name: str = "",
+        name: str | None = None,
+        deleted: bool = False,
+        is_bot: bool = False,
+    ) -> dict[str, Any]:
+        """Adds a workspace member as users.list / users.info return it."""
+        profile: dict[str, Any] = {"real_name": real_name, "display_name": name or ""}
+        if email is not None:
+            profile["email"] = email
+        user = {
+            "id": user_id,
+            "team_id": self.team_id,
+            "name": name or user_id.lower(),
+            "real_name": real_name,
+            "deleted": deleted,
+            "is_bot": is_bot,
+            "is_app_user": False,
+            "profile": profile,
+        }
+        self.users.append(user)
+        return user
+
+    def add_channel(
+        self, channel_id: str, name: str, *, archived: bool = False, private: bool = False
+    ) -> dict[str, Any]:
+        channel = {
+            "id": channel_id,
+            "name": name,
+            "is_channel": not private,
+            "is_group": private,
+            "is_private": private,
+            "is_archived": archived,
+            "is_member": False,
+        }
+        self.channels.append(channel)
+        return channel
+
+    # ------------------------------------------------------------------ faults
+
+    def fail_once(
+        self,
+        method: str,
+        *,
+        status: int = 429,
+        error: str = "ratelimited",
+        retry_after: int = 0,
+        after: int = 0,
+    ) -> None:
+        """One call of ``method`` (the next, or the one after ``after`` more) gets this error.
+
+        A 429 comes with Retry-After; any status answers ``{"ok": false, "error": error}``.
+        """
+        self._faults.setdefault(method, []).append(
+            _Fault(
+                status=status,
+                error=error,
+                retry_after=retry_after if status == 429 else None,
+                after=after,
+            )
+        )
+
+    def refuse_socket_connects(self, n: int = 1) -> None:
+        """The next ``n`` websocket connects are refused (HTTP 401), using up their tickets."""
+        self._connects_to_refuse += n
+
+    # ------------------------------------------------------------------ queries for tests
+
+    def calls_to(self, method: str) -> list[ApiCall]:
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_for_call(
+        self,
+        method: str,
+        *,
+        timeout: float = 5.0,  # noqa: ASYNC109
+        where: Callable[[ApiCall], bool] | None = None,
+        after: int = 0,
+    ) -> ApiCall:
+        """The first call of ``method`` (index ≥ ``after``, matching ``where``), once it arrives."""
+
+        def found() -> ApiCall | None:
+            for call in self.calls[after:]:
+                if call.method == method and (where is None or where(call)):
+                    return call
+            return None
+
+        async with self._changed:
+            try:
+                await asyncio.wait_for(self._changed.wait_for(lambda: found() is not None), timeout)
+            except TimeoutError:
+                seen = sorted({c.method for c in self.calls})
+                raise TimeoutError(f"no {method} call within {timeout}s (seen: {seen})") from None
+        call = found()
+        assert call is not None
+        return call
+
+    @property
+    def connection_count(self) -> int:
+        return len(self._connections)
+
+    async def wait_for_connections(
+        self,
+        count: int = 1,
+        *,
+        timeout: float = 10.0,  # noqa: ASYNC109
+    ) -> None:
+        async with self._changed:
+            try:
+                await asyncio.wait_for(
+                    self._changed.wait_for(lambda: len(self._connections) >= count), timeout
+                )
+            except TimeoutError:
+                raise TimeoutError(
+                    f"{len(self._connections)} Socket Mode connection(s) after {timeout}s, "
+                    f"wanted {count}"
+                ) from None
+
+    async def wait_for_connections_opened(
+        self,
+        count: int,
+        *,
+        timeout: float = 10.0,  # noqa: ASYNC109
+    ) -> None:
+        """Waits until ``count`` websockets have been accepted since start (reconnects count)."""
+        async with self._changed:
+            await asyncio.wait_for(
+                self._changed.wait_for(
+                    lambda: self.connections_opened >= count and bool(self._connections)
+                ),
+                timeout,
+            )
+
+    # ------------------------------------------------------------------ envelopes
+
+    async def send_envelope(
+        self,
+        envelope_type: str,
+        payload: dict[str, Any],
+        *,
+        accepts_response_payload: bool = False,
+        timeout: float = 3.0,  # noqa: ASYNC109
+        extra: dict[str, Any] | None = None,
+    ) -> Ack:
+        """Delivers one envelope to one open connection (picked at random) and waits for its ack."""
+        await self.wait_for_connections(1, timeout=timeout)
+        envelope_id = str(uuid.uuid4())
+        envelope: dict[str, Any] = {
+            "envelope_id": envelope_id,
+            "type": envelope_type,
+            "payload": payload,
+            "accepts_response_payload": accepts_response_payload,
+            **(extra or {}),
+        }
+        future: asyncio.Future[Ack] = asyncio.get_running_loop().create_future()
+        self._pending_acks[envelope_id] = future
+        conn = self._random.choice(self._connections)
+        self._sent_at[envelope_id] = time.monotonic()
+        await conn.ws.send_str(json.dumps(envelope))
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), timeout)
+        except TimeoutError:
+            raise TimeoutError(
+                f"{envelope_type} envelope {envelope_id} was not acked within {timeout}s"
+            ) from None
+        finally:
+            self._pending_acks.pop(envelope_id, None)
+            self._sent_at.pop(envelope_id, None)
+
+    def response_url(self) -> str:
+        return f"{self.base_url}/response-url/{next(self._ids)}"
+
+    def trigger_id(self) -> str:
+        return f"{next(self._ids)}.{self._random.randrange(10**9)}.trigger"
+
+    async def send_slash_command(
+        self,
+        command: str,
+        text: str = "",
+        *,
+        user_id: str = "U0EMPLOYEE",
+        user_name: str = "employee",
+        channel_id: str = "C0GENERAL",
+        timeout: float = 3.0,  # noqa: ASYNC109
+    ) -> Ack:
+        payload = {
+            "token": "verification-token-unused",
+            "team_id": self.team_id,
+            "team_domain": self.team_domain,
+            "channel_id": channel_id,
+            "channel_name": "general",
+            "user_id": user_id,
+            "user_name": user_name,
+            "command": command,
+            "text": text,
+            "api_app_id": self.app_id,
+            "is_enterprise_install": "false",
+            "response_url": self.response_url(),
+            "trigger_id": self.trigger_id(),
+        }
+        return await self.send_envelope(
+            "slash_commands", payload, accepts_response_payload=True, timeout=timeout
+        )
+
+    def _user_field(self, user_id: str) -> dict[str, Any]:
+        return {
+            "id": user_id,
+            "username": user_id.lower(),
+            "name": user_id.lower(),
+            "team_id": self.team_id,
+        }
+
+    async def send_block_action(
+        self,
+        action_id: str,
+        value: str = "",
+        *,
+        user_id: str = "U0EMPLOYEE",
+        block_id: str = "actions",
+        channel_id: str = "D0EMPLOYEE",
+        message_ts: str = "1700000000.000100",
+        view: dict[str, Any] | None = None,
+        action_type: str = "button",
+        timeout: float = 3.0,  # noqa: ASYNC109
+    ) -> Ack:
+        """A button click in a message (or, with ``view``, inside a modal or App Home)."""
+        action = {
+            "action_id": action_id,
+            "block_id": block_id,
+            "type": action_type,
+            "value": value,
+            "action_ts": f"{time.time():.6f}",
+        }
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "user": self._user_field(user_id),
+            "api_app_id": self.app_id,
+            "token": "verification-token-unused",
+            "team": {"id": self.team_id, "domain": self.team_domain},
+            "trigger_id": self.trigger_id(),
+            "actions": [action],
+        }
+        if view is None:
+            payload["container"] = {
+                "type": "message",
+                "message_ts": message_ts,
+                "channel_id": channel_id,
+                "is_ephemeral": False,
+            }
+            payload["channel"] = {"id": channel_id, "name": "directmessage"}
+            payload["message"] = {"type": "message", "ts": message_ts, "text": "", "blocks": []}
+            payload["response_url"] = self.response_url()
+        else:
+            payload["container"] = {"type": "view", "view_id": view.get("id", "V0MODAL")}
+            payload["view"] = view
+        return await self.send_envelope(
+            "interactive", payload, accepts_response_payload=False, timeout=timeout
+        )
+
+    async def send_view_submission(
+        self,
+        callback_id: str,
+        values: dict[str, dict[str, dict[str, Any]]] | None = None,
+        *,
+        user_id: str = "U0EMPLOYEE",
+        private_metadata: str = "",
+        view_id: str = "V0MODAL",
+        timeout: float = 3.0,  # noqa: ASYNC109
+    ) -> Ack:
+        """A modal submission; ``values`` is ``state.values`` (block_id → action_id → value)."""
+        payload = {
+            "type": "view_submission",
+            "team": {"id": self.team_id, "domain": self.team_domain},
+            "user": self._user_field(user_id),
+            "api_app_id": self.app_id,
+            "token": "verification-token-unused",
+            "trigger_id": self.trigger_id(),
+            "view": {
+                "id": view_id,
+                "team_id": self.team_id,
+                "type": "modal",
+                "callback_id": callback_id,
+                "private_metadata": private_metadata,
+                "state": {"values": values or {}},
+                "hash": f"{next(self._ids)}.hash",
+                "title": {"type": "plain_text", "text": "Modal"},
+                "blocks": [],
+                "app_id": self.app_id,
+                "bot_id": self.bot_id,
+            },
+            "response_urls": [],
+        }
+        return await self.send_envelope(
+            "interactive", payload, accepts_response_payload=True, timeout=timeout
+        )
+
+    async def send_event(
+        self,
+        event: dict[str, Any],
+        *,
+        retry_attempt: int = 0,
+        timeout: float = 3.0,  # noqa: ASYNC109
+    ) -> Ack:
+        """An Events API callback wrapping ``event`` (e.g. app_home_opened, link_shared)."""
+        event_id = f"Ev{next(self._ids):08d}"
+        payload = {
+            "token": "verification-token-unused",
+            "team_id": self.team_id,
+            "api_app_id": self.app_id,
+            "event": {"event_ts": f"{time.time():.6f}", **event},
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": self.team_id,
+                    "user_id": self.bot_user_id,
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+            "is_ext_shared_channel": False,
+        }
+        extra = {"retry_attempt": retry_attempt, "retry_reason": "timeout" if retry_attempt else ""}
+        return await self.send_envelope(
+            "events_api", payload, accepts_response_payload=False, timeout=timeout, extra=extra
+        )
+
+    async def send_disconnect(self, reason: str = "refresh_requested") -> None:
+        """Asks every connected client to reconnect (slack_sdk then opens a fresh URL)."""
+        for conn in list(self._connections):
+            await conn.ws.send_str(
+                json.dumps({"type": "disconnect", "reason": reason, "debug_info": {"host": "emu"}})
+            )
+
+    # ------------------------------------------------------------------ HTTP handlers
+
+    async def _record(self, method: str, args: dict[str, Any], token: str | None) -> ApiCall:
+        call = ApiCall(method=method, args=args, at=time.monotonic(), token=token)
+        async with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+        return call
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    @staticmethod
+    async def _read_args(request: web.Request) -> dict[str, Any]:
+        args: dict[str, Any] = dict(request.query)
+        if request.can_read_body:
+            if request.content_type == "application/json":
+                body = await request.json()
+                if isinstance(body, dict):
+                    args.update(body)
+            else:
+                form = await request.post()
+                args.update({k: v for k, v in form.items() if isinstance(v, str)})
+        for key, value in list(args.items()):
+            # Form-encoded bodies carry blocks, views, unfurls … as JSON text.
+            if isinstance(value, str) and value[:1] in ("[", "{"):
+                try:
+                    args[key] = json.loads(value)
+                except ValueError:
+                    pass
+        return args
+
+    @staticmethod
+    def _token_of(request: web.Request, args: dict[str, Any]) -> str | None:
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Bearer "):
+            return header[len("Bearer ") :].strip()
+        token = args.pop("token", None)
+        return str(token) if token is not None else None
+
+    async def _handle_api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await self._read_args(request)
+        token = self._token_of(request, args)
+        await self._record(method, args, token)
+
+        faults = self._faults.get(method)
+        if faults and faults[0].after > 0:
+            faults[0].after -= 1
+        elif faults:
+            fault = faults.pop(0)
+            headers = (
+                {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+            )
+            return web.json_response(
+                {"ok": False, "error": fault.error}, status=fault.status, headers=headers
+            )
+
+        valid = self.app_tokens if method == "apps.connections.open" else self.bot_tokens
+        if token is None:
+            return web.json_response({"ok": False, "error": "not_authed"})
+        if token not in valid:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+
+        handler = getattr(self, "_api_" + method.replace(".", "_"), None)
+        if handler is None:
+            return web.json_response({"ok": False, "error": "unknown_method"}, status=404)
+        rejection = self._rejection(method, args)
+        if rejection is not None:
+            metadata = rejection.get("response_metadata", {})
+            messages = rejection.get("errors") or metadata.get("messages") or ["-"]
+            self.violations += [f"{method}: {rejection['error']}: {m}" for m in messages]
+            return web.json_response(rejection)
+        result: dict[str, Any] = handler(args)
+        return web.json_response(result)
+
+    @staticmethod
+    def _rejection(method: str, args: dict[str, Any]) -> dict[str, Any] | None:
+        """Slack's answer to arguments it refuses (missing or over the limits), or None."""
+        missing = slack_limits.missing_arguments(method, args)
+        if method == "chat.postMessage" and missing:
+            return {"ok": False, "error": "channel_not_found"}  # what Slack answers here
+        if missing:
+            messages = [f"[ERROR] missing required field: {name}" for name in missing]
+            return {
+                "ok": False,
+                "error": "invalid_arguments",
+                "response_metadata": {"messages": messages},
+            }
+        if method.startswith("views."):
+            errors = slack_limits.view_errors(args.get("view"))
+            if errors:
+                return {
+                    "ok": False,
+                    "error": "invalid_arguments",
+                    "response_metadata": {"messages": [f"[ERROR] {e}" for e in errors]},
+                }
+            return None
+        if method == "chat.unfurl":
+            errors = slack_limits.unfurls_errors(args.get("unfurls"))
+        elif method.startswith("chat.") and "blocks" in args:
+            errors = slack_limits.message_errors(args["blocks"])
+        else:
+            return None
+        if not errors:
+            return None
+        return {
+            "ok": False,
+            "error": "invalid_blocks",
+            "errors": errors,
+            "response_metadata": {"messages": [f"[ERROR] {e}" for e in errors]},
+        }
+
+    async def _handle_response_url(self, request: web.Request) -> web.Response:
+        args = await self._read_args(request)
+        args["response_url_id"] = request.match_info["id"]
+        await self._record("response_url", args, None)
+        errors = slack_limits.message_errors(args["blocks"]) if "blocks" in args else []
+        if errors:
+            self.violations += [f"response_url: invalid_blocks: {e}" for e in errors]
+            return web.Response(status=400, text="invalid_blocks")
+        return web.Response(text="ok")
+
+    async def _handle_try_flex_hours(self, request: web.Request) -> web.Response:
+        """For the demo: sends /flex-hours as a user and shows what the bot answered."""
+        user_id = request.query.get("user_id", "U0EMPLOYEE")
+        text = request.query.get("text", "")
+        start = len(self.calls)
+        ack = await self.send_slash_command("/flex-hours", text, user_id=user_id)
+        replies: list[Any] = []
+        if ack.payload:
+            replies.append(ack.payload)
+        else:
+            try:
+                call = await self.wait_for_call(
+                    "response_url",
+                    after=start,
+                    timeout=3.0,
+                )
+                replies.append(call.args)
+            except TimeoutError:
+                pass
+        return web.json_response(
+            {"acked_in_ms": round(ack.latency * 1000, 2), "user_id": user_id, "replies": replies}
+        )
+
+    async def _handle_try_app_home(self, request: web.Request) -> web.Response:
+        """For the demo: opens the App Home tab as a user and shows the view the bot published."""
+        user_id = request.query.get("user_id", "U0EMPLOYEE")
+        start = len(self.calls)
+        ack = await self.send_event(
+            {"type": "app_home_opened", "user": user_id, "channel": "D0HOME", "tab": "home"}
+        )
+        view: Any = None
+        try:
+            call = await self.wait_for_call(
+                "views.publish",
+                after=start,
+                timeout=5.0,
+                where=lambda c: c.args.get("user_id") == user_id,
+            )
+            view = call.args.get("view")
+        except TimeoutError:
+            pass
+        blocks = view.get("blocks", []) if isinstance(view, dict) else []
+        return web.json_response(
+            {
+                "acked_in_ms": round(ack.latency * 1000, 2),
+                "user_id": user_id,
+                "texts": _block_texts(blocks),
+                "view": view,
+            }
+        )
+
+    def _ticket_refusal(self, ticket: str) -> str | None:
+        """Why a connect with ``ticket`` is refused, or None; a ticket is used up either way."""
+        issued = self._tickets.pop(ticket, None)
+        if issued is None:
+            return "unknown or used ticket"
+        if self._clock() - issued > self.ticket_lifetime:
+            return "expired ticket"
+        if self._connects_to_refuse > 0:
+            self._connects_to_refuse -= 1
+            return "refused on request"
+        return None
+
+    async def _handle_socket(self, request: web.Request) -> web.StreamResponse:
+        refusal = self._ticket_refusal(request.query.get("ticket", ""))
+        if refusal is not None:
+            async with self._changed:
+                self.socket_refusals.append(refusal)
+                self._changed.notify_all()
+            return web.json_response({"ok": False, "error": refusal}, status=401)
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        self.connections_opened += 1
+        conn = _Connection(number=self.connections_opened, ws=ws)
+        async with self._changed:
+            self._connections.append(conn)
+            self._changed.notify_all()
+        await ws.send_str(
+            json.dumps(
+                {
+                    "type": "hello",
+                    "num_connections": len(self._connections),
+                    "debug_info": {
+                        "host": "emulator",
+                        "build_number": 1,
+                        "approximate_connection_time": 18060,
+                    },
+                    "connection_info": {"app_id": self.app_id},
+                }
+            )
+        )
+        try:
+            async for message in ws:
+                if message.type != WSMsgType.TEXT:
+                    continue
+                try:
+                    data = json.loads(message.data)
+                except ValueError:
+                    continue
+                envelope_id = data.get("envelope_id") if isinstance(data, dict) else None
+                if not envelope_id:
+                    continue
+                future = self._pending_acks.get(envelope_id)
+                now = time.monotonic()
+                latency = now - self._sent_at.get(envelope_id, now)
+                ack = Ack(envelope_id=envelope_id, payload=data.get("payload"), latency=latency)
+                self.violations += [f"ack: {e}" for e in slack_limits.ack_errors(ack.payload)]
+                self.acks.append(ack)
+                if future is not None and not future.done():
+                    future.set_result(ack)
+        finally:
+            async with self._changed:
+                if conn in self._connections:
+                    self._connections.remove(conn)
+                self._changed.notify_all()
+        return ws
+
+    # ------------------------------------------------------------------ Web API methods
+
+    def _new_id(self, prefix: str) -> str:
+        return f"{prefix}{next(self._ids):08d}"
+
+    def _ts(self) -> str:
+        return f"{time.time():.6f}"
+
+    def _api_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": f"https://{self.team_domain}.slack.com/",
+            "team": "Emulated Workspace",
+            "user": "financebot",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _api_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        ws_base = self.base_url.replace("http://", "ws://", 1)
+        ticket = str(uuid.uuid4())
+        self._tickets[ticket] = self._clock()
+        return {"ok": True, "url": f"{ws_base}/socket-mode?ticket={ticket}"}
+
+    def _api_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel", ""))
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        if not args.get("text") and not args.get("blocks") and not args.get("attachments"):
+            return {"ok": False, "error": "no_text"}
+        ts = self._ts()
+        message = {
+            "type": "message",
+            "bot_id": self.bot_id,
+            "user": self.bot_user_id,
+            "text": args.get("text", ""),
+            "blocks": args.get("blocks", []),
+            "ts": ts,
+        }
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _api_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("channel") or not args.get("user"):
+            return {"ok": False, "error": "channel_not_found"}
+        return {"ok": True, "message_ts": self._ts()}
+
+    def _api_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("channel") or not args.get("ts"):
+            return {"ok": False, "error": "message_not_found"}
+        return {
+            "ok": True,
+            "channel": args["channel"],
+            "ts": args["ts"],
+            "text": args.get("text", ""),
+        }
+
+    def _api_chat_unfurl(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("unfurls"):
+            return {"ok": False, "error": "invalid_unfurls"}
+        return {"ok": True}
+
+    def _store_view(self, view: dict[str, Any], view_id: str | None = None) -> dict[str, Any]:
+        stored = {
+            **view,
+            "id": view_id or self._new_id("V"),
+            "team_id": self.team_id,
+            "app_id": self.app_id,
+            "bot_id": self.bot_id,
+            "hash": f"{next(self._ids)}.hash",
+            "state": {"values": {}},
+        }
+        self.views[stored["id"]] = stored
+        return stored
+
+    def _api_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("trigger_id"):
+            return {"ok": False, "error": "invalid_trigger_id"}
+        view = args.get("view")
+        if not isinstance(view, dict):
+            return {"ok": False, "error": "invalid_arguments"}
+        return {"ok": True, "view": self._store_view(view)}
+
+    def _api_views_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = args.get("view")
+        if not isinstance(view, dict):
+            return {"ok": False, "error": "invalid_arguments"}
+        view_id = args.get("view_id")
+        if not view_id and args.get("external_id"):
+            view_id = next(
+                (
+                    v["id"]
+                    for v in self.views.values()
+                    if v.get("external_id") == args["external_id"]
+                ),
+                None,
+            )
+        if not view_id:
+            return {"ok": False, "error": "not_found"}
+        return {"ok": True, "view": self._store_view(view, str(view_id))}
+
+    def _api_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = args.get("view")
+        user_id = args.get("user_id")
+        if not isinstance(view, dict) or not user_id:
+            return {"ok": False, "error": "invalid_arguments"}
+        stored = self._store_view(view)
+        self.home_views[str(user_id)] = stored
+        return {"ok": True, "view": stored}
+
+    def _api_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        raw = args.get("users", "")
+        users = raw if isinstance(raw, list) else [u for u in str(raw).split(",") if u]
+        users = sorted(set(users))
+        if not users:
+            return {"ok": False, "error": "users_list_not_supplied"}
+        if len(users) > 8:
+            return {"ok": False, "error": "too_many_users"}
+        key = "-".join(users).encode()
+        digest = base64.b32encode(key).decode().rstrip("=")[-9:]
+        prefix = "D" if len(users) == 1 else "G"
+        return {"ok": True, "channel": {"id": prefix + digest, "is_im": len(users) == 1}}
+
+    def _page(self, items: list[dict[str, Any]], args: dict[str, Any], key: str) -> dict[str, Any]:
+        try:
+            offset = int(base64.b64decode(str(args.get("cursor") or "b2Zmc2V0OjA=")).split(b":")[1])
+            limit = int(args.get("limit") or 0)
+        except (ValueError, IndexError):
+            return {"ok": False, "error": "invalid_cursor"}
+        size = min(limit or self.page_size, self.page_size)
+        page = items[offset : offset + size]
+        following = offset + size
+        next_cursor = (
+            base64.b64encode(f"offset:{following}".encode()).decode()
+            if following < len(items)
+            else ""
+        )
+        return {
+            "ok": True,
+            key: page,
+            "response_metadata": {"next_cursor": next_cursor},
+        }
+
+    def _api_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self._page(self.users, args, "members")
+
+    def _api_conversations_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        types = str(args.get("types") or "public_channel").split(",")
+        exclude_archived = str(args.get("exclude_archived", "false")).lower() in ("1", "true")
+        wanted = [
+            c
+            for c in self.channels
+            if ("private_channel" if c["is_private"] else "public_channel") in types
+            and not (exclude_archived and c["is_archived"])
+        ]
+        return self._page(wanted, args, "channels")
+
+    def _api_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        for user in self.users:
+            if user["id"] == args.get("user"):
+                return {"ok": True, "user": user}
+        return {"ok": False, "error": "user_not_found"}
+
+    def _api_users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
+        email = str(args.get("email", "")).lower()
+        for user in self.users:
+            if str(user["profile"].get("email", "")).lower() == email and not user["deleted"]:
+                return {"ok": True, "user": user}
+        return {"ok": False, "error": "users_not_found"}
+
+
+def _block_texts(blocks: list[Any]) -> list[str]:
+    """The readable text of Block Kit blocks (headers, sections, fields, context), in order."""
+    texts: list[str] = []
+    for block in blocks:
+        if not isinstance(block, dict):
+            continue
+        parts = [block.get("text"), *block.get("fields", []), *block.get("elements", [])]
+        for part in parts:
+            if isinstance(part, dict) and isinstance(part.get("text"), str):
+                texts.append(part["text"])
+    return texts

@@ -1,0 +1,120 @@
+"""Database setup: the Tortoise config built from DATABASE_URL, migrations, connection checks."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from tortoise import Tortoise, connections
+from tortoise.migrations.api import migrate as tortoise_migrate
+
+APP_LABEL = "financebot"
+
+
+class DatabaseError(RuntimeError):
+    """The database is unreachable or unusable; the message is one line for the operator."""
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    if database_url.startswith("postgresql://"):
+        database_url = "postgres://" + database_url[len("postgresql://") :]
+    return {
+        "connections": {"default": database_url},
+        "apps": {
+            APP_LABEL: {
+                "models": ["models"],
+                "default_connection": "default",
+                "migrations": "migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def _describe(exc: BaseException, database_url: str) -> str:
+    where = database_url.split("@")[-1] if "@" in database_url else database_url
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return f"database {where} is not usable: {text}"
+
+
+def check_sqlite_path(database_url: str) -> None:
+    """A SQLite file must be creatable: Tortoise hangs instead of failing when it is not."""
+    if not database_url.startswith("sqlite://"):
+        return
+    path = Path(database_url[len("sqlite://") :])
+    if str(path) == ":memory:":
+        return
+    if path.is_dir():
+        raise DatabaseError(f"database {database_url} is not usable: {path} is a directory")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise DatabaseError(
+            f"database {database_url} is not usable: folder {folder} does not exist"
+        )
+    if not os.access(path if path.exists() else folder, os.W_OK):
+        raise DatabaseError(f"database {database_url} is not usable: {path} is not writable")
+
+
+async def migrate_database(database_url: str) -> None:
+    """Apply every pending migration; a no-op when the schema is current."""
+    check_sqlite_path(database_url)
+    try:
+        await tortoise_migrate(config=tortoise_config(database_url))
+    except Exception as exc:
+        raise DatabaseError(_describe(exc, database_url)) from exc
+    finally:
+        await Tortoise.close_connections()
+
+
+async def init_database(database_url: str) -> None:
+    """Open the ORM's connections (schema must already be migrated)."""
+    check_sqlite_path(database_url)
+    try:
+        await Tortoise.init(config=tortoise_config(database_url))
+        await check_database()
+    except DatabaseError:
+        raise
+    except Exception as exc:
+        raise DatabaseError(_describe(exc, database_url)) from exc
+
+
+async def check_database() -> None:
+    """One round trip; raises when the database does not answer."""
+    await connections.get("default").execute_query("SELECT 1")
+
+
+async def close_database() -> None:
+    await Tortoise.close_connections()
+
+
+@asynccontextmanager
+async def open_database(database_url: str, *, migrate: bool = False) -> AsyncIterator[None]:
+    """Migrate (optionally) and open the database for the duration of a CLI command."""
+    if migrate:
+        await migrate_database(database_url)
+    await init_database(database_url)
+    try:
+        yield
+    finally:
+        await close_database()
+
+
+def dialect() -> str:
+    """ "sqlite" or "postgres" for the open default connection."""
+    name = type(connections.get("default")).__module__
+    return "sqlite" if "sqlite" in name else "postgres"
+
+
+def _cli_config() -> dict[str, Any]:
+    import os
+
+    return tortoise_config(os.environ.get("DATABASE_URL", "sqlite://financebot.sqlite3"))
+
+
+# For Tortoise's own CLI when changing models:
+#   tortoise -c core.db.TORTOISE_ORM makemigrations --name WHAT
+TORTOISE_ORM = _cli_config()

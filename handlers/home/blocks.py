@@ -1,0 +1,176 @@
+"""Block Kit for the App Home tab: pure functions from domain data to a ``home`` view dict."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from core.formatting import format_hours
+from core.settings import Settings
+from handlers.flex.blocks import (
+    UNKNOWN_ASKER,
+    Block,
+    context,
+    flex_buttons,
+    mrkdwn_section,
+    report_text,
+    saldo_blocks,
+    url_button,
+)
+from models.flex.report import FlexReport
+from models.invoices.waiting import WaitingInvoice
+from models.unsubmitted_hours import UnsubmittedEntry, UnsubmittedHours
+
+SUBMIT_ACTION_ID = "home_submit_hours"
+INVOICE_ACTION_ID = "home_open_invoice"
+HOME_BLOCK_LIMIT = 100
+BLOCKED_SHOWN = 10
+INVOICES_SHOWN = 15
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A one-off line at the top of the Home view after an action (e.g. a submission)."""
+
+    text: str
+    ok: bool = True
+
+    def render(self) -> str:
+        return (":white_check_mark: " if self.ok else ":warning: ") + self.text
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": {"type": "plain_text", "text": text[:150]}}
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def hours_plain(hours: Decimal) -> str:
+    """``7.50h`` (no sign: counts of hours, not a balance)."""
+    return format_hours(hours).lstrip("+")
+
+
+def entry_line(entry: UnsubmittedEntry) -> str:
+    what = entry.leave_type if entry.is_leave else entry.project_name or "(no project)"
+    if not entry.is_leave and entry.phase_name:
+        what += f" / {entry.phase_name}"
+    return f"{entry.date.isoformat()} {what} {hours_plain(entry.hours)}"
+
+
+def flex_section(report: FlexReport | None, settings: Settings) -> list[Block]:
+    blocks: list[Block] = [header("Your flex saldo")]
+    if report is None:
+        return blocks
+    if report.has_saldo:
+        return blocks + saldo_blocks(report, settings)
+    blocks.append(mrkdwn_section(report_text(report, about_self=True)))
+    if report.status == "no_contract":
+        blocks.append(flex_buttons(report.guid, settings))
+    return blocks
+
+
+def unsubmitted_section(unsubmitted: UnsubmittedHours) -> list[Block]:
+    blocks: list[Block] = [header("Unsubmitted hours")]
+    if unsubmitted.count == 0:
+        blocks.append(mrkdwn_section("Nothing waiting: all your hours are submitted. :tada:"))
+        return blocks
+    oldest = unsubmitted.oldest.isoformat() if unsubmitted.oldest else "-"
+    entries = "entry" if unsubmitted.count == 1 else "entries"
+    summary = (
+        f"*{unsubmitted.count}* {entries}, *{hours_plain(unsubmitted.hours)}*, oldest {oldest}."
+    )
+    ready = len(unsubmitted.submittable)
+    if ready:
+        summary += (
+            f"\n{ready} of them ({hours_plain(unsubmitted.submittable_hours)}) can be "
+            "submitted for approval from here."
+        )
+        section = mrkdwn_section(summary)
+        section["accessory"] = {
+            "type": "button",
+            "text": {"type": "plain_text", "text": "Submit to 10000ft"},
+            "style": "primary",
+            "action_id": SUBMIT_ACTION_ID,
+            "value": "submit",
+            "confirm": {
+                "title": {"type": "plain_text", "text": "Submit hours?"},
+                "text": {
+                    "type": "mrkdwn",
+                    "text": f"Submit {ready} entries ({hours_plain(unsubmitted.submittable_hours)})"
+                    " to 10000ft for approval?",
+                },
+                "confirm": {"type": "plain_text", "text": "Submit"},
+                "deny": {"type": "plain_text", "text": "Cancel"},
+            },
+        }
+        blocks.append(section)
+    else:
+        blocks.append(mrkdwn_section(summary + "\nNone of them can be submitted from here yet."))
+    if unsubmitted.blocked:
+        lines = [
+            f"• {entry_line(entry)}: {', '.join(reasons)}"
+            for entry, reasons in unsubmitted.blocked[:BLOCKED_SHOWN]
+        ]
+        more = len(unsubmitted.blocked) - BLOCKED_SHOWN
+        if more > 0:
+            lines.append(f"…and {more} more")
+        blocks.append(
+            mrkdwn_section(
+                "Fix these in 10000ft first (or submit them there):\n" + "\n".join(lines)
+            )
+        )
+    return blocks
+
+
+def invoices_section(invoices: Sequence[WaitingInvoice], settings: Settings) -> list[Block]:
+    if not invoices:
+        return []
+    blocks: list[Block] = [header("Invoices waiting for your approval")]
+    for invoice in invoices[:INVOICES_SHOWN]:
+        client = f"{invoice.client_name}: " if invoice.client_name else ""
+        note = " (changed since approval)" if invoice.changed_since_approval else ""
+        section = mrkdwn_section(
+            f"*{client}{invoice.project_name}* {invoice.period}, {hours_plain(invoice.hours)}{note}"
+        )
+        section["accessory"] = url_button(
+            "Open", settings.public_link(f"/invoices/{invoice.id}"), INVOICE_ACTION_ID
+        )
+        blocks.append(section)
+    more = len(invoices) - INVOICES_SHOWN
+    if more > 0:
+        blocks.append(context(f"…and {more} more: {settings.public_link('/invoices')}"))
+    return blocks
+
+
+def home_view(
+    *,
+    report: FlexReport | None,
+    unsubmitted: UnsubmittedHours | None,
+    invoices: Sequence[WaitingInvoice],
+    settings: Settings,
+    today: date,
+    notice: Notice | None = None,
+    unknown_person: bool = False,
+) -> dict[str, Any]:
+    """The whole Home tab. ``unknown_person``: the Slack user is no 10000ft person."""
+    blocks: list[Block] = []
+    if notice is not None:
+        blocks.append(mrkdwn_section(notice.render()))
+    if unknown_person:
+        blocks.append(mrkdwn_section(UNKNOWN_ASKER))
+    else:
+        blocks += flex_section(report, settings)
+        if unsubmitted is not None:
+            blocks.append(divider())
+            blocks += unsubmitted_section(unsubmitted)
+        waiting = invoices_section(invoices, settings)
+        if waiting:
+            blocks.append(divider())
+            blocks += waiting
+    blocks.append(context(f"Updated {today.isoformat()}. Only you see this page."))
+    return {"type": "home", "callback_id": "financebot_home", "blocks": blocks[:HOME_BLOCK_LIMIT]}

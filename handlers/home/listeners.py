@@ -1,0 +1,107 @@
+"""The App Home tab: published on ``app_home_opened``; its "Submit to 10000ft" button."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
+
+from core.clock import company_today
+from core.formatting import format_hours
+from core.settings import Settings
+from handlers.home.blocks import INVOICE_ACTION_ID, SUBMIT_ACTION_ID, Notice, home_view
+from models.flex.report import flex_report_for
+from models.invoices.waiting import invoices_waiting_for
+from models.people_directory import person_for_slack_user
+from models.unsubmitted_hours import unsubmitted_hours_of
+from sync.tenkfeet.submission import SubmissionOutcome, submit_unsubmitted_hours
+
+
+async def home_view_for(
+    slack_id: str, settings: Settings, notice: Notice | None = None
+) -> dict[str, Any]:
+    """The Home view of one Slack user, freshly computed."""
+    today = company_today(settings)
+    person = await person_for_slack_user(slack_id)
+    if person is None:
+        return home_view(
+            report=None,
+            unsubmitted=None,
+            invoices=[],
+            settings=settings,
+            today=today,
+            notice=notice,
+            unknown_person=True,
+        )
+    report = await flex_report_for(person, settings)
+    unsubmitted = None if person.archived else await unsubmitted_hours_of(person.id, today)
+    invoices = [] if person.archived else await invoices_waiting_for(person.id, today)
+    return home_view(
+        report=report,
+        unsubmitted=unsubmitted,
+        invoices=invoices,
+        settings=settings,
+        today=today,
+        notice=notice,
+    )
+
+
+def submission_notice(outcome: SubmissionOutcome) -> Notice:
+    if outcome.error:
+        return Notice(
+            f"10000ft did not take the submission: {outcome.error}. Nothing was changed; "
+            "please try again later or submit in 10000ft.",
+            ok=False,
+        )
+    if not outcome.attempted:
+        return Notice("There was nothing to submit from here.", ok=False)
+    done = len(outcome.accepted)
+    text = f"Submitted {done} {'entry' if done == 1 else 'entries'} "
+    text += f"({format_hours(outcome.accepted_hours).lstrip('+')}) to 10000ft for approval."
+    missed = len(outcome.not_accepted)
+    if missed:
+        text += (
+            f" {missed} {'entry was' if missed == 1 else 'entries were'} changed in 10000ft "
+            "since the last sync and not submitted; they can be submitted after the next sync."
+        )
+    return Notice(text, ok=missed == 0)
+
+
+async def app_home_opened(
+    event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    if event.get("tab", "home") != "home":
+        return
+    user_id = event["user"]
+    view = await home_view_for(user_id, context["settings"])
+    await client.views_publish(user_id=user_id, view=view)
+
+
+async def submit_hours(
+    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    """Ack, submit through 10000ft, then re-publish the Home view with the outcome on top."""
+    await ack()
+    settings: Settings = context["settings"]
+    user_id = body["user"]["id"]
+    person = await person_for_slack_user(user_id)
+    if person is None or person.archived:
+        notice = Notice("I couldn't find an active 10000ft person for you.", ok=False)
+    else:
+        outcome = await submit_unsubmitted_hours(person, company_today(settings), settings)
+        notice = submission_notice(outcome)
+    await client.views_publish(user_id=user_id, view=await home_view_for(user_id, settings, notice))
+
+
+async def ack_link_button(ack: AsyncAck) -> None:
+    """URL buttons still send an action; acking it keeps Slack from showing a warning."""
+    await ack()
+
+
+def register(app: AsyncApp) -> None:
+    app.event("app_home_opened")(app_home_opened)
+    app.action(SUBMIT_ACTION_ID)(submit_hours)
+    app.action(INVOICE_ACTION_ID)(ack_link_button)

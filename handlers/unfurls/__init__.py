@@ -1,0 +1,5 @@
+"""Unfurls of admin-site links."""
+
+from handlers.unfurls.listeners import register
+
+__all__ = ["register"]

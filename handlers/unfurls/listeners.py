@@ -1,0 +1,69 @@
+"""Unfurls of admin-site links (``link_shared`` → ``chat.unfurl``).
+
+A flex-hours link shows the numbers only when the person who shared it is that person or in
+HR; anyone else gets a neutral "details are private" unfurl, as does an unknown person.
+Invoice and project links get a basic unfurl for now.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
+
+from core.settings import Settings
+from handlers.unfurls.blocks import (
+    PublicLink,
+    flex_unfurl,
+    neutral_unfurl,
+    parse_public_link,
+    private_flex_unfurl,
+)
+from models.flex.report import flex_report_for
+from models.people import Person
+from models.people_directory import person_by_guid, person_for_slack_user
+from models.permissions import may_see_flex_of
+
+MAX_LINKS = 10
+
+
+async def unfurl_for(link: PublicLink, sharer: Person | None, settings: Settings) -> dict[str, Any]:
+    if link.kind != "flex":
+        return neutral_unfurl(link)
+    subject = await person_by_guid(link.key)
+    if subject is None:
+        return neutral_unfurl(link)
+    if sharer is None or not await may_see_flex_of(sharer, subject):
+        return private_flex_unfurl()
+    return flex_unfurl(await flex_report_for(subject, settings), settings)
+
+
+async def unfurls_for_event(event: dict[str, Any], settings: Settings) -> dict[str, dict[str, Any]]:
+    """URL → unfurl for every link of ours in a ``link_shared`` event."""
+    links = []
+    for item in event.get("links", [])[:MAX_LINKS]:
+        link = parse_public_link(str(item.get("url", "")), settings)
+        if link is not None:
+            links.append(link)
+    if not links:
+        return {}
+    sharer = await person_for_slack_user(str(event.get("user", "")))
+    return {link.url: await unfurl_for(link, sharer, settings) for link in links}
+
+
+async def link_shared(
+    event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    unfurls = await unfurls_for_event(event, context["settings"])
+    if not unfurls:
+        return
+    if event.get("source") == "composer" and event.get("unfurl_id"):
+        await client.chat_unfurl(source="composer", unfurl_id=event["unfurl_id"], unfurls=unfurls)
+    else:
+        await client.chat_unfurl(channel=event["channel"], ts=event["message_ts"], unfurls=unfurls)
+
+
+def register(app: AsyncApp) -> None:
+    app.event("link_shared")(link_shared)

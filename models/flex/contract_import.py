@@ -1,0 +1,230 @@
+"""Importing work contracts from CSV (INTERFACE.md "Contracts CSV").
+
+``email,start_date,end_date,worktime_percent,flex_enabled``: a contract is keyed by
+(person, start_date); a row with the key of a stored contract replaces it. The whole file is
+checked first (:func:`check_contracts`, pure) and every problem reported with its line; only a
+file without a bad row is applied, in one transaction (:func:`import_contracts`), with an audit
+row for each contract created or updated. Importing the same file again changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from tortoise.transactions import in_transaction
+
+from models.audit import record_change, snapshot
+from models.flex.contracts import WorkContract
+from models.flex.csv_import import (
+    CsvRow,
+    ImportCounts,
+    ImportRejected,
+    RowError,
+    first_line_of,
+    parse_boolean,
+    parse_date,
+    parse_integer,
+    people_by_email,
+    person_of,
+    read_table,
+)
+
+CONTRACT_COLUMNS = ("email", "start_date", "end_date", "worktime_percent", "flex_enabled")
+AUDIT_ENTITY = "work_contract"
+AUDIT_FIELDS = ("person_id", "start_date", "end_date", "worktime_percent", "flex_enabled")
+
+
+@dataclass(frozen=True)
+class ContractRecord:
+    """A contract as the file or the database has it; ``line`` is 0 for a stored one."""
+
+    person_id: int
+    start_date: dt.date
+    end_date: dt.date | None
+    worktime_percent: int
+    flex_enabled: bool
+    line: int = 0
+    email: str = ""
+
+    @property
+    def key(self) -> tuple[int, dt.date]:
+        return (self.person_id, self.start_date)
+
+    @property
+    def terms(self) -> tuple[dt.date | None, int, bool]:
+        """What an import may change on a stored contract with the same key."""
+        return (self.end_date, self.worktime_percent, self.flex_enabled)
+
+    @property
+    def period(self) -> str:
+        return f"{self.start_date}..{self.end_date or 'open-ended'}"
+
+    def overlaps(self, other: ContractRecord) -> bool:
+        """Both ranges include their end days; an open end never ends."""
+        self_end = self.end_date or dt.date.max
+        other_end = other.end_date or dt.date.max
+        return self.start_date <= other_end and other.start_date <= self_end
+
+
+def validate_contracts(
+    rows: Sequence[CsvRow],
+    people: Mapping[str, int],
+    existing: Sequence[ContractRecord],
+) -> tuple[list[ContractRecord], list[RowError]]:
+    """Checks every row; returns the valid records and every problem found.
+
+    ``people`` maps lower-cased e-mail to person id; ``existing`` are the stored contracts of
+    (at least) the people in the file. Overlaps are checked on the set the import would leave:
+    stored contracts the file does not replace, plus the file's rows.
+    """
+    records: list[ContractRecord] = []
+    errors: list[RowError] = []
+    first_line: dict[tuple[int, dt.date], int] = {}
+    for row in rows:
+        row_errors: list[str] = []
+        email = row["email"].lower()
+        person_id = person_of(row, people, row_errors)
+        start = parse_date("start_date", row["start_date"])
+        end = parse_date("end_date", row["end_date"]) if row["end_date"] else None
+        percent = parse_integer("worktime_percent", row["worktime_percent"], 1, 100)
+        flex = parse_boolean("flex_enabled", row["flex_enabled"])
+        row_errors += [value for value in (start, end, percent, flex) if isinstance(value, str)]
+        if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
+            row_errors.append(f"end_date {end} is before start_date {start}")
+        if person_id is not None and isinstance(start, dt.date):
+            earlier = first_line_of(first_line, (person_id, start), row.line)
+            if earlier is not None:
+                row_errors.append(
+                    f"duplicate contract for {email} starting {start} (also on line {earlier})"
+                )
+        errors += [RowError(row.line, message) for message in row_errors]
+        if row_errors:
+            continue
+        assert person_id is not None and isinstance(start, dt.date)
+        assert isinstance(percent, int) and isinstance(flex, bool)
+        records.append(
+            ContractRecord(
+                person_id=person_id,
+                start_date=start,
+                end_date=end if isinstance(end, dt.date) else None,
+                worktime_percent=percent,
+                flex_enabled=flex,
+                line=row.line,
+                email=email,
+            )
+        )
+    errors += _overlaps(records, existing)
+    return records, sorted(errors, key=lambda error: error.line)
+
+
+def _overlaps(
+    records: Sequence[ContractRecord], existing: Sequence[ContractRecord]
+) -> list[RowError]:
+    """Overlaps involving a file row, each reported on a file line naming the other contract.
+
+    Only rows otherwise valid take part; a row whose key repeats is already reported.
+    """
+    replaced = {record.key for record in records}
+    by_person: dict[int, list[ContractRecord]] = defaultdict(list)
+    for contract in existing:
+        if contract.key not in replaced:
+            by_person[contract.person_id].append(contract)
+    for record in records:
+        by_person[record.person_id].append(record)
+    errors: list[RowError] = []
+    for contracts in by_person.values():
+        contracts.sort(key=lambda c: (c.start_date, c.line))
+        for i, first in enumerate(contracts):
+            for second in contracts[i + 1 :]:
+                if second.start_date > (first.end_date or dt.date.max):
+                    break
+                if not (first.line or second.line) or not first.overlaps(second):
+                    continue
+                errors.append(_overlap_error(first, second))
+    return errors
+
+
+def _overlap_error(first: ContractRecord, second: ContractRecord) -> RowError:
+    here, other = (first, second) if first.line > second.line else (second, first)
+    if other.line:
+        where = f"the contract {other.period} on line {other.line}"
+    else:
+        where = f"the stored contract {other.period}, which this file does not replace"
+    return RowError(here.line, f"contract {here.period} of {here.email} overlaps {where}")
+
+
+def check_contracts(
+    data: bytes, people: Mapping[str, int], existing: Sequence[ContractRecord]
+) -> list[ContractRecord]:
+    """The file's contracts when every row is good; otherwise raises ImportRejected."""
+    table, errors = read_table(data, required=CONTRACT_COLUMNS)
+    if table is None:
+        raise ImportRejected(errors)
+    records, row_errors = validate_contracts(table.rows, people, existing)
+    if errors or row_errors:
+        raise ImportRejected(errors + row_errors)
+    return records
+
+
+def _record_of(contract: WorkContract) -> ContractRecord:
+    return ContractRecord(
+        person_id=contract.person_id,  # type: ignore[attr-defined]
+        start_date=contract.start_date,
+        end_date=contract.end_date,
+        worktime_percent=contract.worktime_percent,
+        flex_enabled=contract.flex_enabled,
+    )
+
+
+async def import_contracts(data: bytes, *, actor: str) -> ImportCounts:
+    """Checks and applies a contracts CSV in one transaction; raises ImportRejected on bad rows.
+
+    ``actor`` goes into the audit log (e.g. ``"import:contracts.csv (alice)"``).
+    """
+    table, errors = read_table(data, required=CONTRACT_COLUMNS)
+    if table is None:
+        raise ImportRejected(errors)
+    async with in_transaction():
+        people = await people_by_email()
+        emails = {row["email"].lower() for row in table.rows}
+        stored = await WorkContract.filter(person_id__in=[people[e] for e in emails if e in people])
+        records, row_errors = validate_contracts(
+            table.rows, people, [_record_of(c) for c in stored]
+        )
+        if errors or row_errors:
+            raise ImportRejected(errors + row_errors)
+        by_key = {_record_of(c).key: c for c in stored}
+        created = updated = unchanged = 0
+        for record in records:
+            contract = by_key.get(record.key)
+            if contract is not None and _record_of(contract).terms == record.terms:
+                unchanged += 1
+                continue
+            before = None if contract is None else _audit_values(contract, record.email)
+            if contract is None:
+                contract = WorkContract(person_id=record.person_id, start_date=record.start_date)
+            contract.end_date = record.end_date
+            contract.worktime_percent = record.worktime_percent
+            contract.flex_enabled = record.flex_enabled
+            await contract.save()
+            await record_change(
+                actor=actor,
+                entity=AUDIT_ENTITY,
+                entity_id=contract.id,
+                action="create" if before is None else "update",
+                before=before,
+                after=_audit_values(contract, record.email),
+                note=f"line {record.line}",
+            )
+            if before is None:
+                created += 1
+            else:
+                updated += 1
+    return ImportCounts(created, updated, unchanged)
+
+
+def _audit_values(contract: WorkContract, email: str) -> dict[str, object]:
+    return {**snapshot(contract, AUDIT_FIELDS), "email": email}

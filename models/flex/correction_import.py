@@ -1,0 +1,165 @@
+"""Importing flex time corrections from CSV (INTERFACE.md "Corrections CSV").
+
+``email,date,adjust_by,set_to[,note]``: a correction is keyed by (person, date); a row with the
+key of a stored correction replaces its ``adjust_by`` and ``set_to`` (an empty value clears it)
+and, when the file has a ``note`` column, its note (a file without the column keeps stored
+notes). The whole file is checked first (:func:`check_corrections`, pure); only a file without a
+bad row is applied, in one transaction (:func:`import_corrections`), with an audit row, carrying
+the correction's note, for each correction created or updated. Re-importing changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from tortoise.transactions import in_transaction
+
+from models.audit import record_change, snapshot
+from models.flex.contracts import FlexCorrection
+from models.flex.csv_import import (
+    CsvRow,
+    ImportCounts,
+    ImportRejected,
+    RowError,
+    first_line_of,
+    parse_date,
+    parse_decimal,
+    people_by_email,
+    person_of,
+    read_table,
+)
+
+CORRECTION_COLUMNS = ("email", "date", "adjust_by", "set_to")
+OPTIONAL_COLUMNS = ("note",)
+AUDIT_ENTITY = "flex_correction"
+AUDIT_FIELDS = ("person_id", "date", "adjust_by", "set_to", "note")
+# FlexCorrection's hours columns: 12 digits, 4 of them decimals.
+_PLACES = 4
+_DIGITS = 12
+
+
+@dataclass(frozen=True)
+class CorrectionRecord:
+    """One valid row. ``note`` is None when the file has no note column (keep the stored one)."""
+
+    person_id: int
+    date: dt.date
+    adjust_by: Decimal | None
+    set_to: Decimal | None
+    note: str | None
+    line: int
+    email: str
+
+    @property
+    def key(self) -> tuple[int, dt.date]:
+        return (self.person_id, self.date)
+
+
+def _hours(column: str, raw: str) -> Decimal | str | None:
+    return parse_decimal(column, raw, places=_PLACES, digits=_DIGITS) if raw else None
+
+
+def validate_corrections(
+    rows: Sequence[CsvRow], people: Mapping[str, int], *, has_note: bool
+) -> tuple[list[CorrectionRecord], list[RowError]]:
+    """Checks every row; returns the valid records and every problem found.
+
+    ``people`` maps lower-cased e-mail to person id.
+    """
+    records: list[CorrectionRecord] = []
+    errors: list[RowError] = []
+    first_line: dict[tuple[int, dt.date], int] = {}
+    for row in rows:
+        row_errors: list[str] = []
+        email = row["email"].lower()
+        person_id = person_of(row, people, row_errors)
+        day = parse_date("date", row["date"])
+        adjust_by = _hours("adjust_by", row["adjust_by"])
+        set_to = _hours("set_to", row["set_to"])
+        row_errors += [value for value in (day, adjust_by, set_to) if isinstance(value, str)]
+        if not row["adjust_by"] and not row["set_to"]:
+            row_errors.append("neither adjust_by nor set_to is given: fill in one or both")
+        if person_id is not None and isinstance(day, dt.date):
+            earlier = first_line_of(first_line, (person_id, day), row.line)
+            if earlier is not None:
+                row_errors.append(
+                    f"duplicate correction for {email} on {day} (also on line {earlier})"
+                )
+        errors += [RowError(row.line, message) for message in row_errors]
+        if row_errors:
+            continue
+        assert person_id is not None and isinstance(day, dt.date)
+        assert not isinstance(adjust_by, str) and not isinstance(set_to, str)
+        records.append(
+            CorrectionRecord(
+                person_id=person_id,
+                date=day,
+                adjust_by=adjust_by,
+                set_to=set_to,
+                note=row["note"] if has_note else None,
+                line=row.line,
+                email=email,
+            )
+        )
+    return records, errors
+
+
+def check_corrections(data: bytes, people: Mapping[str, int]) -> list[CorrectionRecord]:
+    """The file's corrections when every row is good; otherwise raises ImportRejected."""
+    table, errors = read_table(data, required=CORRECTION_COLUMNS, optional=OPTIONAL_COLUMNS)
+    if table is None:
+        raise ImportRejected(errors)
+    records, row_errors = validate_corrections(table.rows, people, has_note="note" in table.columns)
+    if errors or row_errors:
+        raise ImportRejected(errors + row_errors)
+    return records
+
+
+def _same(stored: FlexCorrection, record: CorrectionRecord) -> bool:
+    return (
+        stored.adjust_by == record.adjust_by
+        and stored.set_to == record.set_to
+        and (record.note is None or stored.note == record.note)
+    )
+
+
+async def import_corrections(data: bytes, *, actor: str) -> ImportCounts:
+    """Checks and applies a corrections CSV in one transaction; raises ImportRejected on bad rows.
+
+    ``actor`` goes into the audit log (e.g. ``"import:corrections.csv (alice)"``).
+    """
+    async with in_transaction():
+        records = check_corrections(data, await people_by_email())
+        stored = await FlexCorrection.filter(person_id__in={record.person_id for record in records})
+        by_key = {(c.person_id, c.date): c for c in stored}  # type: ignore[attr-defined]
+        created = updated = unchanged = 0
+        for record in records:
+            correction = by_key.get(record.key)
+            if correction is not None and _same(correction, record):
+                unchanged += 1
+                continue
+            before = None if correction is None else snapshot(correction, AUDIT_FIELDS)
+            if correction is None:
+                correction = FlexCorrection(person_id=record.person_id, date=record.date)
+            correction.adjust_by = record.adjust_by
+            correction.set_to = record.set_to
+            if record.note is not None:
+                correction.note = record.note
+            await correction.save()
+            await record_change(
+                actor=actor,
+                entity=AUDIT_ENTITY,
+                entity_id=correction.id,
+                action="create" if before is None else "update",
+                before=None if before is None else {**before, "email": record.email},
+                after={**snapshot(correction, AUDIT_FIELDS), "email": record.email},
+                note=correction.note,
+            )
+            if before is None:
+                created += 1
+            else:
+                updated += 1
+    return ImportCounts(created, updated, unchanged)

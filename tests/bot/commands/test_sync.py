@@ -1,0 +1,142 @@
+"""`financebot sync` as an operator runs it: a real process, settings from the environment."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.emulators.tenkfeet import DEFAULT_TOKEN, TenkfeetEmulator
+from models import HourEntry, LeaveType, Person, PublicHoliday, SyncRun
+from tests.support.sync_company import running_emulator
+
+ROOT = Path(__file__).resolve().parents[3]
+RANGE = ["--start-date", "2024-03-01", "--end-date", "2024-04-30"]
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+async def financebot(*args: str, **env: str) -> Result:
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TENKFEET_", "SLACK_", "AWS_", "DATABASE_URL"))
+    }
+    environment.update(env)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        *args,
+        cwd=ROOT,
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode is not None
+    return Result(process.returncode, out.decode(), err.decode())
+
+
+def tenkfeet_env(db: str, emulator: TenkfeetEmulator, token: str = DEFAULT_TOKEN) -> dict[str, str]:
+    return {"DATABASE_URL": db, "TENKFEET_API_URL": emulator.base_url, "TENKFEET_AUTH": token}
+
+
+async def test_sync_users_then_hours(db: str) -> None:
+    async with running_emulator() as emulator:
+        env = tenkfeet_env(db, emulator)
+        users = await financebot("sync", "users", **env)
+        assert users.code == 0, users.err
+        assert "users: added 4, updated 0, deleted 0, skipped 0" in users.out
+        hours = await financebot("sync", "hours", *RANGE, **env)
+        assert hours.code == 0, hours.err
+        assert "hours 2024-03-01..2024-04-30: added 5," in hours.out
+        again = await financebot("sync", "hours", *RANGE, **env)
+        assert "added 0, updated 0, deleted 0, skipped 61" in again.out
+    assert await Person.all().count() == 4
+    assert await HourEntry.all().count() == 5
+    assert await SyncRun.filter(kind="hours", status="succeeded").count() == 2
+
+
+async def test_sync_all_runs_configured_kinds_and_notes_the_rest(db: str) -> None:
+    async with running_emulator() as emulator:
+        result = await financebot("sync", "all", *RANGE, **tenkfeet_env(db, emulator))
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    kinds = [line.split(":")[0].split(" ")[0] for line in lines]
+    assert kinds == [
+        "users",
+        "projects",
+        "leave-types",
+        "holidays",
+        "hours",
+        "slack-users",
+        "slack-channels",
+        "aws-billing",
+    ]
+    assert "slack-users: skipped (SLACK_BOT_TOKEN is not set)" in lines
+    assert "aws-billing: skipped (AWS_BILLING_BUCKET is not set)" in lines
+    assert await LeaveType.all().count() == 3
+    assert await PublicHoliday.all().count() == 2
+    assert await HourEntry.all().count() == 5
+
+
+async def test_sync_all_without_anything_configured_only_notes(db: str) -> None:
+    result = await financebot("sync", "all", DATABASE_URL=db)
+    assert result.code == 0, result.err
+    assert "users: skipped (TENKFEET_AUTH is not set)" in result.out
+    assert "hours: skipped (TENKFEET_AUTH is not set)" in result.out
+    assert await SyncRun.all().count() == 0
+
+
+async def test_failed_sync_exits_non_zero_with_one_line(db: str) -> None:
+    async with running_emulator() as emulator:
+        result = await financebot("sync", "holidays", **tenkfeet_env(db, emulator, "wrong"))
+    assert result.code == 1
+    assert result.err.strip().count("\n") == 0
+    assert result.err.startswith("financebot: holidays sync failed: GET /api/v1/holidays")
+    assert "HTTP 401" in result.err
+    run = await SyncRun.get(kind="holidays")
+    assert run.status == "failed" and "HTTP 401" in run.error
+    assert await PublicHoliday.all().count() == 0
+
+
+async def test_missing_token_and_bad_range_are_refused(db: str) -> None:
+    missing = await financebot("sync", "users", DATABASE_URL=db)
+    assert missing.code == 1
+    assert "TENKFEET_AUTH is not set" in missing.err
+    backwards = await financebot(
+        "sync",
+        "hours",
+        "--start-date",
+        "2024-05-01",
+        "--end-date",
+        "2024-04-01",
+        DATABASE_URL=db,
+        TENKFEET_AUTH="x",
+    )
+    assert backwards.code == 1
+    assert "before --start-date" in backwards.err
+    assert await SyncRun.all().count() == 0
+
+
+async def test_aws_billing_skipped_without_bucket_and_unavailable_with_one(db: str) -> None:
+    skipped = await financebot("sync", "aws-billing", DATABASE_URL=db)
+    assert skipped.code == 0
+    assert "aws-billing: skipped (AWS_BILLING_BUCKET is not set)" in skipped.out
+    configured = await financebot(
+        "sync",
+        "aws-billing",
+        DATABASE_URL=db,
+        AWS_BILLING_BUCKET="bills",
+        AWS_BILLING_KEY="billing-{year}-{month:02d}.csv",
+    )
+    assert configured.code == 1
+    assert "aws-billing sync is not available yet" in configured.err

@@ -1,0 +1,91 @@
+"""Unfurls of admin-site links end to end: link_shared → chat.unfurl."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.conftest import BotUnderTest
+from tests.support.flex_people import full_month_history, make_person
+
+
+async def share(
+    bot: BotUnderTest, user_id: str, *urls: str, source: str = "conversations_history"
+) -> dict[str, Any]:
+    """Sends link_shared for ``urls`` and returns the chat.unfurl call's arguments."""
+    emulator = bot.emulator
+    seen = len(emulator.calls)
+    ack = await emulator.send_event(
+        {
+            "type": "link_shared",
+            "channel": "C0GENERAL",
+            "user": user_id,
+            "message_ts": "1700000000.000200",
+            "unfurl_id": "UNFURL-1",
+            "source": source,
+            "links": [{"domain": "127.0.0.1", "url": url} for url in urls],
+        }
+    )
+    assert ack.payload is None
+    call = await emulator.wait_for_call("chat.unfurl", after=seen)
+    args = dict(call.args)
+    if isinstance(args.get("unfurls"), str):
+        args["unfurls"] = json.loads(args["unfurls"])
+    return args
+
+
+def flex_link(bot: BotUnderTest, guid: str) -> str:
+    return f"{bot.settings.public_url}/users/{guid}/flexhours"
+
+
+async def test_own_link_shows_the_numbers(running_bot: BotUnderTest) -> None:
+    jane = await make_person("Jane", "Doe", "U0JANE")
+    await full_month_history(jane, running_bot.settings)
+    url = flex_link(running_bot, jane.guid)
+    args = await share(running_bot, "U0JANE", url)
+    assert (args["channel"], args["ts"]) == ("C0GENERAL", "1700000000.000200")
+    assert list(args["unfurls"]) == [url]
+    assert "Flex saldo for Jane Doe is +3.25h" in json.dumps(args["unfurls"][url])
+
+
+async def test_hr_sees_the_numbers_of_anyone(running_bot: BotUnderTest) -> None:
+    await make_person("Hanna", "Hr", "U0HANNA", hr=True)
+    bob = await make_person("Bob", "Builder", "U0BOB")
+    await full_month_history(bob, running_bot.settings)
+    url = flex_link(running_bot, bob.guid)
+    args = await share(running_bot, "U0HANNA", url)
+    assert "Flex saldo for Bob Builder is +3.25h" in json.dumps(args["unfurls"][url])
+
+
+async def test_someone_elses_link_is_private(running_bot: BotUnderTest) -> None:
+    await make_person("Eve", "Curious", "U0EVE")
+    bob = await make_person("Bob", "Builder", "U0BOB")
+    await full_month_history(bob, running_bot.settings)
+    url = flex_link(running_bot, bob.guid)
+    for sharer in ("U0EVE", "U0STRANGER"):
+        unfurl = json.dumps(
+            (await share(running_bot, sharer, url))["unfurls"][url], ensure_ascii=False
+        )
+        assert "private" in unfurl
+        assert "Bob" not in unfurl and "3.25" not in unfurl
+
+
+async def test_unknown_guid_and_other_pages_get_a_neutral_unfurl(running_bot: BotUnderTest) -> None:
+    await make_person("Hanna", "Hr", "U0HANNA", hr=True)
+    unknown = flex_link(running_bot, "no-such-guid")
+    invoice = f"{running_bot.settings.public_url}/invoices/0b1e2c3d-0000-4000-8000-000000000000"
+    elsewhere = "https://example.org/users/x/flexhours"
+    args = await share(running_bot, "U0HANNA", unknown, invoice, elsewhere)
+    assert sorted(args["unfurls"]) == sorted([unknown, invoice])
+    assert "*Flex hours* in Finance Bot" in json.dumps(args["unfurls"][unknown])
+    assert "*Invoice* in Finance Bot" in json.dumps(args["unfurls"][invoice])
+
+
+async def test_links_in_the_composer_are_unfurled_by_unfurl_id(running_bot: BotUnderTest) -> None:
+    jane = await make_person("Jane", "Doe", "U0JANE")
+    await full_month_history(jane, running_bot.settings)
+    url = flex_link(running_bot, jane.guid)
+    args = await share(running_bot, "U0JANE", url, source="composer")
+    assert (args.get("source"), args.get("unfurl_id")) == ("composer", "UNFURL-1")
+    assert "channel" not in args
+    assert "+3.25h" in json.dumps(args["unfurls"][url])

@@ -1,0 +1,385 @@
+"""Hours sync end to end: emulator → real httpx client → database."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from bot.emulators.tenkfeet import TenkfeetEmulator
+from bot.emulators.tenkfeet_data import time_entry, user
+from models import (
+    Event,
+    HourDayChecksum,
+    HourEntry,
+    HourWindowChecksum,
+    Invoice,
+    Person,
+    Project,
+    SyncRun,
+)
+from sync.runs import SyncAlreadyRunning, sync_run
+from sync.tenkfeet.client import TenkfeetClient, TenkfeetError
+from sync.tenkfeet.hours import COLUMNS, EMPTY_DAY, HoursSyncError, sync_hours, windows
+from sync.tenkfeet.reference import sync_leave_types, sync_projects, sync_users
+from tests.support.sync_company import (
+    ACME,
+    ACME_DEV,
+    ALICE,
+    APRIL_DAY,
+    BOB,
+    DAY1,
+    DAY2,
+    DAY3,
+    INTERNAL,
+    client_for,
+    running_emulator,
+)
+
+START = date(2024, 3, 1)
+END = date(2024, 4, 30)  # two windows: Mar 1..May 29 would be one; 61 days here
+RANGE_DAYS = (END - START).days + 1
+
+
+async def snapshot() -> list[tuple[Any, ...]]:
+    """Every stored hour row (with its database id) and day checksum."""
+    rows = (
+        await HourEntry.all()
+        .order_by("tenkfeet_id")
+        .values_list("id", *(c for c in COLUMNS if c != "upstream_updated_at"))
+    )
+    sums = await HourDayChecksum.all().order_by("date").values_list("date", "checksum")
+    return [*rows, *sums]
+
+
+async def entry(tenkfeet_id: int) -> HourEntry:
+    return await HourEntry.get(tenkfeet_id=tenkfeet_id).prefetch_related("person", "project")
+
+
+async def synced(emulator: TenkfeetEmulator, **options: Any) -> None:
+    async with client_for(emulator) as client:
+        await sync_users(client)
+        await sync_projects(client)
+        await sync_leave_types(client)
+        await sync_hours(client, START, END, **options)
+
+
+def test_windows_are_at_most_90_days() -> None:
+    parts = windows(date(2024, 1, 1), date(2024, 12, 31))
+    assert parts[0] == (date(2024, 1, 1), date(2024, 3, 30))
+    assert all((b - a).days + 1 <= 90 for a, b in parts)
+    assert all(parts[i][1] + timedelta(days=1) == parts[i + 1][0] for i in range(len(parts) - 1))
+    assert parts[-1][1] == date(2024, 12, 31)
+    assert windows(date(2024, 1, 1), date(2024, 1, 1)) == [(date(2024, 1, 1), date(2024, 1, 1))]
+
+
+async def test_mapping_rules_end_to_end(db: str) -> None:
+    async with running_emulator(max_per_page=2) as emulator, client_for(emulator) as client:
+        await sync_leave_types(client)
+        # People and projects are unknown: the hours sync syncs them first.
+        counts = await sync_hours(client, START, END)
+    assert counts.added == 5 and counts.updated == 0 and counts.deleted == 0
+    assert await SyncRun.filter(kind="users", status="succeeded").count() == 1
+    assert await SyncRun.filter(kind="projects", status="succeeded").count() == 1
+
+    approved = await entry(1)
+    assert approved.date == DAY1
+    assert approved.person.tenkfeet_id == ALICE
+    assert approved.project is not None and approved.project.tenkfeet_id == ACME
+    assert (approved.client_name, approved.phase_name) == ("Acme Oy", "Development")
+    assert approved.category == "Development" and approved.leave_type == ""
+    assert approved.hours == Decimal("7.5") and approved.bill_rate == Decimal("120.50")
+    assert approved.money == Decimal("903.75")
+    assert approved.status == "Approved"
+
+    project_level = await entry(2)
+    assert project_level.phase_name == "[Non Phase Specific]"
+    assert project_level.category == "[none]" and project_level.notes == ""
+    assert project_level.money == Decimal("224.9775")  # 2.25 × 99.99, exact
+    assert project_level.status == "Pending Approval"
+
+    leave = await entry(3)
+    assert leave.leave_type == "Vacation" and leave.project is None
+    assert (leave.client_name, leave.phase_name, leave.category) == ("", "", "")
+    assert leave.bill_rate == 0 and leave.money == 0 and leave.hours == Decimal("7.5")
+    assert leave.status == "Unsubmitted"
+
+    assert await HourEntry.filter(tenkfeet_id=4).count() == 0  # zero hours: skipped
+    assert (await entry(5)).status == "Pending Approval"  # the newest approval decides
+    overtime = await entry(6)
+    assert overtime.date == APRIL_DAY and overtime.phase_name == "Overtime"
+
+    invoices = sorted(
+        (p, y, m)
+        for p, y, m in await Invoice.all().values_list("project__tenkfeet_id", "year", "month")
+    )
+    assert invoices == [(ACME, 2024, 3), (ACME, 2024, 4), (INTERNAL, 2024, 3)]
+
+
+async def test_time_entry_requests_use_windows_of_at_most_90_days(db: str) -> None:
+    async with running_emulator() as emulator:
+        async with client_for(emulator) as client:
+            await sync_hours(client, date(2024, 1, 1), date(2024, 7, 31))
+        spans = [
+            (date.fromisoformat(r.query["from"]), date.fromisoformat(r.query["to"]))
+            for r in emulator.requests
+            if r.path.startswith("/api/v1/time_entries") and "page" not in r.query
+        ]
+    assert len(spans) == 3
+    assert all((b - a).days + 1 <= 90 for a, b in spans)
+    assert spans[0][0] == date(2024, 1, 1) and spans[-1][1] == date(2024, 7, 31)
+    assert await HourEntry.all().count() == 5
+
+
+async def test_unchanged_resync_skips_every_day(db: str) -> None:
+    async with running_emulator() as emulator:
+        await synced(emulator)
+        before = await snapshot()
+        async with client_for(emulator) as client:
+            counts = await sync_hours(client, START, END)
+        assert (counts.added, counts.updated, counts.deleted) == (0, 0, 0)
+        assert counts.skipped == RANGE_DAYS
+        assert await snapshot() == before
+        assert await HourWindowChecksum.all().count() == 1  # 61 days: one window
+
+
+async def test_changed_day_is_replaced_and_others_untouched(db: str) -> None:
+    async with running_emulator() as emulator:
+        await synced(emulator)
+        day1_ids = sorted(await HourEntry.filter(date=DAY1).values_list("id", flat=True))
+        emulator.data.time_entries.update(3, hours="4", notes="half day")
+        async with client_for(emulator) as client:
+            counts = await sync_hours(client, START, END)
+        assert (counts.added, counts.updated, counts.deleted) == (0, 1, 0)
+        assert counts.skipped == RANGE_DAYS - 1
+        assert sorted(await HourEntry.filter(date=DAY1).values_list("id", flat=True)) == day1_ids
+        changed = await entry(3)
+        assert changed.hours == Decimal("4") and changed.notes == "half day"
+
+
+async def test_new_entry_added_and_entry_moved_between_days(db: str) -> None:
+    async with running_emulator() as emulator:
+        await synced(emulator)
+        store = emulator.data.time_entries
+        store.update(1, date=DAY3)
+        store.add(time_entry(7, BOB, ACME_DEV, DAY2, "1"))
+        async with client_for(emulator) as client:
+            counts = await sync_hours(client, START, END)
+        # Days 1, 2, 3 changed: entries 2, 3, 5 rewritten, entry 1 moved (rewritten), 7 new.
+        assert (counts.added, counts.updated, counts.deleted) == (1, 4, 0)
+        assert counts.skipped == RANGE_DAYS - 3
+        assert (await entry(1)).date == DAY3
+        assert await HourEntry.filter(date=DAY1).count() == 1
+        assert await HourEntry.filter(tenkfeet_id=7, date=DAY2).count() == 1
+
+
+async def test_entry_moved_in_from_outside_the_range(db: str) -> None:
+    async with running_emulator() as emulator:
+        await synced(emulator)
+        emulator.data.time_entries.update(6, date=DAY2)  # April → March
+        async with client_for(emulator) as client:
+            counts = await sync_hours(client, START, date(2024, 3, 31))
+        assert counts.deleted == 0
+        assert (await entry(6)).date == DAY2
+        assert await HourEntry.all().count() == 5
+
+
+async def test_emptied_day_loses_its_rows(db: str) -> None:
+    async with running_emulator() as emulator:
+        await synced(emulator)
+        emulator.data.time_entries.delete(5)
+        async with client_for(emulator) as client:
+            counts = await sync_hours(client, START, END)
+        assert (counts.added, counts.updated, counts.deleted) == (0, 0, 1)
+        assert await HourEntry.filter(date=DAY3).count() == 0
+        assert (await HourDayChecksum.get(date=DAY3)).checksum == EMPTY_DAY
+
+
+async def test_force_rewrites_every_day(db: str) -> None:
+    async with running_emulator() as emulator:
+        await synced(emulator)
+        old_ids = set(await HourEntry.all().values_list("id", flat=True))
+        async with client_for(emulator) as client:
+            counts = await sync_hours(client, START, END, force=True)
+        assert (counts.added, counts.updated, counts.deleted, counts.skipped) == (0, 5, 0, 0)
+        new_ids = set(await HourEntry.all().values_list("id", flat=True))
+        assert len(new_ids) == 5 and not new_ids & old_ids
+
+
+async def test_project_renamed_upstream_is_remapped_even_with_unchanged_entries(db: str) -> None:
+    async with running_emulator() as emulator:
+        await synced(emulator)
+        emulator.data.projects[2]["phase_name"] = "Development work"  # ACME_DEV
+        async with client_for(emulator) as client:
+            counts = await sync_hours(client, START, END)
+        assert counts.updated == 2  # DAY1 holds entry 1 (and 2): only that day changed
+        assert (await entry(1)).phase_name == "Development work"
+
+
+async def _fault_leaves_data_intact(emulator: TenkfeetEmulator, inject: Any, error: str) -> None:
+    """Change a day in the first window, fault the second window: nothing may be written."""
+    await synced(emulator)
+    before = await snapshot()
+    windows_before = await HourWindowChecksum.all().values_list("start_date", "checksum")
+    emulator.data.time_entries.update(1, hours="1")  # DAY1, first window
+    emulator.data.time_entries.add(time_entry(8, ALICE, ACME_DEV, date(2024, 6, 3), "2"))
+    async with client_for(emulator) as client:
+        # projects (5 pages) + leave types (3) + window 1 (6 entries: 6 pages) = 14 requests.
+        inject(15)
+        with pytest.raises(TenkfeetError, match=re.escape(error)):
+            async with sync_run("hours", START, date(2024, 6, 30)):
+                await sync_hours(client, START, date(2024, 6, 30))
+    assert await snapshot() == before
+    assert await HourWindowChecksum.all().values_list("start_date", "checksum") == windows_before
+    run = await SyncRun.filter(kind="hours").order_by("-id").first()
+    assert run is not None and run.status == "failed"
+    assert error in run.error
+
+
+async def test_server_error_beyond_retries_mid_paging_changes_nothing(db: str) -> None:
+    async with running_emulator(max_per_page=1) as emulator:
+
+        def inject(n: int) -> None:
+            for k in range(3):  # the first try and both retries
+                emulator.fail_request(n + k, status=500, message="Database down")
+
+        await _fault_leaves_data_intact(emulator, inject, "HTTP 500: Database down")
+        failed = await SyncRun.filter(kind="hours", status="failed").first()
+        assert failed is not None and "HTTP 500" in failed.error
+
+
+async def test_truncated_body_mid_paging_changes_nothing(db: str) -> None:
+    async with running_emulator(max_per_page=1) as emulator:
+        await _fault_leaves_data_intact(emulator, emulator.truncate_request, "JSON")
+
+
+async def test_invalid_item_changes_nothing(db: str) -> None:
+    async with running_emulator(max_per_page=1) as emulator:
+
+        def inject(n: int) -> None:
+            bad = time_entry(77, ALICE, ACME_DEV, date(2024, 6, 4), "lots")
+            emulator.data.time_entries.add(bad)
+
+        await _fault_leaves_data_intact(emulator, inject, "id=77: hours")
+
+
+async def test_transient_error_is_retried_and_sync_completes(db: str) -> None:
+    async with running_emulator(max_per_page=1) as emulator:
+        await synced(emulator)
+        emulator.data.time_entries.update(3, hours="2")
+        emulator.fail_request(10, status=503)
+        emulator.rate_limit_request(11, retry_after=0)
+        async with client_for(emulator) as client:
+            counts = await sync_hours(client, START, END)
+        assert counts.updated == 1
+        assert (await entry(3)).hours == Decimal("2")
+
+
+async def test_unknown_person_is_skipped_until_known(db: str) -> None:
+    async with running_emulator() as emulator:
+        await synced(emulator)
+        emulator.data.time_entries.add(time_entry(9, 99, ACME_DEV, DAY2, "3"))
+        async with client_for(emulator) as client:
+            counts = await sync_hours(client, START, END)
+            assert counts.skipped == RANGE_DAYS - 1 + 1  # unchanged days + the unknown entry
+            assert await HourEntry.filter(tenkfeet_id=9).count() == 0
+            assert await Event.filter(kind="sync.hours.unknown").count() == 1
+            assert await HourDayChecksum.filter(date=DAY2).count() == 0  # retried next time
+            assert await SyncRun.filter(kind="users").count() == 1  # tried to learn them
+
+            emulator.data.users.append(user(99, "New", "Hire", "new@example.com"))
+            counts = await sync_hours(client, START, END)
+        assert counts.added == 1
+        stored = await entry(9)
+        assert stored.person.tenkfeet_id == 99
+        assert await Person.filter(tenkfeet_id=99).count() == 1
+
+
+async def test_two_concurrent_hours_syncs_one_runs(db: str) -> None:
+    async with running_emulator() as emulator:
+        await synced(emulator)
+        emulator.data.time_entries.update(3, hours="5")
+        # Hold the first run on its first request so the second meets its lock.
+        release = emulator.slow_request(1, seconds=30)
+        inside = asyncio.Event()
+
+        async def first() -> None:
+            async with client_for(emulator) as client, sync_run("hours", START, END) as run:
+                inside.set()
+                run.counts = await sync_hours(client, START, END)
+
+        task = asyncio.create_task(first())
+        await asyncio.wait_for(inside.wait(), 30)
+        with pytest.raises(SyncAlreadyRunning):
+            async with sync_run("hours", START, END):
+                pytest.fail("a second hours sync must not start")
+        release.set()
+        await asyncio.wait_for(task, 30)
+    runs = await SyncRun.filter(kind="hours").values_list("status", "updated")
+    assert runs == [("succeeded", 1)]
+
+
+async def test_bad_range_is_refused(db: str) -> None:
+    client = TenkfeetClient("http://127.0.0.1:9", "token")
+    async with client:
+        with pytest.raises(HoursSyncError, match="before start"):
+            await sync_hours(client, END, START)
+    assert await Project.all().count() == 0
+
+
+async def test_write_failure_in_a_later_window_changes_nothing(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database fails while writing the second window: the first stays unwritten too."""
+    from tortoise.exceptions import OperationalError
+
+    from sync.tenkfeet import hours as hours_sync
+
+    real_write = hours_sync._write_window
+    writes = 0
+
+    async def write_then_fail(*args: Any, **kwargs: Any) -> Any:
+        nonlocal writes
+        writes += 1
+        if writes == 2:
+            raise OperationalError("disk I/O error")
+        return await real_write(*args, **kwargs)
+
+    async with running_emulator() as emulator:
+        await synced(emulator)
+        before = await snapshot()
+        emulator.data.time_entries.update(1, hours="1")  # DAY1, first window
+        emulator.data.time_entries.add(time_entry(8, ALICE, ACME_DEV, date(2024, 6, 3), "2"))
+        monkeypatch.setattr(hours_sync, "_write_window", write_then_fail)
+        async with client_for(emulator) as client:
+            with pytest.raises(OperationalError, match="disk I/O error"):
+                await sync_hours(client, START, date(2024, 6, 30))
+    assert writes == 2
+    assert await snapshot() == before
+
+
+async def test_invoice_an_entry_moved_away_from_is_refreshed(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entry 6 moves from April (outside the synced range) to March: April's invoice changes."""
+    from sync.tenkfeet import hours as hours_sync
+
+    refreshed: list[Any] = []
+
+    async def record(invoice_ids: Any) -> None:
+        refreshed.extend(invoice_ids)
+
+    async with running_emulator() as emulator:
+        await synced(emulator)
+        monkeypatch.setattr(hours_sync, "refresh_invoice_figures", record)
+        emulator.data.time_entries.update(6, date=DAY2)
+        async with client_for(emulator) as client:
+            await sync_hours(client, START, date(2024, 3, 31))
+    acme = await Project.get(tenkfeet_id=ACME)
+    april = await Invoice.get(project=acme, year=2024, month=4)
+    march = await Invoice.get(project=acme, year=2024, month=3)
+    assert april.id in refreshed and march.id in refreshed
