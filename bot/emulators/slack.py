@@ -5,6 +5,12 @@ real code paths: ``auth.test`` and ``apps.connections.open`` over HTTP, then a S
 websocket that gets ``hello``, envelopes and ``disconnect`` and sends acks back. As on Slack,
 the URL ``apps.connections.open`` gives is a ticket: good for one connect attempt and only
 for ``ticket_lifetime`` seconds; a refused connect gets HTTP 401 before any websocket.
+Likewise every ``trigger_id`` it hands out (slash commands, clicks, submissions, shortcuts)
+can be exchanged once, within ``trigger_lifetime`` seconds (3 s, as on Slack), by
+``views.open`` or ``views.push``; otherwise those answer ``expired_trigger_id``,
+``exchanged_trigger_id`` or ``invalid_trigger_id`` and the refusal counts as a violation
+(a call refused for its arguments, e.g. a view over the limits, leaves the trigger unused).
+Both lifetimes are measured on ``clock``, so tests advance a fake clock instead of sleeping.
 Every Web API call (and every ``response_url`` POST, recorded as method ``"response_url"``)
 is kept in :attr:`SlackEmulator.calls`. Tests drive it through ``send_*`` and ``wait_for_*``
 coroutines, which wait on futures with timeouts, never on sleeps.
@@ -39,6 +45,9 @@ DEFAULT_BOT_TOKEN = "xoxb-emulated-bot-token"
 DEFAULT_APP_TOKEN = "xapp-emulated-app-token"
 DEFAULT_PAGE_SIZE = 100
 DEFAULT_TICKET_LIFETIME = 30.0  # seconds a Socket Mode URL stays good
+DEFAULT_TRIGGER_LIFETIME = 3.0  # seconds a trigger_id stays good
+TRIGGER_METHODS = frozenset({"views.open", "views.push"})  # the methods that exchange one
+VIEW_STACK_DEPTH = 3  # a modal and at most two views pushed onto it
 
 
 @dataclass
@@ -69,6 +78,13 @@ class _Fault:
 
 
 @dataclass
+class _Trigger:
+    issued: float  # clock() when the emulator sent it
+    view_id: str | None  # the modal it came from (a click or submission in a view), if any
+    exchanged: bool = False
+
+
+@dataclass
 class _Connection:
     number: int
     ws: web.WebSocketResponse
@@ -89,6 +105,7 @@ class SlackEmulator:
         bot_id: str = "B0FINANCEBOT",
         seed: int = 0,
         ticket_lifetime: float = DEFAULT_TICKET_LIFETIME,
+        trigger_lifetime: float = DEFAULT_TRIGGER_LIFETIME,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.bot_tokens = set(bot_tokens)
@@ -107,11 +124,13 @@ class SlackEmulator:
         self.views: dict[str, dict[str, Any]] = {}
         self.connections_opened = 0
         self.ticket_lifetime = ticket_lifetime
+        self.trigger_lifetime = trigger_lifetime
         self.socket_refusals: list[str] = []  # why each refused websocket connect was refused
         # What Slack would have rejected: "<method or ack>: <error>"; running_bot fails on any.
         self.violations: list[str] = []
         self._clock = clock
         self._tickets: dict[str, float] = {}  # unused ticket → when it was issued
+        self._triggers: dict[str, _Trigger] = {}
         self._connects_to_refuse = 0
         self._random = random.Random(seed)
         self._ids = itertools.count(1)
@@ -350,8 +369,14 @@ class SlackEmulator:
     def response_url(self) -> str:
         return f"{self.base_url}/response-url/{next(self._ids)}"
 
-    def trigger_id(self) -> str:
-        return f"{next(self._ids)}.{self._random.randrange(10**9)}.trigger"
+    def trigger_id(self, view_id: str | None = None) -> str:
+        """A new trigger_id, as sent with an interaction (inside the modal ``view_id``, if given).
+
+        It is good for one ``views.open`` / ``views.push`` within ``trigger_lifetime`` seconds.
+        """
+        trigger = f"{next(self._ids)}.{self._random.randrange(10**9)}.trigger"
+        self._triggers[trigger] = _Trigger(issued=self._clock(), view_id=view_id)
+        return trigger
 
     async def send_slash_command(
         self,
@@ -417,7 +442,7 @@ class SlackEmulator:
             "api_app_id": self.app_id,
             "token": "verification-token-unused",
             "team": {"id": self.team_id, "domain": self.team_domain},
-            "trigger_id": self.trigger_id(),
+            "trigger_id": self.trigger_id(self._shown_view(view)["id"] if view else None),
             "actions": [action],
         }
         if view is None:
@@ -448,13 +473,14 @@ class SlackEmulator:
         timeout: float = 3.0,  # noqa: ASYNC109
     ) -> Ack:
         """A modal submission; ``values`` is ``state.values`` (block_id → action_id → value)."""
+        self._shown_view({"id": view_id, "type": "modal", "callback_id": callback_id})
         payload = {
             "type": "view_submission",
             "team": {"id": self.team_id, "domain": self.team_domain},
             "user": self._user_field(user_id),
             "api_app_id": self.app_id,
             "token": "verification-token-unused",
-            "trigger_id": self.trigger_id(),
+            "trigger_id": self.trigger_id(view_id),
             "view": {
                 "id": view_id,
                 "team_id": self.team_id,
@@ -472,6 +498,29 @@ class SlackEmulator:
         }
         return await self.send_envelope(
             "interactive", payload, accepts_response_payload=True, timeout=timeout
+        )
+
+    async def send_shortcut(
+        self,
+        callback_id: str,
+        *,
+        user_id: str = "U0EMPLOYEE",
+        timeout: float = 3.0,  # noqa: ASYNC109
+    ) -> Ack:
+        """A global shortcut (the lightning-bolt menu); its trigger_id can open a modal."""
+        payload = {
+            "type": "shortcut",
+            "token": "verification-token-unused",
+            "action_ts": f"{time.time():.6f}",
+            "team": {"id": self.team_id, "domain": self.team_domain},
+            "user": self._user_field(user_id),
+            "is_enterprise_install": False,
+            "enterprise": None,
+            "callback_id": callback_id,
+            "trigger_id": self.trigger_id(),
+        }
+        return await self.send_envelope(
+            "interactive", payload, accepts_response_payload=False, timeout=timeout
         )
 
     async def send_event(
@@ -588,8 +637,25 @@ class SlackEmulator:
             messages = rejection.get("errors") or metadata.get("messages") or ["-"]
             self.violations += [f"{method}: {rejection['error']}: {m}" for m in messages]
             return web.json_response(rejection)
+        if method in TRIGGER_METHODS:
+            refusal = self._trigger_refusal(str(args["trigger_id"]))
+            if refusal is not None:
+                self.violations.append(f"{method}: {refusal}: {args['trigger_id']}")
+                return web.json_response({"ok": False, "error": refusal})
         result: dict[str, Any] = handler(args)
         return web.json_response(result)
+
+    def _trigger_refusal(self, trigger_id: str) -> str | None:
+        """Slack's error for exchanging ``trigger_id`` now, or None (and it is used up)."""
+        trigger = self._triggers.get(trigger_id)
+        if trigger is None:
+            return "invalid_trigger_id"
+        if trigger.exchanged:
+            return "exchanged_trigger_id"
+        if self._clock() - trigger.issued > self.trigger_lifetime:
+            return "expired_trigger_id"
+        trigger.exchanged = True
+        return None
 
     @staticmethod
     def _rejection(method: str, args: dict[str, Any]) -> dict[str, Any] | None:
@@ -818,33 +884,79 @@ class SlackEmulator:
             return {"ok": False, "error": "invalid_unfurls"}
         return {"ok": True}
 
-    def _store_view(self, view: dict[str, Any], view_id: str | None = None) -> dict[str, Any]:
+    def _shown_view(self, view: dict[str, Any]) -> dict[str, Any]:
+        """The stored view a user is interacting with; one the emulator never saw is taken as
+        open (tests click in modals they describe by hand), so views.update/push can find it."""
+        view_id = str(view.get("id") or "V0MODAL")
+        if view_id not in self.views:
+            self._store_view(view, view_id)
+        return self.views[view_id]
+
+    def _store_view(
+        self,
+        view: dict[str, Any],
+        view_id: str | None = None,
+        *,
+        root_view_id: str | None = None,
+        previous_view_id: str | None = None,
+    ) -> dict[str, Any]:
+        """The view object Slack answers with: the app's view plus Slack's own fields."""
+        new_id = view_id or self._new_id("V")
         stored = {
+            "type": "modal",
+            "blocks": [],
+            "private_metadata": "",
+            "callback_id": "",
+            "external_id": "",
+            "clear_on_close": False,
+            "notify_on_close": False,
+            "close": None,
+            "submit": None,
             **view,
-            "id": view_id or self._new_id("V"),
+            "id": new_id,
             "team_id": self.team_id,
-            "app_id": self.app_id,
-            "bot_id": self.bot_id,
-            "hash": f"{next(self._ids)}.hash",
             "state": {"values": {}},
+            "hash": f"{int(time.time())}.{next(self._ids):08x}",
+            "root_view_id": root_view_id or new_id,
+            "previous_view_id": previous_view_id,
+            "app_id": self.app_id,
+            "app_installed_team_id": self.team_id,
+            "bot_id": self.bot_id,
         }
-        self.views[stored["id"]] = stored
+        self.views[new_id] = stored
         return stored
 
+    def _duplicate_external_id(self, view: dict[str, Any], view_id: str | None = None) -> bool:
+        external_id = view.get("external_id")
+        return bool(external_id) and any(
+            v.get("external_id") == external_id and v["id"] != view_id for v in self.views.values()
+        )
+
     def _api_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
-        if not args.get("trigger_id"):
-            return {"ok": False, "error": "invalid_trigger_id"}
-        view = args.get("view")
-        if not isinstance(view, dict):
-            return {"ok": False, "error": "invalid_arguments"}
+        view = args["view"]
+        if self._duplicate_external_id(view):
+            return {"ok": False, "error": "duplicate_external_id"}
         return {"ok": True, "view": self._store_view(view)}
 
+    def _api_views_push(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Pushes onto the stack of the modal the trigger came from (a new stack otherwise)."""
+        view = args["view"]
+        if self._duplicate_external_id(view):
+            return {"ok": False, "error": "duplicate_external_id"}
+        origin = self.views.get(self._triggers[str(args["trigger_id"])].view_id or "")
+        if origin is None:
+            return {"ok": True, "view": self._store_view(view)}
+        root = origin["root_view_id"]
+        depth = sum(1 for v in self.views.values() if v.get("root_view_id") == root)
+        if depth >= VIEW_STACK_DEPTH:
+            return {"ok": False, "error": "push_limit_reached"}
+        stored = self._store_view(view, root_view_id=root, previous_view_id=origin["id"])
+        return {"ok": True, "view": stored}
+
     def _api_views_update(self, args: dict[str, Any]) -> dict[str, Any]:
-        view = args.get("view")
-        if not isinstance(view, dict):
-            return {"ok": False, "error": "invalid_arguments"}
+        view = args["view"]
         view_id = args.get("view_id")
-        if not view_id and args.get("external_id"):
+        if not view_id:
             view_id = next(
                 (
                     v["id"]
@@ -853,17 +965,29 @@ class SlackEmulator:
                 ),
                 None,
             )
-        if not view_id:
+        current = self.views.get(str(view_id or ""))
+        if current is None:
             return {"ok": False, "error": "not_found"}
-        return {"ok": True, "view": self._store_view(view, str(view_id))}
+        if args.get("hash") and args["hash"] != current["hash"]:
+            return {"ok": False, "error": "hash_conflict"}
+        if self._duplicate_external_id(view, current["id"]):
+            return {"ok": False, "error": "duplicate_external_id"}
+        stored = self._store_view(
+            view,
+            current["id"],
+            root_view_id=current["root_view_id"],
+            previous_view_id=current["previous_view_id"],
+        )
+        return {"ok": True, "view": stored}
 
     def _api_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
-        view = args.get("view")
-        user_id = args.get("user_id")
-        if not isinstance(view, dict) or not user_id:
-            return {"ok": False, "error": "invalid_arguments"}
-        stored = self._store_view(view)
-        self.home_views[str(user_id)] = stored
+        view = args["view"]
+        user_id = str(args["user_id"])
+        current = self.home_views.get(user_id)
+        if args.get("hash") and current is not None and args["hash"] != current["hash"]:
+            return {"ok": False, "error": "hash_conflict"}
+        stored = self._store_view(view, current["id"] if current else None)
+        self.home_views[user_id] = stored
         return {"ok": True, "view": stored}
 
     def _api_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:

@@ -35,6 +35,7 @@ REQUIRED_ARGUMENTS: dict[str, tuple[str | tuple[str, ...], ...]] = {
     # channel + ts name the message; a link in the composer has unfurl_id + source instead.
     "chat.unfurl": (("channel", "unfurl_id+source"), ("ts", "unfurl_id+source"), "unfurls"),
     "views.open": ("trigger_id", "view"),
+    "views.push": ("trigger_id", "view"),
     "views.update": (("view_id", "external_id"), "view"),
     "views.publish": ("user_id", "view"),
 }

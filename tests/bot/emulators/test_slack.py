@@ -1,15 +1,22 @@
-"""The Slack emulator itself: Socket Mode handshake, several connections, Web API shapes."""
+"""The Slack emulator itself: Socket Mode handshake, several connections, Web API shapes,
+and trigger ids that are single-use and good for 3 s, as on Slack."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
+import pytest
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.emulators.slack import SlackEmulator
+from bot.socket_mode import ImmediateAckSocketModeHandler
 
 
 async def _ack_everything(ws: aiohttp.ClientWebSocketResponse, name: str, seen: list[str]) -> None:
@@ -61,3 +68,184 @@ async def test_web_api_accepts_form_and_json_and_checks_tokens(
         assert exc.response["error"] == "invalid_auth"
     else:
         raise AssertionError("a wrong token was accepted")
+
+
+# ---------------------------------------------------------------------- trigger ids
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+async def clocked_emulator() -> AsyncIterator[tuple[SlackEmulator, FakeClock]]:
+    clock = FakeClock()
+    emulator = SlackEmulator(clock=clock)
+    await emulator.start()
+    try:
+        yield emulator, clock
+    finally:
+        await emulator.stop()
+
+
+MODAL = {
+    "type": "modal",
+    "callback_id": "approve",
+    "title": {"type": "plain_text", "text": "Approve"},
+    "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Invoice 7"}}],
+}
+
+
+async def _views(emulator: SlackEmulator, method: str, **args: Any) -> dict[str, Any]:
+    client = AsyncWebClient(token=emulator.bot_token, base_url=emulator.api_url)
+    try:
+        return dict((await client.api_call(method, json=args)).data)  # type: ignore[arg-type]
+    except SlackApiError as exc:
+        return dict(exc.response.data)  # type: ignore[arg-type]
+
+
+async def test_a_fresh_trigger_opens_one_modal_and_is_then_exchanged(
+    clocked_emulator: tuple[SlackEmulator, FakeClock],
+) -> None:
+    emulator, _ = clocked_emulator
+    trigger = emulator.trigger_id()
+    opened = await _views(emulator, "views.open", trigger_id=trigger, view=MODAL)
+    assert opened["ok"] is True, opened
+    view = opened["view"]
+    assert view["id"].startswith("V") and view["hash"] and view["root_view_id"] == view["id"]
+    assert view["callback_id"] == "approve" and view["blocks"] == MODAL["blocks"]
+    assert view["state"] == {"values": {}} and view["previous_view_id"] is None
+    again = await _views(emulator, "views.open", trigger_id=trigger, view=MODAL)
+    assert again == {"ok": False, "error": "exchanged_trigger_id"}
+    assert emulator.violations == [f"views.open: exchanged_trigger_id: {trigger}"]
+
+
+async def test_a_trigger_older_than_three_seconds_is_expired(
+    clocked_emulator: tuple[SlackEmulator, FakeClock],
+) -> None:
+    emulator, clock = clocked_emulator
+    on_time, late = emulator.trigger_id(), emulator.trigger_id()
+    clock.advance(3.0)
+    assert (await _views(emulator, "views.open", trigger_id=on_time, view=MODAL))["ok"] is True
+    clock.advance(0.01)
+    answer = await _views(emulator, "views.open", trigger_id=late, view=MODAL)
+    assert answer == {"ok": False, "error": "expired_trigger_id"}
+
+
+async def test_a_trigger_never_issued_is_invalid(slack_emulator: SlackEmulator) -> None:
+    for method in ("views.open", "views.push"):
+        answer = await _views(slack_emulator, method, trigger_id="12345.98765.abcd", view=MODAL)
+        assert answer == {"ok": False, "error": "invalid_trigger_id"}
+    assert len(slack_emulator.violations) == 2
+
+
+async def test_the_lifetime_is_a_constructor_setting() -> None:
+    clock = FakeClock()
+    async with SlackEmulator(trigger_lifetime=10.0, clock=clock) as emulator:
+        trigger = emulator.trigger_id()
+        clock.advance(9.0)
+        assert (await _views(emulator, "views.open", trigger_id=trigger, view=MODAL))["ok"]
+
+
+async def test_a_refused_view_does_not_use_up_its_trigger(slack_emulator: SlackEmulator) -> None:
+    trigger = slack_emulator.trigger_id()
+    too_long = {**MODAL, "title": {"type": "plain_text", "text": "t" * 25}}
+    refused = await _views(slack_emulator, "views.open", trigger_id=trigger, view=too_long)
+    assert refused["error"] == "invalid_arguments"
+    assert (await _views(slack_emulator, "views.open", trigger_id=trigger, view=MODAL))["ok"]
+
+
+async def test_views_push_stacks_on_the_modal_the_click_came_from(
+    slack_emulator: SlackEmulator,
+) -> None:
+    emulator = slack_emulator
+    opened = await _views(emulator, "views.open", trigger_id=emulator.trigger_id(), view=MODAL)
+    root = previous = opened["view"]
+    for _ in range(2):  # a click in the top view gives the trigger that pushes the next one
+        trigger = emulator.trigger_id(view_id=previous["id"])
+        pushed = await _views(emulator, "views.push", trigger_id=trigger, view=MODAL)
+        assert pushed["ok"] is True, pushed
+        assert pushed["view"]["root_view_id"] == root["id"]
+        assert pushed["view"]["previous_view_id"] == previous["id"]
+        previous = pushed["view"]
+    trigger = emulator.trigger_id(view_id=previous["id"])
+    answer = await _views(emulator, "views.push", trigger_id=trigger, view=MODAL)
+    assert answer == {"ok": False, "error": "push_limit_reached"}
+
+
+async def test_views_update_replaces_a_view_and_checks_its_hash(
+    slack_emulator: SlackEmulator,
+) -> None:
+    trigger = slack_emulator.trigger_id()
+    opened = (await _views(slack_emulator, "views.open", trigger_id=trigger, view=MODAL))["view"]
+    changed = {**MODAL, "blocks": []}
+    stale = await _views(
+        slack_emulator, "views.update", view_id=opened["id"], hash="1.stale", view=changed
+    )
+    assert stale == {"ok": False, "error": "hash_conflict"}
+    updated = await _views(
+        slack_emulator, "views.update", view_id=opened["id"], hash=opened["hash"], view=changed
+    )
+    assert updated["ok"] is True and updated["view"]["id"] == opened["id"]
+    assert updated["view"]["blocks"] == [] and updated["view"]["hash"] != opened["hash"]
+    unknown = await _views(slack_emulator, "views.update", view_id="VNOPE", view=changed)
+    assert unknown == {"ok": False, "error": "not_found"}
+
+
+async def test_a_bolt_listener_that_opens_its_modal_late_is_refused(
+    clocked_emulator: tuple[SlackEmulator, FakeClock],
+) -> None:
+    """The real Bolt app over Socket Mode: a modal opened at once opens; after 3.5 s of work
+    (the fake clock moved by the listener) Slack refuses the trigger and says so."""
+    emulator, clock = clocked_emulator
+    app = AsyncApp(
+        client=AsyncWebClient(token=emulator.bot_token, base_url=emulator.api_url),
+        process_before_response=True,
+        request_verification_enabled=False,
+    )
+    outcomes: asyncio.Queue[str] = asyncio.Queue()
+
+    async def open_modal(client: AsyncWebClient, trigger_id: str) -> None:
+        try:
+            await client.views_open(trigger_id=trigger_id, view=MODAL)
+            outcomes.put_nowait("opened")
+        except SlackApiError as exc:
+            outcomes.put_nowait(str(exc.response["error"]))
+
+    @app.command("/approve")
+    async def approve(ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        if command["text"] == "after slow work":
+            clock.advance(3.5)  # stands for 3.5 s spent between the ack and the modal
+        await open_modal(client, command["trigger_id"])
+
+    @app.shortcut("approve_invoice")
+    async def shortcut(ack: AsyncAck, shortcut: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        await open_modal(client, shortcut["trigger_id"])
+
+    handler = ImmediateAckSocketModeHandler(app, emulator.app_token)
+    await handler.connect_async()
+    try:
+        await emulator.send_slash_command("/approve")
+        assert await asyncio.wait_for(outcomes.get(), 5) == "opened"
+        await emulator.send_shortcut("approve_invoice")
+        assert await asyncio.wait_for(outcomes.get(), 5) == "opened"
+        assert emulator.violations == []
+        await emulator.send_slash_command("/approve", "after slow work")
+        assert await asyncio.wait_for(outcomes.get(), 5) == "expired_trigger_id"
+        assert [v.split(": ")[:2] for v in emulator.violations] == [
+            ["views.open", "expired_trigger_id"]
+        ]
+        assert len(emulator.calls_to("views.open")) == 3
+    finally:
+        await handler.close_async()

@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.emulators.slack import SlackEmulator
 
 Json = dict[str, Any]
+FRESH_TRIGGER = "<a trigger_id the emulator just issued>"
 
 
 def section(text: str = "x", **extra: Any) -> Json:
@@ -151,7 +152,7 @@ LIMITS = [
     ),
     Limit(
         "views.open blocks",
-        lambda n: ("views.open", {"trigger_id": "1.2.t", "view": modal([section()] * n)}),
+        lambda n: ("views.open", {"trigger_id": FRESH_TRIGGER, "view": modal([section()] * n)}),
         100,
         "invalid_arguments",
     ),
@@ -159,6 +160,8 @@ LIMITS = [
 
 
 async def _call(emulator: SlackEmulator, method: str, args: Json) -> Json:
+    if args.get("trigger_id") == FRESH_TRIGGER:  # a trigger_id is single-use: one per call
+        args = {**args, "trigger_id": emulator.trigger_id()}
     client = AsyncWebClient(token=emulator.bot_token, base_url=emulator.api_url)
     try:
         return dict((await client.api_call(method, json=args)).data)  # type: ignore[arg-type]
