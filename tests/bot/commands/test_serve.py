@@ -20,8 +20,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.emulators.slack import SlackEmulator
 from bot.emulators.tenkfeet import DEFAULT_TOKEN, TenkfeetEmulator
 from bot.lifespan import bot_lifespan
-from bot.slack_app import APOLOGY
 from core.errors import CommandError
+from handlers.error_replies import APOLOGY
 from handlers.flex.command import NOT_SET_UP
 from models import SyncLock, SyncRun
 from tests.conftest import BotUnderTest, bot_settings_for
@@ -110,7 +110,7 @@ async def test_failing_command_apologises_in_the_ack(
         raise RuntimeError("boom")
 
     running_bot.app.command("/explode")(explode)
-    with caplog.at_level(logging.ERROR, logger="bot.slack_app"):
+    with caplog.at_level(logging.ERROR, logger="handlers.error_replies"):
         ack = await running_bot.emulator.send_slash_command("/explode", user_id="U0ADA")
     assert ack.payload == {"response_type": "ephemeral", "text": APOLOGY}
     failure = next(r for r in caplog.records if "Slack listener failed" in r.getMessage())
