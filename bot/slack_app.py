@@ -27,6 +27,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 
 from core.settings import Settings
 from handlers import register_listeners
+from handlers.acting_person import attach_acting_person
 from handlers.error_replies import reply_to_error
 from sync.slack_client import build_web_client
 
@@ -62,6 +63,7 @@ def build_slack_app(settings: Settings) -> AsyncApp:
         await next()
 
     app.middleware(attach_settings)
+    app.middleware(attach_acting_person)
     app.error(reply_to_error)
     register_listeners(app)
     return app

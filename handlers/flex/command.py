@@ -2,7 +2,9 @@
 
 The reply travels in the ack itself, the fastest path: Slack shows it the moment the
 envelope is acked. If the answer is ever slower than ``ACK_DEADLINE`` the command is acked
-with a short "working on it" line and the answer follows through ``response_url``.
+with a short "working on it" line and the answer follows through ``response_url``. The asker
+arrives as ``person`` from the middleware (:mod:`handlers.acting_person`); only a subject
+someone else asks about is looked up here.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from core.settings import Settings
@@ -31,6 +32,7 @@ from handlers.flex.blocks import (
     unknown_subject_reply,
 )
 from models.flex.report import flex_report_for
+from models.people import Person
 from models.people_directory import person_for_slack_user, slack_id_for_handle
 from models.permissions import HR_GROUP, is_in_group
 
@@ -98,14 +100,18 @@ def parse_flex_request(text: str | None) -> FlexRequest:
 # --- the answer ----------------------------------------------------------------------------
 
 
-async def answer_flex_request(asker_slack_id: str, text: str | None, settings: Settings) -> Message:
-    """The whole reply to one `/flex-hours` (no Slack I/O)."""
+async def answer_flex_request(
+    asker: Person | None, asker_slack_id: str, text: str | None, settings: Settings
+) -> Message:
+    """The whole reply to one `/flex-hours` by ``asker`` (no Slack I/O).
+
+    ``asker`` is the person linked to ``asker_slack_id`` (``None``: nobody is).
+    """
     request = parse_flex_request(text)
     if isinstance(request, Help):
         return help_reply(settings)
     if isinstance(request, NotUnderstood):
         return not_understood_reply(request.text)
-    asker = await person_for_slack_user(asker_slack_id)
     if isinstance(request, SomeoneElse) and request.slack_id == asker_slack_id:
         request = OwnSaldo()
     if isinstance(request, OwnSaldo):
@@ -126,11 +132,14 @@ async def answer_flex_request(asker_slack_id: str, text: str | None, settings: S
 
 
 async def flex_hours_command(
-    ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+    ack: AsyncAck,
+    command: dict[str, Any],
+    respond: AsyncRespond,
+    settings: Settings,
+    person: Person | None,
 ) -> None:
-    settings: Settings = context["settings"]
     answer = asyncio.ensure_future(
-        answer_flex_request(command.get("user_id", ""), command.get("text"), settings)
+        answer_flex_request(person, command.get("user_id", ""), command.get("text"), settings)
     )
     try:
         reply = await asyncio.wait_for(asyncio.shield(answer), ACK_DEADLINE)

@@ -1,4 +1,7 @@
-"""The App Home tab: published on ``app_home_opened``; its "Submit to 10000ft" button."""
+"""The App Home tab: published on ``app_home_opened``; its "Submit to 10000ft" button.
+
+The person comes from the middleware (``person``, see :mod:`handlers.acting_person`).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from core.clock import company_today
@@ -15,17 +17,16 @@ from core.settings import Settings
 from handlers.home.blocks import INVOICE_ACTION_ID, SUBMIT_ACTION_ID, Notice, home_view
 from models.flex.report import flex_report_for
 from models.invoices.waiting import invoices_waiting_for
-from models.people_directory import person_for_slack_user
+from models.people import Person
 from models.unsubmitted_hours import unsubmitted_hours_of
 from sync.tenkfeet.submission import SubmissionOutcome, submit_unsubmitted_hours
 
 
 async def home_view_for(
-    slack_id: str, settings: Settings, notice: Notice | None = None
+    person: Person | None, settings: Settings, notice: Notice | None = None
 ) -> dict[str, Any]:
-    """The Home view of one Slack user, freshly computed."""
+    """The Home view of ``person`` (``None``: a Slack user who is no 10000ft person), fresh."""
     today = company_today(settings)
-    person = await person_for_slack_user(slack_id)
     if person is None:
         return home_view(
             report=None,
@@ -71,29 +72,29 @@ def submission_notice(outcome: SubmissionOutcome) -> Notice:
 
 
 async def app_home_opened(
-    event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    event: dict[str, Any], client: AsyncWebClient, settings: Settings, person: Person | None
 ) -> None:
     if event.get("tab", "home") != "home":
         return
-    user_id = event["user"]
-    view = await home_view_for(user_id, context["settings"])
-    await client.views_publish(user_id=user_id, view=view)
+    await client.views_publish(user_id=event["user"], view=await home_view_for(person, settings))
 
 
 async def submit_hours(
-    ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ack: AsyncAck,
+    body: dict[str, Any],
+    client: AsyncWebClient,
+    settings: Settings,
+    person: Person | None,
 ) -> None:
     """Ack, submit through 10000ft, then re-publish the Home view with the outcome on top."""
     await ack()
-    settings: Settings = context["settings"]
     user_id = body["user"]["id"]
-    person = await person_for_slack_user(user_id)
     if person is None or person.archived:
         notice = Notice("I couldn't find an active 10000ft person for you.", ok=False)
     else:
         outcome = await submit_unsubmitted_hours(person, company_today(settings), settings)
         notice = submission_notice(outcome)
-    await client.views_publish(user_id=user_id, view=await home_view_for(user_id, settings, notice))
+    await client.views_publish(user_id=user_id, view=await home_view_for(person, settings, notice))
 
 
 async def ack_link_button(ack: AsyncAck) -> None:

@@ -2,7 +2,8 @@
 
 A flex-hours link shows the numbers only when the person who shared it is that person or in
 HR; anyone else gets a neutral "details are private" unfurl, as does an unknown person.
-Invoice and project links get a basic unfurl for now.
+Invoice and project links get a basic unfurl for now. The sharer arrives as ``person`` from
+the middleware (:mod:`handlers.acting_person`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
-from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from core.settings import Settings
@@ -23,7 +23,7 @@ from handlers.unfurls.blocks import (
 )
 from models.flex.report import flex_report_for
 from models.people import Person
-from models.people_directory import person_by_guid, person_for_slack_user
+from models.people_directory import person_by_guid
 from models.permissions import may_see_flex_of
 
 MAX_LINKS = 10
@@ -40,8 +40,10 @@ async def unfurl_for(link: PublicLink, sharer: Person | None, settings: Settings
     return flex_unfurl(await flex_report_for(subject, settings), settings)
 
 
-async def unfurls_for_event(event: dict[str, Any], settings: Settings) -> dict[str, dict[str, Any]]:
-    """URL → unfurl for every link of ours in a ``link_shared`` event."""
+async def unfurls_for_event(
+    event: dict[str, Any], sharer: Person | None, settings: Settings
+) -> dict[str, dict[str, Any]]:
+    """URL → unfurl for every link of ours in a ``link_shared`` event shared by ``sharer``."""
     links = []
     for item in event.get("links", [])[:MAX_LINKS]:
         link = parse_public_link(str(item.get("url", "")), settings)
@@ -49,14 +51,13 @@ async def unfurls_for_event(event: dict[str, Any], settings: Settings) -> dict[s
             links.append(link)
     if not links:
         return {}
-    sharer = await person_for_slack_user(str(event.get("user", "")))
     return {link.url: await unfurl_for(link, sharer, settings) for link in links}
 
 
 async def link_shared(
-    event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    event: dict[str, Any], client: AsyncWebClient, settings: Settings, person: Person | None
 ) -> None:
-    unfurls = await unfurls_for_event(event, context["settings"])
+    unfurls = await unfurls_for_event(event, person, settings)
     if not unfurls:
         return
     if event.get("source") == "composer" and event.get("unfurl_id"):
