@@ -1,10 +1,15 @@
-"""Slack listeners, one module per feature; each has ``register(app)``."""
+"""Slack listeners, one package per feature; each has ``register(app)``.
+
+Shared plumbing sits beside them: :mod:`handlers.slack_ids` (every action, block and callback
+id), :mod:`handlers.acting_person` (the middleware that gives listeners ``person``),
+:mod:`handlers.error_replies` (the global error handler) and :mod:`handlers.link_buttons`.
+"""
 
 from __future__ import annotations
 
 from slack_bolt.app.async_app import AsyncApp
 
-from handlers import flex, home, unfurls
+from handlers import flex, home, link_buttons, unfurls
 
 
 def register_listeners(app: AsyncApp) -> None:
@@ -12,3 +17,4 @@ def register_listeners(app: AsyncApp) -> None:
     flex.register(app)
     home.register(app)
     unfurls.register(app)
+    link_buttons.register(app)

@@ -14,6 +14,7 @@ from typing import Any
 
 from core.formatting import format_hours
 from core.settings import Settings
+from handlers.slack_ids import ActionId, BlockId
 from models.flex.report import FlexReport
 from models.flex.saldo import FlexResult, band_position
 from models.flex.wording import band_text, change_text, report_text, saldo_sentence
@@ -21,9 +22,6 @@ from models.flex.wording import band_text, change_text, report_text, saldo_sente
 Block = dict[str, Any]
 Message = dict[str, Any]
 
-DETAILS_ACTION_ID = "flex_open_details"
-TENKFEET_ACTION_ID = "flex_open_tenkfeet"
-LINK_ACTION_IDS = (DETAILS_ACTION_ID, TENKFEET_ACTION_ID)
 CHART_MONTHS = 12
 CHART_WIDTH = 24
 SECTION_TEXT_LIMIT = 3000
@@ -49,7 +47,7 @@ def context(*texts: str) -> Block:
     }
 
 
-def url_button(text: str, url: str, action_id: str, *, style: str | None = None) -> Block:
+def url_button(text: str, url: str, action_id: ActionId, *, style: str | None = None) -> Block:
     button: Block = {
         "type": "button",
         "text": {"type": "plain_text", "text": _cut(text, BUTTON_TEXT_LIMIT)},
@@ -183,10 +181,12 @@ def saldo_blocks(
 def flex_buttons(guid: str, settings: Settings) -> Block:
     return {
         "type": "actions",
-        "block_id": "flex_links",
+        "block_id": BlockId.FLEX_LINKS,
         "elements": [
-            url_button("Details", details_url(settings, guid), DETAILS_ACTION_ID, style="primary"),
-            url_button("Open 10000ft", settings.tenkfeet_app_url, TENKFEET_ACTION_ID),
+            url_button(
+                "Details", details_url(settings, guid), ActionId.FLEX_OPEN_DETAILS, style="primary"
+            ),
+            url_button("Open 10000ft", settings.tenkfeet_app_url, ActionId.FLEX_OPEN_TENKFEET),
         ],
     }
 

@@ -20,7 +20,6 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from core.settings import Settings
 from handlers.flex.blocks import (
-    LINK_ACTION_IDS,
     UNKNOWN_ASKER,
     Message,
     ephemeral,
@@ -151,12 +150,5 @@ async def flex_hours_command(
     await ack(reply)
 
 
-async def ack_link_button(ack: AsyncAck) -> None:
-    """URL buttons still send an action; acking it keeps Slack from showing a warning."""
-    await ack()
-
-
 def register(app: AsyncApp) -> None:
     app.command(COMMAND)(flex_hours_command)
-    for action_id in LINK_ACTION_IDS:
-        app.action(action_id)(ack_link_button)

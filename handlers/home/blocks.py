@@ -20,12 +20,11 @@ from handlers.flex.blocks import (
     saldo_blocks,
     url_button,
 )
+from handlers.slack_ids import ActionId, CallbackId
 from models.flex.report import FlexReport
 from models.invoices.waiting import WaitingInvoice
 from models.unsubmitted_hours import UnsubmittedEntry, UnsubmittedHours
 
-SUBMIT_ACTION_ID = "home_submit_hours"
-INVOICE_ACTION_ID = "home_open_invoice"
 HOME_BLOCK_LIMIT = 100
 BLOCKED_SHOWN = 10
 INVOICES_SHOWN = 15
@@ -95,7 +94,7 @@ def unsubmitted_section(unsubmitted: UnsubmittedHours) -> list[Block]:
             "type": "button",
             "text": {"type": "plain_text", "text": "Submit to 10000ft"},
             "style": "primary",
-            "action_id": SUBMIT_ACTION_ID,
+            "action_id": ActionId.HOME_SUBMIT_HOURS,
             "value": "submit",
             "confirm": {
                 "title": {"type": "plain_text", "text": "Submit hours?"},
@@ -138,7 +137,7 @@ def invoices_section(invoices: Sequence[WaitingInvoice], settings: Settings) -> 
             f"*{client}{invoice.project_name}* {invoice.period}, {hours_plain(invoice.hours)}{note}"
         )
         section["accessory"] = url_button(
-            "Open", settings.public_link(f"/invoices/{invoice.id}"), INVOICE_ACTION_ID
+            "Open", settings.public_link(f"/invoices/{invoice.id}"), ActionId.HOME_OPEN_INVOICE
         )
         blocks.append(section)
     more = len(invoices) - INVOICES_SHOWN
@@ -173,4 +172,4 @@ def home_view(
             blocks.append(divider())
             blocks += waiting
     blocks.append(context(f"Updated {today.isoformat()}. Only you see this page."))
-    return {"type": "home", "callback_id": "financebot_home", "blocks": blocks[:HOME_BLOCK_LIMIT]}
+    return {"type": "home", "callback_id": CallbackId.HOME, "blocks": blocks[:HOME_BLOCK_LIMIT]}

@@ -14,7 +14,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from core.clock import company_today
 from core.formatting import format_hours
 from core.settings import Settings
-from handlers.home.blocks import INVOICE_ACTION_ID, SUBMIT_ACTION_ID, Notice, home_view
+from handlers.home.blocks import Notice, home_view
+from handlers.slack_ids import ActionId
 from models.flex.report import flex_report_for
 from models.invoices.waiting import invoices_waiting_for
 from models.people import Person
@@ -97,12 +98,6 @@ async def submit_hours(
     await client.views_publish(user_id=user_id, view=await home_view_for(person, settings, notice))
 
 
-async def ack_link_button(ack: AsyncAck) -> None:
-    """URL buttons still send an action; acking it keeps Slack from showing a warning."""
-    await ack()
-
-
 def register(app: AsyncApp) -> None:
     app.event("app_home_opened")(app_home_opened)
-    app.action(SUBMIT_ACTION_ID)(submit_hours)
-    app.action(INVOICE_ACTION_ID)(ack_link_button)
+    app.action(ActionId.HOME_SUBMIT_HOURS)(submit_hours)

@@ -10,9 +10,7 @@ import pytest
 
 from core.settings import Settings, load_settings
 from handlers.flex.blocks import (
-    DETAILS_ACTION_ID,
     MESSAGE_BLOCK_LIMIT,
-    TENKFEET_ACTION_ID,
     band_text,
     change_text,
     flex_reply,
@@ -25,10 +23,10 @@ from handlers.flex.blocks import (
 )
 from handlers.home.blocks import (
     HOME_BLOCK_LIMIT,
-    SUBMIT_ACTION_ID,
     Notice,
     home_view,
 )
+from handlers.slack_ids import ActionId
 from handlers.unfurls.blocks import (
     PublicLink,
     flex_unfurl,
@@ -96,8 +94,8 @@ def test_saldo_reply_has_the_sentence_change_band_chart_and_buttons() -> None:
     buttons = reply["blocks"][-1]
     assert buttons["type"] == "actions"
     assert [(b["action_id"], b["url"]) for b in buttons["elements"]] == [
-        (DETAILS_ACTION_ID, "https://finance.example.com/users/guid-jane/flexhours"),
-        (TENKFEET_ACTION_ID, "https://rm.example.com"),
+        (ActionId.FLEX_OPEN_DETAILS, "https://finance.example.com/users/guid-jane/flexhours"),
+        (ActionId.FLEX_OPEN_TENKFEET, "https://rm.example.com"),
     ]
 
 
@@ -244,7 +242,7 @@ def test_home_shows_saldo_unsubmitted_hours_submit_button_and_invoices() -> None
     submit = [
         b["accessory"]
         for b in view["blocks"]
-        if b.get("accessory", {}).get("action_id") == SUBMIT_ACTION_ID
+        if b.get("accessory", {}).get("action_id") == ActionId.HOME_SUBMIT_HOURS
     ]
     assert len(submit) == 1 and submit[0]["text"]["text"] == "Submit to 10000ft"
     invoice_buttons = [
@@ -262,7 +260,7 @@ def test_home_without_unsubmitted_hours_has_no_button() -> None:
         settings=SETTINGS,
         today=date(2025, 4, 1),
     )
-    assert SUBMIT_ACTION_ID not in all_text(view)
+    assert ActionId.HOME_SUBMIT_HOURS not in all_text(view)
     assert "all your hours are submitted" in all_text(view)
     assert "Invoices waiting" not in all_text(view)
 

@@ -13,7 +13,7 @@ import pytest
 from bot.emulators.slack import SlackEmulator
 from bot.emulators.tenkfeet import TenkfeetEmulator
 from bot.lifespan import bot_lifespan
-from handlers.home.blocks import SUBMIT_ACTION_ID
+from handlers.slack_ids import ActionId
 from models import Client, HourEntry, Invoice, Person, Project
 from models.unsubmitted_hours import UnsubmittedEntry, is_submittable, missing_for_submission
 from tests.conftest import BotUnderTest, bot_settings_for
@@ -134,7 +134,7 @@ async def test_home_shows_saldo_unsubmitted_hours_and_invoices(home_bot: BotUnde
     assert "*2* entries, *7.50h*" in text
     assert "1 of them (5.00h) can be submitted" in text
     assert "no notes" in text
-    assert SUBMIT_ACTION_ID in text
+    assert ActionId.HOME_SUBMIT_HOURS in text
     assert f"/invoices/{invoice.id}" in text
     assert "*Acme: Apollo* 2025-02, 120.50h" in text
     assert "2025-01" not in text
@@ -188,7 +188,7 @@ async def test_submit_sends_only_submittable_entries_and_refreshes_home(
     emulator = home_bot.emulator
     seen = len(emulator.calls)
     ack = await emulator.send_block_action(
-        SUBMIT_ACTION_ID, "submit", user_id="U0JANE", view={"id": "VHOME", "type": "home"}
+        ActionId.HOME_SUBMIT_HOURS, "submit", user_id="U0JANE", view={"id": "VHOME", "type": "home"}
     )
     assert ack.payload is None
     call = await emulator.wait_for_call("views.publish", after=seen)
@@ -226,7 +226,7 @@ async def test_a_10000ft_error_is_shown_and_changes_nothing(
     emulator = home_bot.emulator
     seen = len(emulator.calls)
     await emulator.send_block_action(
-        SUBMIT_ACTION_ID, "submit", user_id="U0JANE", view={"id": "VHOME", "type": "home"}
+        ActionId.HOME_SUBMIT_HOURS, "submit", user_id="U0JANE", view={"id": "VHOME", "type": "home"}
     )
     call = await emulator.wait_for_call("views.publish", after=seen)
     view = call.args["view"]

@@ -1,0 +1,34 @@
+"""Every ``action_id``, ``block_id`` and ``callback_id`` the bot puts into Block Kit, once.
+
+Builders put these into blocks, listeners register on them and tests click them, so a renamed
+id cannot leave a button without a listener. The values are what Slack sends back and what
+messages already posted carry: never change a value, add a new member instead.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ActionId(StrEnum):
+    FLEX_OPEN_DETAILS = "flex_open_details"
+    FLEX_OPEN_TENKFEET = "flex_open_tenkfeet"
+    HOME_SUBMIT_HOURS = "home_submit_hours"
+    HOME_OPEN_INVOICE = "home_open_invoice"
+
+
+class BlockId(StrEnum):
+    FLEX_LINKS = "flex_links"
+
+
+class CallbackId(StrEnum):
+    HOME = "financebot_home"
+
+
+#: Buttons that open a URL. Slack still sends their click, which only needs an ack (one
+#: shared listener does that, see :mod:`handlers.link_buttons`).
+LINK_BUTTONS: tuple[ActionId, ...] = (
+    ActionId.FLEX_OPEN_DETAILS,
+    ActionId.FLEX_OPEN_TENKFEET,
+    ActionId.HOME_OPEN_INVOICE,
+)

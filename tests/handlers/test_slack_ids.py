@@ -1,0 +1,137 @@
+"""Action, block and callback ids: one enum each, used by the builders, all listened to."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+import pytest
+
+from core.settings import load_settings
+from handlers.flex.blocks import flex_reply
+from handlers.home.blocks import home_view
+from handlers.slack_ids import LINK_BUTTONS, ActionId, BlockId, CallbackId
+from models.flex.report import FlexReport
+from models.flex.saldo import FlexResult, MonthSummary
+from models.invoices.waiting import WaitingInvoice
+from models.unsubmitted_hours import UnsubmittedEntry, summarize_unsubmitted
+from tests.conftest import BotUnderTest
+
+SETTINGS = load_settings({"PUBLIC_URL": "https://finance.example.com"})
+TODAY = date(2025, 4, 1)
+
+
+def test_the_values_are_the_ones_slack_already_has() -> None:
+    # Messages and Home tabs already posted carry these; a changed value orphans their buttons.
+    assert {a.value for a in ActionId} == {
+        "flex_open_details",
+        "flex_open_tenkfeet",
+        "home_submit_hours",
+        "home_open_invoice",
+    }
+    assert {b.value for b in BlockId} == {"flex_links"}
+    assert {c.value for c in CallbackId} == {"financebot_home"}
+
+
+def ids_in(blocks: Any, path: str = "") -> Iterator[tuple[str, str, object]]:
+    """(where, key, value) of every action_id, block_id and callback_id in a payload."""
+    if isinstance(blocks, dict):
+        for key, value in blocks.items():
+            if key in ("action_id", "block_id", "callback_id"):
+                yield path, key, value
+            yield from ids_in(value, f"{path}/{key}")
+    elif isinstance(blocks, list):
+        for n, item in enumerate(blocks):
+            yield from ids_in(item, f"{path}/{n}")
+
+
+def report(status: str = "ok") -> FlexReport:
+    zero = Decimal(0)
+    result = FlexResult(
+        status="ok",
+        as_of=TODAY,
+        saldo=Decimal("3.25"),
+        change_from_last_month=Decimal(1),
+        months=[MonthSummary(date(2025, 3, 1), zero, zero, zero, zero, zero, zero, zero)],
+    )
+    if status != "ok":
+        return FlexReport("Jane Doe", "guid-jane", "no_contract", TODAY)  # type: ignore[arg-type]
+    return FlexReport("Jane Doe", "guid-jane", "ok", TODAY, result)
+
+
+def built_payloads() -> list[dict[str, Any]]:
+    entry = UnsubmittedEntry(
+        1, date(2025, 3, 28), Decimal("7.5"), "Apollo", "Build", "Development", "work"
+    )
+    return [
+        flex_reply(report(), SETTINGS, about_self=True),
+        flex_reply(report("no_contract"), SETTINGS, about_self=True),
+        home_view(
+            report=report(),
+            unsubmitted=summarize_unsubmitted([entry], TODAY),
+            invoices=[WaitingInvoice("inv-1", "Apollo", "Acme", 2025, 3, Decimal(120))],
+            settings=SETTINGS,
+            today=TODAY,
+        ),
+    ]
+
+
+def test_builders_put_only_enum_members() -> None:
+    kinds: dict[str, type[StrEnum]] = {
+        "action_id": ActionId,
+        "block_id": BlockId,
+        "callback_id": CallbackId,
+    }
+    found = [(where, key, value) for p in built_payloads() for where, key, value in ids_in(p)]
+    wrong = [
+        f"{where}/{key}: {value!r}" for where, key, value in found if type(value) is not kinds[key]
+    ]
+    assert not wrong, "ids not taken from handlers.slack_ids:\n" + "\n".join(wrong)
+    # Every id a builder knows about shows up, so this test sees all of them.
+    assert {value for _, _, value in found} == {*ActionId, *BlockId, *CallbackId}
+
+
+def test_link_buttons_are_exactly_the_buttons_with_a_url() -> None:
+    buttons = [
+        element
+        for payload in built_payloads()
+        for element in elements_of(payload)
+        if element.get("type") == "button"
+    ]
+    assert {b["action_id"] for b in buttons if "url" in b} == set(LINK_BUTTONS)
+    assert {b["action_id"] for b in buttons if "url" not in b} == {ActionId.HOME_SUBMIT_HOURS}
+
+
+def elements_of(payload: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(payload, dict):
+        if "action_id" in payload:
+            yield payload
+        for value in payload.values():
+            yield from elements_of(value)
+    elif isinstance(payload, list):
+        for item in payload:
+            yield from elements_of(item)
+
+
+async def test_every_action_has_a_listener_and_url_buttons_are_only_acked(
+    running_bot: BotUnderTest, caplog: pytest.LogCaptureFixture
+) -> None:
+    emulator = running_bot.emulator
+    with caplog.at_level(logging.WARNING):
+        # The control: an id nobody listens to is reported by Bolt (and never acked).
+        with pytest.raises(TimeoutError):
+            await emulator.send_block_action("nobody_listens", user_id="U0ADA", timeout=1)
+        assert "Unhandled request" in caplog.text
+        caplog.clear()
+        for action_id in ActionId:
+            ack = await emulator.send_block_action(action_id, user_id="U0ADA")
+            assert ack.payload is None
+        assert "Unhandled request" not in caplog.text
+    # The URL buttons answered nothing; the submit click answered with the Home page.
+    assert emulator.calls_to("response_url") == []
+    published = await emulator.wait_for_call("views.publish", timeout=3)
+    assert published.args["user_id"] == "U0ADA"
