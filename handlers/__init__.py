@@ -2,7 +2,8 @@
 
 Shared plumbing sits beside them: :mod:`handlers.slack_ids` (every action, block and callback
 id), :mod:`handlers.acting_person` (the middleware that gives listeners ``person``),
-:mod:`handlers.error_replies` (the global error handler) and :mod:`handlers.link_buttons`.
+:mod:`handlers.error_replies` (the global error handler), :mod:`handlers.flow_reference`
+(flow state in button values and private_metadata) and :mod:`handlers.link_buttons`.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from handlers.flex.blocks import (
     saldo_blocks,
     url_button,
 )
+from handlers.home.references import HoursSubmission
 from handlers.slack_ids import ActionId, CallbackId
 from models.flex.report import FlexReport
 from models.invoices.waiting import WaitingInvoice
@@ -73,7 +74,10 @@ def flex_section(report: FlexReport | None, settings: Settings) -> list[Block]:
     return blocks
 
 
-def unsubmitted_section(unsubmitted: UnsubmittedHours) -> list[Block]:
+def unsubmitted_section(
+    unsubmitted: UnsubmittedHours, submission: HoursSubmission | None
+) -> list[Block]:
+    """The unsubmitted hours; the submit button (carrying ``submission``) when some are ready."""
     blocks: list[Block] = [header("Unsubmitted hours")]
     if unsubmitted.count == 0:
         blocks.append(mrkdwn_section("Nothing waiting: all your hours are submitted. :tada:"))
@@ -84,7 +88,7 @@ def unsubmitted_section(unsubmitted: UnsubmittedHours) -> list[Block]:
         f"*{unsubmitted.count}* {entries}, *{hours_plain(unsubmitted.hours)}*, oldest {oldest}."
     )
     ready = len(unsubmitted.submittable)
-    if ready:
+    if ready and submission is not None:
         summary += (
             f"\n{ready} of them ({hours_plain(unsubmitted.submittable_hours)}) can be "
             "submitted for approval from here."
@@ -95,7 +99,7 @@ def unsubmitted_section(unsubmitted: UnsubmittedHours) -> list[Block]:
             "text": {"type": "plain_text", "text": "Submit to 10000ft"},
             "style": "primary",
             "action_id": ActionId.HOME_SUBMIT_HOURS,
-            "value": "submit",
+            "value": submission.as_button_value(),
             "confirm": {
                 "title": {"type": "plain_text", "text": "Submit hours?"},
                 "text": {
@@ -156,7 +160,10 @@ def home_view(
     notice: Notice | None = None,
     unknown_person: bool = False,
 ) -> dict[str, Any]:
-    """The whole Home tab. ``unknown_person``: the Slack user is no 10000ft person."""
+    """The whole Home tab. ``unknown_person``: the Slack user is no 10000ft person.
+
+    The submit button names the report's person and ``today`` (see :class:`HoursSubmission`).
+    """
     blocks: list[Block] = []
     if notice is not None:
         blocks.append(mrkdwn_section(notice.render()))
@@ -166,7 +173,10 @@ def home_view(
         blocks += flex_section(report, settings)
         if unsubmitted is not None:
             blocks.append(divider())
-            blocks += unsubmitted_section(unsubmitted)
+            submission = (
+                HoursSubmission(person=report.guid, shown_on=today) if report is not None else None
+            )
+            blocks += unsubmitted_section(unsubmitted, submission)
         waiting = invoices_section(invoices, settings)
         if waiting:
             blocks.append(divider())

@@ -1,6 +1,8 @@
 """The App Home tab: published on ``app_home_opened``; its "Submit to 10000ft" button.
 
-The person comes from the middleware (``person``, see :mod:`handlers.acting_person`).
+The person comes from the middleware (``person``, see :mod:`handlers.acting_person`). The
+button carries an :class:`~handlers.home.references.HoursSubmission`: a click is refused
+when it names someone else, and a page from an earlier day is refreshed instead of submitted.
 """
 
 from __future__ import annotations
@@ -12,15 +14,22 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from core.clock import company_today
+from core.errors import NotAllowed
 from core.formatting import format_hours
 from core.settings import Settings
 from handlers.home.blocks import Notice, home_view
+from handlers.home.references import HoursSubmission
 from handlers.slack_ids import ActionId
 from models.flex.report import flex_report_for
 from models.invoices.waiting import invoices_waiting_for
 from models.people import Person
 from models.unsubmitted_hours import unsubmitted_hours_of
 from sync.tenkfeet.submission import SubmissionOutcome, submit_unsubmitted_hours
+
+NOT_YOUR_PAGE = (
+    "That Home page was made for someone else, so nothing was submitted. "
+    "Your own page is shown now."
+)
 
 
 async def home_view_for(
@@ -82,6 +91,7 @@ async def app_home_opened(
 
 async def submit_hours(
     ack: AsyncAck,
+    action: dict[str, Any],
     body: dict[str, Any],
     client: AsyncWebClient,
     settings: Settings,
@@ -89,11 +99,22 @@ async def submit_hours(
 ) -> None:
     """Ack, submit through 10000ft, then re-publish the Home view with the outcome on top."""
     await ack()
+    submission = HoursSubmission.from_button_value(action.get("value"))
     user_id = body["user"]["id"]
+    today = company_today(settings)
     if person is None or person.archived:
         notice = Notice("I couldn't find an active 10000ft person for you.", ok=False)
+    elif person.guid != submission.person:
+        await client.views_publish(user_id=user_id, view=await home_view_for(person, settings))
+        raise NotAllowed(NOT_YOUR_PAGE)
+    elif submission.shown_on != today:
+        notice = Notice(
+            f"Nothing was submitted: that page was from {submission.shown_on.isoformat()}. "
+            "Check today's list below and submit again.",
+            ok=False,
+        )
     else:
-        outcome = await submit_unsubmitted_hours(person, company_today(settings), settings)
+        outcome = await submit_unsubmitted_hours(person, today, settings)
         notice = submission_notice(outcome)
     await client.views_publish(user_id=user_id, view=await home_view_for(person, settings, notice))
 

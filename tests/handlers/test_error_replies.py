@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import json
 import logging
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.web.async_client import AsyncWebClient
 
 from core.errors import InvalidInput, NotAllowed, NotFound, RequestRefused
 from handlers.error_replies import APOLOGY
+from handlers.flow_reference import BROKEN_REFERENCE
+from handlers.invoices.references import InvoiceReference
+from models import Client, Invoice, Project
 from tests.conftest import BotUnderTest
 
 UPSTREAM = "Project <!channel> & <https://evil.example|click>"
@@ -163,3 +168,92 @@ async def test_other_refusals_replace_the_modal_with_an_error_view(
         }
     ]
     assert APOLOGY not in json.dumps(view)
+
+
+# --- a whole flow: button → modal with a reference → submission on "another replica" ----------
+
+
+async def start_review(ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
+    """``/test-review <invoice id>``: opens the review modal at once, the reference inside."""
+    await ack()
+    invoice = await Invoice.get_or_none(id=command["text"])
+    if invoice is None:
+        raise NotFound("No such invoice.")
+    await client.views_open(
+        trigger_id=command["trigger_id"],
+        view={
+            "type": "modal",
+            "callback_id": "test_review",
+            "private_metadata": InvoiceReference.of(invoice).as_private_metadata(),
+            "title": {"type": "plain_text", "text": "Review"},
+            "submit": {"type": "plain_text", "text": "Approve"},
+            "blocks": [
+                {
+                    "type": "input",
+                    "block_id": NUMBER_BLOCK,
+                    "label": {"type": "plain_text", "text": "Invoice number"},
+                    "element": {"type": "plain_text_input", "action_id": NUMBER_INPUT},
+                }
+            ],
+        },
+    )
+
+
+async def review_submitted(ack: AsyncAck, view: dict[str, Any]) -> None:
+    """Reads everything from the submission itself, as a different replica would."""
+    reference = InvoiceReference.from_private_metadata(view["private_metadata"])
+    invoice = await Invoice.get_or_none(id=reference.invoice)
+    if invoice is None or not reference.is_current(invoice):
+        raise NotFound(
+            "The invoice changed after you opened it; open it again to see the new figures."
+        )
+    number = view["state"]["values"][NUMBER_BLOCK][NUMBER_INPUT]["value"] or ""
+    if not number.strip():
+        raise InvalidInput(NUMBER_BLOCK, "Type the invoice number.")
+    invoice.invoice_number = number.strip()
+    await invoice.save()
+    await ack()
+
+
+async def test_a_modal_flow_carries_its_reference_and_refuses_a_stale_one(
+    running_bot: BotUnderTest,
+) -> None:
+    client = await Client.create(name="Acme")
+    project = await Project.create(tenkfeet_id=77, guid="p-77", name="Apollo", client=client)
+    invoice = await Invoice.create(project=project, year=2025, month=3, hours=Decimal(120))
+    app, emulator = running_bot.app, running_bot.emulator
+    app.command("/test-review")(start_review)
+    app.view("test_review")(review_submitted)
+
+    seen = len(emulator.calls)
+    await emulator.send_slash_command("/test-review", str(invoice.id), user_id="U0ADA")
+    opened = await emulator.wait_for_call("views.open", after=seen, timeout=3)
+    view = opened.args["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    metadata = view["private_metadata"]
+    assert InvoiceReference.from_private_metadata(metadata).invoice == invoice.id
+
+    async def submit(number: str, private_metadata: str = metadata) -> dict[str, Any] | None:
+        ack = await emulator.send_view_submission(
+            "test_review", number_values(number), private_metadata=private_metadata
+        )
+        return ack.payload
+
+    assert await submit(" ") == {
+        "response_action": "errors",
+        "errors": {NUMBER_BLOCK: "Type the invoice number."},
+    }
+    forged = await submit("INV-1", metadata.replace("invoice:", "submit-hours:"))
+    assert forged is not None and BROKEN_REFERENCE in json.dumps(forged["view"])
+
+    changed = await Invoice.get(id=invoice.id)  # its figures are refreshed meanwhile
+    changed.hours = Decimal(122)
+    await changed.save()
+    stale = await submit("INV-1")
+    assert stale is not None and stale["response_action"] == "update"
+    assert "The invoice changed after you opened it" in json.dumps(stale["view"])
+    assert (await Invoice.get(id=invoice.id)).invoice_number == ""
+
+    fresh = InvoiceReference.of(await Invoice.get(id=invoice.id)).as_private_metadata()
+    assert await submit("INV-1", fresh) is None
+    assert (await Invoice.get(id=invoice.id)).invoice_number == "INV-1"

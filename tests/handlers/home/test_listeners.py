@@ -13,6 +13,8 @@ import pytest
 from bot.emulators.slack import SlackEmulator
 from bot.emulators.tenkfeet import TenkfeetEmulator
 from bot.lifespan import bot_lifespan
+from handlers.flow_reference import BROKEN_REFERENCE
+from handlers.home.references import HoursSubmission
 from handlers.slack_ids import ActionId
 from models import Client, HourEntry, Invoice, Person, Project
 from models.unsubmitted_hours import UnsubmittedEntry, is_submittable, missing_for_submission
@@ -39,6 +41,13 @@ async def home_bot(
         yield BotUnderTest(
             web_url=bot.web_url, emulator=slack_emulator, app=bot.app, settings=settings
         )
+
+
+def submit_value(bot: BotUnderTest, person: Person) -> str:
+    """What the Submit button of ``person``'s Home page of today carries."""
+    return HoursSubmission(
+        person=person.guid, shown_on=company_today(bot.settings)
+    ).as_button_value()
 
 
 def view_text(view: dict[str, Any]) -> str:
@@ -188,7 +197,10 @@ async def test_submit_sends_only_submittable_entries_and_refreshes_home(
     emulator = home_bot.emulator
     seen = len(emulator.calls)
     ack = await emulator.send_block_action(
-        ActionId.HOME_SUBMIT_HOURS, "submit", user_id="U0JANE", view={"id": "VHOME", "type": "home"}
+        ActionId.HOME_SUBMIT_HOURS,
+        submit_value(home_bot, jane),
+        user_id="U0JANE",
+        view={"id": "VHOME", "type": "home"},
     )
     assert ack.payload is None
     call = await emulator.wait_for_call("views.publish", after=seen)
@@ -226,7 +238,10 @@ async def test_a_10000ft_error_is_shown_and_changes_nothing(
     emulator = home_bot.emulator
     seen = len(emulator.calls)
     await emulator.send_block_action(
-        ActionId.HOME_SUBMIT_HOURS, "submit", user_id="U0JANE", view={"id": "VHOME", "type": "home"}
+        ActionId.HOME_SUBMIT_HOURS,
+        submit_value(home_bot, jane),
+        user_id="U0JANE",
+        view={"id": "VHOME", "type": "home"},
     )
     call = await emulator.wait_for_call("views.publish", after=seen)
     view = call.args["view"]
@@ -235,3 +250,85 @@ async def test_a_10000ft_error_is_shown_and_changes_nothing(
     assert "403" in text and "Token lacks permission" in text
     assert "Nothing was changed" in text
     assert await HourEntry.filter(person=jane, status="Unsubmitted").count() == len(entries)
+
+
+# --- the button's reference ----------------------------------------------------------------
+
+
+def approval_posts(tenkfeet: TenkfeetEmulator) -> list[Any]:
+    return [r for r in tenkfeet.requests if r.method == "POST"]
+
+
+async def test_the_published_button_names_the_person_and_the_day(
+    home_bot: BotUnderTest, tenkfeet: TenkfeetEmulator
+) -> None:
+    jane, _ = await _jane_with_three_unsubmitted(home_bot, tenkfeet)
+    view = await open_home(home_bot, "U0JANE")
+    values = [
+        b["accessory"]["value"]
+        for b in view["blocks"]
+        if b.get("accessory", {}).get("action_id") == ActionId.HOME_SUBMIT_HOURS
+    ]
+    assert values == [submit_value(home_bot, jane)]
+    assert HoursSubmission.from_button_value(values[0]) == HoursSubmission(
+        person=jane.guid, shown_on=company_today(home_bot.settings)
+    )
+
+
+async def test_a_click_on_a_page_made_for_someone_else_is_refused(
+    home_bot: BotUnderTest, tenkfeet: TenkfeetEmulator
+) -> None:
+    await _jane_with_three_unsubmitted(home_bot, tenkfeet)
+    # The page was published for Bob; since then U0JANE's account links to Jane.
+    bob = await make_person("Bob", "Builder", None)
+    emulator = home_bot.emulator
+    seen = len(emulator.calls)
+    await emulator.send_block_action(
+        ActionId.HOME_SUBMIT_HOURS,
+        submit_value(home_bot, bob),
+        user_id="U0JANE",
+        view={"id": "VHOME", "type": "home"},
+    )
+    told = await emulator.wait_for_call("chat.postMessage", after=seen)
+    assert told.args["channel"] == "U0JANE"
+    assert told.args["text"].startswith("That Home page was made for someone else")
+    published = emulator.calls_to("views.publish")
+    assert [c.args["user_id"] for c in published] == ["U0JANE"]
+    page = view_text(published[0].args["view"])
+    assert "Jane Doe" in page and "Bob" not in page
+    assert approval_posts(tenkfeet) == []
+
+
+async def test_a_page_from_an_earlier_day_is_refreshed_not_submitted(
+    home_bot: BotUnderTest, tenkfeet: TenkfeetEmulator
+) -> None:
+    jane, entries = await _jane_with_three_unsubmitted(home_bot, tenkfeet)
+    yesterday = company_today(home_bot.settings) - timedelta(days=1)
+    emulator = home_bot.emulator
+    seen = len(emulator.calls)
+    await emulator.send_block_action(
+        ActionId.HOME_SUBMIT_HOURS,
+        HoursSubmission(person=jane.guid, shown_on=yesterday).as_button_value(),
+        user_id="U0JANE",
+        view={"id": "VHOME", "type": "home"},
+    )
+    call = await emulator.wait_for_call("views.publish", after=seen)
+    text = view_text(call.args["view"])
+    assert f"Nothing was submitted: that page was from {yesterday.isoformat()}" in text
+    assert approval_posts(tenkfeet) == []
+    assert await HourEntry.filter(person=jane, status="Unsubmitted").count() == len(entries)
+
+
+async def test_an_unreadable_button_value_changes_nothing(
+    home_bot: BotUnderTest, tenkfeet: TenkfeetEmulator
+) -> None:
+    await _jane_with_three_unsubmitted(home_bot, tenkfeet)
+    emulator = home_bot.emulator
+    seen = len(emulator.calls)
+    await emulator.send_block_action(
+        ActionId.HOME_SUBMIT_HOURS, "submit", user_id="U0JANE", view={"id": "VHOME", "type": "home"}
+    )
+    told = await emulator.wait_for_call("chat.postMessage", after=seen)
+    assert told.args["text"] == BROKEN_REFERENCE
+    assert approval_posts(tenkfeet) == []
+    assert emulator.calls_to("views.publish") == []
