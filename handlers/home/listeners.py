@@ -17,6 +17,7 @@ from core.clock import company_today
 from core.errors import NotAllowed
 from core.formatting import format_hours
 from core.settings import Settings
+from core.slack_text import escape_mrkdwn
 from handlers.home.blocks import Notice, home_view
 from handlers.home.references import HoursSubmission
 from handlers.slack_ids import ActionId
@@ -63,8 +64,8 @@ async def home_view_for(
 def submission_notice(outcome: SubmissionOutcome) -> Notice:
     if outcome.error:
         return Notice(
-            f"10000ft did not take the submission: {outcome.error}. Nothing was changed; "
-            "please try again later or submit in 10000ft.",
+            f"10000ft did not take the submission: {escape_mrkdwn(outcome.error)}. "
+            "Nothing was changed; please try again later or submit in 10000ft.",
             ok=False,
         )
     if not outcome.attempted:

@@ -332,3 +332,23 @@ async def test_an_unreadable_button_value_changes_nothing(
     assert told.args["text"] == BROKEN_REFERENCE
     assert approval_posts(tenkfeet) == []
     assert emulator.calls_to("views.publish") == []
+
+
+async def test_upstream_error_text_is_escaped_on_the_page(
+    home_bot: BotUnderTest, tenkfeet: TenkfeetEmulator
+) -> None:
+    jane, _ = await _jane_with_three_unsubmitted(home_bot, tenkfeet)
+    tenkfeet.fail_request(1, status=403, message="Ask <!channel> & <@U0BOSS>")
+    emulator = home_bot.emulator
+    seen = len(emulator.calls)
+    await emulator.send_block_action(
+        ActionId.HOME_SUBMIT_HOURS,
+        submit_value(home_bot, jane),
+        user_id="U0JANE",
+        view={"id": "VHOME", "type": "home"},
+    )
+    call = await emulator.wait_for_call("views.publish", after=seen)
+    view = call.args["view"]
+    text = view_text(json.loads(view) if isinstance(view, str) else view)
+    assert "Ask &lt;!channel&gt; &amp; &lt;@U0BOSS&gt;" in text
+    assert "<!channel>" not in text and "<@U0BOSS>" not in text
