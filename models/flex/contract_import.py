@@ -16,21 +16,19 @@ from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
-from models.audit import record_change, snapshot
 from models.flex.contracts import WorkContract
 from models.flex.csv_import import (
     CsvRow,
     ImportCounts,
     ImportRejected,
     RowError,
-    first_line_of,
     parse_boolean,
     parse_date,
     parse_integer,
     people_by_email,
-    person_of,
     read_table,
 )
+from models.flex.keyed_import import RowReading, Upsert, check_rows
 
 CONTRACT_COLUMNS = ("email", "start_date", "end_date", "worktime_percent", "flex_enabled")
 AUDIT_ENTITY = "work_contract"
@@ -80,44 +78,42 @@ def validate_contracts(
     (at least) the people in the file. Overlaps are checked on the set the import would leave:
     stored contracts the file does not replace, plus the file's rows.
     """
-    records: list[ContractRecord] = []
-    errors: list[RowError] = []
-    first_line: dict[tuple[int, dt.date], int] = {}
-    for row in rows:
-        row_errors: list[str] = []
-        email = row["email"].lower()
-        person_id = person_of(row, people, row_errors)
-        start = parse_date("start_date", row["start_date"])
-        end = parse_date("end_date", row["end_date"]) if row["end_date"] else None
-        percent = parse_integer("worktime_percent", row["worktime_percent"], 1, 100)
-        flex = parse_boolean("flex_enabled", row["flex_enabled"])
-        row_errors += [value for value in (start, end, percent, flex) if isinstance(value, str)]
-        if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
-            row_errors.append(f"end_date {end} is before start_date {start}")
-        if person_id is not None and isinstance(start, dt.date):
-            earlier = first_line_of(first_line, (person_id, start), row.line)
-            if earlier is not None:
-                row_errors.append(
-                    f"duplicate contract for {email} starting {start} (also on line {earlier})"
-                )
-        errors += [RowError(row.line, message) for message in row_errors]
-        if row_errors:
-            continue
-        assert person_id is not None and isinstance(start, dt.date)
-        assert isinstance(percent, int) and isinstance(flex, bool)
-        records.append(
-            ContractRecord(
-                person_id=person_id,
-                start_date=start,
-                end_date=end if isinstance(end, dt.date) else None,
-                worktime_percent=percent,
-                flex_enabled=flex,
-                line=row.line,
-                email=email,
-            )
-        )
+    records, errors = check_rows(
+        rows,
+        people,
+        _read_contract,
+        duplicate="duplicate contract for {email} starting {day} (also on line {line})",
+    )
     errors += _overlaps(records, existing)
     return records, sorted(errors, key=lambda error: error.line)
+
+
+def _read_contract(
+    row: CsvRow, person_id: int | None, problems: list[str]
+) -> RowReading[ContractRecord]:
+    start = parse_date("start_date", row["start_date"])
+    end = parse_date("end_date", row["end_date"]) if row["end_date"] else None
+    percent = parse_integer("worktime_percent", row["worktime_percent"], 1, 100)
+    flex = parse_boolean("flex_enabled", row["flex_enabled"])
+    problems += [value for value in (start, end, percent, flex) if isinstance(value, str)]
+    if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
+        problems.append(f"end_date {end} is before start_date {start}")
+    if not isinstance(start, dt.date):
+        return RowReading(None)
+    if problems:
+        return RowReading(start)
+    assert person_id is not None and not isinstance(end, str)
+    assert isinstance(percent, int) and isinstance(flex, bool)
+    record = ContractRecord(
+        person_id=person_id,
+        start_date=start,
+        end_date=end,
+        worktime_percent=percent,
+        flex_enabled=flex,
+        line=row.line,
+        email=row["email"].lower(),
+    )
+    return RowReading(start, record)
 
 
 def _overlaps(
@@ -196,35 +192,21 @@ async def import_contracts(data: bytes, *, actor: str) -> ImportCounts:
         )
         if errors or row_errors:
             raise ImportRejected(errors + row_errors)
-        by_key = {_record_of(c).key: c for c in stored}
-        created = updated = unchanged = 0
-        for record in records:
-            contract = by_key.get(record.key)
-            if contract is not None and _record_of(contract).terms == record.terms:
-                unchanged += 1
-                continue
-            before = None if contract is None else _audit_values(contract, record.email)
-            if contract is None:
-                contract = WorkContract(person_id=record.person_id, start_date=record.start_date)
-            contract.end_date = record.end_date
-            contract.worktime_percent = record.worktime_percent
-            contract.flex_enabled = record.flex_enabled
-            await contract.save()
-            await record_change(
-                actor=actor,
-                entity=AUDIT_ENTITY,
-                entity_id=contract.id,
-                action="create" if before is None else "update",
-                before=before,
-                after=_audit_values(contract, record.email),
-                note=f"line {record.line}",
-            )
-            if before is None:
-                created += 1
-            else:
-                updated += 1
-    return ImportCounts(created, updated, unchanged)
+        return await _UPSERT.apply(records, stored, actor=actor)
 
 
-def _audit_values(contract: WorkContract, email: str) -> dict[str, object]:
-    return {**snapshot(contract, AUDIT_FIELDS), "email": email}
+def _write(contract: WorkContract, record: ContractRecord) -> None:
+    contract.end_date = record.end_date
+    contract.worktime_percent = record.worktime_percent
+    contract.flex_enabled = record.flex_enabled
+
+
+_UPSERT: Upsert[ContractRecord, WorkContract] = Upsert(
+    entity=AUDIT_ENTITY,
+    audit_fields=AUDIT_FIELDS,
+    key=lambda contract: _record_of(contract).key,
+    new=lambda record: WorkContract(person_id=record.person_id, start_date=record.start_date),
+    same=lambda contract, record: _record_of(contract).terms == record.terms,
+    write=_write,
+    note=lambda contract, record: f"line {record.line}",
+)

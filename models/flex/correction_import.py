@@ -17,20 +17,18 @@ from decimal import Decimal
 
 from tortoise.transactions import in_transaction
 
-from models.audit import record_change, snapshot
 from models.flex.contracts import FlexCorrection
 from models.flex.csv_import import (
     CsvRow,
     ImportCounts,
     ImportRejected,
     RowError,
-    first_line_of,
     parse_date,
     parse_decimal,
     people_by_email,
-    person_of,
     read_table,
 )
+from models.flex.keyed_import import RowReading, Upsert, check_rows
 
 CORRECTION_COLUMNS = ("email", "date", "adjust_by", "set_to")
 OPTIONAL_COLUMNS = ("note",)
@@ -63,48 +61,45 @@ def _hours(column: str, raw: str) -> Decimal | str | None:
 
 
 def validate_corrections(
-    rows: Sequence[CsvRow], people: Mapping[str, int], *, has_note: bool
+    rows: Sequence[CsvRow], people: Mapping[str, int]
 ) -> tuple[list[CorrectionRecord], list[RowError]]:
     """Checks every row; returns the valid records and every problem found.
 
     ``people`` maps lower-cased e-mail to person id.
     """
-    records: list[CorrectionRecord] = []
-    errors: list[RowError] = []
-    first_line: dict[tuple[int, dt.date], int] = {}
-    for row in rows:
-        row_errors: list[str] = []
-        email = row["email"].lower()
-        person_id = person_of(row, people, row_errors)
-        day = parse_date("date", row["date"])
-        adjust_by = _hours("adjust_by", row["adjust_by"])
-        set_to = _hours("set_to", row["set_to"])
-        row_errors += [value for value in (day, adjust_by, set_to) if isinstance(value, str)]
-        if not row["adjust_by"] and not row["set_to"]:
-            row_errors.append("neither adjust_by nor set_to is given: fill in one or both")
-        if person_id is not None and isinstance(day, dt.date):
-            earlier = first_line_of(first_line, (person_id, day), row.line)
-            if earlier is not None:
-                row_errors.append(
-                    f"duplicate correction for {email} on {day} (also on line {earlier})"
-                )
-        errors += [RowError(row.line, message) for message in row_errors]
-        if row_errors:
-            continue
-        assert person_id is not None and isinstance(day, dt.date)
-        assert not isinstance(adjust_by, str) and not isinstance(set_to, str)
-        records.append(
-            CorrectionRecord(
-                person_id=person_id,
-                date=day,
-                adjust_by=adjust_by,
-                set_to=set_to,
-                note=row["note"] if has_note else None,
-                line=row.line,
-                email=email,
-            )
-        )
-    return records, errors
+    return check_rows(
+        rows,
+        people,
+        _read_correction,
+        duplicate="duplicate correction for {email} on {day} (also on line {line})",
+    )
+
+
+def _read_correction(
+    row: CsvRow, person_id: int | None, problems: list[str]
+) -> RowReading[CorrectionRecord]:
+    day = parse_date("date", row["date"])
+    adjust_by = _hours("adjust_by", row["adjust_by"])
+    set_to = _hours("set_to", row["set_to"])
+    problems += [value for value in (day, adjust_by, set_to) if isinstance(value, str)]
+    if not row["adjust_by"] and not row["set_to"]:
+        problems.append("neither adjust_by nor set_to is given: fill in one or both")
+    if not isinstance(day, dt.date):
+        return RowReading(None)
+    if problems:
+        return RowReading(day)
+    assert person_id is not None
+    assert not isinstance(adjust_by, str) and not isinstance(set_to, str)
+    record = CorrectionRecord(
+        person_id=person_id,
+        date=day,
+        adjust_by=adjust_by,
+        set_to=set_to,
+        note=row["note"] if row.has("note") else None,
+        line=row.line,
+        email=row["email"].lower(),
+    )
+    return RowReading(day, record)
 
 
 def check_corrections(data: bytes, people: Mapping[str, int]) -> list[CorrectionRecord]:
@@ -112,7 +107,7 @@ def check_corrections(data: bytes, people: Mapping[str, int]) -> list[Correction
     table, errors = read_table(data, required=CORRECTION_COLUMNS, optional=OPTIONAL_COLUMNS)
     if table is None:
         raise ImportRejected(errors)
-    records, row_errors = validate_corrections(table.rows, people, has_note="note" in table.columns)
+    records, row_errors = validate_corrections(table.rows, people)
     if errors or row_errors:
         raise ImportRejected(errors + row_errors)
     return records
@@ -134,32 +129,22 @@ async def import_corrections(data: bytes, *, actor: str) -> ImportCounts:
     async with in_transaction():
         records = check_corrections(data, await people_by_email())
         stored = await FlexCorrection.filter(person_id__in={record.person_id for record in records})
-        by_key = {(c.person_id, c.date): c for c in stored}  # type: ignore[attr-defined]
-        created = updated = unchanged = 0
-        for record in records:
-            correction = by_key.get(record.key)
-            if correction is not None and _same(correction, record):
-                unchanged += 1
-                continue
-            before = None if correction is None else snapshot(correction, AUDIT_FIELDS)
-            if correction is None:
-                correction = FlexCorrection(person_id=record.person_id, date=record.date)
-            correction.adjust_by = record.adjust_by
-            correction.set_to = record.set_to
-            if record.note is not None:
-                correction.note = record.note
-            await correction.save()
-            await record_change(
-                actor=actor,
-                entity=AUDIT_ENTITY,
-                entity_id=correction.id,
-                action="create" if before is None else "update",
-                before=None if before is None else {**before, "email": record.email},
-                after={**snapshot(correction, AUDIT_FIELDS), "email": record.email},
-                note=correction.note,
-            )
-            if before is None:
-                created += 1
-            else:
-                updated += 1
-    return ImportCounts(created, updated, unchanged)
+        return await _UPSERT.apply(records, stored, actor=actor)
+
+
+def _write(correction: FlexCorrection, record: CorrectionRecord) -> None:
+    correction.adjust_by = record.adjust_by
+    correction.set_to = record.set_to
+    if record.note is not None:
+        correction.note = record.note
+
+
+_UPSERT: Upsert[CorrectionRecord, FlexCorrection] = Upsert(
+    entity=AUDIT_ENTITY,
+    audit_fields=AUDIT_FIELDS,
+    key=lambda correction: (correction.person_id, correction.date),  # type: ignore[attr-defined]
+    new=lambda record: FlexCorrection(person_id=record.person_id, date=record.date),
+    same=_same,
+    write=_write,
+    note=lambda correction, record: correction.note,
+)

@@ -20,7 +20,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -73,6 +73,10 @@ class CsvRow:
 
     def __getitem__(self, column: str) -> str:
         return self.values.get(column, "")
+
+    def has(self, column: str) -> bool:
+        """Whether the file has the (optional) column at all."""
+        return column in self.values
 
 
 @dataclass(frozen=True)
@@ -183,25 +187,6 @@ def _check_header(
     if repeated:
         errors.append(RowError(1, f"column {', '.join(repeated)} appears more than once"))
     return errors
-
-
-def person_of(row: CsvRow, people: Mapping[str, int], row_errors: list[str]) -> int | None:
-    """The person id for the row's ``email`` (case-insensitive); else notes the problem."""
-    email = row["email"].lower()
-    person_id = people.get(email) if email else None
-    if not email:
-        row_errors.append("email is empty")
-    elif person_id is None:
-        row_errors.append(f"unknown email {row['email']!r}: no person has that e-mail")
-    return person_id
-
-
-def first_line_of(
-    first_line: dict[tuple[int, dt.date], int], key: tuple[int, dt.date], line: int
-) -> int | None:
-    """The earlier line with the same (person, date) key in this file, if there is one."""
-    earlier = first_line.setdefault(key, line)
-    return earlier if earlier != line else None
 
 
 def parse_date(column: str, raw: str) -> dt.date | str:
