@@ -7,11 +7,12 @@ nothing; the writes then happen in one transaction.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, TypeVar
 
 from slack_sdk.web.async_client import AsyncWebClient
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from models import SlackChannel, SlackUser
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 
 PAGE_LIMIT = 200  # Slack recommends no more than 200 per page
 SLACKBOT_ID = "USLACKBOT"
+
+_Row = TypeVar("_Row", SlackUser, SlackChannel)
 
 
 @dataclass(frozen=True)
@@ -104,24 +107,8 @@ async def sync_slack_users(client: AsyncWebClient) -> SyncCounts:
     """
     members = await fetch_all_pages(client, "users.list", "members")
     users, skipped = directory_users(members)
-    added = updated = 0
     async with in_transaction() as conn:
-        stored = {u.slack_id: u for u in await SlackUser.all().using_db(conn)}
-        for user in users:
-            row = stored.pop(user.slack_id, None)
-            if row is None:
-                await SlackUser.create(
-                    slack_id=user.slack_id,
-                    name=user.name,
-                    real_name=user.real_name,
-                    email=user.email,
-                    using_db=conn,
-                )
-                added += 1
-            elif (row.name, row.real_name, row.email) != (user.name, user.real_name, user.email):
-                row.name, row.real_name, row.email = user.name, user.real_name, user.email
-                await row.save(using_db=conn, update_fields=["name", "real_name", "email"])
-                updated += 1
+        added, updated, stored = await _store(SlackUser, users, conn)
         if stored:
             await SlackUser.filter(slack_id__in=list(stored)).using_db(conn).delete()
 
@@ -149,33 +136,30 @@ async def sync_slack_channels(client: AsyncWebClient) -> SyncCounts:
         exclude_archived="false",
     )
     channels = directory_channels(listed)
-    added = updated = 0
     async with in_transaction() as conn:
-        stored = {c.slack_id: c for c in await SlackChannel.all().using_db(conn)}
-        for channel in channels:
-            row = stored.pop(channel.slack_id, None)
-            if row is None:
-                await SlackChannel.create(
-                    slack_id=channel.slack_id,
-                    name=channel.name,
-                    archived=channel.archived,
-                    is_private=channel.is_private,
-                    using_db=conn,
-                )
-                added += 1
-            elif (row.name, row.archived, row.is_private) != (
-                channel.name,
-                channel.archived,
-                channel.is_private,
-            ):
-                row.name, row.archived, row.is_private = (
-                    channel.name,
-                    channel.archived,
-                    channel.is_private,
-                )
-                await row.save(using_db=conn, update_fields=["name", "archived", "is_private"])
-                updated += 1
+        added, updated, stored = await _store(SlackChannel, channels, conn)
         gone = [slack_id for slack_id, row in stored.items() if not row.archived]
         if gone:
             await SlackChannel.filter(slack_id__in=gone).using_db(conn).update(archived=True)
     return SyncCounts(added=added, updated=updated, deleted=len(gone), skipped=0)
+
+
+async def _store(
+    model: type[_Row], listed: Sequence[DirectoryUser | DirectoryChannel], conn: BaseDBAsyncClient
+) -> tuple[int, int, dict[str, _Row]]:
+    """Creates a row for each listed slack id not stored yet and updates the stored rows whose
+    values differ; returns how many were added and updated, and the stored rows not listed."""
+    stored = {row.slack_id: row for row in await model.all().using_db(conn)}
+    added = updated = 0
+    for item in listed:
+        values = {name: value for name, value in asdict(item).items() if name != "slack_id"}
+        row = stored.pop(item.slack_id, None)
+        if row is None:
+            await model.create(slack_id=item.slack_id, **values, using_db=conn)
+            added += 1
+        elif any(getattr(row, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(row, name, value)
+            await row.save(using_db=conn, update_fields=list(values))
+            updated += 1
+    return added, updated, stored
