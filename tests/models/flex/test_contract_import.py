@@ -10,20 +10,18 @@ import pytest
 from models import AuditLog, Person, WorkContract
 from models.flex.contract_import import ContractRecord, check_contracts, import_contracts
 from models.flex.csv_import import ImportRejected, RowError
+from tests.support.csv_imports import PEOPLE, csv_file, make_person, rejection
 
 HEADER = "email,start_date,end_date,worktime_percent,flex_enabled"
-PEOPLE = {"ada@example.com": 1, "bob@example.com": 2}
 ACTOR = "import:contracts.csv (test)"
 
 
 def csv_bytes(*lines: str, header: str = HEADER) -> bytes:
-    return ("\n".join([header, *lines]) + "\n").encode()
+    return csv_file(header, *lines)
 
 
 def rejected(data: bytes, existing: list[ContractRecord] | None = None) -> list[RowError]:
-    with pytest.raises(ImportRejected) as caught:
-        check_contracts(data, PEOPLE, existing or [])
-    return caught.value.errors
+    return rejection(lambda: check_contracts(data, PEOPLE, existing or []))
 
 
 def stored(person_id: int, start: str, end: str | None) -> ContractRecord:
@@ -326,15 +324,6 @@ def test_a_quoted_value_spanning_lines_keeps_later_line_numbers_right() -> None:
 
 
 # --- applying to the database ----------------------------------------------------------------
-
-
-async def make_person(tenkfeet_id: int, email: str) -> Person:
-    return await Person.create(
-        tenkfeet_id=tenkfeet_id,
-        guid=f"g-{tenkfeet_id}",
-        first_name=email.split("@")[0],
-        email=email,
-    )
 
 
 async def contracts_table() -> list[tuple[str, dt.date, dt.date | None, int, bool]]:

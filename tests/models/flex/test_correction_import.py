@@ -8,23 +8,21 @@ from decimal import Decimal
 
 import pytest
 
-from models import AuditLog, FlexCorrection, Person
+from models import AuditLog, FlexCorrection
 from models.flex.correction_import import check_corrections, import_corrections
 from models.flex.csv_import import ImportRejected, RowError
+from tests.support.csv_imports import PEOPLE, csv_file, make_person, rejection
 
 HEADER = "email,date,adjust_by,set_to"
-PEOPLE = {"ada@example.com": 1, "bob@example.com": 2}
 ACTOR = "import:corrections.csv (test)"
 
 
 def csv_bytes(*lines: str, header: str = HEADER) -> bytes:
-    return ("\n".join([header, *lines]) + "\n").encode()
+    return csv_file(header, *lines)
 
 
 def rejected(data: bytes) -> list[RowError]:
-    with pytest.raises(ImportRejected) as caught:
-        check_corrections(data, PEOPLE)
-    return caught.value.errors
+    return rejection(lambda: check_corrections(data, PEOPLE))
 
 
 # --- pure validation ---------------------------------------------------------------------
@@ -149,15 +147,6 @@ def test_empty_file_bom_and_encoding() -> None:
 
 
 # --- applying to the database ----------------------------------------------------------------
-
-
-async def make_person(tenkfeet_id: int, email: str) -> Person:
-    return await Person.create(
-        tenkfeet_id=tenkfeet_id,
-        guid=f"g-{tenkfeet_id}",
-        first_name=email.split("@")[0],
-        email=email,
-    )
 
 
 async def corrections_table() -> list[tuple[str, dt.date, Decimal | None, Decimal | None, str]]:
