@@ -138,8 +138,9 @@ CHILD = textwrap.dedent(
 )
 
 
-async def test_lock_holds_across_processes(db: str) -> None:
-    child = await asyncio.create_subprocess_exec(
+async def start_lock_holder(db: str) -> asyncio.subprocess.Process:
+    """Another process that takes the hours lock, says "held", and lets go on a line of input."""
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
         CHILD,
@@ -148,6 +149,10 @@ async def test_lock_holds_across_processes(db: str) -> None:
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
     )
+
+
+async def test_lock_holds_across_processes(db: str) -> None:
+    child = await start_lock_holder(db)
     assert child.stdin is not None and child.stdout is not None
     try:
         line = await asyncio.wait_for(child.stdout.readline(), 60)
@@ -171,15 +176,7 @@ async def test_lock_holds_across_processes(db: str) -> None:
 
 async def test_lock_of_a_killed_process_is_taken_over_at_once(db: str) -> None:
     """A run killed mid-way (SIGKILL: no cleanup) does not block its kind until expiry."""
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        CHILD,
-        db,
-        cwd=ROOT,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-    )
+    child = await start_lock_holder(db)
     assert child.stdout is not None
     try:
         assert (await asyncio.wait_for(child.stdout.readline(), 60)).strip() == b"held"

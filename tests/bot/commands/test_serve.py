@@ -103,12 +103,20 @@ async def test_server_error_is_retried(running_bot: BotUnderTest) -> None:
 # ---------------------------------------------------------------------- errors reach the user
 
 
+async def explode(ack: AsyncAck) -> None:
+    """A listener that fails before it acks."""
+    raise RuntimeError("boom")
+
+
+async def explode_after_ack(ack: AsyncAck) -> None:
+    """A listener that fails once it has acked."""
+    await ack()
+    raise RuntimeError("boom")
+
+
 async def test_failing_command_apologises_in_the_ack(
     running_bot: BotUnderTest, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async def explode(ack: AsyncAck) -> None:
-        raise RuntimeError("boom")
-
     running_bot.app.command("/explode")(explode)
     with caplog.at_level(logging.ERROR, logger="handlers.error_replies"):
         ack = await running_bot.emulator.send_slash_command("/explode", user_id="U0ADA")
@@ -119,10 +127,6 @@ async def test_failing_command_apologises_in_the_ack(
 
 
 async def test_failure_after_ack_apologises_by_response_url(running_bot: BotUnderTest) -> None:
-    async def explode_after_ack(ack: AsyncAck) -> None:
-        await ack()
-        raise RuntimeError("boom")
-
     running_bot.app.command("/late-explode")(explode_after_ack)
     emulator = running_bot.emulator
     ack = await emulator.send_slash_command("/late-explode")
@@ -133,11 +137,7 @@ async def test_failure_after_ack_apologises_by_response_url(running_bot: BotUnde
 
 
 async def test_failing_button_apologises_by_response_url(running_bot: BotUnderTest) -> None:
-    async def explode(ack: AsyncAck) -> None:
-        await ack()
-        raise RuntimeError("boom")
-
-    running_bot.app.action("explode")(explode)
+    running_bot.app.action("explode")(explode_after_ack)
     emulator = running_bot.emulator
     await emulator.send_block_action("explode", user_id="U0ADA")
     call = await emulator.wait_for_call("response_url", timeout=3)
@@ -145,9 +145,6 @@ async def test_failing_button_apologises_by_response_url(running_bot: BotUnderTe
 
 
 async def test_failing_view_submission_shows_an_error_view(running_bot: BotUnderTest) -> None:
-    async def explode(ack: AsyncAck) -> None:
-        raise RuntimeError("boom")
-
     running_bot.app.view("explode")(explode)
     ack = await running_bot.emulator.send_view_submission("explode", user_id="U0ADA")
     assert ack.payload is not None
@@ -156,10 +153,10 @@ async def test_failing_view_submission_shows_an_error_view(running_bot: BotUnder
 
 
 async def test_failing_event_listener_tells_the_user(running_bot: BotUnderTest) -> None:
-    async def explode() -> None:
+    async def explode_on_event() -> None:
         raise RuntimeError("boom")
 
-    running_bot.app.event("member_joined_channel")(explode)
+    running_bot.app.event("member_joined_channel")(explode_on_event)
     emulator = running_bot.emulator
     ack = await emulator.send_event(
         {"type": "member_joined_channel", "user": "U0ADA", "channel": "C0GENERAL"}

@@ -1,19 +1,7 @@
 """The admin site's flex pages over HTTP, against a database with contracts, hours and holidays.
 
-The company is tests/web_company.py's (as of 2025-02-28, hand-counted; band -40 … +120),
-in short:
-- Alice Aalto, 100 % flex from 2025-01-01 (open-ended). January has 21 workdays (1 and 6 Jan
-  are holidays): a workday's 7.5 h on each except +1 h on 2 Jan, vacation on 10 Jan, unpaid
-  leave on 20 Jan, flex time leave on 22 Jan (not counted); 2 h on Saturday 11 Jan, 1 h on the
-  6 Jan holiday; not counted: 4 h vacation on Saturday 25 Jan, 3 h on an overtime phase,
-  5 h unsubmitted. A +10 h correction on 15 Jan. January: work 139, leave 7.5, overtime 3,
-  unpaid 7.5, expected 157.5 - 7.5 = 150, diff -3.50, saldo +6.50. February: 20 workdays of
-  7.5 h, +2.25 h on 14 Feb: diff +2.25, saldo +8.75. A +100 h correction on 5 March waits.
-- Bob Berg: contract ended 2024-12-31, so flex is not active.
-- Carol Cole: contracts 1-15 Jan and from 1 Feb: no contract on 2025-01-16.
-- Frank Fisher: 80 % from 1 Feb, no hours: 20 × 6 h expected, saldo -120.00 (below the band).
-- Gina Gray: from 1 Feb, set_to 300 on 1 Feb, no hours: +150.00 (above the band).
-- Dave Dunn: archived. Erin <b>Eck</b>: no e-mail (and a name that must be escaped).
+The company, with its hand-counted figures (as of 2025-02-28, band -40 … +120), is described
+where it is built: tests/support/web_company.py.
 """
 
 from __future__ import annotations
