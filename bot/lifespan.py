@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 
 from aiohttp import ClientError, web
@@ -50,14 +50,8 @@ class RunningBot:
 
 async def check_bot_token(client: AsyncWebClient) -> dict[str, object]:
     """auth.test; a rejected token or an unreachable Slack becomes one CommandError line."""
-    try:
+    with _slack_refusal_as_error(client, "SLACK_BOT_TOKEN"):
         response = await client.auth_test()
-    except SlackApiError as exc:
-        raise CommandError(
-            f"Slack rejected SLACK_BOT_TOKEN: {exc.response.get('error', 'unknown error')}"
-        ) from None
-    except (ClientError, OSError, TimeoutError) as exc:
-        raise CommandError(f"Slack API {client.base_url} is not reachable: {exc}") from None
     return dict(response.data) if isinstance(response.data, dict) else {}
 
 
@@ -67,11 +61,18 @@ async def check_app_token(client: AsyncWebClient, app_token: str) -> None:
     The URL it returns is left unused: a Socket Mode URL is a single-use ticket that expires
     soon, so the connection asks for its own when it connects.
     """
-    try:
+    with _slack_refusal_as_error(client, "SLACK_APP_TOKEN"):
         await client.apps_connections_open(app_token=app_token)
+
+
+@contextmanager
+def _slack_refusal_as_error(client: AsyncWebClient, token_name: str) -> Iterator[None]:
+    """A token Slack rejects, or a Slack that does not answer, becomes one CommandError line."""
+    try:
+        yield
     except SlackApiError as exc:
         raise CommandError(
-            f"Slack rejected SLACK_APP_TOKEN: {exc.response.get('error', 'unknown error')}"
+            f"Slack rejected {token_name}: {exc.response.get('error', 'unknown error')}"
         ) from None
     except (ClientError, OSError, TimeoutError) as exc:
         raise CommandError(f"Slack API {client.base_url} is not reachable: {exc}") from None
