@@ -34,7 +34,7 @@ import hashlib
 import logging
 import pickle
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -318,30 +318,35 @@ async def _resolve_ids(
     client: TenkfeetClient, people_seen: set[int], projects_seen: set[int]
 ) -> tuple[dict[int, int], dict[int, int]]:
     """tenkfeet id → database id for people and projects; syncs them first when some are new."""
-    person_ids = dict(await Person.all().values_list("tenkfeet_id", "id"))
-    project_ids = dict(await Project.all().values_list("tenkfeet_id", "id"))
-    missing_people = people_seen - person_ids.keys()
-    missing_projects = projects_seen - project_ids.keys()
-    if not missing_people and not missing_projects:
-        return person_ids, project_ids
-
-    if missing_people:
-        log.info("hours name %d unknown people: syncing users first", len(missing_people))
-        try:
-            async with sync_run("users") as run:
-                run.counts = await sync_users(client)
-        except SyncAlreadyRunning:
-            log.info("users sync already running; unknown people's entries wait")
-        person_ids = dict(await Person.all().values_list("tenkfeet_id", "id"))
-    if missing_projects:
-        log.info("hours name %d unknown projects: syncing projects first", len(missing_projects))
-        try:
-            async with sync_run("projects") as run:
-                run.counts = await sync_projects(client)
-        except SyncAlreadyRunning:
-            log.info("projects sync already running; unknown projects' entries wait")
-        project_ids = dict(await Project.all().values_list("tenkfeet_id", "id"))
+    person_ids = await _ids_syncing_first(client, Person, people_seen, "users", sync_users)
+    project_ids = await _ids_syncing_first(
+        client, Project, projects_seen, "projects", sync_projects
+    )
     return person_ids, project_ids
+
+
+async def _ids_syncing_first(
+    client: TenkfeetClient,
+    model: type[Person | Project],
+    seen: set[int],
+    kind: str,
+    sync: Callable[[TenkfeetClient], Awaitable[SyncCounts]],
+) -> dict[int, int]:
+    """tenkfeet id → database id of ``model``; runs the ``kind`` sync (under its own lock and
+    run record) first when ``seen`` names ids not stored yet, unless that sync is running."""
+    ids = dict(await model.all().values_list("tenkfeet_id", "id"))
+    missing = seen - ids.keys()
+    if not missing:
+        return ids
+    log.info(
+        "hours name %d %s ids not stored: syncing %s first", len(missing), model.__name__, kind
+    )
+    try:
+        async with sync_run(kind) as run:
+            run.counts = await sync(client)
+    except SyncAlreadyRunning:
+        log.info("%s sync already running; entries naming those %s ids wait", kind, model.__name__)
+    return dict(await model.all().values_list("tenkfeet_id", "id"))
 
 
 def _read_batches(spool: IO[bytes], offsets: Sequence[int]) -> Iterator[list[StagedRow]]:
