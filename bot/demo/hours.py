@@ -26,6 +26,8 @@ from bot.demo.company import (
 )
 from bot.emulators.tenkfeet_data import (
     APPROVED,
+    ENTRY_NOTES,
+    ENTRY_TASKS,
     EPOCH_ORDINAL,
     NO_APPROVAL,
     PENDING,
@@ -35,18 +37,7 @@ from bot.emulators.tenkfeet_data import (
 SEED = "financebot-demo"
 FIRST_ENTRY_ID = 1_000_000
 FULL_DAY = 750  # hundredths of an hour
-NOTES: list[str | None] = [
-    None,
-    "",
-    "Feature work",
-    "Code review",
-    "Sprint planning",
-    "Bug fixes",
-    "Customer workshop",
-    "Deployment",
-    "Support request",
-]
-TASKS: list[str | None] = [None, "Development", "Design", "Meetings", "Testing", "No category"]
+NOTES: list[str | None] = [*ENTRY_NOTES, "Support request"]
 _NOISE = (-50, -25, 0, 0, 0, 0, 25, 50)  # hundredths; averages to zero
 
 
@@ -72,9 +63,9 @@ def assignables(people: list[DemoPerson]) -> dict[int, Assignable]:
             rate = 0 if lowered.startswith("non-billable") else base
             rate = rate * 3 // 2 if "overtime" in lowered else rate
             task = (
-                TASKS.index("Design")
+                ENTRY_TASKS.index("Design")
                 if "design" in lowered
-                else TASKS.index("Meetings")
+                else ENTRY_TASKS.index("Meetings")
                 if "meetings" in lowered
                 else None
             )
@@ -126,7 +117,7 @@ def day_rows(
 
     def row(assignable: int, hours: int) -> Row:
         place = places[assignable]
-        task = place.task if place.task is not None else int(rolls[3] * 997) % len(TASKS)
+        task = place.task if place.task is not None else int(rolls[3] * 997) % len(ENTRY_TASKS)
         note = int(rolls[4] * 991) % len(NOTES)
         return Row(assignable, False, hours, place.rate, note, task, place.approver)
 
@@ -170,7 +161,7 @@ def company_hours(
     today: dt.date,
 ) -> TimeEntryStore:
     """Every entry from ``started`` to ``today`` (inclusive), as the emulator's store."""
-    store = TimeEntryStore(notes=list(NOTES), tasks=list(TASKS))
+    store = TimeEntryStore(notes=list(NOTES), tasks=list(ENTRY_TASKS))
     store.first_id = FIRST_ENTRY_ID
     places = assignables(people)
     for day in workdays(started, today, holidays):

@@ -499,8 +499,16 @@ _CLIENT_NAMES = [
     "Cyberdyne Oy",
 ]
 _PHASES = ("Development", "Design", "Maintenance", "Overtime", "Non-billable meetings")
-_TASKS: list[str | None] = [None, "Development", "Design", "Meetings", "Testing", "No category"]
-_NOTES: list[str | None] = [
+ENTRY_TASKS: list[str | None] = [
+    None,
+    "Development",
+    "Design",
+    "Meetings",
+    "Testing",
+    "No category",
+]
+"""Task categories entries carry (None: no task), shared with the demo company."""
+ENTRY_NOTES: list[str | None] = [
     None,
     "",
     "Feature work",
@@ -510,6 +518,7 @@ _NOTES: list[str | None] = [
     "Customer workshop",
     "Deployment",
 ]
+"""Entry notes (None and empty ones too); the demo company adds its own to these."""
 LEAVE_TYPE_NAMES = (
     "Flex time Leave",
     "Unpaid leave",
@@ -547,7 +556,9 @@ def generate_company(
     them, leave types 50.., holidays 1.., entries 1_000_000...
     """
     rng = random.Random(seed)
-    data = TenkfeetData(time_entries=TimeEntryStore(notes=list(_NOTES), tasks=list(_TASKS)))
+    data = TenkfeetData(
+        time_entries=TimeEntryStore(notes=list(ENTRY_NOTES), tasks=list(ENTRY_TASKS))
+    )
     end = start + timedelta(days=round(years * 365.25) - 1)
 
     for n in range(people):
@@ -639,8 +650,8 @@ def generate_company(
                     hours = 0  # a zero-hour entry: skipped by the sync
                 state = _state((roll * 7919 + k * 0.37) % 1.0, age)
                 suggestion = roll > 0.995 and k == 1
-                note = int(roll * 104729 + k) % len(_NOTES)
-                task = int(roll * 7907 + k * 3) % len(_TASKS)
+                note = int(roll * 104729 + k) % len(ENTRY_NOTES)
+                task = int(roll * 7907 + k * 3) % len(ENTRY_TASKS)
                 approver = approvers[(p + k) % len(approvers)]
                 append(
                     user_id,
