@@ -16,6 +16,7 @@ from models import SyncLock, SyncRun
 from sync import runs
 from sync.counts import SyncCounts
 from sync.runs import SyncAlreadyRunning, SyncLockLost, _pid_namespace, renew_lock, sync_run
+from tests.support.processes import kill_if_running
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -165,9 +166,7 @@ async def test_lock_holds_across_processes(db: str) -> None:
         assert (await asyncio.wait_for(child.stdout.readline(), 60)).strip() == b"released"
         assert await asyncio.wait_for(child.wait(), 60) == 0
     finally:
-        if child.returncode is None:
-            child.kill()
-            await child.wait()
+        await kill_if_running(child)
     async with sync_run("hours"):
         pass
     statuses = sorted(await SyncRun.filter(kind="hours").values_list("status", flat=True))

@@ -38,6 +38,7 @@ from core.settings import Settings
 from models import AuditLog, FlexCorrection, GroupMembership, HourEntry, Person, WorkContract
 from models.permissions import HR_GROUP
 from tests.conftest import BotUnderTest, bot_settings_for
+from tests.support.processes import kill_if_running
 
 SALDO = r"[+-]\d+\.\d{2}h"
 TODAY = dt.date(2025, 3, 12)  # a Wednesday
@@ -96,9 +97,7 @@ async def demo_runs() -> AsyncIterator[list[DemoProcess]]:
     runs: list[DemoProcess] = []
     yield runs
     for run in runs:
-        if run.process.returncode is None:
-            run.process.kill()
-            await run.process.wait()
+        await kill_if_running(run.process)
 
 
 def try_urls(output: str) -> dict[str, str]:

@@ -25,6 +25,7 @@ from handlers.error_replies import APOLOGY
 from handlers.flex.command import NOT_SET_UP
 from models import SyncLock, SyncRun
 from tests.conftest import BotUnderTest, bot_settings_for
+from tests.support.processes import kill_if_running
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -241,9 +242,7 @@ async def test_sigterm_stops_serve_cleanly(slack_emulator: SlackEmulator, db: st
         process.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(process.communicate(), 30)
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+        await kill_if_running(process)
     assert process.returncode == 0, stderr.decode()
     assert "Traceback" not in stderr.decode()
     assert slack_emulator.connection_count == 0
@@ -352,9 +351,7 @@ async def test_sigterm_during_a_scheduled_sync_cancels_it_cleanly(
             process.send_signal(signal.SIGTERM)
             _, stderr = await asyncio.wait_for(process.communicate(), 30)
         finally:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
+            await kill_if_running(process)
     errors = stderr.decode()
     assert process.returncode == 0, errors
     assert "Traceback" not in errors
@@ -378,9 +375,7 @@ async def test_sigterm_lets_a_running_sync_finish_within_the_grace(
             release.set()  # the stop is under way: the sync may go on and finish now
             _, stderr = await asyncio.wait_for(process.communicate(), 30)
         finally:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
+            await kill_if_running(process)
     assert process.returncode == 0, stderr.decode()
     assert "Traceback" not in stderr.decode()
     run = await SyncRun.get(kind="hours")
