@@ -22,7 +22,8 @@ import itertools
 from dataclasses import dataclass
 from decimal import Decimal
 
-from models import FlexCorrection, HourEntry, Person, PublicHoliday, WorkContract
+from models import FlexCorrection, Person, PublicHoliday, WorkContract
+from tests.support.flex_people import add_entry
 
 AS_OF = "2025-02-28"
 _ids = itertools.count(5000)
@@ -63,26 +64,6 @@ async def contract(
     )
 
 
-async def entry(
-    person: Person,
-    day: dt.date,
-    hours: str,
-    *,
-    leave: str = "",
-    phase: str = "Build",
-    status: str = "Approved",
-) -> None:
-    await HourEntry.create(
-        tenkfeet_id=next(_ids),
-        date=day,
-        person=person,
-        phase_name="" if leave else phase,
-        leave_type=leave,
-        hours=Decimal(hours),
-        status=status,
-    )
-
-
 def workdays(start: dt.date, end: dt.date, holidays: set[dt.date]) -> list[dt.date]:
     days = (start + dt.timedelta(days=n) for n in range((end - start).days + 1))
     return [d for d in days if d.weekday() < 5 and d not in holidays]
@@ -104,12 +85,12 @@ async def build_company() -> Company:
     }
     for day in workdays(D(2025, 1, 1), D(2025, 2, 28), holidays):
         hours, leave = special.get(day, ("7.5", ""))
-        await entry(alice, day, hours, leave=leave)
-    await entry(alice, D(2025, 1, 11), "2")
-    await entry(alice, D(2025, 1, 6), "1")
-    await entry(alice, D(2025, 1, 25), "4", leave="Vacation")
-    await entry(alice, D(2025, 1, 15), "3", phase="Overtime work")
-    await entry(alice, D(2025, 1, 21), "5", status="Unsubmitted")
+        await add_entry(alice, day, hours, leave_type=leave)
+    await add_entry(alice, D(2025, 1, 11), "2")
+    await add_entry(alice, D(2025, 1, 6), "1")
+    await add_entry(alice, D(2025, 1, 25), "4", leave_type="Vacation")
+    await add_entry(alice, D(2025, 1, 15), "3", phase="Overtime work")
+    await add_entry(alice, D(2025, 1, 21), "5", status="Unsubmitted")
     await FlexCorrection.create(
         person=alice, date=D(2025, 1, 15), adjust_by=Decimal(10), note="moved from old system"
     )

@@ -13,9 +13,10 @@ import pytest
 from tortoise import connections
 
 from core.settings import Settings
-from models import FlexCorrection, HourEntry, LeaveType, Person, PublicHoliday, WorkContract
+from models import FlexCorrection, LeaveType, Person, PublicHoliday, WorkContract
 from models.flex.data import flex_for_all, flex_for_person, leave_treatment, load_flex_inputs
 from models.flex.saldo import Contract, Correction, DayHours, FlexInput, compute_flex
+from tests.support.flex_people import add_entry
 
 D = Decimal
 SETTINGS = Settings()
@@ -42,24 +43,9 @@ async def make_person(
     )
 
 
-async def entry(
-    person: Person,
-    date: str,
-    hours: str,
-    *,
-    phase: str = "Development",
-    leave_type: str = "",
-    status: str = "Approved",
-) -> None:
-    await HourEntry.create(
-        tenkfeet_id=next(_ids),
-        person=person,
-        date=day(date),
-        phase_name="" if leave_type else phase,
-        leave_type=leave_type,
-        hours=D(hours),
-        status=status,
-    )
+async def entry(person: Person, date: str, hours: str, **fields: str) -> None:
+    """An hour entry on ``date`` (ISO text); ``fields`` as tests/support/flex_people.py's."""
+    await add_entry(person, day(date), hours, **fields)
 
 
 @contextmanager

@@ -15,13 +15,13 @@ import pytest
 from multidict import CIMultiDictProxy
 
 from core.clock import company_yesterday as default_as_of
+from tests.support.flex_people import add_entry
 from tests.support.web_company import (
     AS_OF,
     Company,
     D,
     build_company,
     contract,
-    entry,
     make_person,
 )
 from tests.support.web_site import read_page, serve_web, web_settings
@@ -299,7 +299,7 @@ async def test_users_saldos_come_from_one_batch(company: Company, site: str) -> 
     for n in range(5):
         person = await make_person(f"Extra{n}", "Person")
         await contract(person, D(2025, 1, 1), None)
-        await entry(person, D(2025, 1, 2), "7.5")
+        await add_entry(person, D(2025, 1, 2), "7.5")
     after = await statements_for_users_page()
     assert before > 0
     assert after == before
