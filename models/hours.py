@@ -28,8 +28,9 @@ NO_CATEGORY = "[none]"
 class HourEntry(Model):
     """One 10000ft time entry. Leave entries have no project, client, phase, category.
 
-    The hours sync replaces a day's rows wholesale with raw executemany (see sync/), so this
-    table keeps plain columns; ``person_id`` and ``project_id`` are foreign keys.
+    The hours sync replaces a day's rows wholesale with raw executemany (see
+    sync/tenkfeet/hours.py), so this table keeps plain columns; ``person_id`` and
+    ``project_id`` are foreign keys.
     """
 
     id = fields.IntField(primary_key=True)

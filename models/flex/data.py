@@ -2,7 +2,7 @@
 
 One person or the whole company costs the same four queries: contracts, corrections (≤ L),
 public holidays (≤ L), and the per-day sums precomputed per person and month
-(``models.flex_sums``): about 36 rows for three years of one person instead of a row per
+(``models.flex.sums``): about 36 rows for three years of one person instead of a row per
 entry, parsed once per distinct month text and then served from an in-process cache.
 
 This is the hot path of `/flex-hours` (answered within a few milliseconds), so the four reads

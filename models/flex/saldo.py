@@ -5,7 +5,7 @@ frozen ones: a frozen dataclass costs five times as much to build, and a company
 builds a million of them. Treat them as read-only.
 
 Nothing here touches the database, Slack or the clock: callers load a :class:`FlexInput`
-(see ``models.flex_data``) and pass the day ``as_of`` (L) explicitly. All arithmetic is
+(see ``models.flex.data``) and pass the day ``as_of`` (L) explicitly. All arithmetic is
 ``Decimal``.
 
 Where the older system (solinor-invoice-checking ``flex_hours/utils.py``) differs from

@@ -52,7 +52,7 @@ GROUP BY person_id, date, leave_type,
 
 
 class FlexMonthSums(Model):
-    """One person's counted hours of one month, per day, packed (see models/flex_sums.py)."""
+    """One person's counted hours of one month, per day, packed (see this module's docstring)."""
 
     id = fields.IntField(primary_key=True)
     person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(

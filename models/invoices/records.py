@@ -34,7 +34,8 @@ class Invoice(Model):
     month = fields.SmallIntField()
     state = fields.CharField(max_length=16, default=InvoiceState.CREATED.value)
     invoice_number = fields.CharField(max_length=64, default="")
-    # Cached figures (see models/invoice_figures.py for the rules).
+    # Cached figures: kept at their defaults until refresh_invoice_figures
+    # (models/invoices/refresh.py) gets its body with the invoices issue.
     hours = hours_field(default=0)
     billable_hours = hours_field(default=0)
     money = money_field(default=0)

@@ -1,5 +1,6 @@
-"""The hours sync's invoice hook: invoices exist for every project-month with entries, and
-their cached figures are refreshed for the days a sync changed (DESIGN.md "Invoices")."""
+"""The hours sync's invoice hook: invoices exist for every project-month with entries, and the
+invoices whose days a sync changed are handed to :func:`refresh_invoice_figures`, which has
+no body yet (DESIGN.md "Invoices")."""
 
 from __future__ import annotations
 
@@ -41,10 +42,10 @@ async def ensure_invoices(keys: Iterable[tuple[int, int, int]]) -> list[UUID]:
 
 
 async def refresh_invoice_figures(invoice_ids: Iterable[UUID]) -> None:
-    """Recompute the cached figures of these invoices from their entries.
+    """A no-op hook until invoice figures exist: nothing is recomputed yet.
 
-    A no-op for now: the invoices issue fills it in (figures, checks, remarkable change,
-    "changed since approval"). The hours sync already calls it with the invoices whose
-    project-months had a changed day.
+    The invoices issue gives it its body (the cached figures, checks, remarkable change and
+    "changed since approval", from the entries). The hours sync already calls it with the
+    invoices whose project-months had a changed day.
     """
     return None

@@ -21,8 +21,8 @@ How a run goes:
    their rows deleted and re-inserted with raw ``executemany`` (no per-row ORM objects); an
    entry moved in from a day outside the range replaces its old row (ON CONFLICT on
    ``tenkfeet_id``). Day and window checksums are stored in the same transaction, invoices are
-   ensured for every project-month of the new rows, and the figures of the invoices whose
-   days changed are refreshed.
+   ensured for every project-month of the new rows, and the invoices whose days changed go to
+   ``refresh_invoice_figures`` (a hook without a body until invoice figures exist).
 
 Counts: ``added``/``updated``/``deleted`` are entries; ``skipped`` is days left as they were
 (unchanged) plus entries skipped for an unknown person or project.

@@ -74,7 +74,7 @@ async def start_demo(data_dir: Path, cwd: Path) -> DemoProcess:
         for k, v in os.environ.items()
         if not k.startswith(("SLACK_", "DATABASE_", "WEB_", "TENKFEET_", "PUBLIC_URL"))
     }
-    env.pop("PYTHONPATH", None)  # the demo must find tests/emulators from the package itself
+    env.pop("PYTHONPATH", None)  # the demo must find bot/emulators in the package itself
     env["WEB_PORT"] = "0"
     process = await asyncio.create_subprocess_exec(
         sys.executable,
