@@ -6,8 +6,6 @@ from typing import Any
 
 from tortoise import fields
 
-APP = "financebot"
-
 
 def hours_field(**kwargs: Any) -> Any:
     """Hours as exact decimals (10000ft sends up to a few decimals, e.g. 0.25)."""

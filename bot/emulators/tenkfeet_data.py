@@ -324,10 +324,6 @@ class TimeEntryStore:
         self._approver.append(approver)
         self._gone.append(0)
 
-    @property
-    def generated_count(self) -> int:
-        return len(self._day)
-
     def _row(self, entry_id: int) -> int | None:
         row = entry_id - self.first_id
         if 0 <= row < len(self._day) and not self._gone[row]:

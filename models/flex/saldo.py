@@ -144,12 +144,6 @@ class FlexMessage:
     text: str
 
 
-def contract_on(contracts: Sequence[Contract], day: dt.date) -> Contract | None:
-    """The contract of ``day``: the earliest-starting one whose range holds it (rule 1)."""
-    holding = [c for c in contracts if c.holds(day)]
-    return min(holding, key=lambda c: c.start_date) if holding else None
-
-
 def is_active(inp: FlexInput, as_of: dt.date) -> bool:
     """Rule 3: flex is active on L when a contract holds L."""
     return any(c.holds(as_of) for c in inp.contracts)
@@ -184,11 +178,6 @@ def last_processed_day(
         return as_of  # an open-ended contract ends never
     last_end = max(c.end_date for c in contracts if c.end_date is not None)
     return min(max(max(entry_days), last_end), as_of)
-
-
-def is_workday(day: dt.date, holidays: frozenset[dt.date]) -> bool:
-    """Monday–Friday and not a public holiday (rule 6)."""
-    return day.weekday() < 5 and day not in holidays
 
 
 def compute_flex(

@@ -32,7 +32,6 @@ from models.projects import LeaveType
 if TYPE_CHECKING:
     from models.people import Person
 
-UNITS_PER_HOUR = 10000
 #: How leave types count when no LeaveType row names them (DESIGN.md rule 4 defaults).
 DEFAULT_TREATMENTS = {"flex time leave": "flex", "unpaid leave": "unpaid"}
 _SLOT_OF_TREATMENT = {"leave": 1, "unpaid": 2}  # "flex" consumes flex: not counted

@@ -92,11 +92,8 @@ async def company() -> dict[str, Person]:
     return {"ada": ada, "bob": bob, "cy": cy, "dee": dee}
 
 
-# Jan 2–31: 22 workdays, Feb 1–2: 2 workdays.
-ADA_JANUARY = D("55.0")  # 22 × 2.5
-ADA_SALDO = D("60.0")
-BOB_JANUARY = D("-165.0")
-BOB_SALDO = D("-180.0")
+# Jan 2–31: 22 workdays, Feb 1–2: 2 workdays. Ada: +55.00h in January (22 × 2.5), saldo
+# +60.00h; Bob: -165.00h in January, saldo -180.00h.
 
 
 async def test_one_person_human_output(db: str) -> None:
