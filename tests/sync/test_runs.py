@@ -8,7 +8,6 @@ import socket
 import sys
 import textwrap
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -16,9 +15,7 @@ from models import SyncLock, SyncRun
 from sync import runs
 from sync.counts import SyncCounts
 from sync.runs import SyncAlreadyRunning, SyncLockLost, _pid_namespace, renew_lock, sync_run
-from tests.support.processes import kill_if_running
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.processes import ROOT, kill_if_running
 
 
 async def test_successful_run_is_recorded_with_counts(db: str) -> None:

@@ -12,7 +12,6 @@ import datetime as dt
 import os
 import re
 import signal
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -38,7 +37,7 @@ from core.settings import Settings
 from models import AuditLog, FlexCorrection, GroupMembership, HourEntry, Person, WorkContract
 from models.permissions import HR_GROUP
 from tests.conftest import BotUnderTest, bot_settings_for
-from tests.support.processes import kill_if_running
+from tests.support.processes import kill_if_running, start_cli
 
 SALDO = r"[+-]\d+\.\d{2}h"
 TODAY = dt.date(2025, 3, 12)  # a Wednesday
@@ -76,18 +75,7 @@ async def start_demo(data_dir: Path, cwd: Path) -> DemoProcess:
     }
     env.pop("PYTHONPATH", None)  # the demo must find bot/emulators in the package itself
     env["WEB_PORT"] = "0"
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "demo",
-        "--data-dir",
-        str(data_dir),
-        cwd=cwd,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_cli("demo", "--data-dir", str(data_dir), env=env, cwd=cwd)
     return DemoProcess(process)
 
 

@@ -6,12 +6,12 @@ import asyncio
 import datetime as dt
 import json
 import os
-import sys
 import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
 
 from models import HourEntry, Person, PublicHoliday, WorkContract
+from tests.support.processes import start_cli
 
 D = Decimal
 TIME_ZONE = "Europe/Helsinki"
@@ -32,15 +32,7 @@ async def financebot(database_url: str, *args: str) -> Outcome:
         "FLEX_MAX_MINUS": "-10",
         "FLEX_MAX_PLUS": "20",
     }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        "import sys; from bot.cli import main; sys.exit(main(sys.argv[1:]))",
-        *args,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    proc = await start_cli(*args, env=env)
     out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
     assert proc.returncode is not None
     return Outcome(proc.returncode, out.decode(), err.decode())

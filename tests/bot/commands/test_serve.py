@@ -7,7 +7,6 @@ import asyncio
 import logging
 import os
 import signal
-import sys
 from pathlib import Path
 
 import aiohttp
@@ -25,9 +24,7 @@ from handlers.error_replies import APOLOGY
 from handlers.flex.command import NOT_SET_UP
 from models import SyncLock, SyncRun
 from tests.conftest import BotUnderTest, bot_settings_for
-from tests.support.processes import kill_if_running
-
-ROOT = Path(__file__).resolve().parents[3]
+from tests.support.processes import ROOT, kill_if_running, start_cli
 
 
 async def test_flex_hours_is_acked_with_a_reply(running_bot: BotUnderTest) -> None:
@@ -186,16 +183,7 @@ def _serve_env(emulator: SlackEmulator, database_url: str, **extra: str) -> dict
 
 
 async def _serve(env: dict[str, str]) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "serve",
-        env=env,
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    return await start_cli("serve", env=env)
 
 
 async def _first_line(stream: asyncio.StreamReader | None, marker: str, timeout: float) -> str:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 from bot.emulators.tenkfeet import DEFAULT_TOKEN, TenkfeetEmulator
 from models import HourEntry, LeaveType, Person, PublicHoliday, SyncRun
+from tests.support.processes import start_cli
 from tests.support.sync_company import running_emulator
 
-ROOT = Path(__file__).resolve().parents[3]
 RANGE = ["--start-date", "2024-03-01", "--end-date", "2024-04-30"]
 
 
@@ -30,16 +28,7 @@ async def financebot(*args: str, **env: str) -> Result:
         if not k.startswith(("TENKFEET_", "SLACK_", "AWS_", "DATABASE_URL"))
     }
     environment.update(env)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        *args,
-        cwd=ROOT,
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_cli(*args, env=environment)
     out, err = await asyncio.wait_for(process.communicate(), 120)
     assert process.returncode is not None
     return Result(process.returncode, out.decode(), err.decode())
