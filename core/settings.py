@@ -6,6 +6,9 @@ the variable; the CLI prints it and exits non-zero. Secrets never appear in ``re
 
 from __future__ import annotations
 
+import base64
+import binascii
+import ipaddress
 import os
 import re
 import zoneinfo
@@ -16,6 +19,7 @@ from typing import Literal
 from urllib.parse import urlparse
 
 DEFAULT_DATABASE_URL = "sqlite://financebot.sqlite3"
+MIN_SECRET_KEY_BYTES = 32
 
 
 class SettingsError(ValueError):
@@ -57,6 +61,16 @@ class Settings:
     bill_rate_min: Decimal = Decimal("50")
     bill_rate_max: Decimal = Decimal("170")
     sync_schedule: SyncSchedule = SyncSchedule()
+    slack_client_id: str = ""
+    slack_client_secret: str = field(default="", repr=False)
+    slack_openid_authorize_url: str = "https://slack.com/openid/connect/authorize"
+    #: Key of the admin site's encrypted session cookies (decoded SECRET_KEY), or b"".
+    secret_key: bytes = field(default=b"", repr=False)
+    early_care_max_periods: int = 3
+    early_care_max_days: int = 20
+    sick_leave_types: tuple[str, ...] = ("Sick leave",)
+    #: Set by `financebot demo` only: the admin site offers a local sign-in page.
+    demo_sign_in: bool = False
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -77,8 +91,68 @@ class Settings:
         if not self.tenkfeet_auth:
             raise SettingsError("TENKFEET_AUTH is required for 10000ft syncs")
 
+    @property
+    def sign_in_configured(self) -> bool:
+        """Sign in with Slack can work: the app's OAuth credentials and a session key."""
+        return bool(self.slack_client_id and self.slack_client_secret and self.secret_key)
+
+    @property
+    def web_is_loopback(self) -> bool:
+        return is_loopback_host(self.web_host)
+
+    def require_web_sign_in(self) -> None:
+        """A site reachable beyond this machine must have Sign in with Slack configured."""
+        if self.web_is_loopback or self.sign_in_configured:
+            return
+        missing = [
+            name
+            for name, value in (
+                ("SLACK_CLIENT_ID", self.slack_client_id),
+                ("SLACK_CLIENT_SECRET", self.slack_client_secret),
+                ("SECRET_KEY", self.secret_key),
+            )
+            if not value
+        ]
+        raise SettingsError(
+            f"WEB_HOST {self.web_host} is not loopback: sign-in needs {', '.join(missing)}"
+        )
+
     def public_link(self, path: str) -> str:
         return self.public_url.rstrip("/") + "/" + path.lstrip("/")
+
+
+def is_loopback_host(host: str) -> bool:
+    """127.0.0.0/8, ::1 and localhost: only this machine reaches the site."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _secret_key(env: Mapping[str, str]) -> bytes:
+    raw = env.get("SECRET_KEY", "").strip()
+    if not raw:
+        return b""
+    try:
+        key = base64.b64decode(raw + "=" * (-len(raw) % 4), altchars=b"-_", validate=False)
+    except (binascii.Error, ValueError):
+        raise SettingsError("SECRET_KEY must be base64 (32 or more random bytes)") from None
+    if len(key) < MIN_SECRET_KEY_BYTES:
+        raise SettingsError(
+            f"SECRET_KEY must decode to at least {MIN_SECRET_KEY_BYTES} bytes, got {len(key)}"
+        )
+    return key
+
+
+def _small_count(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not 0 <= int(raw) <= 366:
+        raise SettingsError(f"{name} must be a whole number 0-366, got {raw!r}")
+    return int(raw)
 
 
 def _decimal(env: Mapping[str, str], name: str, default: Decimal) -> Decimal:
@@ -249,4 +323,17 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         bill_rate_min=rate_min,
         bill_rate_max=rate_max,
         sync_schedule=_sync_schedule(env),
+        slack_client_id=env.get("SLACK_CLIENT_ID", "").strip(),
+        slack_client_secret=env.get("SLACK_CLIENT_SECRET", "").strip(),
+        slack_openid_authorize_url=_http_url(
+            env, "SLACK_OPENID_AUTHORIZE_URL", "https://slack.com/openid/connect/authorize"
+        ),
+        secret_key=_secret_key(env),
+        early_care_max_periods=_small_count(env, "EARLY_CARE_MAX_PERIODS", 3),
+        early_care_max_days=_small_count(env, "EARLY_CARE_MAX_DAYS", 20),
+        sick_leave_types=tuple(
+            name.strip()
+            for name in (env.get("SICK_LEAVE_TYPES", "").strip() or "Sick leave").split(",")
+            if name.strip()
+        ),
     )

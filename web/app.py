@@ -16,6 +16,7 @@ from aiohttp import web
 from core.db import check_database
 from core.settings import Settings
 from web.app_keys import SETTINGS_KEY, TEMPLATES_KEY
+from web.auth import sessions, sign_in_required
 from web.pages.flexhours import flexhours_page
 from web.pages.people import people_page
 from web.pages.start import start_page
@@ -43,7 +44,10 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 def build_web_app(settings: Settings) -> web.Application:
-    app = web.Application(middlewares=[page_headers, error_pages])
+    root = site_root(settings)
+    app = web.Application(
+        middlewares=[sessions(settings, root), page_headers, error_pages, sign_in_required(root)]
+    )
     app[SETTINGS_KEY] = settings
     app[TEMPLATES_KEY] = build_templates(settings)
     app.router.add_get("/healthz", healthz)

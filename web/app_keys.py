@@ -1,4 +1,4 @@
-"""Keys of the values every admin-site view finds on its ``web.Application``."""
+"""Keys of what admin-site views find on their application and on each request."""
 
 from __future__ import annotations
 
@@ -6,6 +6,13 @@ import jinja2
 from aiohttp import web
 
 from core.settings import Settings
+from models.people import Person
+from models.permissions import Actor
 
 SETTINGS_KEY = web.AppKey("settings", Settings)
 TEMPLATES_KEY = web.AppKey("templates", jinja2.Environment)
+
+#: Set by the sign-in middleware on every non-public request.
+PERSON_KEY = web.RequestKey("person", Person)
+ACTOR_KEY = web.RequestKey("actor", Actor)
+CSRF_KEY = web.RequestKey("csrf_token", str)

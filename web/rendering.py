@@ -13,7 +13,7 @@ import jinja2
 from aiohttp import web
 
 from core.settings import Settings
-from web.app_keys import TEMPLATES_KEY
+from web.app_keys import CSRF_KEY, PERSON_KEY, TEMPLATES_KEY
 
 HTML = "text/html"
 
@@ -45,5 +45,8 @@ def query_string(**params: Any) -> str:
 def render(
     request: web.Request, template: str, *, status: int = 200, **context: Any
 ) -> web.Response:
+    """Renders ``template`` with the signed-in person and their CSRF token in its context."""
+    context.setdefault("signed_in", request.get(PERSON_KEY))
+    context.setdefault("csrf_token", request.get(CSRF_KEY, ""))
     html = request.app[TEMPLATES_KEY].get_template(template).render(**context)
     return web.Response(text=html, status=status, content_type=HTML, charset="utf-8")

@@ -20,7 +20,13 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
-PAGE_TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed"}
+PAGE_TITLES = {
+    400: "Bad request",
+    401: "Sign in first",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+}
 
 
 class PageError(Exception):

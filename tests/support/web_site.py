@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from html.parser import HTMLParser
 
 from aiohttp import web
+from cryptography.fernet import Fernet
 
 from core.settings import Settings, load_settings
 from web.app import build_web_app
+from web.auth import CSRF_HEADER, SESSION_COOKIE, session_key
 
 
 def web_settings(database_url: str, **env: str) -> Settings:
-    return load_settings({"DATABASE_URL": database_url, "WEB_PORT": "0", **env})
+    return load_settings(
+        {"DATABASE_URL": database_url, "WEB_PORT": "0", "SECRET_KEY": TEST_SECRET_KEY, **env}
+    )
 
 
 @asynccontextmanager
@@ -85,3 +92,25 @@ def read_page(html: str) -> _Tables:
     reader = _Tables()
     reader.feed(html)
     return reader
+
+
+TEST_SECRET_KEY = base64.b64encode(b"financebot-tests-session-key-32b").decode()
+
+
+def session_cookie(settings: Settings, person_id: int, *, age_seconds: int = 0) -> tuple[str, str]:
+    """The admin site's session cookie for ``person_id``, as the site itself would write it,
+    and the CSRF token stored in it. ``settings`` must carry ``SECRET_KEY``."""
+    now = int(time.time()) - age_seconds
+    csrf = "test-csrf-" + str(person_id)
+    data = {
+        "created": now,
+        "session": {"person_id": person_id, "signed_in_at": now, "csrf_token": csrf},
+    }
+    fernet = Fernet(base64.urlsafe_b64encode(session_key(settings)))
+    return fernet.encrypt(json.dumps(data).encode()).decode(), csrf
+
+
+def signed_in_headers(settings: Settings, person_id: int) -> dict[str, str]:
+    """Request headers of a browser signed in as ``person_id`` (cookie + CSRF header)."""
+    cookie, csrf = session_cookie(settings, person_id)
+    return {"Cookie": f"{SESSION_COOKIE}={cookie}", CSRF_HEADER: csrf, "Accept": "text/html"}
