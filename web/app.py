@@ -21,7 +21,8 @@ from web.pages.flexhours import flexhours_page
 from web.pages.people import people_page
 from web.pages.start import start_page
 from web.rendering import build_templates, site_root
-from web.site_errors import error_pages, page_headers
+from web.security_headers import security_headers
+from web.site_errors import error_pages
 
 __all__ = ["SETTINGS_KEY", "build_web_app"]
 
@@ -46,7 +47,12 @@ async def healthz(request: web.Request) -> web.Response:
 def build_web_app(settings: Settings) -> web.Application:
     root = site_root(settings)
     app = web.Application(
-        middlewares=[sessions(settings, root), page_headers, error_pages, sign_in_required(root)]
+        middlewares=[
+            sessions(settings, root),
+            security_headers(settings),
+            error_pages,
+            sign_in_required(root),
+        ]
     )
     app[SETTINGS_KEY] = settings
     app[TEMPLATES_KEY] = build_templates(settings)
