@@ -1,8 +1,9 @@
 """The admin web site (aiohttp): server-rendered pages, one stylesheet, no scripts.
 
 Paths (INTERFACE.md "Admin site paths") served so far: ``/`` (start page), ``/users`` (people
-and their flex saldos), ``/users/<guid>/flexhours`` (one person's flex saldo in full) and
-``/healthz``. The site has no login yet: it listens on WEB_HOST (default 127.0.0.1) only.
+and their flex saldos), ``/users/<guid>/flexhours`` (one person's flex saldo in full),
+``/healthz`` and the sign-in flow (``/sign-in``, ``/sign-out``; ``/demo/sign-in`` in the demo
+only). Every other page needs a signed-in person (:mod:`web.auth`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from core.db import check_database
 from core.settings import Settings
 from web.app_keys import SETTINGS_KEY, TEMPLATES_KEY
 from web.auth import sessions, sign_in_required
+from web.pages import sign_in
 from web.pages.flexhours import flexhours_page
 from web.pages.people import people_page
 from web.pages.start import start_page
@@ -60,6 +62,7 @@ def build_web_app(settings: Settings) -> web.Application:
     app.router.add_get("/", start_page)
     app.router.add_get("/users", people_page)
     app.router.add_get("/users/{guid}/flexhours", flexhours_page)
+    sign_in.add_routes(app)
     static = app.router.add_static("/static", STATIC_DIR)
     assert isinstance(static, web.StaticResource)
     stylesheet = static.url_for(filename="site.css", append_version=True)

@@ -16,7 +16,9 @@ from core.formatting import format_hours
 from models.flex.data import flex_for_all
 from models.flex.saldo import BandPosition, FlexResult, band_position
 from models.people import Person
+from models.permissions import Capability
 from web.app_keys import SETTINGS_KEY
+from web.auth import requires
 from web.page_params import as_of_param, choice_param, flag_param
 from web.rendering import query_string, render, site_root
 
@@ -78,7 +80,8 @@ def sorted_rows(rows: list[PersonRow], sort: str) -> list[PersonRow]:
     return with_saldo + without
 
 
-async def people_page(request: web.Request) -> web.Response:
+@requires(Capability.SEE_PEOPLE)
+async def people_page(request: web.Request) -> web.StreamResponse:
     settings = request.app[SETTINGS_KEY]
     as_of, as_of_given = as_of_param(request, settings)
     include_archived = flag_param(request, "archived")
