@@ -18,7 +18,7 @@ from core.db import check_database
 from core.settings import Settings
 from web.app_keys import SETTINGS_KEY, TEMPLATES_KEY
 from web.auth import sessions, sign_in_required
-from web.pages import sign_in
+from web.pages import demo_sign_in, sign_in
 from web.pages.flexhours import flexhours_page
 from web.pages.people import people_page
 from web.pages.start import start_page
@@ -53,7 +53,7 @@ def build_web_app(settings: Settings) -> web.Application:
             sessions(settings, root),
             security_headers(settings),
             error_pages,
-            sign_in_required(root),
+            sign_in_required(root, demo=settings.demo_sign_in),
         ]
     )
     app[SETTINGS_KEY] = settings
@@ -63,6 +63,8 @@ def build_web_app(settings: Settings) -> web.Application:
     app.router.add_get("/users", people_page)
     app.router.add_get("/users/{guid}/flexhours", flexhours_page)
     sign_in.add_routes(app)
+    if settings.demo_sign_in:
+        demo_sign_in.add_routes(app)
     static = app.router.add_static("/static", STATIC_DIR)
     assert isinstance(static, web.StaticResource)
     stylesheet = static.url_for(filename="site.css", append_version=True)
