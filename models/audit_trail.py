@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tortoise import connections
 from tortoise.expressions import Q, RawSQL
 from tortoise.queryset import QuerySet
 
+from core.db import dialect
 from models.bookkeeping import AuditLog
 from models.people import Person
 from models.permissions import Actor, Capability, allows
@@ -137,8 +137,7 @@ def entry_of(row: AuditLog, viewer: Actor | None, tz: ZoneInfo) -> AuditEntry:
 
 def _json_text(column: str, key: str) -> RawSQL:
     """``column ->> key`` as SQL for the database in use (both store these columns as JSON)."""
-    dialect = connections.get("default").capabilities.dialect
-    if dialect == "sqlite":
+    if dialect() == "sqlite":
         return RawSQL(f"json_extract(\"{column}\", '$.{key}')")
     return RawSQL(f"(\"{column}\"->>'{key}')")
 
