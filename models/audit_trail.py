@@ -102,11 +102,20 @@ def readable(value: Any) -> str:
     return str(value)
 
 
+#: Keys that say whom and what a row is about, shown before the rest.
+LEAD_KEYS = ("group", "email", "name")
+
+
+def _key_order(key: str) -> tuple[int, str]:
+    return (LEAD_KEYS.index(key) if key in LEAD_KEYS else len(LEAD_KEYS), key)
+
+
 def value_lines(
     before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
 ) -> tuple[ValueLine, ...]:
-    """Every key of either side, in the order written; a side that is None has no values."""
-    keys = list(dict.fromkeys([*(before or {}), *(after or {})]))
+    """Every key of either side, who and what first, then by name (PostgreSQL's JSON keeps no
+    order); a side that is None has no values."""
+    keys = sorted({*(before or {}), *(after or {})}, key=_key_order)
     return tuple(
         ValueLine(
             key,

@@ -24,11 +24,14 @@ def test_values_read_as_a_person_would() -> None:
     ]  # fmt: skip
     lines = value_lines({"percent": 100, "end": None}, {"percent": 80, "end": None, "flex": True})
     assert lines == (
-        ValueLine("percent", "100", "80"),
         ValueLine("end", "-", "-"),
         ValueLine("flex", "-", "yes"),
+        ValueLine("percent", "100", "80"),
     )
-    assert [line.changed for line in lines] == [True, False, True]
+    assert [line.changed for line in lines] == [False, True, True]
+    # Whom and what first, whatever order the database keeps the keys in.
+    keys = [line.key for line in value_lines({"person_id": 1, "email": "a", "group": "hr"}, None)]
+    assert keys == ["group", "email", "person_id"]
     assert value_lines(None, {"group": "hr"}) == (ValueLine("group", None, "hr"),)
     assert not value_lines(None, {"group": "hr"})[0].changed
 
