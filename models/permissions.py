@@ -84,6 +84,11 @@ def may_see_flex(actor: Actor | None, subject_id: int) -> bool:
     return allows(actor, Capability.SEE_FLEX_OF_OTHERS)
 
 
+def capabilities_of(group: str) -> tuple[Capability, ...]:
+    """What membership of ``group`` grants by itself (custom groups: nothing yet)."""
+    return tuple(capability for capability, groups in GRANTED_BY.items() if group in groups)
+
+
 def needed_groups_text(capability: Capability) -> str:
     """``the hr group`` / ``the admin or finance group``: said in a refusal."""
     groups = GRANTED_BY[capability]
