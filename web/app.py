@@ -17,6 +17,7 @@ from core.db import check_database
 from core.settings import Settings
 from web.app_keys import SETTINGS_KEY, TEMPLATES_KEY
 from web.auth import sessions, sign_in_required
+from web.pages import audit, groups
 from web.pages.flexhours import flexhours_page
 from web.pages.people import people_page
 from web.pages.start import start_page
@@ -54,6 +55,8 @@ def build_web_app(settings: Settings) -> web.Application:
     app.router.add_get("/", start_page)
     app.router.add_get("/users", people_page)
     app.router.add_get("/users/{guid}/flexhours", flexhours_page)
+    groups.add_routes(app)
+    audit.add_routes(app)
     static = app.router.add_static("/static", STATIC_DIR)
     assert isinstance(static, web.StaticResource)
     stylesheet = static.url_for(filename="site.css", append_version=True)
