@@ -75,9 +75,15 @@ def back_to_groups(request: web.Request, group: str = "") -> web.HTTPSeeOther:
     return web.HTTPSeeOther(f"{site_root(request.app[SETTINGS_KEY])}/groups{anchor}")
 
 
-def problem_of(refused: RequestRefused, form: str, **values: str) -> FormProblem:
-    """Where a refusal is shown: beside the form, or at the top when its group is gone."""
-    return FormProblem("page" if isinstance(refused, NotFound) else form, refused.message, values)
+def problem_of(
+    refused: RequestRefused, form: str, field: str | None = None, **values: str
+) -> FormProblem:
+    """Where a refusal is shown: beside the form, or at the top of the page when it is not
+    about the form's own ``field`` (its group is gone, or the address names no group)."""
+    elsewhere = isinstance(refused, NotFound) or (
+        isinstance(refused, InvalidInput) and refused.field != field
+    )
+    return FormProblem("page" if elsewhere else form, refused.message, values)
 
 
 @requires(Capability.MANAGE_GROUPS)
@@ -86,7 +92,7 @@ async def create_group_form(request: web.Request) -> web.StreamResponse:
     try:
         created = await create_group(name, actor=audit_actor(request))
     except InvalidInput as refused:
-        return await show_groups(request, problem_of(refused, "create", name=name))
+        return await show_groups(request, problem_of(refused, "create", "name", name=name))
     await leave_notice(request, f"Created the group {created.name}.")
     raise back_to_groups(request, created.name)
 
@@ -98,7 +104,7 @@ async def add_member_form(request: web.Request) -> web.StreamResponse:
     try:
         change = await add_member(group, await person_by_email(email), actor=audit_actor(request))
     except (InvalidInput, NotFound) as refused:
-        return await show_groups(request, problem_of(refused, f"add-{group}", email=email))
+        return await show_groups(request, problem_of(refused, f"add-{group}", "email", email=email))
     await leave_notice(request, change.message)
     raise back_to_groups(request, group)
 

@@ -183,6 +183,9 @@ async def test_built_in_groups_cannot_be_deleted_and_gone_groups_are_named(site:
         assert read_page(html).texts["problem"] == (
             "There is no group named 'devs' (groups: admin, hr, finance)."
         )
+        status, html, _ = await admin.post("/groups/Dev%20Team/members", email="bob@example.com")
+        assert status == 400
+        assert read_page(html).texts["problem"].startswith("'Dev Team' is not a group name")
     assert await memberships() == BEFORE
     assert await AuditLog.all().count() == 0
 
