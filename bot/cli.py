@@ -36,7 +36,17 @@ NOTIFY_KINDS = (
     "contracts",
     "manager-digest",
 )
+GROUP_HELP = """\
+  list                every group and its members
+  list GROUP          the members of GROUP
+  add GROUP EMAIL     makes the person with EMAIL (case-insensitive) a member of GROUP;
+                      a custom GROUP that does not exist yet is created (lowercase
+                      letters, digits and '-', 1-64 characters)
+  remove GROUP EMAIL  takes the person out of GROUP
 
+The built-in groups admin, hr and finance always exist. Adding a member twice or removing
+a non-member changes nothing. Every change is audit-logged as cli:<your user name>.
+"""
 
 NOISY_LOGGERS = ("tortoise", "httpx", "apscheduler", "slack_bolt", "slack_sdk", "aiohttp.access")
 
@@ -87,6 +97,17 @@ def build_parser() -> argparse.ArgumentParser:
     cleanup = sub.add_parser("cleanup", help="delete old bookkeeping rows")
     cleanup.add_argument("--type", required=True, choices=("events", "runs"), dest="type")
     cleanup.add_argument("--older-than", type=int, default=90, metavar="DAYS")
+
+    group = sub.add_parser(
+        "group",
+        help="list groups and their members, add or remove a member",
+        description="List permission groups and their members, or add or remove a member.",
+        epilog=GROUP_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    group.add_argument("action", choices=("list", "add", "remove"))
+    group.add_argument("group", nargs="?", metavar="GROUP")
+    group.add_argument("email", nargs="?", metavar="EMAIL")
     return parser
 
 

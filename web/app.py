@@ -18,7 +18,7 @@ from core.db import check_database
 from core.settings import Settings
 from web.app_keys import SETTINGS_KEY, TEMPLATES_KEY
 from web.auth import sessions, sign_in_required
-from web.pages import demo_sign_in, sign_in
+from web.pages import audit, demo_sign_in, groups, sign_in
 from web.pages.flexhours import flexhours_page
 from web.pages.people import people_page
 from web.pages.start import start_page
@@ -65,6 +65,8 @@ def build_web_app(settings: Settings) -> web.Application:
     sign_in.add_routes(app)
     if settings.demo_sign_in:
         demo_sign_in.add_routes(app)
+    groups.add_routes(app)
+    audit.add_routes(app)
     static = app.router.add_static("/static", STATIC_DIR)
     assert isinstance(static, web.StaticResource)
     stylesheet = static.url_for(filename="site.css", append_version=True)

@@ -188,6 +188,12 @@ def current_actor(request: web.Request) -> Actor:
     return request[ACTOR_KEY]
 
 
+def audit_actor(request: web.Request) -> str:
+    """Who the audit log names for a change made on this site: ``web:<e-mail>``."""
+    person = current_person(request)
+    return f"web:{person.email or person.guid}"
+
+
 def require(request: web.Request, capability: Capability) -> Actor:
     """Raises 403 naming the group needed unless the signed-in person has ``capability``."""
     actor = request.get(ACTOR_KEY)

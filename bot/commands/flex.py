@@ -22,14 +22,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import sys
-from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-
+from bot.terminal_table import print_table
 from core.clock import company_yesterday
 from core.db import DatabaseError, open_database
 from core.errors import CommandError
@@ -94,29 +90,6 @@ def saldo_line(person: Person, result: FlexResult) -> str:
     if result.saldo is None:
         return f"Flex saldo for {person.full_name} cannot be shown: {result.message}"
     return f"Flex saldo for {person.full_name} is {format_hours(result.saldo)}"
-
-
-def print_table(
-    title: str,
-    headers: Sequence[str],
-    rows: Sequence[Sequence[str]],
-    marked: Sequence[bool] = (),
-) -> None:
-    """A rich table on a terminal (``marked`` rows highlighted), plain aligned text otherwise."""
-    if sys.stdout.isatty():
-        table = Table(title=title, title_justify="left")
-        for header in headers:
-            left = header in ("", "month", "name", "email")
-            table.add_column(header, justify="left" if left else "right", no_wrap=True)
-        for index, row in enumerate(rows):
-            highlight = index < len(marked) and marked[index]
-            table.add_row(*row, style="bold red" if highlight else None)
-        Console().print(table)
-        return
-    widths = [max(len(str(v)) for v in column) for column in zip(headers, *rows, strict=True)]
-    print(title)
-    for line in [headers, *rows]:
-        print("  ".join(str(v).ljust(w) for v, w in zip(line, widths, strict=True)).rstrip())
 
 
 def print_person(person: Person, result: FlexResult, settings: Settings) -> None:

@@ -1,7 +1,8 @@
 """Unfurls of admin-site links (``link_shared`` → ``chat.unfurl``).
 
-A flex-hours link shows the numbers only when the person who shared it is that person or in
-HR; anyone else gets a neutral "details are private" unfurl, as does an unknown person.
+A flex-hours link shows the numbers only when the person who shared it may see them (the one
+rule, :func:`models.permissions.may_see_flex`: that person, or HR); anyone else gets a neutral
+"details are private" unfurl, as does an unknown person.
 Invoice and project links get a basic unfurl for now. The sharer arrives as ``person`` from
 the middleware (:mod:`handlers.acting_person`).
 """
@@ -24,7 +25,7 @@ from handlers.unfurls.blocks import (
 from models.flex.report import flex_report_for
 from models.people import Person
 from models.people_directory import person_by_guid
-from models.permissions import may_see_flex_of
+from models.permissions import actor_for, may_see_flex
 
 MAX_LINKS = 10
 
@@ -35,7 +36,7 @@ async def unfurl_for(link: PublicLink, sharer: Person | None, settings: Settings
     subject = await person_by_guid(link.key)
     if subject is None:
         return neutral_unfurl(link)
-    if sharer is None or not await may_see_flex_of(sharer, subject):
+    if not may_see_flex(await actor_for(sharer), subject.id):
         return private_flex_unfurl()
     return flex_unfurl(await flex_report_for(subject, settings), settings)
 

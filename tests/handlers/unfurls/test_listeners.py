@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from models.groups import add_member
 from tests.conftest import BotUnderTest
 from tests.support.flex_people import full_month_history, make_person
 
@@ -68,6 +69,16 @@ async def test_someone_elses_link_is_private(running_bot: BotUnderTest) -> None:
         )
         assert "private" in unfurl
         assert "Bob" not in unfurl and "3.25" not in unfurl
+
+
+async def test_an_admin_outside_hr_gets_the_private_unfurl(running_bot: BotUnderTest) -> None:
+    boss = await make_person("Boss", "Admin", "U0BOSS")
+    await add_member("admin", boss, actor="test")
+    bob = await make_person("Bob", "Builder", "U0BOB")
+    await full_month_history(bob, running_bot.settings)
+    url = flex_link(running_bot, bob.guid)
+    unfurl = json.dumps((await share(running_bot, "U0BOSS", url))["unfurls"][url])
+    assert "private" in unfurl and "3.25" not in unfurl
 
 
 async def test_unknown_guid_and_other_pages_get_a_neutral_unfurl(running_bot: BotUnderTest) -> None:
