@@ -1027,6 +1027,13 @@ class SlackEmulator:
         self.home_views[user_id] = stored
         return {"ok": True, "view": stored}
 
+    def conversation_id(self, *users: str) -> str:
+        """The id ``conversations.open`` gives for these users: the bot's DM with one person
+        (``D…``) or a group DM (``G…``); the same users always get the same id."""
+        key = "-".join(sorted(set(users))).encode()
+        digest = base64.b32encode(key).decode().rstrip("=")[-9:]
+        return ("D" if len(set(users)) == 1 else "G") + digest
+
     def _api_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
         raw = args.get("users", "")
         users = raw if isinstance(raw, list) else [u for u in str(raw).split(",") if u]
@@ -1035,10 +1042,10 @@ class SlackEmulator:
             return {"ok": False, "error": "users_list_not_supplied"}
         if len(users) > 8:
             return {"ok": False, "error": "too_many_users"}
-        key = "-".join(users).encode()
-        digest = base64.b32encode(key).decode().rstrip("=")[-9:]
-        prefix = "D" if len(users) == 1 else "G"
-        return {"ok": True, "channel": {"id": prefix + digest, "is_im": len(users) == 1}}
+        return {
+            "ok": True,
+            "channel": {"id": self.conversation_id(*users), "is_im": len(users) == 1},
+        }
 
     def _page(self, items: list[dict[str, Any]], args: dict[str, Any], key: str) -> dict[str, Any]:
         try:

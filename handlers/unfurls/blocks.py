@@ -95,7 +95,10 @@ def private_flex_unfurl() -> dict[str, Any]:
     return unfurl(
         [
             mrkdwn_section("*Flex hours*"),
-            context("These details are private: only the person themself and HR can see them."),
+            context(
+                "These details are private: open the link to see them (only the person "
+                "themself and HR can). They unfurl only in the person's own DM with me."
+            ),
         ]
     )
 
