@@ -1,4 +1,4 @@
-"""Settings read from the environment (INTERFACE.md "Environment"), validated once at start.
+"""Settings read from the environment (docs/configuration.md), validated once at start.
 
 A missing or malformed value raises :class:`SettingsError` whose message is one line naming
 the variable; the CLI prints it and exits non-zero. Secrets never appear in ``repr``.

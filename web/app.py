@@ -1,6 +1,6 @@
 """The admin web site (aiohttp): server-rendered pages, one stylesheet, no scripts.
 
-Paths (INTERFACE.md "Admin site paths") served so far: ``/`` (start page), ``/users`` (people
+Paths (the README's admin site paths) served so far: ``/`` (start page), ``/users`` (people
 and their flex saldos), ``/users/<guid>/flexhours`` (one person's flex saldo in full) and
 ``/healthz``. The site has no login yet: it listens on WEB_HOST (default 127.0.0.1) only.
 """

@@ -19,7 +19,7 @@ import pytest
 from models import AuditLog, Event, Person, SyncRun, WorkContract
 from tests.conftest import PG_ADMIN_URL, TEST_DB
 
-# Settings of INTERFACE.md: the subprocess sees only the ones a test sets.
+# Settings of docs/configuration.md: the subprocess sees only the ones a test sets.
 SETTING_NAMES = {
     "DATABASE_URL",
     "SLACK_BOT_TOKEN",

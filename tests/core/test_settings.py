@@ -1,4 +1,4 @@
-"""Settings from the environment (INTERFACE.md "Environment"): defaults, accepted forms, and one
+"""Settings from the environment (docs/configuration.md): defaults, accepted forms, and one
 line naming the variable for every missing or malformed value; secrets never in repr."""
 
 from __future__ import annotations
