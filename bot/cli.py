@@ -1,6 +1,6 @@
 """`financebot` command line: parses arguments and dispatches to bot/commands/<command>.py.
 
-Every failure ends as one line on stderr and a non-zero exit status (INTERFACE.md).
+Every failure ends as one line on stderr and a non-zero exit status (see the README).
 """
 
 from __future__ import annotations
@@ -135,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # stdout at devnull so that the interpreter's final flush does not complain either.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except Exception as exc:  # anything unforeseen still ends as one line (INTERFACE.md)
+    except Exception as exc:  # anything unforeseen still ends as one line (see the README)
         logging.getLogger(__name__).debug("unexpected error", exc_info=True)
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         print(

@@ -1,6 +1,6 @@
 """The admin web site (aiohttp): server-rendered pages, one stylesheet, no scripts.
 
-Paths (INTERFACE.md "Admin site paths") served so far: ``/`` (start page), ``/users`` (people
+Paths (the README's admin site paths) served so far: ``/`` (start page), ``/users`` (people
 and their flex saldos), ``/users/<guid>/flexhours`` (one person's flex saldo in full),
 ``/healthz`` and the sign-in flow (``/sign-in``, ``/sign-out``; ``/demo/sign-in`` in the demo
 only). Every other page needs a signed-in person (:mod:`web.auth`).

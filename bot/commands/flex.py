@@ -40,6 +40,12 @@ MONTH_COLUMNS = ("work", "leave", "overtime", "unpaid", "expected", "diff", "sal
 BAND_MARKERS = {"above": "HIGH", "below": "LOW", "inside": ""}
 
 
+NO_PEOPLE_YET = (
+    "no people in the database yet: run `financebot sync users` (and import contracts with "
+    "`financebot import contracts FILE.csv`)"
+)
+
+
 def hours_text(value: Decimal | None) -> str | None:
     """The JSON form: two decimals, half up, no sign for positives; None stays None."""
     return None if value is None else hours_figure(value)
@@ -156,9 +162,11 @@ def print_everyone(
 async def run(settings: Settings, args: argparse.Namespace) -> int:
     as_of: dt.date = args.as_of or company_yesterday(settings)
     try:
-        async with open_database(settings.database_url, migrate=True):
+        async with open_database(settings.database_url):
             if args.all:
                 results = await flex_for_all(as_of, settings)
+                if not results:
+                    raise CommandError(NO_PEOPLE_YET)
                 computed = sorted(((p, r) for p, r in results if r.saldo is not None), key=sort_key)
                 failed = [(p, r) for p, r in results if r.saldo is None]
                 if args.json:
@@ -178,6 +186,8 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
             email = args.email.strip().lower()
             person = await Person.filter(email__iexact=email).order_by("archived", "id").first()
             if person is None:
+                if not await Person.exists():
+                    raise CommandError(NO_PEOPLE_YET)
                 raise CommandError(f"no person with e-mail {args.email!r}")
             result = await flex_for_person(person, as_of, settings)
     except DatabaseError as exc:

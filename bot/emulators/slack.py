@@ -1,6 +1,6 @@
 """A local Slack workspace for tests and the demo: Web API, Socket Mode and response_url.
 
-It speaks the wire protocol slack_sdk uses (SLACK_NOTES.md), so the bot under test runs its
+It speaks the wire protocol slack_sdk uses (docs/slack-surface.md), so the bot under test runs its
 real code paths: ``auth.test`` and ``apps.connections.open`` over HTTP, then a Socket Mode
 websocket that gets ``hello``, envelopes and ``disconnect`` and sends acks back. As on Slack,
 the URL ``apps.connections.open`` gives is a ticket: good for one connect attempt and only

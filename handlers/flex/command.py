@@ -37,7 +37,7 @@ from models.permissions import Capability, actor_for, allows
 
 COMMAND = "/flex-hours"
 #: The reply to someone who is no 10000ft person (an empty database answers this too);
-#: the older name is what tests/test_serve.py imports.
+#: the older name is what tests/bot/commands/test_serve.py imports.
 NOT_SET_UP = UNKNOWN_ASKER
 #: Slack waits 3 s for the ack; answer in it when we can, else ack first and respond later.
 ACK_DEADLINE = 2.0

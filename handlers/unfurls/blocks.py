@@ -13,6 +13,7 @@ from handlers.flex.blocks import (
     Block,
     change_text,
     context,
+    for_mrkdwn,
     mrkdwn_section,
     report_text,
     saldo_sentence,
@@ -70,6 +71,7 @@ def unfurl(blocks: list[Block]) -> dict[str, Any]:
 
 def flex_unfurl(report: FlexReport, settings: Settings) -> dict[str, Any]:
     """The numbers, for the person themself or HR (the caller decides)."""
+    report = for_mrkdwn(report)
     result = report.result
     if report.has_saldo and result is not None and result.saldo is not None:
         saldo = result.saldo

@@ -131,7 +131,7 @@ async def test_not_synced_yet(running_bot: BotUnderTest) -> None:
     )
     reply = await ask(running_bot, "U0NINA")
     assert reply["text"].startswith("Hours have not been synced from 10000ft yet")
-    # After a sync, no hours means none were logged: the number stands (DESIGN.md rule 5).
+    # After a sync, no hours means none were logged: the number stands (domain rule 5).
     await SyncRun.create(kind="hours", status="succeeded")
     reply = await ask(running_bot, "U0NINA")
     assert reply["text"].startswith("Flex saldo for Nina New is -")
