@@ -63,7 +63,7 @@ async def test_unfurl(running_bot: BotUnderTest) -> None:
     await emulator.send_event(
         {
             "type": "link_shared",
-            "channel": "DU0EVE",
+            "channel": emulator.conversation_id("U0EVE"),  # numbers show only in own DM
             "user": "U0EVE",
             "message_ts": "1700000000.000300",
             "links": [{"domain": "127.0.0.1", "url": url}],
