@@ -22,6 +22,7 @@ from models.flex.csv_import import (
     CsvRow,
     ImportCounts,
     ImportRejected,
+    Problem,
     RowError,
     parse_date,
     parse_decimal,
@@ -70,20 +71,25 @@ def validate_corrections(
     return check_rows(
         rows,
         people,
-        _read_correction,
+        read_correction,
         duplicate="duplicate correction for {email} on {day} (also on line {line})",
     )
 
 
-def _read_correction(
-    row: CsvRow, person_id: int | None, problems: list[str]
+def read_correction(
+    row: CsvRow, person_id: int | None, problems: list[Problem]
 ) -> RowReading[CorrectionRecord]:
+    """One correction from a file's row or a form's fields (the columns' names); see ReadRow."""
     day = parse_date("date", row["date"])
     adjust_by = _hours("adjust_by", row["adjust_by"])
     set_to = _hours("set_to", row["set_to"])
-    problems += [value for value in (day, adjust_by, set_to) if isinstance(value, str)]
+    values = {"date": day, "adjust_by": adjust_by, "set_to": set_to}
+    problems += [
+        Problem(column, value) for column, value in values.items() if isinstance(value, str)
+    ]
     if not row["adjust_by"] and not row["set_to"]:
-        problems.append("neither adjust_by nor set_to is given: fill in one or both")
+        message = "neither adjust_by nor set_to is given: fill in one or both"
+        problems.append(Problem("adjust_by", message))
     if not isinstance(day, dt.date):
         return RowReading(None)
     if problems:
