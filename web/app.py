@@ -17,11 +17,12 @@ from core.db import check_database
 from core.settings import Settings
 from web.app_keys import SETTINGS_KEY, TEMPLATES_KEY
 from web.auth import sessions, sign_in_required
+from web.pages import contracts
 from web.pages.flexhours import flexhours_page
 from web.pages.people import people_page
 from web.pages.start import start_page
 from web.rendering import build_templates, site_root
-from web.site_errors import error_pages, page_headers
+from web.site_errors import MAX_REQUEST_BYTES, error_pages, page_headers
 
 __all__ = ["SETTINGS_KEY", "build_web_app"]
 
@@ -46,7 +47,8 @@ async def healthz(request: web.Request) -> web.Response:
 def build_web_app(settings: Settings) -> web.Application:
     root = site_root(settings)
     app = web.Application(
-        middlewares=[sessions(settings, root), page_headers, error_pages, sign_in_required(root)]
+        middlewares=[sessions(settings, root), page_headers, error_pages, sign_in_required(root)],
+        client_max_size=MAX_REQUEST_BYTES,
     )
     app[SETTINGS_KEY] = settings
     app[TEMPLATES_KEY] = build_templates(settings)
@@ -54,6 +56,7 @@ def build_web_app(settings: Settings) -> web.Application:
     app.router.add_get("/", start_page)
     app.router.add_get("/users", people_page)
     app.router.add_get("/users/{guid}/flexhours", flexhours_page)
+    contracts.add_routes(app)
     static = app.router.add_static("/static", STATIC_DIR)
     assert isinstance(static, web.StaticResource)
     stylesheet = static.url_for(filename="site.css", append_version=True)

@@ -201,3 +201,10 @@ def requires(capability: Capability) -> Callable[[View], View]:
         return checked
 
     return wrap
+
+
+def audit_actor(request: web.Request) -> str:
+    """Who the audit log names for a change made on the site: ``web:<e-mail>`` of the
+    signed-in person (their guid when 10000ft has no e-mail for them)."""
+    person = current_person(request)
+    return f"web:{person.email or person.guid}"

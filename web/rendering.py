@@ -13,7 +13,8 @@ import jinja2
 from aiohttp import web
 
 from core.settings import Settings
-from web.app_keys import CSRF_KEY, PERSON_KEY, TEMPLATES_KEY
+from models.permissions import Capability, allows
+from web.app_keys import ACTOR_KEY, CSRF_KEY, PERSON_KEY, TEMPLATES_KEY
 
 HTML = "text/html"
 
@@ -28,6 +29,9 @@ def build_templates(settings: Settings) -> jinja2.Environment:
     )
     env.globals["root"] = site_root(settings)
     env.globals["query"] = query_string
+    # Navigation shows a page's link only to those who may open it: allows(actor, Capability.X).
+    env.globals["allows"] = allows
+    env.globals["Capability"] = Capability
     return env
 
 
@@ -45,8 +49,10 @@ def query_string(**params: Any) -> str:
 def render(
     request: web.Request, template: str, *, status: int = 200, **context: Any
 ) -> web.Response:
-    """Renders ``template`` with the signed-in person and their CSRF token in its context."""
+    """Renders ``template`` with the signed-in person, their rights (``actor``) and their CSRF
+    token in its context."""
     context.setdefault("signed_in", request.get(PERSON_KEY))
+    context.setdefault("actor", request.get(ACTOR_KEY))
     context.setdefault("csrf_token", request.get(CSRF_KEY, ""))
     html = request.app[TEMPLATES_KEY].get_template(template).render(**context)
     return web.Response(text=html, status=status, content_type=HTML, charset="utf-8")
