@@ -18,13 +18,13 @@ from core.db import check_database
 from core.settings import Settings
 from web.app_keys import SETTINGS_KEY, TEMPLATES_KEY
 from web.auth import sessions, sign_in_required
-from web.pages import audit, demo_sign_in, groups, sign_in
+from web.pages import audit, contracts, demo_sign_in, groups, sign_in
 from web.pages.flexhours import flexhours_page
 from web.pages.people import people_page
 from web.pages.start import start_page
 from web.rendering import build_templates, site_root
 from web.security_headers import security_headers
-from web.site_errors import error_pages
+from web.site_errors import MAX_REQUEST_BYTES, error_pages
 
 __all__ = ["SETTINGS_KEY", "build_web_app"]
 
@@ -54,7 +54,8 @@ def build_web_app(settings: Settings) -> web.Application:
             security_headers(settings),
             error_pages,
             sign_in_required(root, demo=settings.demo_sign_in),
-        ]
+        ],
+        client_max_size=MAX_REQUEST_BYTES,
     )
     app[SETTINGS_KEY] = settings
     app[TEMPLATES_KEY] = build_templates(settings)
@@ -67,6 +68,7 @@ def build_web_app(settings: Settings) -> web.Application:
         demo_sign_in.add_routes(app)
     groups.add_routes(app)
     audit.add_routes(app)
+    contracts.add_routes(app)
     static = app.router.add_static("/static", STATIC_DIR)
     assert isinstance(static, web.StaticResource)
     stylesheet = static.url_for(filename="site.css", append_version=True)

@@ -21,7 +21,16 @@ PAGE_TITLES = {
     403: "Not allowed",
     404: "Not found",
     405: "Method not allowed",
+    413: "Too large",
 }
+#: The largest file the site takes (a CSV upload on /contracts/upload); a request's body may
+#: be a little larger, for the form's other fields.
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_REQUEST_BYTES = MAX_UPLOAD_BYTES + 64 * 1024
+TOO_LARGE = (
+    f"This upload is larger than the site accepts: files up to {MAX_UPLOAD_BYTES // 2**20} MB. "
+    "Split the file and upload the parts."
+)
 
 
 class PageError(Exception):
@@ -62,6 +71,8 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
         return error_page(request, exc.status, exc.message)
     except web.HTTPNotFound:
         return error_page(request, 404, f"There is no page at {request.path}.")
+    except web.HTTPRequestEntityTooLarge:
+        return error_page(request, 413, TOO_LARGE)
     except web.HTTPMethodNotAllowed as exc:
         response = error_page(request, 405, f"{request.method} is not allowed here.")
         response.headers["Allow"] = ",".join(sorted(exc.allowed_methods))

@@ -10,6 +10,7 @@ the correction's note, for each correction created or updated. Re-importing chan
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from models.flex.csv_import import (
     CsvRow,
     ImportCounts,
     ImportRejected,
+    Problem,
     RowError,
     parse_date,
     parse_decimal,
@@ -70,20 +72,25 @@ def validate_corrections(
     return check_rows(
         rows,
         people,
-        _read_correction,
+        read_correction,
         duplicate="duplicate correction for {email} on {day} (also on line {line})",
     )
 
 
-def _read_correction(
-    row: CsvRow, person_id: int | None, problems: list[str]
+def read_correction(
+    row: CsvRow, person_id: int | None, problems: list[Problem]
 ) -> RowReading[CorrectionRecord]:
+    """One correction from a file's row or a form's fields (the columns' names); see ReadRow."""
     day = parse_date("date", row["date"])
     adjust_by = _hours("adjust_by", row["adjust_by"])
     set_to = _hours("set_to", row["set_to"])
-    problems += [value for value in (day, adjust_by, set_to) if isinstance(value, str)]
+    values = {"date": day, "adjust_by": adjust_by, "set_to": set_to}
+    problems += [
+        Problem(column, value) for column, value in values.items() if isinstance(value, str)
+    ]
     if not row["adjust_by"] and not row["set_to"]:
-        problems.append("neither adjust_by nor set_to is given: fill in one or both")
+        message = "neither adjust_by nor set_to is given: fill in one or both"
+        problems.append(Problem("adjust_by", message))
     if not isinstance(day, dt.date):
         return RowReading(None)
     if problems:
@@ -124,10 +131,11 @@ def _same(stored: FlexCorrection, record: CorrectionRecord) -> bool:
 async def import_corrections(data: bytes, *, actor: str) -> ImportCounts:
     """Checks and applies a corrections CSV in one transaction; raises ImportRejected on bad rows.
 
-    ``actor`` goes into the audit log (e.g. ``"import:corrections.csv (alice)"``).
+    ``actor`` goes into the audit log (e.g. ``"import:corrections.csv (alice)"``). Reading and
+    checking the rows run in a worker thread, as for contracts (the event loop stays free).
     """
     async with in_transaction():
-        records = check_corrections(data, await people_by_email())
+        records = await asyncio.to_thread(check_corrections, data, await people_by_email())
         stored = await FlexCorrection.filter(person_id__in={record.person_id for record in records})
         return await _UPSERT.apply(records, stored, actor=actor)
 

@@ -55,6 +55,15 @@ class ImportRejected(ValueError):
 
 
 @dataclass(frozen=True)
+class Problem:
+    """One problem with a row, tied to the column (a form's field of the same name) it is
+    about; ``field`` is "" when it concerns the row as a whole."""
+
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
 class ImportCounts:
     """What an applied import did: rows created, updated, and left as they were."""
 

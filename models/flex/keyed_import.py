@@ -2,7 +2,10 @@
 (person, date), checked one by one, then applied as upserts with an audit row each.
 
 Each import states only what is its own: how a row reads into a record (:data:`ReadRow`), the
-message for a repeated key, and how a record lands on a stored row (:class:`Upsert`).
+message for a repeated key, and how a record lands on a stored row (:class:`Upsert`). The
+admin site's forms read their fields with the same :data:`ReadRow` functions, so a value is
+refused in a form exactly when it would be refused in a file; :class:`EditRejected` carries
+what a form got wrong, field by field.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Generic, Protocol, TypeVar
 from tortoise.models import Model
 
 from models.audit import record_change, snapshot
-from models.flex.csv_import import CsvRow, ImportCounts, RowError
+from models.flex.csv_import import CsvRow, ImportCounts, Problem, RowError
 
 Key = tuple[int, dt.date]
 """A person id and a date: what identifies a row of either import."""
@@ -47,9 +50,17 @@ class RowReading(Generic[R]):
     record: R | None = None
 
 
-ReadRow = Callable[[CsvRow, int | None, list[str]], RowReading[R]]
+ReadRow = Callable[[CsvRow, int | None, list[Problem]], RowReading[R]]
 """Reads one row given its person id (None when the e-mail matched nobody), appending each
 problem to the list it is handed; a row with a problem there gives no record."""
+
+
+class EditRejected(ValueError):
+    """A form's values were refused; nothing was saved. ``problems`` name their fields."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(problem.message for problem in self.problems))
 
 
 def check_rows(
@@ -64,29 +75,31 @@ def check_rows(
     errors: list[RowError] = []
     first_line: dict[Key, int] = {}
     for row in rows:
-        problems: list[str] = []
+        problems: list[Problem] = []
         person_id = _person_of(row, people, problems)
         reading = read_row(row, person_id, problems)
         if person_id is not None and reading.day is not None:
             earlier = first_line.setdefault((person_id, reading.day), row.line)
             if earlier != row.line:
-                problems.append(
-                    duplicate.format(email=row["email"].lower(), day=reading.day, line=earlier)
+                message = duplicate.format(
+                    email=row["email"].lower(), day=reading.day, line=earlier
                 )
-        errors += [RowError(row.line, message) for message in problems]
+                problems.append(Problem("", message))
+        errors += [RowError(row.line, problem.message) for problem in problems]
         if reading.record is not None and not problems:
             records.append(reading.record)
     return records, errors
 
 
-def _person_of(row: CsvRow, people: Mapping[str, int], problems: list[str]) -> int | None:
+def _person_of(row: CsvRow, people: Mapping[str, int], problems: list[Problem]) -> int | None:
     """The person id for the row's ``email`` (case-insensitive); else notes the problem."""
     email = row["email"].lower()
     person_id = people.get(email) if email else None
     if not email:
-        problems.append("email is empty")
+        problems.append(Problem("email", "email is empty"))
     elif person_id is None:
-        problems.append(f"unknown email {row['email']!r}: no person has that e-mail")
+        message = f"unknown email {row['email']!r}: no person has that e-mail"
+        problems.append(Problem("email", message))
     return person_id
 
 
@@ -138,4 +151,9 @@ class Upsert(Generic[R, M]):
         return ImportCounts(created, updated, unchanged)
 
     def _audit_values(self, row: M, record: R) -> dict[str, object]:
-        return {**snapshot(row, self.audit_fields), "email": record.email}
+        return audit_values(row, self.audit_fields, record.email)
+
+
+def audit_values(row: Model, fields: Sequence[str], email: str) -> dict[str, object]:
+    """What the audit log records of a stored row: ``fields`` and the person's e-mail."""
+    return {**snapshot(row, fields), "email": email}
