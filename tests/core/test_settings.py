@@ -219,3 +219,54 @@ def test_a_bad_url_is_shown_without_its_credentials() -> None:
     assert str(caught.value) == (
         "TENKFEET_API_URL must be an http(s) URL, got 'ftp://***@x.example/path'"
     )
+
+
+def test_the_admin_site_and_hr_report_settings_are_read() -> None:
+    key = "c2VjcmV0LWtleS1vZi1hdC1sZWFzdC0zMi1ieXRlcyE="  # 32 bytes, base64
+    settings = load_settings(
+        {
+            "SLACK_CLIENT_ID": "123.456",
+            "SLACK_CLIENT_SECRET": "shh",
+            "SLACK_OPENID_AUTHORIZE_URL": "http://127.0.0.1:3000/openid/connect/authorize",
+            "SECRET_KEY": key,
+            "EARLY_CARE_MAX_PERIODS": "4",
+            "EARLY_CARE_MAX_DAYS": "30",
+            "SICK_LEAVE_TYPES": "Sick leave, Sick child ,",
+        }
+    )
+    assert (settings.slack_client_id, settings.slack_client_secret) == ("123.456", "shh")
+    assert settings.slack_openid_authorize_url.endswith("/openid/connect/authorize")
+    assert settings.secret_key == b"secret-key-of-at-least-32-bytes!"
+    assert settings.sign_in_configured
+    assert (settings.early_care_max_periods, settings.early_care_max_days) == (4, 30)
+    assert settings.sick_leave_types == ("Sick leave", "Sick child")
+    assert "shh" not in repr(settings) and key not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"SECRET_KEY": "dG9vLXNob3J0"}, "SECRET_KEY"),
+        ({"SLACK_OPENID_AUTHORIZE_URL": "slack.com/authorize"}, "SLACK_OPENID_AUTHORIZE_URL"),
+        ({"EARLY_CARE_MAX_PERIODS": "three"}, "EARLY_CARE_MAX_PERIODS"),
+        ({"EARLY_CARE_MAX_DAYS": "-1"}, "EARLY_CARE_MAX_DAYS"),
+        ({"EARLY_CARE_MAX_DAYS": "400"}, "EARLY_CARE_MAX_DAYS"),
+    ],
+)
+def test_a_malformed_admin_or_report_setting_names_its_variable(
+    env: dict[str, str], variable: str
+) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env)
+    assert str(caught.value).startswith(variable + " ")
+    assert "dG9v" not in str(caught.value)
+
+
+def test_a_site_beyond_loopback_needs_sign_in() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"WEB_HOST": "0.0.0.0", "SLACK_CLIENT_ID": "1.2"}).require_web_sign_in()
+    assert str(caught.value) == (
+        "WEB_HOST 0.0.0.0 is not loopback: sign-in needs SLACK_CLIENT_SECRET, SECRET_KEY"
+    )
+    for host in ("127.0.0.1", "127.8.9.1", "::1", "[::1]", "localhost"):
+        load_settings({"WEB_HOST": host}).require_web_sign_in()
