@@ -1,0 +1,60 @@
+"""CPU-heavy pure work away from the event loop, in a worker process.
+
+The admin site, the Slack bot and the scheduler share one event loop: a page that spends
+seconds computing the whole company's flex saldos on it would hold every `/flex-hours` ack
+as long. A thread does not help enough: the computation holds the GIL, and the loop's thread
+waits up to the switch interval (5 ms) each time it wants it back, so acks behind a
+company-wide run still took hundreds of milliseconds (``benchmarks/web_pages.py`` measures
+both). A worker process leaves the loop alone; only the (plain, picklable) arguments and the
+small result cross over.
+
+The process is started on first use with "spawn" (forking a process that runs threads is
+unsafe), then kept for later calls. Functions given to :meth:`WorkerProcess.run` must be
+module-level and their arguments picklable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class WorkerProcess:
+    """One worker process for pure computations; calls queue up behind each other."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        self._closed = False
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._closed:
+            raise RuntimeError("the worker process has been shut down")
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        return self._pool
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` in the worker process; a crashed worker is replaced once."""
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._executor(), fn, *args)
+        except BrokenProcessPool:
+            log.warning("the worker process stopped; starting a new one")
+            self._pool = None
+            return await loop.run_in_executor(self._executor(), fn, *args)
+
+    async def close(self) -> None:
+        """Stops the worker (waiting in a thread, not on the loop); queued calls are dropped."""
+        self._closed = True
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
