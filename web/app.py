@@ -1,8 +1,10 @@
 """The admin web site (aiohttp): server-rendered pages, one stylesheet, no scripts.
 
-Paths (INTERFACE.md "Admin site paths") served so far: ``/`` (start page), ``/users`` (people
-and their flex saldos), ``/users/<guid>/flexhours`` (one person's flex saldo in full) and
-``/healthz``. The site has no login yet: it listens on WEB_HOST (default 127.0.0.1) only.
+Paths (INTERFACE.md "Admin site paths") served so far: ``/`` (what waits for the signed-in
+person), ``/users`` and ``/users.csv`` (people and their flex saldos, HR),
+``/users/<guid>/flexhours`` (one person's flex saldo in full: the person and HR), ``/sync``
+(sync runs and "Sync now", admins), ``/reports/early-care`` (HR) and ``/healthz``. Each page
+module adds its routes with one call below.
 """
 
 from __future__ import annotations
@@ -17,9 +19,12 @@ from core.db import check_database
 from core.settings import Settings
 from web.app_keys import SETTINGS_KEY, TEMPLATES_KEY
 from web.auth import sessions, sign_in_required
-from web.pages.flexhours import flexhours_page
-from web.pages.people import people_page
-from web.pages.start import start_page
+from web.company_flex import add_worker
+from web.pages.early_care import add_early_care_routes
+from web.pages.flexhours import add_flexhours_routes
+from web.pages.people import add_people_routes
+from web.pages.start import add_start_routes
+from web.pages.syncs import add_sync_routes
 from web.rendering import build_templates, site_root
 from web.site_errors import error_pages, page_headers
 
@@ -51,9 +56,12 @@ def build_web_app(settings: Settings) -> web.Application:
     app[SETTINGS_KEY] = settings
     app[TEMPLATES_KEY] = build_templates(settings)
     app.router.add_get("/healthz", healthz)
-    app.router.add_get("/", start_page)
-    app.router.add_get("/users", people_page)
-    app.router.add_get("/users/{guid}/flexhours", flexhours_page)
+    add_worker(app)
+    add_start_routes(app)
+    add_people_routes(app)
+    add_flexhours_routes(app)
+    add_sync_routes(app)
+    add_early_care_routes(app)
     static = app.router.add_static("/static", STATIC_DIR)
     assert isinstance(static, web.StaticResource)
     stylesheet = static.url_for(filename="site.css", append_version=True)

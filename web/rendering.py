@@ -6,6 +6,7 @@ undefined names fail loudly instead of rendering as empty text.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -13,7 +14,8 @@ import jinja2
 from aiohttp import web
 
 from core.settings import Settings
-from web.app_keys import CSRF_KEY, PERSON_KEY, TEMPLATES_KEY
+from models.permissions import Capability, allows
+from web.app_keys import ACTOR_KEY, CSRF_KEY, PERSON_KEY, TEMPLATES_KEY
 
 HTML = "text/html"
 
@@ -28,6 +30,7 @@ def build_templates(settings: Settings) -> jinja2.Environment:
     )
     env.globals["root"] = site_root(settings)
     env.globals["query"] = query_string
+    env.globals["Capability"] = Capability
     return env
 
 
@@ -45,8 +48,11 @@ def query_string(**params: Any) -> str:
 def render(
     request: web.Request, template: str, *, status: int = 200, **context: Any
 ) -> web.Response:
-    """Renders ``template`` with the signed-in person and their CSRF token in its context."""
+    """Renders ``template`` with the signed-in person, their CSRF token and ``may`` in its
+    context: ``may(Capability.SEE_PEOPLE)`` is the permission rule for the signed-in person
+    (false for nobody), so links to pages one may not open are left out."""
     context.setdefault("signed_in", request.get(PERSON_KEY))
     context.setdefault("csrf_token", request.get(CSRF_KEY, ""))
+    context.setdefault("may", partial(allows, request.get(ACTOR_KEY)))
     html = request.app[TEMPLATES_KEY].get_template(template).render(**context)
     return web.Response(text=html, status=status, content_type=HTML, charset="utf-8")
