@@ -43,6 +43,11 @@ class Person(Model):
         return self.full_name
 
 
+def full_name(first_name: str, last_name: str, display_name: str) -> str:
+    """:attr:`Person.full_name` of a person read as plain values."""
+    return f"{first_name} {last_name}".strip() or display_name
+
+
 class Group(Model):
     """A permission group: ``finance`` sets invoice numbers, ``hr`` sees everyone's flex."""
 

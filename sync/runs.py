@@ -15,7 +15,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -235,3 +235,33 @@ def describe_error(exc: BaseException) -> str:
         return "timed out"
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return text or type(exc).__name__
+
+
+# --- what the admin site shows -------------------------------------------------------------
+
+
+async def latest_runs(kinds: Sequence[str]) -> dict[str, SyncRun]:
+    """The most recent run of each of ``kinds``; kinds that never ran are absent."""
+    latest: dict[str, SyncRun] = {}
+    for kind in kinds:
+        run = await SyncRun.filter(kind=kind).order_by("-started_at", "-id").first()
+        if run is not None:
+            latest[kind] = run
+    return latest
+
+
+async def recent_runs(limit: int = 20) -> list[SyncRun]:
+    """The last ``limit`` runs of every kind, newest first."""
+    return await SyncRun.all().order_by("-started_at", "-id").limit(limit)
+
+
+async def lock_in_use(kind: str) -> SyncLock | None:
+    """The lock of a run of ``kind`` that is going on now (anywhere), or None.
+
+    A lock that has expired, or whose holder was a process on this host that is gone, does not
+    count: the next run takes it over (see :func:`acquire_lock`).
+    """
+    lock = await SyncLock.get_or_none(kind=kind)
+    if lock is None or lock.expires_at < _now() or holder_is_gone(lock.holder):
+        return None
+    return lock

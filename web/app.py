@@ -1,9 +1,12 @@
 """The admin web site (aiohttp): server-rendered pages, one stylesheet, no scripts.
 
-Paths (the README's admin site paths) served so far: ``/`` (start page), ``/users`` (people
-and their flex saldos), ``/users/<guid>/flexhours`` (one person's flex saldo in full),
-``/healthz`` and the sign-in flow (``/sign-in``, ``/sign-out``; ``/demo/sign-in`` in the demo
-only). Every other page needs a signed-in person (:mod:`web.auth`).
+Paths (the README's admin site paths): ``/`` (what waits for the signed-in person),
+``/users`` and ``/users.csv`` (people and their flex saldos, HR), ``/users/<guid>/flexhours``
+(one person's flex saldo in full: the person and HR), ``/contracts`` (HR), ``/groups`` and
+``/sync`` (admins), ``/audit`` (admins and HR), ``/reports/early-care`` (HR), ``/healthz`` and
+the sign-in flow (``/sign-in``, ``/sign-out``; ``/demo/sign-in`` in the demo only). Every page
+but the health check and the sign-in flow needs a signed-in person (:mod:`web.auth`); each
+page module adds its routes with one call below.
 """
 
 from __future__ import annotations
@@ -18,10 +21,13 @@ from core.db import check_database
 from core.settings import Settings
 from web.app_keys import SETTINGS_KEY, TEMPLATES_KEY
 from web.auth import sessions, sign_in_required
+from web.company_flex import add_worker
 from web.pages import audit, contracts, demo_sign_in, groups, sign_in
-from web.pages.flexhours import flexhours_page
-from web.pages.people import people_page
-from web.pages.start import start_page
+from web.pages.early_care import add_early_care_routes
+from web.pages.flexhours import add_flexhours_routes
+from web.pages.people import add_people_routes
+from web.pages.start import add_start_routes
+from web.pages.syncs import add_sync_routes
 from web.rendering import build_templates, site_root
 from web.security_headers import security_headers
 from web.site_errors import MAX_REQUEST_BYTES, error_pages
@@ -60,9 +66,12 @@ def build_web_app(settings: Settings) -> web.Application:
     app[SETTINGS_KEY] = settings
     app[TEMPLATES_KEY] = build_templates(settings)
     app.router.add_get("/healthz", healthz)
-    app.router.add_get("/", start_page)
-    app.router.add_get("/users", people_page)
-    app.router.add_get("/users/{guid}/flexhours", flexhours_page)
+    add_worker(app)
+    add_start_routes(app)
+    add_people_routes(app)
+    add_flexhours_routes(app)
+    add_sync_routes(app)
+    add_early_care_routes(app)
     sign_in.add_routes(app)
     if settings.demo_sign_in:
         demo_sign_in.add_routes(app)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import jinja2
 from aiohttp import web
 
+from core.off_loop import WorkerProcess
 from core.settings import Settings
 from models.people import Person
 from models.permissions import Actor
+from web.sync_now import SyncNow
 
 SETTINGS_KEY = web.AppKey("settings", Settings)
 TEMPLATES_KEY = web.AppKey("templates", jinja2.Environment)
@@ -16,3 +18,8 @@ TEMPLATES_KEY = web.AppKey("templates", jinja2.Environment)
 PERSON_KEY = web.RequestKey("person", Person)
 ACTOR_KEY = web.RequestKey("actor", Actor)
 CSRF_KEY = web.RequestKey("csrf_token", str)
+
+#: The worker process that computes company-wide figures off the event loop (web/pages).
+WORKER_KEY = web.AppKey("worker", WorkerProcess)
+#: Syncs started with "Sync now", running in the background (web/pages/syncs.py).
+SYNC_NOW_KEY = web.AppKey("sync_now", SyncNow)

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from core.formatting import format_hours, hours_figure
 from models.flex.saldo import Contract, Correction, DayLog, FlexResult, MonthSummary
@@ -127,18 +128,30 @@ class DayMonth:
     open: bool
 
 
+@lru_cache(maxsize=4096)
+def _day_cell(value: Decimal) -> str:
+    """A daily log cell: blank for zero, else :data:`hours_cell` (cached: a long log repeats
+    a few dozen values thousands of times)."""
+    return "" if value == 0 else hours_cell(value)
+
+
+@lru_cache(maxsize=4096)
+def _day_signed(value: Decimal) -> str:
+    return signed_cell(value)
+
+
 def day_row(day: DayLog) -> DayRow:
     return DayRow(
         date=day.date.isoformat(),
         weekday=WEEKDAYS[day.date.weekday()],
         off=day.expected == 0,
-        expected=blank_if_zero(day.expected, hours_cell(day.expected)),
-        work=blank_if_zero(day.work, hours_cell(day.work)),
-        leave=blank_if_zero(day.leave, hours_cell(day.leave)),
-        unpaid=blank_if_zero(day.unpaid, hours_cell(day.unpaid)),
-        overtime=blank_if_zero(day.overtime, hours_cell(day.overtime)),
-        correction=blank_if_zero(day.correction, signed_cell(day.correction)),
-        day_sum=signed_cell(day.day_sum),
+        expected=_day_cell(day.expected),
+        work=_day_cell(day.work),
+        leave=_day_cell(day.leave),
+        unpaid=_day_cell(day.unpaid),
+        overtime=_day_cell(day.overtime),
+        correction="" if day.correction == 0 else _day_signed(day.correction),
+        day_sum=_day_signed(day.day_sum),
         saldo=signed_cell(day.saldo),
         saldo_negative=day.saldo < 0,
     )
@@ -150,7 +163,8 @@ def day_months(result: FlexResult, open_key: str | None = None) -> list[DayMonth
     from the monthly summary."""
     by_month: dict[str, list[DayRow]] = {}
     for day in result.days:
-        by_month.setdefault(month_key(day.date), []).append(day_row(day))
+        key = f"{day.date.year:04d}-{day.date.month:02d}"  # month_key, inlined: once a day
+        by_month.setdefault(key, []).append(day_row(day))
     summaries = {month_key(m.month): m for m in result.months}
     keys = list(by_month)
     if open_key not in by_month and keys:

@@ -6,6 +6,7 @@ undefined names fail loudly instead of rendering as empty text.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -29,7 +30,7 @@ def build_templates(settings: Settings) -> jinja2.Environment:
     )
     env.globals["root"] = site_root(settings)
     env.globals["query"] = query_string
-    # Navigation shows a page only to who may open it: {% if allows(actor, Capability.X) %}.
+    # Navigation shows a page only to who may open it: {% if may(Capability.X) %}.
     env.globals["allows"] = allows
     env.globals["Capability"] = Capability
     return env
@@ -49,10 +50,13 @@ def query_string(**params: Any) -> str:
 def render(
     request: web.Request, template: str, *, status: int = 200, **context: Any
 ) -> web.Response:
-    """Renders ``template`` with the signed-in person, their rights (``actor``) and their CSRF
-    token in its context."""
+    """Renders ``template`` with the signed-in person, their rights (``actor``), their CSRF
+    token and ``may`` in its context: ``may(Capability.SEE_PEOPLE)`` is the permission rule
+    for the signed-in person (false for nobody), so links to pages one may not open are left
+    out."""
     context.setdefault("signed_in", request.get(PERSON_KEY))
     context.setdefault("actor", request.get(ACTOR_KEY))
     context.setdefault("csrf_token", request.get(CSRF_KEY, ""))
+    context.setdefault("may", partial(allows, request.get(ACTOR_KEY)))
     html = request.app[TEMPLATES_KEY].get_template(template).render(**context)
     return web.Response(text=html, status=status, content_type=HTML, charset="utf-8")

@@ -7,7 +7,9 @@ entry, parsed once per distinct month text and then served from an in-process ca
 
 This is the hot path of `/flex-hours` (answered within a few milliseconds), so the four reads
 are plain SQL issued together: building Tortoise querysets and parsing their dates cost more
-than the reads themselves.
+than the reads themselves. Reading and turning rows into inputs are separate steps
+(:func:`read_flex_rows`, :func:`flex_inputs_from_rows`) so that a company-wide run can read
+on the event loop and parse and compute in a worker process (``models.flex.company``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -25,7 +28,15 @@ from models.flex.saldo import Contract, Correction, DayHours, FlexInput, FlexRes
 from models.flex.sums import leave_treatment, unpack_days
 from models.people import Person
 
-__all__ = ["flex_for_all", "flex_for_person", "leave_treatment", "load_flex_inputs"]
+__all__ = [
+    "FlexRows",
+    "flex_for_all",
+    "flex_for_person",
+    "flex_inputs_from_rows",
+    "leave_treatment",
+    "load_flex_inputs",
+    "read_flex_rows",
+]
 
 #: Above this many people, everyone's rows are read and the rest dropped (no huge IN lists).
 MAX_FILTERED_PEOPLE = 2000
@@ -81,30 +92,73 @@ def _days_by_person(rows: list[Any], as_of: dt.date) -> dict[int, dict[dt.date, 
     return result
 
 
-async def load_flex_inputs(
-    person_ids: Sequence[int] | None, as_of: dt.date
-) -> dict[int, FlexInput]:
-    """Every input of rules 1–7 for the given people (None = everyone) as of L, in 4 queries.
+@dataclass(frozen=True)
+class FlexRows:
+    """The four reads behind flex saldos as plain tuples, in the column order of the SQL above.
 
-    People without any row still get an (empty) FlexInput when named in ``person_ids``; for a
-    long list everyone's rows are read (no huge IN lists) and the others dropped.
+    Plain tuples (not the drivers' row objects) so the rows can be handed to a worker
+    process: the company-wide computation parses and computes them away from the event loop.
     """
-    if person_ids is not None and not person_ids:
-        return {}
-    wanted = None if person_ids is None else set(person_ids)
-    filter_ids = None if wanted is None or len(wanted) > MAX_FILTERED_PEOPLE else sorted(wanted)
+
+    contracts: list[tuple[Any, ...]]
+    corrections: list[tuple[Any, ...]]
+    holidays: list[tuple[Any, ...]]
+    sums: list[tuple[Any, ...]]
+
+
+async def read_flex_rows(
+    person_ids: Sequence[int] | None, as_of: dt.date, *, sums_per_read: int | None = None
+) -> FlexRows:
+    """The rows for the given people (None = everyone) as of L, in 4 queries.
+
+    ``sums_per_read`` reads the packed sums (the bulk of the data) for that many people at a
+    time instead: more, smaller queries, so that a company-wide read never holds the database
+    connection (SQLite has one) for long while `/flex-hours` waits for it.
+    """
+    wanted = None if person_ids is None else sorted(set(person_ids))
+    if wanted is not None and not wanted:
+        return FlexRows([], [], [], [])
+    filter_ids = None if wanted is None or len(wanted) > MAX_FILTERED_PEOPLE else wanted
     conn = connections.get("default")
-    contract_rows, correction_rows, holiday_rows, sum_rows = await asyncio.gather(
-        _select(conn, _CONTRACTS, None, filter_ids),
-        _select(conn, _CORRECTIONS, as_of, filter_ids),
-        _select(conn, _HOLIDAYS, as_of, None),
-        _select(conn, _SUMS, as_of, filter_ids),
+    if sums_per_read is None or wanted is None:
+        contract_rows, correction_rows, holiday_rows, sum_rows = await asyncio.gather(
+            _select(conn, _CONTRACTS, None, filter_ids),
+            _select(conn, _CORRECTIONS, as_of, filter_ids),
+            _select(conn, _HOLIDAYS, as_of, None),
+            _select(conn, _SUMS, as_of, filter_ids),
+        )
+    else:
+        contract_rows, correction_rows, holiday_rows = await asyncio.gather(
+            _select(conn, _CONTRACTS, None, filter_ids),
+            _select(conn, _CORRECTIONS, as_of, filter_ids),
+            _select(conn, _HOLIDAYS, as_of, None),
+        )
+        sum_rows = []
+        for first in range(0, len(wanted), sums_per_read):
+            part = wanted[first : first + sums_per_read]
+            sum_rows.extend(await _select(conn, _SUMS, as_of, part))
+    return FlexRows(
+        contracts=[tuple(row) for row in contract_rows],
+        corrections=[tuple(row) for row in correction_rows],
+        holidays=[tuple(row) for row in holiday_rows],
+        sums=[tuple(row) for row in sum_rows],
     )
-    holidays = frozenset(_as_date(row[0]) for row in holiday_rows)
-    days = _days_by_person(sum_rows, as_of)
+
+
+def flex_inputs_from_rows(
+    rows: FlexRows, person_ids: Sequence[int] | None, as_of: dt.date
+) -> dict[int, FlexInput]:
+    """Every input of rules 1–7 per person from :func:`read_flex_rows`' rows (pure).
+
+    People without any row still get an (empty) FlexInput when named in ``person_ids``; rows
+    of other people are dropped.
+    """
+    wanted = None if person_ids is None else set(person_ids)
+    holidays = frozenset(_as_date(row[0]) for row in rows.holidays)
+    days = _days_by_person(rows.sums, as_of)
 
     contracts: dict[int, list[Contract]] = {}
-    for person_id, start, end, percent, flex_enabled in contract_rows:
+    for person_id, start, end, percent, flex_enabled in rows.contracts:
         contracts.setdefault(person_id, []).append(
             Contract(
                 _as_date(start),
@@ -114,7 +168,7 @@ async def load_flex_inputs(
             )
         )
     corrections: dict[int, list[Correction]] = {}
-    for person_id, day, adjust_by, set_to in correction_rows:
+    for person_id, day, adjust_by, set_to in rows.corrections:
         corrections.setdefault(person_id, []).append(
             Correction(_as_date(day), _as_decimal(adjust_by), _as_decimal(set_to))
         )
@@ -129,6 +183,19 @@ async def load_flex_inputs(
         )
         for person_id in everyone
     }
+
+
+async def load_flex_inputs(
+    person_ids: Sequence[int] | None, as_of: dt.date
+) -> dict[int, FlexInput]:
+    """Every input of rules 1–7 for the given people (None = everyone) as of L, in 4 queries.
+
+    People without any row still get an (empty) FlexInput when named in ``person_ids``; for a
+    long list everyone's rows are read (no huge IN lists) and the others dropped.
+    """
+    if person_ids is not None and not person_ids:
+        return {}
+    return flex_inputs_from_rows(await read_flex_rows(person_ids, as_of), person_ids, as_of)
 
 
 async def flex_for_person(person: Person, as_of: dt.date, settings: Settings) -> FlexResult:

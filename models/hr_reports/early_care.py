@@ -98,14 +98,22 @@ def early_care_rows(
 async def early_care_report(
     today: dt.date, sick_leave_types: Sequence[str], *, max_periods: int, max_days: int
 ) -> EarlyCareReport:
-    """Loads the year's sick-leave dates of non-archived people in one query, then applies
-    :func:`early_care_rows`."""
+    """Loads the year's sick-leave dates of non-archived people (three small queries), then
+    applies :func:`early_care_rows`."""
     wanted = {name.casefold() for name in sick_leave_types}
+    if not wanted:
+        return EarlyCareReport(today, (), ())
     start = today - dt.timedelta(days=YEAR_DAYS)
+    # The year's leave type names first (a handful), so that only sick-leave rows are read;
+    # names are matched with Python's casefold, as configured names are written.
+    in_year = HourEntry.filter(date__gte=start, person__archived=False).exclude(leave_type="")
+    type_names = await in_year.distinct().values_list("leave_type", flat=True)
+    sick_names = sorted({str(n) for n in type_names if str(n).casefold() in wanted})
+    if not sick_names:
+        return EarlyCareReport(today, (), ())
     rows = (
-        await HourEntry.filter(date__gte=start, person__archived=False)
+        await in_year.filter(leave_type__in=sick_names)
         .exclude(status=HourStatus.UNSUBMITTED.value)
-        .exclude(leave_type="")
         .values_list("person_id", "date", "leave_type")
     )
     sick_dates: dict[int, set[dt.date]] = defaultdict(set)

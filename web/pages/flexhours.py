@@ -1,7 +1,9 @@
 """``/users/<guid>/flexhours``: one person's flex saldo with everything behind the number.
 
-The figures come from ``flex_for_person`` (the engine Slack and the CLI use), and the
-sentences from the Slack replies' wording, so the page and ``/flex-hours`` always agree.
+Seen by the person and by HR only (``may_see_flex``): anyone else gets 403 whether or not the
+guid exists. The figures come from ``flex_for_person`` (the engine Slack and the CLI use),
+and the sentences from the Slack replies' wording, so the page and ``/flex-hours`` always
+agree; a month-end saldo chart (inline SVG) sits above the monthly summary.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from models.flex.report import FlexReport
 from models.flex.saldo import Contract, Correction
 from models.flex.wording import band_text, change_text, report_text, saldo_sentence
 from models.people_directory import person_by_guid
+from models.permissions import Capability, allows, may_see_flex, refusal
 from web.app_keys import SETTINGS_KEY
+from web.auth import Forbidden, current_actor
 from web.band_gauge import gauge_coordinates
 from web.flex_tables import (
     contract_rows,
@@ -26,6 +30,7 @@ from web.flex_tables import (
 )
 from web.page_params import as_of_param, month_param
 from web.rendering import render
+from web.saldo_chart import saldo_chart
 from web.site_errors import NotFound
 
 
@@ -34,8 +39,13 @@ async def flexhours_page(request: web.Request) -> web.Response:
     as_of, as_of_given = as_of_param(request, settings)
     open_month = month_param(request)
     guid = request.match_info["guid"]
+    actor = current_actor(request)
     person = await person_by_guid(guid)
-    if person is None:
+    if person is None or not may_see_flex(actor, person.id):
+        if not allows(actor, Capability.SEE_FLEX_OF_OTHERS):
+            raise Forbidden(
+                "You can open your own flex hours only. " + refusal(Capability.SEE_FLEX_OF_OTHERS)
+            )
         raise NotFound(
             f"No person with the 10000ft guid {guid[:80]!r} is known here. The link may be "
             "out of date, or people have not been synced from 10000ft yet."
@@ -82,7 +92,13 @@ async def flexhours_page(request: web.Request) -> web.Response:
         contracts=contract_rows(contracts, result, settings.workday_hours),
         corrections=correction_rows(corrections, result),
         months=month_rows(result.months),
+        chart=saldo_chart(result.months, settings.flex_max_minus, settings.flex_max_plus),
+        own_page=person.id == actor.person_id,
         totals=month_totals(result.months),
         day_months=day_months(result, open_month),
         as_of_param=as_of.isoformat() if as_of_given else "",
     )
+
+
+def add_flexhours_routes(app: web.Application) -> None:
+    app.router.add_get("/users/{guid}/flexhours", flexhours_page)

@@ -1,0 +1,84 @@
+"""CPU-heavy pure work away from the event loop, in a worker process.
+
+The admin site, the Slack bot and the scheduler share one event loop: a page that spends
+seconds computing the whole company's flex saldos on it would hold every `/flex-hours` ack
+as long. A thread does not help enough: the computation holds the GIL, and the loop's thread
+waits up to the switch interval (5 ms) each time it wants it back, so acks behind a
+company-wide run still took hundreds of milliseconds (``benchmarks/web_pages.py`` measures
+both). A worker process leaves the loop alone; only the (plain, picklable) arguments and the
+small result cross over.
+
+The process is started on first use with "spawn" (forking a process that runs threads is
+unsafe), then kept for later calls. Functions given to :meth:`WorkerProcess.run` must be
+module-level and their arguments picklable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+#: How much lower the worker's CPU priority is than the bot's (``nice``): on a small machine
+#: the loop's process gets the CPU first when both want it.
+WORKER_NICENESS = 10
+
+
+def lower_priority() -> None:
+    """Runs first in the worker process."""
+    try:
+        os.nice(WORKER_NICENESS)
+    except OSError:  # not permitted here: run at the same priority
+        log.debug("could not lower the worker process's priority")
+
+
+class WorkerProcess:
+    """One worker process for pure computations; calls queue up behind each other."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        self._closed = False
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._closed:
+            raise RuntimeError("the worker process has been shut down")
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=lower_priority,
+            )
+        return self._pool
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` in the worker process; a worker that died is replaced, once."""
+        loop = asyncio.get_running_loop()
+        for attempt in (1, 2):
+            pool = self._executor()
+            try:
+                return await loop.run_in_executor(pool, fn, *args)
+            except BrokenProcessPool:
+                if self._pool is pool:
+                    self._pool = None
+                    pool.shutdown(wait=False, cancel_futures=True)
+                if attempt == 2:
+                    raise
+                log.warning("the worker process stopped; starting a new one")
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def close(self) -> None:
+        """Stops the worker (waiting in a thread, not on the loop); queued calls are dropped."""
+        self._closed = True
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
