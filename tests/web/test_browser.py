@@ -202,3 +202,39 @@ async def test_bad_as_of_shows_the_error_page(site: str, browser_page: object) -
     await expect(browser_page.locator(".error-message")).to_have_text(
         "as_of must be a date written YYYY-MM-DD, like 2025-01-31; got '31.1.2025'."
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "nav", "heading", "shot"),
+    [
+        ("/users", "People", "People", "people.png"),
+        ("/contracts", "Contracts", "Contracts and corrections", "contracts.png"),
+        ("/groups", "Groups", "Groups", "groups.png"),
+        ("/audit", "Audit log", "Audit log", "audit.png"),
+        ("/sync", "Syncs", "Syncs", "sync.png"),
+        ("/reports/early-care", "Early care", "Sick-leave early care", "early-care.png"),
+    ],
+)
+async def test_every_admin_page_opens_in_the_browser(
+    site: str,
+    company: Company,
+    browser_page: object,
+    path: str,
+    nav: str,
+    heading: str,
+    shot: str,
+) -> None:
+    """Alice, in HR and admin, opens each page of the panel from its navigation link."""
+    from playwright.async_api import Page, expect
+
+    admin = await Group.create(name="admin")
+    await GroupMembership.create(group=admin, person=company.alice)
+    assert isinstance(browser_page, Page)
+    page = browser_page
+    await page.goto(f"{site}{path}")
+    await sign_in_through_slack(page, "Alice Aalto")
+    await page.wait_for_url(f"{site}{path}")
+    await expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    link = page.get_by_role("navigation", name="Sections").get_by_role("link", name=nav)
+    await expect(link).to_have_attribute("aria-current", "page")
+    await screenshot(page, shot)

@@ -80,7 +80,7 @@ async def test_hr_fixes_a_refused_contract_edit_in_the_browser(
         await expect(end).to_have_attribute("aria-invalid", "true")
         await expect(end).to_have_accessible_description(re.compile(re.escape(message)))
         await expect(end).to_have_value("2025-02-10")  # kept as typed
-        await screenshot(page, "financebot-contract-refused.png")
+        await screenshot(page, "contract-refused.png")
         assert await stored() == before
 
         # The summary's link leads to the field; then a valid end date is saved.
@@ -97,7 +97,7 @@ async def test_hr_fixes_a_refused_contract_edit_in_the_browser(
         await expect(row.nth(1)).to_have_text("2025-01-31")
         await expect(row.nth(2)).to_have_text("90 %")
         await expect(page.locator("#problems")).to_have_count(0)  # the gap is gone
-        await screenshot(page, "financebot-contracts.png")
+        await screenshot(page, "contract-saved.png")
 
     await first.refresh_from_db()
     assert (first.end_date, first.worktime_percent) == (D(2025, 1, 31), 90)
