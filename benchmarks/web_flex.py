@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import datetime as dt
 import statistics
 import sys
@@ -38,8 +39,9 @@ import flex as flex_benchmark
 
 from core.db import init_database, migrate_database
 from core.settings import Settings
-from models import Person
+from models import Group, GroupMembership, Person
 from models.flex.data import flex_for_all, flex_for_person
+from tests.support.web_site import TEST_SECRET_KEY, signed_in_headers
 from web.app import build_web_app
 
 AS_OF = dt.date(2024, 6, 30)
@@ -99,7 +101,11 @@ async def measure(backend: str, people: int, years: int, long_years: int, repeat
 async def report(
     backend: str, person: Person, people: int, years: int, long_years: int, repeat: int
 ) -> None:
-    settings = Settings(web_port=0)
+    settings = Settings(web_port=0, secret_key=base64.b64decode(TEST_SECRET_KEY))
+    # The pages need a signed-in HR member (no e-mail: not part of the company batch).
+    hr = await Person.create(tenkfeet_id=10**8, guid="bench-hr", first_name="Helen", last_name="Hr")
+    await GroupMembership.create(group=await Group.create(name="hr"), person=hr)
+    headers = signed_in_headers(settings, hr.id)
     runner = web.AppRunner(build_web_app(settings), access_log=None, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -107,7 +113,7 @@ async def report(
     host, port = runner.addresses[0][:2]
     base = f"http://{host}:{port}"
     try:
-        async with aiohttp.ClientSession() as session:
+        async with aiohttp.ClientSession(headers=headers) as session:
             page, size = await timed_gets(
                 session, f"{base}/users/{person.guid}/flexhours?as_of={AS_OF}", repeat
             )
