@@ -1,6 +1,6 @@
 """`financebot` command line: parses arguments and dispatches to bot/commands/<command>.py.
 
-Every failure ends as one line on stderr and a non-zero exit status (INTERFACE.md).
+Every failure ends as one line on stderr and a non-zero exit status (see the README).
 """
 
 from __future__ import annotations
@@ -36,7 +36,17 @@ NOTIFY_KINDS = (
     "contracts",
     "manager-digest",
 )
+GROUP_HELP = """\
+  list                every group and its members
+  list GROUP          the members of GROUP
+  add GROUP EMAIL     makes the person with EMAIL (case-insensitive) a member of GROUP;
+                      a custom GROUP that does not exist yet is created (lowercase
+                      letters, digits and '-', 1-64 characters)
+  remove GROUP EMAIL  takes the person out of GROUP
 
+The built-in groups admin, hr and finance always exist. Adding a member twice or removing
+a non-member changes nothing. Every change is audit-logged as cli:<your user name>.
+"""
 
 NOISY_LOGGERS = ("tortoise", "httpx", "apscheduler", "slack_bolt", "slack_sdk", "aiohttp.access")
 
@@ -87,6 +97,17 @@ def build_parser() -> argparse.ArgumentParser:
     cleanup = sub.add_parser("cleanup", help="delete old bookkeeping rows")
     cleanup.add_argument("--type", required=True, choices=("events", "runs"), dest="type")
     cleanup.add_argument("--older-than", type=int, default=90, metavar="DAYS")
+
+    group = sub.add_parser(
+        "group",
+        help="list groups and their members, add or remove a member",
+        description="List permission groups and their members, or add or remove a member.",
+        epilog=GROUP_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    group.add_argument("action", choices=("list", "add", "remove"))
+    group.add_argument("group", nargs="?", metavar="GROUP")
+    group.add_argument("email", nargs="?", metavar="EMAIL")
     return parser
 
 
@@ -114,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # stdout at devnull so that the interpreter's final flush does not complain either.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except Exception as exc:  # anything unforeseen still ends as one line (INTERFACE.md)
+    except Exception as exc:  # anything unforeseen still ends as one line (see the README)
         logging.getLogger(__name__).debug("unexpected error", exc_info=True)
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         print(

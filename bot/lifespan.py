@@ -37,7 +37,7 @@ from web.app import build_web_app
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE = 5.0  # seconds for envelopes and jobs being handled when a stop is asked
-SOCKET_CONNECT_TIMEOUT = 60.0  # seconds; INTERFACE.md: connected within 90 s of start
+SOCKET_CONNECT_TIMEOUT = 60.0  # seconds; the README: connected within 90 s of start
 
 
 @dataclass

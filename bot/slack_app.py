@@ -15,12 +15,23 @@ listener that only acks, and one that acks and then works 50 ms):
 So a reply carried in the ack (``/flex-hours``) is as fast as the listener computes it, and
 slow work after ``ack()`` never delays it. Errors reach
 :func:`handlers.error_replies.reply_to_error` either way.
+
+The bot is a single-workspace app whatever the environment holds. ``AsyncApp.__init__``
+(slack_bolt 1.30) builds default OAuth settings, an installation store and a multi-workspace
+``authorize`` as soon as both ``SLACK_CLIENT_ID`` and ``SLACK_CLIENT_SECRET`` are in
+``os.environ``; after that every request is answered "your installation with this app is no
+longer available". Those variables are ours too (Sign in with Slack on the admin site), and
+no constructor argument turns the lookup off (``oauth_settings=None`` is what triggers it), so
+the app is built with the two variables out of the environment (the constructor is
+synchronous: no other coroutine can see them missing) and then checked to have no OAuth flow.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+import os
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
@@ -40,20 +51,37 @@ class _TokenFromClientNote(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
+#: What makes Bolt's AsyncApp switch itself to multi-workspace OAuth (see the module doc).
+BOLT_OAUTH_VARIABLES = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
+
+
+@contextmanager
+def _without_bolt_oauth_variables() -> Iterator[None]:
+    """``os.environ`` without SLACK_CLIENT_ID/SECRET for the block, restored afterwards."""
+    saved = {name: os.environ.pop(name) for name in BOLT_OAUTH_VARIABLES if name in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+
+
 def build_slack_app(settings: Settings) -> AsyncApp:
     """The Bolt app with every listener registered; importing or building it starts nothing."""
     bolt_log = logging.getLogger("slack_bolt.AsyncApp")
     note = _TokenFromClientNote()
     bolt_log.addFilter(note)
     try:
-        app = AsyncApp(
-            client=build_web_client(settings),
-            process_before_response=True,
-            # Socket Mode requests carry no signature; keep Bolt from asking for a secret.
-            request_verification_enabled=False,
-        )
+        with _without_bolt_oauth_variables():
+            app = AsyncApp(
+                client=build_web_client(settings),
+                process_before_response=True,
+                # Socket Mode requests carry no signature; keep Bolt from asking for a secret.
+                request_verification_enabled=False,
+            )
     finally:
         bolt_log.removeFilter(note)
+    if app.oauth_flow is not None or app.installation_store is not None:
+        raise RuntimeError("the Slack app must be single-workspace; Bolt set up OAuth anyway")
 
     async def attach_settings(
         context: AsyncBoltContext, next: Callable[[], Awaitable[None]]

@@ -36,7 +36,7 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
 
 
 def _describe(exc: BaseException, database_url: str) -> str:
-    where = database_url.split("@")[-1] if "@" in database_url else database_url
+    where = _shown(database_url)
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return f"database {where} is not usable: {text}"
 
@@ -91,13 +91,49 @@ async def close_database() -> None:
     await Tortoise.close_connections()
 
 
+MIGRATE_FIRST = "run `financebot migrate` first"
+
+
+def _shown(database_url: str) -> str:
+    return database_url.split("@")[-1] if "@" in database_url else database_url
+
+
+def sqlite_file_missing(database_url: str) -> bool:
+    """A ``sqlite://`` URL whose file is not there (connecting would create it)."""
+    if not database_url.startswith("sqlite://"):
+        return False
+    path = Path(database_url[len("sqlite://") :])
+    return str(path) != ":memory:" and not path.exists()
+
+
+async def has_schema() -> bool:
+    """True when the open database holds Finance Bot's tables (its migration history)."""
+    try:
+        await connections.get("default").execute_query("SELECT 1 FROM tortoise_migrations LIMIT 1")
+    except Exception:
+        return False
+    return True
+
+
 @asynccontextmanager
 async def open_database(database_url: str, *, migrate: bool = False) -> AsyncIterator[None]:
-    """Migrate (optionally) and open the database for the duration of a CLI command."""
+    """Open the database for the duration of a CLI command.
+
+    Only ``migrate``, ``serve`` and ``demo`` create or change the schema (``migrate=True``).
+    Every other command needs a migrated database and leaves an unmigrated one untouched: a
+    SQLite file that does not exist is not created, and a database without our tables is
+    refused with one line saying what to run.
+    """
     if migrate:
         await migrate_database(database_url)
+    elif sqlite_file_missing(database_url):
+        raise DatabaseError(f"database {database_url} does not exist: {MIGRATE_FIRST}")
     await init_database(database_url)
     try:
+        if not migrate and not await has_schema():
+            raise DatabaseError(
+                f"database {_shown(database_url)} has no Finance Bot tables: {MIGRATE_FIRST}"
+            )
         yield
     finally:
         await close_database()

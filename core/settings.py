@@ -1,4 +1,4 @@
-"""Settings read from the environment (INTERFACE.md "Environment"), validated once at start.
+"""Settings read from the environment (docs/configuration.md), validated once at start.
 
 A missing or malformed value raises :class:`SettingsError` whose message is one line naming
 the variable; the CLI prints it and exits non-zero. Secrets never appear in ``repr``.
@@ -168,11 +168,22 @@ def _decimal(env: Mapping[str, str], name: str, default: Decimal) -> Decimal:
     return value
 
 
+def without_credentials(url: str) -> str:
+    """``url`` as safe to print: any ``user:password@`` part replaced by ``***@``."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    authority, slash, tail = rest.partition("/")
+    if "@" in authority:
+        authority = "***@" + authority.rsplit("@", 1)[1]
+    return (scheme + sep if sep else "") + authority + slash + tail
+
+
 def _http_url(env: Mapping[str, str], name: str, default: str) -> str:
     raw = env.get(name, "").strip() or default
     parsed = urlparse(raw)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise SettingsError(f"{name} must be an http(s) URL, got {raw!r}")
+        raise SettingsError(f"{name} must be an http(s) URL, got {without_credentials(raw)!r}")
     return raw
 
 

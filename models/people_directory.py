@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from models.people import Person, SlackUser
+from models.people import GroupMembership, Person, SlackUser
+from models.projects import Project
 
 
 def slack_links(
@@ -65,3 +67,51 @@ async def person_by_guid(guid: str) -> Person | None:
     if not guid:
         return None
     return await Person.filter(guid=guid).first()
+
+
+async def person_for_sign_in(slack_id: str, email: str | None) -> Person | None:
+    """The active person a Slack account signs in as: by Slack id, else by e-mail.
+
+    The e-mail match (case-insensitive) covers people whose Slack link the directory sync has
+    not made yet; callers pass an e-mail only when Slack says it is verified. Archived people
+    are never returned: they may not sign in.
+    """
+    if slack_id:
+        person = await Person.filter(slack_id=slack_id, archived=False).order_by("-id").first()
+        if person is not None:
+            return person
+    address = (email or "").strip()
+    if not address:
+        return None
+    return await Person.filter(email__iexact=address, archived=False).order_by("-id").first()
+
+
+@dataclass(frozen=True)
+class PersonRoles:
+    """A person with the groups they are in and the projects they administer."""
+
+    person: Person
+    groups: tuple[str, ...]
+    admin_of: tuple[str, ...]
+
+
+async def active_people_with_roles() -> list[PersonRoles]:
+    """Every non-archived person, by name, with their groups and projects (three queries)."""
+    people = await Person.filter(archived=False)
+    groups: dict[int, list[str]] = {}
+    for person_id, group in await GroupMembership.all().values_list("person_id", "group__name"):
+        groups.setdefault(int(person_id), []).append(str(group))
+    projects: dict[int, list[str]] = {}
+    rows = await Project.filter(archived=False, admins__id__isnull=False).values_list(
+        "admins__id", "name"
+    )
+    for person_id, name in rows:
+        projects.setdefault(int(person_id), []).append(str(name))
+    return [
+        PersonRoles(
+            person,
+            tuple(sorted(groups.get(person.id, []))),
+            tuple(sorted(projects.get(person.id, []))),
+        )
+        for person in people
+    ]

@@ -84,6 +84,11 @@ def may_see_flex(actor: Actor | None, subject_id: int) -> bool:
     return allows(actor, Capability.SEE_FLEX_OF_OTHERS)
 
 
+def capabilities_of(group: str) -> tuple[Capability, ...]:
+    """What membership of ``group`` grants by itself (custom groups: nothing yet)."""
+    return tuple(capability for capability, groups in GRANTED_BY.items() if group in groups)
+
+
 def needed_groups_text(capability: Capability) -> str:
     """``the hr group`` / ``the admin or finance group``: said in a refusal."""
     groups = GRANTED_BY[capability]
@@ -116,9 +121,5 @@ async def is_in_group(person: Person, group_name: str) -> bool:
 
 
 async def may_see_flex_of(viewer: Person | None, subject: Person) -> bool:
-    """A person sees their own flex saldo; HR sees everyone's; archived people nothing."""
-    if viewer is None or viewer.archived:
-        return False
-    if viewer.id == subject.id:
-        return True
-    return await is_in_group(viewer, HR_GROUP)
+    """:func:`may_see_flex` for a stored person (one query for their groups)."""
+    return may_see_flex(await actor_for(viewer), subject.id)

@@ -81,8 +81,8 @@ class LeaveType(Model):
 
     ``flex_treatment``: ``leave`` (counts as a worked day's hours), ``unpaid`` (counted as
     unpaid: offsets expected hours in the monthly summary) or ``flex`` (consumes flex: not
-    counted). Defaults reproduce DESIGN.md: "Flex time Leave" consumes flex, "Unpaid leave" is
-    unpaid, everything else is leave.
+    counted). Defaults reproduce docs/domain-rules.md: "Flex time Leave" consumes flex, "Unpaid
+    leave" is unpaid, everything else is leave.
     """
 
     id = fields.IntField(primary_key=True)

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -42,6 +43,19 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _boot_id() -> str:
+    """This machine's boot id (new at every boot): two hosts never share one, even when they
+    share a hostname."""
+    for source in ("/proc/sys/kernel/random/boot_id", "/etc/machine-id"):
+        try:
+            text = Path(source).read_text().strip()
+        except OSError:
+            continue
+        if text:
+            return text.replace(":", "").replace("-", "")
+    return "-"
+
+
 def _pid_namespace() -> str:
     """Which process-id space our pid belongs to (containers sharing a hostname differ)."""
     try:
@@ -50,20 +64,27 @@ def _pid_namespace() -> str:
         return "-"
 
 
+def _process_space() -> str:
+    """Where a pid means one process: this boot of this machine, this pid namespace. The
+    namespace alone is not enough: every host's initial pid namespace has the same inode."""
+    return f"{_boot_id()}.{_pid_namespace()}"
+
+
 def _holder_name() -> str:
-    parts = (socket.gethostname(), str(os.getpid()), _pid_namespace(), uuid.uuid4().hex[:8])
-    return ":".join(parts)[:128]
+    parts = (socket.gethostname(), str(os.getpid()), _process_space(), uuid.uuid4().hex[:8])
+    return ":".join(parts)[:128]  # the column's width
 
 
 def holder_is_gone(holder: str) -> bool:
-    """True when ``holder`` names a process on this host, in our pid space, that is gone.
+    """True when ``holder`` names a process of this boot of this machine, in our pid space,
+    that is gone.
 
     Lets a restarted process (or the next CLI run) take over at once the lock that a killed
     one left behind, instead of waiting for it to expire. Other holders (other hosts, other
-    containers) are only judged by expiry.
+    containers, a host that happens to share our hostname) are only judged by expiry.
     """
     parts = holder.split(":")
-    if len(parts) != 4 or parts[0] != socket.gethostname() or parts[2] != _pid_namespace():
+    if len(parts) != 4 or parts[0] != socket.gethostname() or parts[2] != _process_space():
         return False
     if not parts[1].isdigit():
         return False

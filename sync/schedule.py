@@ -1,7 +1,7 @@
 """Scheduled sync jobs for `serve`.
 
-Defaults (DESIGN.md / issue 3): hours of the last 60 days every 15 minutes; users, projects
-and leave types hourly; holidays and the Slack directory daily. Each can be tuned from the
+Defaults (docs/domain-rules.md, "Syncs"): hours of the last 60 days every 15 minutes; users,
+projects and leave types hourly; holidays and the Slack directory daily. Each can be tuned from the
 environment (validated with the other settings, ``Settings.sync_schedule``):
 
 - ``SYNC_HOURS_INTERVAL_MINUTES`` (default 15)

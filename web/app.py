@@ -1,10 +1,12 @@
 """The admin web site (aiohttp): server-rendered pages, one stylesheet, no scripts.
 
-Paths (INTERFACE.md "Admin site paths") served so far: ``/`` (what waits for the signed-in
+Paths (the README's admin site paths) served so far: ``/`` (what waits for the signed-in
 person), ``/users`` and ``/users.csv`` (people and their flex saldos, HR),
 ``/users/<guid>/flexhours`` (one person's flex saldo in full: the person and HR), ``/sync``
-(sync runs and "Sync now", admins), ``/reports/early-care`` (HR) and ``/healthz``. Each page
-module adds its routes with one call below.
+(sync runs and "Sync now", admins), ``/reports/early-care`` (HR), ``/groups``, ``/audit``,
+``/healthz`` and the sign-in flow (``/sign-in``, ``/sign-out``; ``/demo/sign-in`` in the demo
+only). Every other page needs a signed-in person (:mod:`web.auth`). Each page module adds its
+routes with one call below.
 """
 
 from __future__ import annotations
@@ -20,13 +22,15 @@ from core.settings import Settings
 from web.app_keys import SETTINGS_KEY, TEMPLATES_KEY
 from web.auth import sessions, sign_in_required
 from web.company_flex import add_worker
+from web.pages import audit, demo_sign_in, groups, sign_in
 from web.pages.early_care import add_early_care_routes
 from web.pages.flexhours import add_flexhours_routes
 from web.pages.people import add_people_routes
 from web.pages.start import add_start_routes
 from web.pages.syncs import add_sync_routes
 from web.rendering import build_templates, site_root
-from web.site_errors import error_pages, page_headers
+from web.security_headers import security_headers
+from web.site_errors import error_pages
 
 __all__ = ["SETTINGS_KEY", "build_web_app"]
 
@@ -51,7 +55,12 @@ async def healthz(request: web.Request) -> web.Response:
 def build_web_app(settings: Settings) -> web.Application:
     root = site_root(settings)
     app = web.Application(
-        middlewares=[sessions(settings, root), page_headers, error_pages, sign_in_required(root)]
+        middlewares=[
+            sessions(settings, root),
+            security_headers(settings),
+            error_pages,
+            sign_in_required(root, demo=settings.demo_sign_in),
+        ]
     )
     app[SETTINGS_KEY] = settings
     app[TEMPLATES_KEY] = build_templates(settings)
@@ -62,6 +71,11 @@ def build_web_app(settings: Settings) -> web.Application:
     add_flexhours_routes(app)
     add_sync_routes(app)
     add_early_care_routes(app)
+    sign_in.add_routes(app)
+    if settings.demo_sign_in:
+        demo_sign_in.add_routes(app)
+    groups.add_routes(app)
+    audit.add_routes(app)
     static = app.router.add_static("/static", STATIC_DIR)
     assert isinstance(static, web.StaticResource)
     stylesheet = static.url_for(filename="site.css", append_version=True)

@@ -42,7 +42,9 @@ SESSION_SECONDS = 12 * 60 * 60
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 #: Paths anyone may open: health checks, the sign-in flow, the stylesheet.
-PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/sign-in", "/sign-in/callback"})
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/sign-in", "/sign-in/slack", "/sign-in/callback"})
+#: Public in `financebot demo` only; the route does not exist anywhere else.
+DEMO_SIGN_IN_PATH = "/demo/sign-in"
 PUBLIC_PREFIXES = ("/static/",)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -76,7 +78,9 @@ def sessions(settings: Settings, site_root: str) -> Any:
     return session_middleware(storage)
 
 
-def is_public(path: str) -> bool:
+def is_public(path: str, *, demo: bool = False) -> bool:
+    if demo and path == DEMO_SIGN_IN_PATH:
+        return True
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
 
 
@@ -142,12 +146,16 @@ def sign_in_redirect(request: web.Request, root: str) -> web.HTTPFound:
     return web.HTTPFound(f"{root}/sign-in?{urlencode({'next': next_path})}")
 
 
-def sign_in_required(root: str) -> Any:
-    """The middleware: resolves the signed-in person, refuses the rest before any view runs."""
+def sign_in_required(root: str, *, demo: bool = False) -> Any:
+    """The middleware: resolves the signed-in person, refuses the rest before any view runs.
+
+    ``demo``: the demo's sign-in page is public too. A POST always needs the session's CSRF
+    token, on a public path as well (the demo page gives signed-out visitors one).
+    """
 
     @web.middleware
     async def check(request: web.Request, handler: Handler) -> web.StreamResponse:
-        public = is_public(request.path)
+        public = is_public(request.path, demo=demo)
         person = await signed_in_person(request)
         if person is None and not public:
             if request.method not in SAFE_METHODS:
@@ -157,7 +165,7 @@ def sign_in_required(root: str) -> Any:
             raise web.HTTPUnauthorized(
                 text="Sign in first.", headers={"WWW-Authenticate": 'Cookie realm="financebot"'}
             )
-        if request.method not in SAFE_METHODS and person is not None:
+        if request.method not in SAFE_METHODS:
             if not await csrf_ok(request):
                 raise Forbidden("This form has expired or was not sent from this site.")
         if person is not None:
@@ -178,6 +186,12 @@ def current_person(request: web.Request) -> Person:
 
 def current_actor(request: web.Request) -> Actor:
     return request[ACTOR_KEY]
+
+
+def audit_actor(request: web.Request) -> str:
+    """Who the audit log names for a change made on this site: ``web:<e-mail>``."""
+    person = current_person(request)
+    return f"web:{person.email or person.guid}"
 
 
 def require(request: web.Request, capability: Capability) -> Actor:

@@ -7,7 +7,6 @@ undefined names fail loudly instead of rendering as empty text.
 from __future__ import annotations
 
 import asyncio
-from functools import partial
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -31,6 +30,8 @@ def build_templates(settings: Settings) -> jinja2.Environment:
     )
     env.globals["root"] = site_root(settings)
     env.globals["query"] = query_string
+    # Navigation shows a page only to who may open it: {% if allows(actor, Capability.X) %}.
+    env.globals["allows"] = allows
     env.globals["Capability"] = Capability
     return env
 
@@ -47,12 +48,10 @@ def query_string(**params: Any) -> str:
 
 
 def page_context(request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
-    """The signed-in person, their CSRF token and ``may`` added to a template's context:
-    ``may(Capability.SEE_PEOPLE)`` is the permission rule for the signed-in person (false
-    for nobody), so links to pages one may not open are left out."""
+    """``context`` with the signed-in person, their rights (``actor``) and their CSRF token."""
     context.setdefault("signed_in", request.get(PERSON_KEY))
+    context.setdefault("actor", request.get(ACTOR_KEY))
     context.setdefault("csrf_token", request.get(CSRF_KEY, ""))
-    context.setdefault("may", partial(allows, request.get(ACTOR_KEY)))
     return context
 
 

@@ -1,4 +1,4 @@
-"""Error pages and response headers for every admin-site page.
+"""Error pages for every admin-site page (their headers: :mod:`web.security_headers`).
 
 Views raise :class:`PageError` (or aiohttp's 404 for an unknown path); the middleware turns
 it into the error page with a clear, specific sentence. ``/healthz`` keeps its plain text.
@@ -11,15 +11,10 @@ import logging
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from web.rendering import HTML, render
+from web.rendering import render
 
 log = logging.getLogger(__name__)
 
-#: No scripts at all; styles only from our own CSS file; no framing, no foreign forms.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; "
-    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-)
 PAGE_TITLES = {
     400: "Bad request",
     401: "Sign in first",
@@ -71,14 +66,3 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
         response = error_page(request, 405, f"{request.method} is not allowed here.")
         response.headers["Allow"] = ",".join(sorted(exc.allowed_methods))
         return response
-
-
-@web.middleware
-async def page_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    response = await handler(request)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    if response.content_type == HTML:
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("Cache-Control", "no-store")
-    return response

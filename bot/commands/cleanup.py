@@ -23,7 +23,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     if args.older_than < 0:
         raise CommandError("--older-than must be 0 or more days")
     try:
-        async with open_database(settings.database_url, migrate=True):
+        async with open_database(settings.database_url):
             deleted = await delete_older_than(args.type, args.older_than, dt.datetime.now(dt.UTC))
     except DatabaseError as exc:
         raise CommandError(str(exc)) from exc

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import secrets
 from pathlib import Path
 from urllib.parse import quote
 
@@ -36,11 +37,18 @@ from core.settings import Settings
 def demo_settings(
     settings: Settings, slack: SlackEmulator, tenkfeet: TenkfeetEmulator, data_dir: Path
 ) -> Settings:
-    """The settings with the SQLite file and both emulators in place of the real services."""
+    """The settings with the SQLite file and both emulators in place of the real services.
+
+    Sign in with Slack points at the emulator's OpenID endpoints, and the admin site offers the
+    demo's own sign-in page (``demo_sign_in``) to sign in as any sample person.
+    """
     env = {
         "SLACK_API_URL": slack.api_url,
         "SLACK_BOT_TOKEN": slack.bot_token,
         "SLACK_APP_TOKEN": slack.app_token,
+        "SLACK_CLIENT_ID": slack.oidc_client_id,
+        "SLACK_CLIENT_SECRET": slack.oidc_client_secret,
+        "SLACK_OPENID_AUTHORIZE_URL": slack.openid_authorize_url,
         "TENKFEET_API_URL": tenkfeet.base_url,
         "TENKFEET_AUTH": tenkfeet.token,
     }
@@ -57,6 +65,12 @@ def demo_settings(
         tenkfeet_api_url=env["TENKFEET_API_URL"],
         tenkfeet_auth=env["TENKFEET_AUTH"],
         public_url=public_url,
+        slack_client_id=env["SLACK_CLIENT_ID"],
+        slack_client_secret=env["SLACK_CLIENT_SECRET"],
+        slack_openid_authorize_url=env["SLACK_OPENID_AUTHORIZE_URL"],
+        # Sessions of a demo need not outlive it: a fresh key unless SECRET_KEY is set.
+        secret_key=settings.secret_key or secrets.token_bytes(32),
+        demo_sign_in=True,
     )
 
 
@@ -81,6 +95,7 @@ def ready_text(
     eino, helmi = company.person("eino.virtanen"), company.person("helmi.makinen")
     vaino, aino = company.person("vaino.hamalainen"), company.person("aino.korhonen")
     elias = company.person("elias.jarvinen")
+    roles = ", ".join(f"{p.first_name} ({'/'.join(p.groups)})" for p in company.people if p.groups)
 
     def flex(person: DemoPerson, text: str = "") -> str:
         query = f"user_id={person.slack_id}" + (f"&text={quote(text)}" if text else "")
@@ -95,6 +110,7 @@ def ready_text(
             f"{company.entry_count:,} hour entries since {company.started}, loaded through the "
             f"real syncs in {summary.seconds:.1f} s.",
             "",
+            f"  Sign in:       {web_url}/demo/sign-in  (as any sample person; {roles})",
             f"  Admin site:    {web_url}/users",
             f"  One person:    {person_url}  ({eino.full_name})",
             f"  Health:        {web_url}/healthz",

@@ -22,14 +22,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import sys
-from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-
+from bot.terminal_table import print_table
 from core.clock import company_yesterday
 from core.db import DatabaseError, open_database
 from core.errors import CommandError
@@ -42,6 +38,12 @@ from models.people import Person
 CENT = Decimal("0.01")
 MONTH_COLUMNS = ("work", "leave", "overtime", "unpaid", "expected", "diff", "saldo")
 BAND_MARKERS = {"above": "HIGH", "below": "LOW", "inside": ""}
+
+
+NO_PEOPLE_YET = (
+    "no people in the database yet: run `financebot sync users` (and import contracts with "
+    "`financebot import contracts FILE.csv`)"
+)
 
 
 def hours_text(value: Decimal | None) -> str | None:
@@ -94,29 +96,6 @@ def saldo_line(person: Person, result: FlexResult) -> str:
     if result.saldo is None:
         return f"Flex saldo for {person.full_name} cannot be shown: {result.message}"
     return f"Flex saldo for {person.full_name} is {format_hours(result.saldo)}"
-
-
-def print_table(
-    title: str,
-    headers: Sequence[str],
-    rows: Sequence[Sequence[str]],
-    marked: Sequence[bool] = (),
-) -> None:
-    """A rich table on a terminal (``marked`` rows highlighted), plain aligned text otherwise."""
-    if sys.stdout.isatty():
-        table = Table(title=title, title_justify="left")
-        for header in headers:
-            left = header in ("", "month", "name", "email")
-            table.add_column(header, justify="left" if left else "right", no_wrap=True)
-        for index, row in enumerate(rows):
-            highlight = index < len(marked) and marked[index]
-            table.add_row(*row, style="bold red" if highlight else None)
-        Console().print(table)
-        return
-    widths = [max(len(str(v)) for v in column) for column in zip(headers, *rows, strict=True)]
-    print(title)
-    for line in [headers, *rows]:
-        print("  ".join(str(v).ljust(w) for v, w in zip(line, widths, strict=True)).rstrip())
 
 
 def print_person(person: Person, result: FlexResult, settings: Settings) -> None:
@@ -183,9 +162,11 @@ def print_everyone(
 async def run(settings: Settings, args: argparse.Namespace) -> int:
     as_of: dt.date = args.as_of or company_yesterday(settings)
     try:
-        async with open_database(settings.database_url, migrate=True):
+        async with open_database(settings.database_url):
             if args.all:
                 results = await flex_for_all(as_of, settings)
+                if not results:
+                    raise CommandError(NO_PEOPLE_YET)
                 computed = sorted(((p, r) for p, r in results if r.saldo is not None), key=sort_key)
                 failed = [(p, r) for p, r in results if r.saldo is None]
                 if args.json:
@@ -205,6 +186,8 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
             email = args.email.strip().lower()
             person = await Person.filter(email__iexact=email).order_by("archived", "id").first()
             if person is None:
+                if not await Person.exists():
+                    raise CommandError(NO_PEOPLE_YET)
                 raise CommandError(f"no person with e-mail {args.email!r}")
             result = await flex_for_person(person, as_of, settings)
     except DatabaseError as exc:

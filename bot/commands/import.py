@@ -51,7 +51,7 @@ def import_actor(name: str) -> str:
 async def run(settings: Settings, args: argparse.Namespace) -> int:
     data = read_file(args.file)
     try:
-        async with open_database(settings.database_url, migrate=True):
+        async with open_database(settings.database_url):
             counts = await IMPORTS[args.what](data, actor=import_actor(args.file))
     except DatabaseError as exc:
         raise CommandError(str(exc)) from exc

@@ -57,4 +57,5 @@ async def run_until_stopped(
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
     settings.require_slack()
+    settings.require_web_sign_in()  # a site reachable from elsewhere must have sign-in
     return await run_until_stopped(settings, sync_at_start=True)

@@ -84,13 +84,14 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
             raise CommandError(f"cannot sync {args.what}: {note}")
 
     try:
-        async with open_database(settings.database_url, migrate=True):
-            failures = 0
+        async with open_database(settings.database_url):
+            failures = ran = 0
             for kind in kinds:
                 note = missing_configuration(kind, settings)
                 if note:
                     print(f"{kind}: skipped ({note})", flush=True)
                     continue
+                ran += 1
                 try:
                     await _run_one(kind, settings, args)
                 except (SyncUnavailable, SettingsError) as exc:
@@ -107,4 +108,8 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     if failures:
         raise CommandError(f"{failures} of the syncs failed")
+    if not ran:
+        raise CommandError(
+            "nothing to sync: set TENKFEET_AUTH (10000ft) or SLACK_BOT_TOKEN (Slack directory)"
+        )
     return 0

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.emulators.tenkfeet_data import holiday, leave_type, phase, project, user
+from models.permissions import ADMIN_GROUP, FINANCE_GROUP, HR_GROUP
 
 HISTORY_DAYS = 2 * 365
 """How far back the sample hours reach on a data directory's first run."""
@@ -147,7 +148,7 @@ class DemoPerson:
     unsubmitted_days: int = 7  # recent days whose entries may still be unsubmitted
     unsubmitted_share: float = 0.4  # how many of those days are
     archived: bool = False
-    hr: bool = False
+    groups: tuple[str, ...] = ()  # the permission groups they are in (hr, finance, admin)
 
     @property
     def full_name(self) -> str:
@@ -196,7 +197,7 @@ def demo_people(started: dt.date) -> list[DemoPerson]:
             (ADMINISTRATION, SALES, TRAINING),
             whole,
             (whole,),
-            hr=True,
+            groups=(HR_GROUP,),
         ),
         DemoPerson(
             2,
@@ -262,6 +263,7 @@ def demo_people(started: dt.date) -> list[DemoPerson]:
             (whole,),
             overtime=WEB_OVERTIME,
             daily_bias=0.15,
+            groups=(FINANCE_GROUP,),
         ),
         DemoPerson(
             6,
@@ -347,6 +349,7 @@ def demo_people(started: dt.date) -> list[DemoPerson]:
             (DATA_DEVELOPMENT, DATA_SUPPORT, SALES),
             whole,
             (whole,),
+            groups=(ADMIN_GROUP,),
         ),
         DemoPerson(
             12,

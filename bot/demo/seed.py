@@ -1,8 +1,9 @@
 """Loading the sample company into the demo's database the way production data arrives.
 
 The 10000ft emulator serves the company and the real syncs (``sync.dispatch.run_sync``) fetch
-it; HR's contracts and corrections go through the real CSV imports; the HR group is the one
-thing added directly (there is no group import), with an audit row like any group change.
+it; HR's contracts and corrections go through the real CSV imports; the groups (an HR, a
+finance and an admin member, so every role can be tried) are the one thing added directly,
+with an audit row like any group change.
 Everything is idempotent: a second run on the same database changes nothing it need not.
 """
 
@@ -39,7 +40,7 @@ from models.audit import record_change
 from models.flex.contract_import import import_contracts
 from models.flex.correction_import import import_corrections
 from models.flex.csv_import import ImportCounts, ImportRejected
-from models.permissions import HR_GROUP
+from models.permissions import BUILT_IN_GROUPS
 from sync.dispatch import SLACK_KINDS, run_sync
 from sync.runs import SyncAlreadyRunning
 
@@ -146,7 +147,8 @@ async def seed_sample_company(settings: Settings, company: SampleCompany) -> See
     except ImportRejected as exc:
         first = exc.errors[0] if exc.errors else exc
         raise CommandError(f"the sample contracts or corrections were refused: {first}") from None
-    await add_to_group(HR_GROUP, [p.tenkfeet_id for p in company.people if p.hr])
+    for group in BUILT_IN_GROUPS:
+        await add_to_group(group, [p.tenkfeet_id for p in company.people if group in p.groups])
     return SeedSummary(
         hour_entries_changed=hours.added + hours.updated + hours.deleted,
         contracts=contracts,

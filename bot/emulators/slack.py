@@ -1,6 +1,6 @@
 """A local Slack workspace for tests and the demo: Web API, Socket Mode and response_url.
 
-It speaks the wire protocol slack_sdk uses (SLACK_NOTES.md), so the bot under test runs its
+It speaks the wire protocol slack_sdk uses (docs/slack-surface.md), so the bot under test runs its
 real code paths: ``auth.test`` and ``apps.connections.open`` over HTTP, then a Socket Mode
 websocket that gets ``hello``, envelopes and ``disconnect`` and sends acks back. As on Slack,
 the URL ``apps.connections.open`` gives is a ticket: good for one connect attempt and only
@@ -11,6 +11,9 @@ can be exchanged once, within ``trigger_lifetime`` seconds (3 s, as on Slack), b
 ``exchanged_trigger_id`` or ``invalid_trigger_id`` and the refusal counts as a violation
 (a call refused for its arguments, e.g. a view over the limits, leaves the trigger unused).
 Both lifetimes are measured on ``clock``, so tests advance a fake clock instead of sleeping.
+Sign in with Slack (the authorize page, ``openid.connect.token`` and ``openid.connect.userInfo``)
+is played by :mod:`bot.emulators.slack_openid`; set :attr:`SlackEmulator.oidc_signed_in_user`
+to have the authorize page sign that member in without asking.
 Every Web API call (and every ``response_url`` POST, recorded as method ``"response_url"``)
 is kept in :attr:`SlackEmulator.calls`. Tests drive it through ``send_*`` and ``wait_for_*``
 coroutines, which wait on futures with timeouts, never on sleeps.
@@ -40,6 +43,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from bot.emulators import slack_limits
+from bot.emulators.slack_openid import AUTHORIZE_PATH, SlackOpenId
 
 DEFAULT_BOT_TOKEN = "xoxb-emulated-bot-token"
 DEFAULT_APP_TOKEN = "xapp-emulated-app-token"
@@ -142,6 +146,7 @@ class SlackEmulator:
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
         self.base_url = ""
+        self.openid = SlackOpenId(team_id=team_id, members=lambda: self.users, clock=clock)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -158,8 +163,34 @@ class SlackEmulator:
         """The value for SLACK_API_URL."""
         return f"{self.base_url}/api/"
 
+    @property
+    def openid_authorize_url(self) -> str:
+        """The value for SLACK_OPENID_AUTHORIZE_URL."""
+        return f"{self.base_url}{AUTHORIZE_PATH}"
+
+    @property
+    def oidc_client_id(self) -> str:
+        """The value for SLACK_CLIENT_ID."""
+        return self.openid.client_id
+
+    @property
+    def oidc_client_secret(self) -> str:
+        """The value for SLACK_CLIENT_SECRET."""
+        return self.openid.client_secret
+
+    @property
+    def oidc_signed_in_user(self) -> str | None:
+        """The member the authorize page signs in without asking (None: it shows a list)."""
+        return self.openid.signed_in_user
+
+    @oidc_signed_in_user.setter
+    def oidc_signed_in_user(self, user_id: str | None) -> None:
+        self.openid.signed_in_user = user_id
+
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
         app = web.Application()
+        app.router.add_get(AUTHORIZE_PATH, self.openid.handle_authorize)
+        app.router.add_post(AUTHORIZE_PATH, self.openid.handle_authorize)
         app.router.add_post("/api/{method}", self._handle_api)
         app.router.add_get("/api/{method}", self._handle_api)
         app.router.add_get("/socket-mode", self._handle_socket)
@@ -622,6 +653,12 @@ class SlackEmulator:
                 {"ok": False, "error": fault.error}, status=fault.status, headers=headers
             )
 
+        if method == "openid.connect.token":  # client credentials instead of a token
+            authorization = request.headers.get("Authorization", "")
+            return web.json_response(self.openid.token(args, authorization))
+        if method == "openid.connect.userInfo":  # the signed-in user's access token
+            return web.json_response(self.openid.user_info(token))
+
         valid = self.app_tokens if method == "apps.connections.open" else self.bot_tokens
         if token is None:
             return web.json_response({"ok": False, "error": "not_authed"})
@@ -990,6 +1027,13 @@ class SlackEmulator:
         self.home_views[user_id] = stored
         return {"ok": True, "view": stored}
 
+    def conversation_id(self, *users: str) -> str:
+        """The id ``conversations.open`` gives for these users: the bot's DM with one person
+        (``D…``) or a group DM (``G…``); the same users always get the same id."""
+        key = "-".join(sorted(set(users))).encode()
+        digest = base64.b32encode(key).decode().rstrip("=")[-9:]
+        return ("D" if len(set(users)) == 1 else "G") + digest
+
     def _api_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
         raw = args.get("users", "")
         users = raw if isinstance(raw, list) else [u for u in str(raw).split(",") if u]
@@ -998,10 +1042,10 @@ class SlackEmulator:
             return {"ok": False, "error": "users_list_not_supplied"}
         if len(users) > 8:
             return {"ok": False, "error": "too_many_users"}
-        key = "-".join(users).encode()
-        digest = base64.b32encode(key).decode().rstrip("=")[-9:]
-        prefix = "D" if len(users) == 1 else "G"
-        return {"ok": True, "channel": {"id": prefix + digest, "is_im": len(users) == 1}}
+        return {
+            "ok": True,
+            "channel": {"id": self.conversation_id(*users), "is_im": len(users) == 1},
+        }
 
     def _page(self, items: list[dict[str, Any]], args: dict[str, Any], key: str) -> dict[str, Any]:
         try:

@@ -2,7 +2,8 @@
 
 Each check returns Slack's own kind of error strings, e.g.
 ``"must be less than 51 items [json-pointer:/blocks]"``, so the emulator can answer
-``invalid_blocks`` / ``invalid_arguments`` the way Slack does (SLACK_NOTES.md, "Limits and habits").
+``invalid_blocks`` / ``invalid_arguments`` the way Slack does (docs/slack-surface.md and Slack's
+API docs).
 Only the limits the bot can plausibly hit are checked; an empty list means Slack would accept.
 """
 

@@ -1,6 +1,6 @@
 """A local 10000ft API (aiohttp) serving ``TenkfeetData``, with faults tests can inject.
 
-Behaves like the real API where Finance Bot depends on it (TENKFEET_API.md): the token is
+Behaves like the real API where Finance Bot depends on it (10000ft's public API docs): the token is
 checked in the ``auth`` header only (401 with a message otherwise, so a client that puts it
 anywhere else fails here); collections are paged, with ``paging.next`` a path without the token
 and ``per_page`` honoured only up to ``max_per_page`` (default 100, below the documented 1000,

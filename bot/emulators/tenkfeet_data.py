@@ -1,7 +1,7 @@
 """10000ft data for the emulator: upstream-shaped builders, a compact entry store, a generator.
 
 - ``user()``, ``project()``, ``phase()``, ``leave_type()``, ``holiday()``, ``time_entry()``,
-  ``approval()`` build dicts shaped exactly like 10000ft's JSON (TENKFEET_API.md), for tests.
+  ``approval()`` build dicts shaped exactly like 10000ft's JSON (its public API docs), for tests.
 - ``TenkfeetData`` holds everything the emulator serves. Time entries live in
   ``TimeEntryStore``: generated entries are kept in typed arrays (about 40 bytes each, so half
   a million fit in ~20 MB) and rendered to JSON per page; entries added or changed by a test are

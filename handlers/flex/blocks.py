@@ -7,6 +7,7 @@ notification/fallback line and always carries the sentence the tests and people 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -14,6 +15,7 @@ from typing import Any
 
 from core.formatting import format_hours
 from core.settings import Settings
+from core.slack_text import escape_mrkdwn
 from handlers.slack_ids import ActionId, BlockId
 from models.flex.report import FlexReport
 from models.flex.saldo import FlexResult, band_position
@@ -27,6 +29,13 @@ CHART_WIDTH = 24
 SECTION_TEXT_LIMIT = 3000
 BUTTON_TEXT_LIMIT = 75
 MESSAGE_BLOCK_LIMIT = 50
+
+
+def for_mrkdwn(report: FlexReport) -> FlexReport:
+    """The report with its person's name (10000ft text) escaped for Slack's mrkdwn, so a name
+    like ``<!channel>`` shows as typed and notifies nobody. Every builder that puts a report
+    into a message takes it through here first."""
+    return dataclasses.replace(report, name=escape_mrkdwn(report.name))
 
 
 def details_url(settings: Settings, guid: str) -> str:
@@ -144,7 +153,8 @@ def month_end_chart(points: Sequence[tuple[str, Decimal]], width: int = CHART_WI
 def saldo_blocks(
     report: FlexReport, settings: Settings, *, with_buttons: bool = True
 ) -> list[Block]:
-    """The saldo, change, band, chart and buttons of an "ok" report."""
+    """The saldo, change, band, chart and buttons of an "ok" report (already
+    :func:`for_mrkdwn`)."""
     assert report.result is not None and report.result.saldo is not None
     result = report.result
     saldo = result.saldo
@@ -192,6 +202,7 @@ def flex_buttons(guid: str, settings: Settings) -> Block:
 
 
 def flex_reply(report: FlexReport, settings: Settings, *, about_self: bool) -> Message:
+    report = for_mrkdwn(report)
     text = report_text(report, about_self=about_self)
     if report.has_saldo:
         return ephemeral(text, saldo_blocks(report, settings))
@@ -216,7 +227,7 @@ def help_reply(settings: Settings) -> Message:
 
 
 def not_understood_reply(text: str) -> Message:
-    shown = _cut(text.replace("`", "'"), 100)
+    shown = escape_mrkdwn(_cut(text.replace("`", "'"), 100))
     return ephemeral(
         f"I didn't understand `{shown}`. Try `/flex-hours` for your own saldo, "
         "or `/flex-hours help`."

@@ -33,11 +33,11 @@ from handlers.flex.blocks import (
 from models.flex.report import flex_report_for
 from models.people import Person
 from models.people_directory import person_for_slack_user, slack_id_for_handle
-from models.permissions import HR_GROUP, is_in_group
+from models.permissions import Capability, actor_for, allows
 
 COMMAND = "/flex-hours"
 #: The reply to someone who is no 10000ft person (an empty database answers this too);
-#: the older name is what tests/test_serve.py imports.
+#: the older name is what tests/bot/commands/test_serve.py imports.
 NOT_SET_UP = UNKNOWN_ASKER
 #: Slack waits 3 s for the ack; answer in it when we can, else ack first and respond later.
 ACK_DEADLINE = 2.0
@@ -117,7 +117,8 @@ async def answer_flex_request(
         if asker is None:
             return unknown_asker_reply()
         return flex_reply(await flex_report_for(asker, settings), settings, about_self=True)
-    if asker is None or asker.archived or not await is_in_group(asker, HR_GROUP):
+    # The one rule (models.permissions) decides, as on the web: HR, never an archived person.
+    if asker is None or not allows(await actor_for(asker), Capability.SEE_FLEX_OF_OTHERS):
         return refused_reply()
     target = request.slack_id or await slack_id_for_handle(request.handle or "")
     subject = await person_for_slack_user(target) if target else None

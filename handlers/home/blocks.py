@@ -10,11 +10,13 @@ from typing import Any
 
 from core.formatting import format_hours
 from core.settings import Settings
+from core.slack_text import escape_mrkdwn
 from handlers.flex.blocks import (
     UNKNOWN_ASKER,
     Block,
     context,
     flex_buttons,
+    for_mrkdwn,
     mrkdwn_section,
     report_text,
     saldo_blocks,
@@ -56,9 +58,11 @@ def hours_plain(hours: Decimal) -> str:
 
 
 def entry_line(entry: UnsubmittedEntry) -> str:
-    what = entry.leave_type if entry.is_leave else entry.project_name or "(no project)"
+    """``2026-11-02 Project / Phase 7.50h``; 10000ft's names escaped for mrkdwn."""
+    what = escape_mrkdwn(entry.leave_type if entry.is_leave else entry.project_name)
+    what = what or "(no project)"
     if not entry.is_leave and entry.phase_name:
-        what += f" / {entry.phase_name}"
+        what += f" / {escape_mrkdwn(entry.phase_name)}"
     return f"{entry.date.isoformat()} {what} {hours_plain(entry.hours)}"
 
 
@@ -66,6 +70,7 @@ def flex_section(report: FlexReport | None, settings: Settings) -> list[Block]:
     blocks: list[Block] = [header("Your flex saldo")]
     if report is None:
         return blocks
+    report = for_mrkdwn(report)
     if report.has_saldo:
         return blocks + saldo_blocks(report, settings)
     blocks.append(mrkdwn_section(report_text(report, about_self=True)))
@@ -136,10 +141,9 @@ def invoices_section(invoices: Sequence[WaitingInvoice], settings: Settings) -> 
     blocks: list[Block] = [header("Invoices waiting for your approval")]
     for invoice in invoices[:INVOICES_SHOWN]:
         client = f"{invoice.client_name}: " if invoice.client_name else ""
+        title = escape_mrkdwn(client + invoice.project_name)
         note = " (changed since approval)" if invoice.changed_since_approval else ""
-        section = mrkdwn_section(
-            f"*{client}{invoice.project_name}* {invoice.period}, {hours_plain(invoice.hours)}{note}"
-        )
+        section = mrkdwn_section(f"*{title}* {invoice.period}, {hours_plain(invoice.hours)}{note}")
         section["accessory"] = url_button(
             "Open", settings.public_link(f"/invoices/{invoice.id}"), ActionId.HOME_OPEN_INVOICE
         )

@@ -13,6 +13,7 @@ from handlers.flex.blocks import (
     Block,
     change_text,
     context,
+    for_mrkdwn,
     mrkdwn_section,
     report_text,
     saldo_sentence,
@@ -70,6 +71,7 @@ def unfurl(blocks: list[Block]) -> dict[str, Any]:
 
 def flex_unfurl(report: FlexReport, settings: Settings) -> dict[str, Any]:
     """The numbers, for the person themself or HR (the caller decides)."""
+    report = for_mrkdwn(report)
     result = report.result
     if report.has_saldo and result is not None and result.saldo is not None:
         saldo = result.saldo
@@ -95,7 +97,10 @@ def private_flex_unfurl() -> dict[str, Any]:
     return unfurl(
         [
             mrkdwn_section("*Flex hours*"),
-            context("These details are private: only the person themself and HR can see them."),
+            context(
+                "These details are private: open the link to see them (only the person "
+                "themself and HR can). They unfurl only in the person's own DM with me."
+            ),
         ]
     )
 

@@ -1,4 +1,4 @@
-"""Importing work contracts from CSV (INTERFACE.md "Contracts CSV").
+"""Importing work contracts from CSV (docs/csv-formats.md, "Contracts").
 
 ``email,start_date,end_date,worktime_percent,flex_enabled``: a contract is keyed by
 (person, start_date); a row with the key of a stored contract replaces it. The whole file is

@@ -1,4 +1,4 @@
-"""Importing flex time corrections from CSV (INTERFACE.md "Corrections CSV").
+"""Importing flex time corrections from CSV (docs/csv-formats.md, "Corrections").
 
 ``email,date,adjust_by,set_to[,note]``: a correction is keyed by (person, date); a row with the
 key of a stored correction replaces its ``adjust_by`` and ``set_to`` (an empty value clears it)

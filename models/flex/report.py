@@ -2,8 +2,8 @@
 
 Shared by `/flex-hours`, the App Home and flex-hours unfurls, so all three answer alike. The
 order of checks: archived people get no number; then the engine (which checks "not active"
-first, DESIGN.md rule 3); then "not synced yet" when no hours sync has ever succeeded (and
-none of the person's hours are stored); then the engine's "no contract" error or the saldo.
+first, docs/domain-rules.md rule 3); then "not synced yet" when no hours sync has ever succeeded
+(and none of the person's hours are stored); then the engine's "no contract" error or the saldo.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The flex saldo engine: DESIGN.md "Flex saldo" rules 1–8 as plain functions over plain data.
+"""The flex saldo engine: docs/domain-rules.md, "Flex saldo" rules 1–8 as plain functions over
+plain data.
 
 The per-day records (DayHours, DayLog, MonthSummary) are plain slotted dataclasses, not
 frozen ones: a frozen dataclass costs five times as much to build, and a company-wide run
@@ -9,9 +10,9 @@ Nothing here touches the database, Slack or the clock: callers load a :class:`Fl
 ``Decimal``.
 
 Where the older system (solinor-invoice-checking ``flex_hours/utils.py``) differs from
-DESIGN.md, DESIGN.md is followed: unpaid leave counts only on workdays (the old code also
-counted it on weekends and holidays), corrections dated after L are ignored (the old code let
-a later ``set_to`` move the start day), the "KIKY" deduction is gone, and "today" is L + 1.
+docs/domain-rules.md, the rules there are followed: unpaid leave counts only on workdays (the old
+code also counted it on weekends and holidays), corrections dated after L are ignored (the old code
+let a later ``set_to`` move the start day), the "KIKY" deduction is gone, and "today" is L + 1.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Per-day flex sums, precomputed per person and month, so a saldo reads ~36 rows, not ~1,000.
 
-DESIGN.md rule 4 splits a day's counted hours (status other than Unsubmitted) into work,
+docs/domain-rules.md rule 4 splits a day's counted hours (status other than Unsubmitted) into work,
 leave, unpaid and overtime. Summing those from ``hour_entry`` on every `/flex-hours` costs a
 row per entry; here each (person, month) keeps its days' sums packed in one text row, in
 integer units of 1/10000 h (the ``hours`` column's scale, so exact on both databases), with
@@ -32,7 +32,7 @@ from models.projects import LeaveType
 if TYPE_CHECKING:
     from models.people import Person
 
-#: How leave types count when no LeaveType row names them (DESIGN.md rule 4 defaults).
+#: How leave types count when no LeaveType row names them (docs/domain-rules.md rule 4 defaults).
 DEFAULT_TREATMENTS = {"flex time leave": "flex", "unpaid leave": "unpaid"}
 _SLOT_OF_TREATMENT = {"leave": 1, "unpaid": 2}  # "flex" consumes flex: not counted
 #: PostgreSQL advisory lock serialising refreshes of the sums (an arbitrary, fixed number).

@@ -1,6 +1,6 @@
 """The hours sync's invoice hook: invoices exist for every project-month with entries, and the
 invoices whose days a sync changed are handed to :func:`refresh_invoice_figures`, which has
-no body yet (DESIGN.md "Invoices")."""
+no body yet (docs/domain-rules.md, "Invoices")."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Async client of the 10000ft (Smartsheet Resource Management) API.
 
-What it guarantees (TENKFEET_API.md, INTERFACE.md):
+What it guarantees (10000ft's API docs and the README's conventions):
 - the token goes in the ``auth`` header of every request, never in a URL or a message;
 - collections are followed through ``paging.next`` (a path) until it is null; each request URL
   is built from ``base_url + path`` by hand, because httpx's ``params=`` would replace the

@@ -1,4 +1,4 @@
-"""10000ft time entries into ``hour_entry``, day by day (DESIGN.md "Syncs").
+"""10000ft time entries into ``hour_entry``, day by day (docs/domain-rules.md, "Syncs").
 
 How a run goes:
 
@@ -237,7 +237,7 @@ async def sync_hours(
         done = 0
         report("write", 0, total_days)
         # One transaction for the whole range: a write that fails in a later window must not
-        # leave the earlier ones changed (INTERFACE.md: a failed sync leaves data as it was).
+        # leave the earlier ones changed (a failed sync leaves data as it was).
         async with in_transaction() as conn:
             # Into an empty table (a first load) no entry can move in from another day.
             had_rows = await HourEntry.exists()

@@ -1,13 +1,13 @@
 """How 10000ft data becomes Finance Bot's rows: pure functions, no database, no HTTP.
 
-The rules follow the older system (solinor-invoice-checking) where DESIGN.md agrees:
+The rules follow the older system (solinor-invoice-checking) where docs/domain-rules.md agrees:
 - an entry's status comes from its approvals: none → Unsubmitted; the most recently updated
-  approval decides (DESIGN.md; the old system read only the first one): ``approved_at`` set →
-  Approved, otherwise Pending Approval;
+  approval decides (docs/domain-rules.md; the old system read only the first one): ``approved_at``
+  set → Approved, otherwise Pending Approval;
 - zero-hour entries and suggestions are not stored;
 - a leave entry (assignable is a leave type) carries the leave type's name, bill rate and money
-  0, and no project, client, phase or category (DESIGN.md; the old system put "[none]" and a
-  "[Leave Type]" pseudo-project there);
+  0, and no project, client, phase or category (docs/domain-rules.md; the old system put "[none]"
+  and a "[Leave Type]" pseudo-project there);
 - a project entry carries its project, client, phase (the phase's name, "[Non Phase Specific]"
   when the entry is on the project itself or the phase has no name) and category (the task,
   "[none]" when null or empty); money = bill rate × hours, exact;

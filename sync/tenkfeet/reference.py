@@ -29,7 +29,7 @@ from sync.tenkfeet.mapping import (
 
 
 def default_flex_treatment(leave_type_name: str) -> str:
-    """A new leave type's flex treatment (DESIGN.md rule 4); admins may change it later."""
+    """A new leave type's flex treatment (docs/domain-rules.md rule 4); admins may change it."""
     return leave_treatment(leave_type_name, {})
 
 

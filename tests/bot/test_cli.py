@@ -19,7 +19,7 @@ import pytest
 from models import AuditLog, Event, Person, SyncRun, WorkContract
 from tests.conftest import PG_ADMIN_URL, TEST_DB
 
-# Settings of INTERFACE.md: the subprocess sees only the ones a test sets.
+# Settings of docs/configuration.md: the subprocess sees only the ones a test sets.
 SETTING_NAMES = {
     "DATABASE_URL",
     "SLACK_BOT_TOKEN",
@@ -342,3 +342,69 @@ async def test_a_reader_that_goes_away_ends_quietly(tmp_path: Path) -> None:
     os.close(write_end)
     _, err = await asyncio.wait_for(process.communicate(), 60)
     assert (process.returncode, err.decode()) == (0, "")
+
+
+# --- read-only commands stay read-only ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["flex", "--all"],
+        ["flex", "ada@example.com"],
+        ["cleanup", "--type", "events"],
+        ["sync", "users"],
+    ],
+)
+async def test_a_missing_sqlite_file_is_not_created(tmp_path: Path, command: list[str]) -> None:
+    path = tmp_path / "financebot.sqlite3"
+    result = await financebot(
+        *command, DATABASE_URL=f"sqlite://{path}", TENKFEET_AUTH="t", TENKFEET_API_URL="http://x"
+    )
+    assert_one_line_failure(result, "does not exist: run `financebot migrate` first")
+    assert not path.exists()
+
+
+async def test_a_database_without_our_tables_is_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "other.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE notes (id INTEGER)")
+    result = await financebot("flex", "--all", DATABASE_URL=f"sqlite://{path}")
+    assert_one_line_failure(result, "has no Finance Bot tables: run `financebot migrate` first")
+    with sqlite3.connect(path) as conn:
+        tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master")]
+    assert tables == ["notes"]
+
+
+@pytest.mark.skipif(
+    TEST_DB != "postgres", reason="PostgreSQL runs with FINANCEBOT_TEST_DB=postgres"
+)
+async def test_an_empty_postgres_database_gets_no_tables() -> None:
+    import asyncpg
+
+    name = f"financebot_empty_{uuid.uuid4().hex[:10]}"
+    admin = PG_ADMIN_URL.replace("postgres://", "postgresql://", 1)
+    conn = await asyncpg.connect(admin)
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    try:
+        result = await financebot("flex", "--all", DATABASE_URL=url)
+        assert_one_line_failure(result, "has no Finance Bot tables")
+        empty = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+        count = await empty.fetchval(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
+        )
+        await empty.close()
+        assert count == 0
+    finally:
+        conn = await asyncpg.connect(admin)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        await conn.close()
+
+
+async def test_a_migrated_empty_database_says_what_to_run_next(db: str) -> None:
+    everyone = await financebot("flex", "--all", DATABASE_URL=db)
+    assert_one_line_failure(everyone, "no people in the database yet: run `financebot sync users`")
+    one = await financebot("flex", "ada@example.com", DATABASE_URL=db)
+    assert_one_line_failure(one, "no people in the database yet")

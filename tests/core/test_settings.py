@@ -1,4 +1,4 @@
-"""Settings from the environment (INTERFACE.md "Environment"): defaults, accepted forms, and one
+"""Settings from the environment (docs/configuration.md): defaults, accepted forms, and one
 line naming the variable for every missing or malformed value; secrets never in repr."""
 
 from __future__ import annotations
@@ -193,6 +193,10 @@ def test_no_secret_in_repr_or_str() -> None:
         {"DATABASE_URL": "mysql://fb:db-pass-123@db/finance"},
         {"SLACK_BOT_TOKEN": "xoxp-user-secret-456"},
         {"SLACK_APP_TOKEN": "xoxb-bot-secret-789"},
+        {"TENKFEET_API_URL": "ftp://user:SECRET-db-pass@x.example"},
+        {"SLACK_API_URL": "gopher://me:secret-pw@slack.example/api/"},
+        {"PUBLIC_URL": "ftp://admin:secret@host"},
+        {"AWS_ENDPOINT_URL": "s3://key:secret@minio:9000"},
     ],
 )
 def test_error_messages_do_not_repeat_secrets(env: dict[str, str]) -> None:
@@ -207,3 +211,11 @@ def test_the_process_environment_is_the_default_source(monkeypatch: pytest.Monke
     monkeypatch.setenv("HOURS_CURRENCY", "SEK")
     settings = load_settings()
     assert (settings.web_port, settings.hours_currency) == (8181, "SEK")
+
+
+def test_a_bad_url_is_shown_without_its_credentials() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"TENKFEET_API_URL": "ftp://user:SECRET@x.example/path"})
+    assert str(caught.value) == (
+        "TENKFEET_API_URL must be an http(s) URL, got 'ftp://***@x.example/path'"
+    )

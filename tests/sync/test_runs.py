@@ -8,13 +8,21 @@ import socket
 import sys
 import textwrap
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from models import SyncLock, SyncRun
 from sync import runs
 from sync.counts import SyncCounts
-from sync.runs import SyncAlreadyRunning, SyncLockLost, _pid_namespace, renew_lock, sync_run
+from sync.runs import (
+    SyncAlreadyRunning,
+    SyncLockLost,
+    _pid_namespace,
+    _process_space,
+    renew_lock,
+    sync_run,
+)
 from tests.support.processes import ROOT, kill_if_running
 
 
@@ -191,10 +199,13 @@ async def test_lock_of_a_killed_process_is_taken_over_at_once(db: str) -> None:
 @pytest.mark.parametrize(
     "holder",
     [
-        f"{socket.gethostname()}:{os.getppid()}:{_pid_namespace()}:abcd",  # our parent: alive
+        f"{socket.gethostname()}:{os.getppid()}:{_process_space()}:abcd",  # our parent: alive
         # A dead pid, but in another pid space (a container sharing the hostname): not ours
         # to judge, so only expiry frees it.
         f"{socket.gethostname()}:999999999:other-pid-space:abcd",
+        # A dead pid in a pid space with our namespace's inode, but on another machine that
+        # shares our hostname (another boot id): never ours to judge either.
+        f"{socket.gethostname()}:999999999:0123456789abcdef.{_pid_namespace()}:abcd",
     ],
 )
 async def test_lock_whose_holder_may_be_alive_is_not_taken_over(db: str, holder: str) -> None:
@@ -220,3 +231,23 @@ async def test_a_run_whose_lock_was_taken_over_stops(
     run = await SyncRun.get(kind="hours")
     assert (run.status, run.error) == ("failed", "stopped: another run took over its expired lock")
     assert (await SyncLock.get(kind="hours")).holder == "someone-else"  # theirs, untouched
+
+
+def test_the_holder_names_this_boot_of_this_machine() -> None:
+    space = _process_space()
+    boot = Path("/proc/sys/kernel/random/boot_id")
+    if boot.exists():
+        assert space.startswith(boot.read_text().strip().replace("-", "") + ".")
+    assert space.endswith("." + _pid_namespace())
+
+
+def test_two_hosts_with_one_hostname_never_judge_each_others_locks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Host A holds a lock as pid 999999999 (alive there); host B, same hostname and the same
+    initial pid namespace, has no such pid, but must not call A's holder gone."""
+    monkeypatch.setattr(runs, "_boot_id", lambda: "boot-of-host-a")
+    holder_on_a = f"{socket.gethostname()}:999999999:{_process_space()}:abcd"
+    assert runs.holder_is_gone(holder_on_a)  # on A itself a dead pid is judged gone
+    monkeypatch.setattr(runs, "_boot_id", lambda: "boot-of-host-b")
+    assert not runs.holder_is_gone(holder_on_a)

@@ -1,19 +1,28 @@
 """The admin site in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright).
 
-JavaScript is switched off in the browser: the pages must work without it. Screenshots of
-the pages go to /tmp (``financebot-users.png``, ``financebot-flexhours.png``) for a look.
+JavaScript is switched off in the browser: the pages must work without it. Every visit signs
+in as a person does: the site sends the browser to the Slack emulator's authorize page, the
+person picks themselves there, and Slack's answer brings them back signed in.
+
+Screenshots of the pages are saved only when FINANCEBOT_SCREENSHOTS names a directory (the
+README's come from ``FINANCEBOT_SCREENSHOTS=docs/screenshots``), so test runs leave the tree
+as it was.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from bot.emulators.slack import SlackEmulator
+from models import Group, GroupMembership
+from models.permissions import HR_GROUP
+from tests.support.sign_in_flow import serve_sign_in_site
 from tests.support.web_company import AS_OF, Company, build_company
-from tests.support.web_site import serve_web, web_settings
 
 CHROMIUM = Path(os.environ.get("FINANCEBOT_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -26,7 +35,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = Path(os.environ.get("FINANCEBOT_SCREENSHOTS", "/tmp"))
+SCREENSHOTS = os.environ.get("FINANCEBOT_SCREENSHOTS", "")
+if SCREENSHOTS:
+    Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
 TIMEOUT_MS = 15_000
 
 pytestmark = pytest.mark.skipif(
@@ -53,53 +64,141 @@ async def browser_page() -> AsyncIterator[object]:
             await browser.close()
 
 
-async def test_click_from_people_list_to_flexhours(db: str, browser_page: object) -> None:
+@pytest.fixture
+async def company(db: str, slack_emulator: SlackEmulator) -> Company:
+    """The web tests' company; Alice is in HR, and she and Bob have Slack accounts."""
+    company = await build_company()
+    hr = await Group.create(name=HR_GROUP)
+    await GroupMembership.create(group=hr, person=company.alice)
+    await company.bob.update_from_dict({"slack_id": "UBOB"}).save()
+    slack_emulator.add_user("UALICE", email="alice@example.com", real_name="Alice Aalto")
+    slack_emulator.add_user("UBOB", email="bob@example.com", real_name="Bob Berg")
+    return company
+
+
+@pytest.fixture
+async def site(db: str, slack_emulator: SlackEmulator, company: Company) -> AsyncIterator[str]:
+    async with serve_sign_in_site(db, slack_emulator) as served:
+        yield served.url
+
+
+async def screenshot(page: object, name: str) -> None:
+    """Saves the page as ``name`` in FINANCEBOT_SCREENSHOTS, when that is set."""
+    from playwright.async_api import Page
+
+    assert isinstance(page, Page)
+    if SCREENSHOTS:
+        await page.screenshot(path=str(Path(SCREENSHOTS) / name), full_page=True)
+
+
+def sign_in_url(site: str, next_path: str) -> Callable[[str], bool]:
+    """Matches the sign-in page's URL with ``next_path`` (however the site quotes it)."""
+
+    def matches(url: str) -> bool:
+        parts = urlsplit(url)
+        return url.startswith(f"{site}/sign-in?") and parse_qs(parts.query) == {"next": [next_path]}
+
+    return matches
+
+
+async def sign_in_through_slack(page: object, name: str) -> None:
+    """On the sign-in page: Sign in with Slack, then pick ``name`` on the emulated Slack."""
+    from playwright.async_api import Page, expect
+
+    assert isinstance(page, Page)
+    await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    await page.get_by_role("link", name="Sign in with Slack").click()
+    await page.get_by_role("button", name=name).click()
+
+
+async def test_sign_in_through_slack_lands_on_the_start_page(
+    site: str, browser_page: object
+) -> None:
     from playwright.async_api import Page, expect
 
     assert isinstance(browser_page, Page)
     page = browser_page
-    company: Company = await build_company()
-    async with serve_web(web_settings(db)) as site:
-        await page.goto(f"{site}/users?as_of={AS_OF}")
-        await expect(page.get_by_role("heading", name="People")).to_be_visible()
-        alice_row = page.get_by_role("row").filter(has_text="Alice Aalto")
-        await expect(alice_row).to_contain_text("+8.75h")
-        await page.screenshot(path=str(SCREENSHOTS / "financebot-users.png"), full_page=True)
+    await page.goto(f"{site}/")
+    await page.wait_for_url(sign_in_url(site, "/"))
+    await screenshot(page, "sign-in.png")
+    await sign_in_through_slack(page, "Alice Aalto")
+    await page.wait_for_url(f"{site}/")
+    await expect(page.locator(".signed-in-as")).to_have_text("Alice Aalto")
+    await expect(page.get_by_role("heading", level=1)).to_be_visible()
+    await screenshot(page, "start.png")
 
-        await page.get_by_role("link", name="Alice Aalto").click()
-        await page.wait_for_url(f"**/users/{company.alice.guid}/flexhours?as_of={AS_OF}")
-        await expect(page.locator("#saldo")).to_have_text("Flex saldo for Alice Aalto is +8.75h")
-        await expect(page.locator("#saldo")).to_be_visible()
-        january = page.locator("#month-2025-01")
-        await expect(january).to_be_visible()
-        await expect(january.locator("td")).to_have_text(
-            ["139.00", "7.50", "3.00", "7.50", "150.00", "-3.50", "+6.50"]
-        )
-        await page.screenshot(path=str(SCREENSHOTS / "financebot-flexhours.png"), full_page=True)
-
-        # The daily log: February starts open, January opens with a click (no JavaScript).
-        feb_day = page.get_by_role("cell", name="2025-02-14", exact=True)
-        jan_day = page.get_by_role("cell", name="2025-01-11", exact=True)
-        await expect(feb_day).to_be_visible()
-        await expect(jan_day).to_be_hidden()
-        await page.locator("#days-2025-01 > summary").click()
-        await expect(jan_day).to_be_visible()
-
-        # The monthly summary's month links jump to (and open) that month's days.
-        await page.locator("#days-2025-01 > summary").click()
-        await expect(jan_day).to_be_hidden()
-        await january.get_by_role("link", name="2025-01").click()
-        await expect(jan_day).to_be_visible()
+    await page.get_by_role("button", name="Sign out").click()
+    await page.wait_for_url(f"{site}/sign-in")
+    await page.goto(f"{site}/")
+    await page.wait_for_url(sign_in_url(site, "/"))
 
 
-async def test_bad_as_of_shows_the_error_page(db: str, browser_page: object) -> None:
+async def test_an_employee_cannot_open_the_people_list(site: str, browser_page: object) -> None:
     from playwright.async_api import Page, expect
 
     assert isinstance(browser_page, Page)
-    async with serve_web(web_settings(db)) as site:
-        response = await browser_page.goto(f"{site}/users?as_of=31.1.2025")
-        assert response is not None and response.status == 400
-        await expect(browser_page.get_by_role("heading", name="Bad request")).to_be_visible()
-        await expect(browser_page.locator(".error-message")).to_have_text(
-            "as_of must be a date written YYYY-MM-DD, like 2025-01-31; got '31.1.2025'."
-        )
+    page = browser_page
+    await page.goto(f"{site}/sign-in")
+    await sign_in_through_slack(page, "Bob Berg")
+    await page.wait_for_url(f"{site}/")
+    response = await page.goto(f"{site}/users")
+    assert response is not None and response.status == 403
+    await expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
+    await expect(page.locator(".error-message")).to_contain_text("the hr group")
+    await expect(page.get_by_role("cell", name="Alice Aalto")).to_have_count(0)
+
+
+async def test_click_from_people_list_to_flexhours(
+    site: str, company: Company, browser_page: object
+) -> None:
+    from playwright.async_api import Page, expect
+
+    assert isinstance(browser_page, Page)
+    page = browser_page
+    await page.goto(f"{site}/users?as_of={AS_OF}")
+    await sign_in_through_slack(page, "Alice Aalto")  # and back to the page asked for
+    await page.wait_for_url(f"{site}/users?as_of={AS_OF}")
+    await expect(page.get_by_role("heading", name="People")).to_be_visible()
+    alice_row = page.get_by_role("row").filter(has_text="Alice Aalto")
+    await expect(alice_row).to_contain_text("+8.75h")
+    await screenshot(page, "users.png")
+
+    await page.get_by_role("link", name="Alice Aalto").click()
+    await page.wait_for_url(f"**/users/{company.alice.guid}/flexhours?as_of={AS_OF}")
+    await expect(page.locator("#saldo")).to_have_text("Flex saldo for Alice Aalto is +8.75h")
+    await expect(page.locator("#saldo")).to_be_visible()
+    january = page.locator("#month-2025-01")
+    await expect(january).to_be_visible()
+    await expect(january.locator("td")).to_have_text(
+        ["139.00", "7.50", "3.00", "7.50", "150.00", "-3.50", "+6.50"]
+    )
+    await screenshot(page, "flexhours.png")
+
+    # The daily log: February starts open, January opens with a click (no JavaScript).
+    feb_day = page.get_by_role("cell", name="2025-02-14", exact=True)
+    jan_day = page.get_by_role("cell", name="2025-01-11", exact=True)
+    await expect(feb_day).to_be_visible()
+    await expect(jan_day).to_be_hidden()
+    await page.locator("#days-2025-01 > summary").click()
+    await expect(jan_day).to_be_visible()
+
+    # The monthly summary's month links jump to (and open) that month's days.
+    await page.locator("#days-2025-01 > summary").click()
+    await expect(jan_day).to_be_hidden()
+    await january.get_by_role("link", name="2025-01").click()
+    await expect(jan_day).to_be_visible()
+
+
+async def test_bad_as_of_shows_the_error_page(site: str, browser_page: object) -> None:
+    from playwright.async_api import Page, expect
+
+    assert isinstance(browser_page, Page)
+    await browser_page.goto(f"{site}/sign-in")
+    await sign_in_through_slack(browser_page, "Alice Aalto")
+    await browser_page.wait_for_url(f"{site}/")
+    response = await browser_page.goto(f"{site}/users?as_of=31.1.2025")
+    assert response is not None and response.status == 400
+    await expect(browser_page.get_by_role("heading", name="Bad request")).to_be_visible()
+    await expect(browser_page.locator(".error-message")).to_have_text(
+        "as_of must be a date written YYYY-MM-DD, like 2025-01-31; got '31.1.2025'."
+    )

@@ -35,7 +35,7 @@ from bot.scheduler import build_scheduler
 from core.errors import CommandError
 from core.settings import Settings
 from models import AuditLog, FlexCorrection, GroupMembership, HourEntry, Person, WorkContract
-from models.permissions import HR_GROUP
+from models.permissions import ADMIN_GROUP, FINANCE_GROUP, HR_GROUP
 from tests.conftest import BotUnderTest, bot_settings_for
 from tests.support.processes import kill_if_running, start_cli
 
@@ -98,6 +98,19 @@ def try_urls(output: str) -> dict[str, str]:
     return found
 
 
+async def demo_sign_in(session: aiohttp.ClientSession, url: str, name: str) -> None:
+    """Signs in as ``name`` with the demo's sign-in page (the session keeps the cookie)."""
+    async with session.get(url) as response:
+        page = await response.text()
+    assert response.status == 200, page
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    person = re.search(r'value="(\d+)" aria-label="Sign in as ' + re.escape(name) + '"', page)
+    assert csrf and person, page
+    form = {"csrf_token": csrf.group(1), "person_id": person.group(1), "next": "/"}
+    async with session.post(url, data=form, allow_redirects=False) as response:
+        assert response.status == 302, await response.text()
+
+
 async def get_json(session: aiohttp.ClientSession, url: str) -> dict[str, object]:
     async with session.get(url) as response:
         assert response.status == 200, await response.text()
@@ -117,12 +130,14 @@ async def test_demo_answers_from_the_sample_company_and_restarts_on_its_data(
     health = re.search(r"Health:\s+(http://\S+/healthz)", output)
     users = re.search(r"Admin site:\s+(http://\S+/users)\n", output)
     person = re.search(r"One person:\s+(http://\S+/users/[0-9a-f-]+/flexhours)", output)
-    assert health and users and person, output
+    sign_in = re.search(r"Sign in:\s+(http://\S+/demo/sign-in)\s", output)
+    assert health and users and person and sign_in, output
     tries = try_urls(output)
     assert len(tries) == 5, output
-    async with aiohttp.ClientSession() as session:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
         async with session.get(health.group(1)) as response:
             assert (response.status, await response.text()) == (200, "ok")
+        await demo_sign_in(session, sign_in.group(1), "Aino Korhonen")  # HR sees everyone
         async with session.get(users.group(1)) as response:
             page = await response.text()
         for name in ("Aino Korhonen", "Eino Virtanen", "Helmi Mäkinen", "Väinö Hämäläinen"):
@@ -253,10 +268,13 @@ async def test_the_sample_company_loads_through_the_syncs_and_imports_idempotent
     assert await WorkContract.filter(person_id=onni.id, flex_enabled=False).count() == 1
     hr = await GroupMembership.filter(group__name=HR_GROUP).prefetch_related("person")
     assert [m.person.email for m in hr] == ["aino.korhonen@example.com"]
+    for group, email in ((FINANCE_GROUP, "lilja.makela@"), (ADMIN_GROUP, "olivia.lehtonen@")):
+        members = await GroupMembership.filter(group__name=group).prefetch_related("person")
+        assert [m.person.email for m in members] == [email + "example.com"]
     statuses = set(await HourEntry.all().distinct().values_list("status", flat=True))
     assert statuses == {"Unsubmitted", "Pending Approval", "Approved"}
     audit_rows = await AuditLog.all().count()
-    assert audit_rows == contracts + 3 + 1
+    assert audit_rows == contracts + 3 + 3  # contracts, corrections, hr + finance + admin
 
     again = await seed_sample_company(settings, company)
     assert again.hour_entries_changed == 0
@@ -286,12 +304,18 @@ async def test_the_loaded_company_answers_in_slack_and_schedules_syncs_on_the_em
     guest = await slack.send_slash_command("/flex-hours", user_id="U0DEMOGUEST")
     assert guest.payload and "Flex saldo for" not in guest.payload["text"]
 
-    for name in ("SLACK_API_URL", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"):
+    for name in ("SLACK_API_URL", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID"):
+        monkeypatch.setenv(name, "restored after the test")
+    for name in ("SLACK_CLIENT_SECRET", "SLACK_OPENID_AUTHORIZE_URL"):
         monkeypatch.setenv(name, "restored after the test")
     for name in ("TENKFEET_API_URL", "TENKFEET_AUTH"):
         monkeypatch.delenv(name, raising=False)
     settings = demo_settings(running_bot.settings, slack, tenkfeet, tmp_path)
     assert os.environ["TENKFEET_API_URL"] == tenkfeet.base_url
+    # Sign-in: the demo's own page, and Sign in with Slack through the emulator.
+    assert settings.demo_sign_in and settings.sign_in_configured
+    assert settings.slack_openid_authorize_url == slack.openid_authorize_url
+    assert os.environ["SLACK_CLIENT_ID"] == settings.slack_client_id == slack.oidc_client_id
     scheduler = build_scheduler(settings)
     jobs = scheduler.get_jobs()
     assert {job.id for job in jobs} >= {"sync-hours", "sync-users", "sync-holidays"}

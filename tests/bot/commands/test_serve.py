@@ -25,6 +25,8 @@ from handlers.flex.command import NOT_SET_UP
 from models import SyncLock, SyncRun
 from tests.conftest import BotUnderTest, bot_settings_for
 from tests.support.processes import ROOT, kill_if_running, start_cli
+from tests.support.web_company import make_person
+from tests.support.web_site import TEST_SECRET_KEY, signed_in_headers, web_settings
 
 
 async def test_flex_hours_is_acked_with_a_reply(running_bot: BotUnderTest) -> None:
@@ -234,6 +236,62 @@ async def test_sigterm_stops_serve_cleanly(slack_emulator: SlackEmulator, db: st
     assert process.returncode == 0, stderr.decode()
     assert "Traceback" not in stderr.decode()
     assert slack_emulator.connection_count == 0
+
+
+async def test_serve_refuses_a_public_web_host_without_sign_in(
+    slack_emulator: SlackEmulator, tmp_path: Path
+) -> None:
+    database = tmp_path / "never-created.sqlite3"
+    cases = [
+        ({}, "SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SECRET_KEY"),
+        ({"SLACK_CLIENT_ID": "1.2", "SECRET_KEY": TEST_SECRET_KEY}, "SLACK_CLIENT_SECRET"),
+    ]
+    for extra, missing in cases:
+        env = _serve_env(slack_emulator, f"sqlite://{database}", WEB_HOST="0.0.0.0", **extra)
+        if "SECRET_KEY" not in extra:
+            env.pop("SECRET_KEY", None)
+        process = await _serve(env)
+        _, stderr = await asyncio.wait_for(process.communicate(), 60)
+        assert process.returncode == 1
+        assert stderr.decode().strip().splitlines() == [
+            f"financebot: WEB_HOST 0.0.0.0 is not loopback: sign-in needs {missing}"
+        ]
+    assert not database.exists()
+    assert not slack_emulator.calls  # refused before anything was started
+
+
+async def test_serve_with_sign_in_configured_stays_a_single_workspace_bot(
+    slack_emulator: SlackEmulator, db: str
+) -> None:
+    """Bolt must not turn SLACK_CLIENT_ID/SECRET into multi-workspace OAuth (which answers
+    every command "your installation with this app is no longer available")."""
+    person = await make_person("Ada", "Aalto", slack_id="U0ADA")
+    env = _serve_env(
+        slack_emulator,
+        db,
+        SLACK_CLIENT_ID=slack_emulator.oidc_client_id,
+        SLACK_CLIENT_SECRET=slack_emulator.oidc_client_secret,
+        SECRET_KEY=TEST_SECRET_KEY,
+    )
+    process = await _serve(env)
+    try:
+        web_url = (await _first_line(process.stdout, "admin site at ", 90)).strip().split()[-1]
+        await slack_emulator.wait_for_connections(1)
+        ack = await slack_emulator.send_slash_command("/flex-hours", user_id="U0NOBODY")
+        assert ack.payload is not None and ack.payload["text"] == NOT_SET_UP
+        # The admin site asks for sign-in, and the demo's sign-in page does not exist here.
+        headers = signed_in_headers(web_settings(db), person.id)
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"{web_url}/demo/sign-in", headers=headers) as response:
+                assert response.status == 404
+            async with session.get(f"{web_url}/sign-in") as response:
+                assert "Sign in with Slack</a>" in await response.text()
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    finally:
+        await kill_if_running(process)
+    assert process.returncode == 0, stderr.decode()
+    assert "Traceback" not in stderr.decode()
 
 
 # ---------------------------------------------------------------------- Socket Mode tickets

@@ -77,9 +77,10 @@ async def test_sync_all_runs_configured_kinds_and_notes_the_rest(db: str) -> Non
     assert await HourEntry.all().count() == 5
 
 
-async def test_sync_all_without_anything_configured_only_notes(db: str) -> None:
+async def test_sync_all_without_anything_configured_notes_each_and_fails(db: str) -> None:
     result = await financebot("sync", "all", DATABASE_URL=db)
-    assert result.code == 0, result.err
+    assert result.code == 1, result.err
+    assert "nothing to sync: set TENKFEET_AUTH" in result.err
     assert "users: skipped (TENKFEET_AUTH is not set)" in result.out
     assert "hours: skipped (TENKFEET_AUTH is not set)" in result.out
     assert await SyncRun.all().count() == 0

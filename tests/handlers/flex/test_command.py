@@ -17,6 +17,7 @@ from handlers.flex.command import (
     parse_flex_request,
 )
 from models import HourEntry, SyncRun, WorkContract
+from models.groups import add_member
 from tests.conftest import BotUnderTest
 from tests.support.flex_people import (
     company_today,
@@ -130,7 +131,7 @@ async def test_not_synced_yet(running_bot: BotUnderTest) -> None:
     )
     reply = await ask(running_bot, "U0NINA")
     assert reply["text"].startswith("Hours have not been synced from 10000ft yet")
-    # After a sync, no hours means none were logged: the number stands (DESIGN.md rule 5).
+    # After a sync, no hours means none were logged: the number stands (domain rule 5).
     await SyncRun.create(kind="hours", status="succeeded")
     reply = await ask(running_bot, "U0NINA")
     assert reply["text"].startswith("Flex saldo for Nina New is -")
@@ -161,6 +162,20 @@ async def test_others_are_refused_politely(running_bot: BotUnderTest) -> None:
     # Mentioning yourself is just asking for your own saldo.
     reply = await ask(running_bot, "U0EVE", "<@U0EVE|eve>")
     assert reply["text"] == "Flex saldo for Eve Curious is +3.25h"
+
+
+async def test_admins_and_finance_are_no_hr_in_slack_either(running_bot: BotUnderTest) -> None:
+    """Slack asks the one rule (models.permissions): no group but hr grants others' flex."""
+    bob = await make_person("Bob", "Builder", "U0BOB")
+    await full_month_history(bob, running_bot.settings)
+    boss = await make_person("Boss", "Admin", "U0BOSS")
+    for group in ("admin", "finance", "devs"):
+        await add_member(group, boss, actor="test", create_group=True)
+    reply = await ask(running_bot, "U0BOSS", "<@U0BOB>")
+    assert reply["text"].startswith("Sorry, only HR can see someone else's flex saldo")
+    await add_member("hr", boss, actor="test")
+    reply = await ask(running_bot, "U0BOSS", "<@U0BOB>")
+    assert reply["text"] == "Flex saldo for Bob Builder is +3.25h"
 
 
 async def test_garbage_text(running_bot: BotUnderTest) -> None:

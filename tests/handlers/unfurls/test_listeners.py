@@ -5,12 +5,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
+from models.groups import add_member
 from tests.conftest import BotUnderTest
 from tests.support.flex_people import full_month_history, make_person
 
 
 async def share(
-    bot: BotUnderTest, user_id: str, *urls: str, source: str = "conversations_history"
+    bot: BotUnderTest,
+    user_id: str,
+    *urls: str,
+    source: str = "conversations_history",
+    channel: str = "C0GENERAL",
 ) -> dict[str, Any]:
     """Sends link_shared for ``urls`` and returns the chat.unfurl call's arguments."""
     emulator = bot.emulator
@@ -18,7 +25,7 @@ async def share(
     ack = await emulator.send_event(
         {
             "type": "link_shared",
-            "channel": "C0GENERAL",
+            "channel": channel,
             "user": user_id,
             "message_ts": "1700000000.000200",
             "unfurl_id": "UNFURL-1",
@@ -38,23 +45,50 @@ def flex_link(bot: BotUnderTest, guid: str) -> str:
     return f"{bot.settings.public_url}/users/{guid}/flexhours"
 
 
-async def test_own_link_shows_the_numbers(running_bot: BotUnderTest) -> None:
+async def test_own_link_in_own_dm_shows_the_numbers(running_bot: BotUnderTest) -> None:
     jane = await make_person("Jane", "Doe", "U0JANE")
     await full_month_history(jane, running_bot.settings)
     url = flex_link(running_bot, jane.guid)
-    args = await share(running_bot, "U0JANE", url)
-    assert (args["channel"], args["ts"]) == ("C0GENERAL", "1700000000.000200")
+    dm = running_bot.emulator.conversation_id("U0JANE")
+    args = await share(running_bot, "U0JANE", url, channel=dm)
+    assert (args["channel"], args["ts"]) == (dm, "1700000000.000200")
     assert list(args["unfurls"]) == [url]
     assert "Flex saldo for Jane Doe is +3.25h" in json.dumps(args["unfurls"][url])
 
 
-async def test_hr_sees_the_numbers_of_anyone(running_bot: BotUnderTest) -> None:
+@pytest.mark.parametrize(
+    "where",
+    [
+        "C0GENERAL",  # a channel: everyone there would see the numbers
+        "G0GROUPDM",  # a group DM
+        "D0OTHERDM",  # a DM, but not this person's DM with the bot
+    ],
+)
+async def test_own_link_elsewhere_is_private(running_bot: BotUnderTest, where: str) -> None:
+    jane = await make_person("Jane", "Doe", "U0JANE")
+    await full_month_history(jane, running_bot.settings)
+    url = flex_link(running_bot, jane.guid)
+    unfurl = json.dumps((await share(running_bot, "U0JANE", url, channel=where))["unfurls"][url])
+    assert "private" in unfurl and "3.25" not in unfurl
+
+
+async def test_hr_gets_no_numbers_in_a_channel_or_their_own_dm(running_bot: BotUnderTest) -> None:
     await make_person("Hanna", "Hr", "U0HANNA", hr=True)
     bob = await make_person("Bob", "Builder", "U0BOB")
     await full_month_history(bob, running_bot.settings)
     url = flex_link(running_bot, bob.guid)
-    args = await share(running_bot, "U0HANNA", url)
-    assert "Flex saldo for Bob Builder is +3.25h" in json.dumps(args["unfurls"][url])
+    for where in ("C0GENERAL", running_bot.emulator.conversation_id("U0HANNA")):
+        unfurl = json.dumps((await share(running_bot, "U0HANNA", url, channel=where))["unfurls"])
+        assert "private" in unfurl and "3.25" not in unfurl and "Bob" not in unfurl
+
+
+async def test_an_archived_person_gets_no_numbers_even_in_own_dm(running_bot: BotUnderTest) -> None:
+    old = await make_person("Olle", "Old", "U0OLLE", archived=True)
+    await full_month_history(old, running_bot.settings)
+    url = flex_link(running_bot, old.guid)
+    dm = running_bot.emulator.conversation_id("U0OLLE")
+    unfurl = json.dumps((await share(running_bot, "U0OLLE", url, channel=dm))["unfurls"][url])
+    assert "private" in unfurl and "3.25" not in unfurl
 
 
 async def test_someone_elses_link_is_private(running_bot: BotUnderTest) -> None:
@@ -68,6 +102,16 @@ async def test_someone_elses_link_is_private(running_bot: BotUnderTest) -> None:
         )
         assert "private" in unfurl
         assert "Bob" not in unfurl and "3.25" not in unfurl
+
+
+async def test_an_admin_outside_hr_gets_the_private_unfurl(running_bot: BotUnderTest) -> None:
+    boss = await make_person("Boss", "Admin", "U0BOSS")
+    await add_member("admin", boss, actor="test")
+    bob = await make_person("Bob", "Builder", "U0BOB")
+    await full_month_history(bob, running_bot.settings)
+    url = flex_link(running_bot, bob.guid)
+    unfurl = json.dumps((await share(running_bot, "U0BOSS", url))["unfurls"][url])
+    assert "private" in unfurl and "3.25" not in unfurl
 
 
 async def test_unknown_guid_and_other_pages_get_a_neutral_unfurl(running_bot: BotUnderTest) -> None:
@@ -85,7 +129,9 @@ async def test_links_in_the_composer_are_unfurled_by_unfurl_id(running_bot: BotU
     jane = await make_person("Jane", "Doe", "U0JANE")
     await full_month_history(jane, running_bot.settings)
     url = flex_link(running_bot, jane.guid)
-    args = await share(running_bot, "U0JANE", url, source="composer")
+    args = await share(running_bot, "U0JANE", url, source="composer", channel="COMPOSER")
     assert (args.get("source"), args.get("unfurl_id")) == ("composer", "UNFURL-1")
     assert "channel" not in args
-    assert "+3.25h" in json.dumps(args["unfurls"][url])
+    # The message may go anywhere once sent: the numbers stay out of it.
+    unfurl = json.dumps(args["unfurls"][url])
+    assert "private" in unfurl and "+3.25h" not in unfurl

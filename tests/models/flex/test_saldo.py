@@ -1,4 +1,4 @@
-"""The pure flex engine (DESIGN.md "Flex saldo" rules 1–8), with hand-computed expectations.
+"""The pure flex engine (docs/domain-rules.md, "Flex saldo" rules 1–8), hand-computed.
 
 Calendar used throughout: 2024-01-01 is a Monday; January 2024 has 23 weekdays, February 2024
 (leap year) 21, March 2024 21. A full-time workday is 7.5 h.
@@ -147,8 +147,8 @@ def test_unpaid_leave_offsets_expected_hours_on_workdays() -> None:
 
 
 def test_unpaid_leave_on_a_weekend_or_holiday_is_not_counted() -> None:
-    # DESIGN.md: "leave + unpaid, both only on workdays" (the older system counted weekend
-    # unpaid leave; DESIGN.md is followed).
+    # docs/domain-rules.md: "leave + unpaid, both only on workdays" (the older system counted
+    # weekend unpaid leave; docs/domain-rules.md is followed).
     week = [hours(f"2024-01-0{d}", "7.5") for d in range(2, 6)]
     days = [*week, hours("2024-01-01", unpaid="7.5"), hours("2024-01-06", unpaid="7.5")]
     result = flex("2024-01-07", FULL_TIME, days, holidays=["2024-01-01"])

@@ -1,13 +1,14 @@
 """The admin site's flex pages over HTTP, against a database with contracts, hours and holidays.
 
 The company, with its hand-counted figures (as of 2025-02-28, band -40 … +120), is described
-where it is built: tests/support/web_company.py.
+where it is built: tests/support/web_company.py. Every page needs a signed-in person, so the
+requests are made as Alice, in the HR group (HR sees every flex page and /users).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
 
 import aiohttp
@@ -15,6 +16,9 @@ import pytest
 from multidict import CIMultiDictProxy
 
 from core.clock import company_yesterday as default_as_of
+from core.settings import Settings
+from models import Group, GroupMembership, Person
+from models.permissions import HR_GROUP
 from tests.support.flex_people import add_entry
 from tests.support.web_company import (
     AS_OF,
@@ -24,7 +28,7 @@ from tests.support.web_company import (
     contract,
     make_person,
 )
-from tests.support.web_site import read_page, serve_web, web_settings
+from tests.support.web_site import read_page, serve_web, signed_in_headers, web_settings
 from web.band_gauge import MARGIN
 from web.band_gauge import gauge_coordinates as band_gauge
 
@@ -34,14 +38,34 @@ async def company(db: str) -> Company:
     return await build_company()
 
 
+#: The signed-in viewer's request headers (session cookie, CSRF token), sent by :func:`get`.
+VIEWER: dict[str, str] = {}
+
+
+@pytest.fixture(autouse=True)
+def signed_out_between_tests() -> Iterator[None]:
+    yield
+    VIEWER.clear()
+
+
+async def sign_in_as_hr(settings: Settings, person: Person) -> None:
+    """Puts ``person`` in the HR group and makes :func:`get` ask as them."""
+    group, _ = await Group.get_or_create(name=HR_GROUP)
+    await GroupMembership.get_or_create(group=group, person=person)
+    VIEWER.clear()
+    VIEWER.update(signed_in_headers(settings, person.id))
+
+
 @pytest.fixture
-async def site(db: str) -> AsyncIterator[str]:
-    async with serve_web(web_settings(db)) as url:
+async def site(db: str, company: Company) -> AsyncIterator[str]:
+    settings = web_settings(db)
+    await sign_in_as_hr(settings, company.alice)
+    async with serve_web(settings) as url:
         yield url
 
 
 async def get(url: str) -> tuple[int, str, CIMultiDictProxy[str]]:
-    async with aiohttp.ClientSession() as session, session.get(url) as response:
+    async with aiohttp.ClientSession(headers=VIEWER) as session, session.get(url) as response:
         return response.status, await response.text(), response.headers
 
 
@@ -271,9 +295,13 @@ async def test_users_bad_parameters_are_400_pages(db: str, site: str) -> None:
         assert (status, message in html) == (400, True), query
 
 
-async def test_users_empty_database(db: str, site: str) -> None:
-    _, html, _ = await get(f"{site}/users")
-    assert "No people yet" in html
+async def test_users_empty_database(db: str) -> None:
+    # Signing in needs an active person: the emptiest company is its HR person alone.
+    settings = web_settings(db)
+    await sign_in_as_hr(settings, await make_person("Hilda", "Hr"))
+    async with serve_web(settings) as site:
+        _, html, _ = await get(f"{site}/users")
+    assert [row[0] for row in read_page(html).tables["people"][1:]] == ["Hilda Hr"]
 
 
 async def test_users_saldos_come_from_one_batch(company: Company, site: str) -> None:
@@ -337,7 +365,10 @@ async def test_unknown_path_is_a_404_page_and_healthz_stays_plain(db: str, site:
 
 
 async def test_post_is_refused_with_a_page(db: str, site: str) -> None:
-    async with aiohttp.ClientSession() as session, session.post(f"{site}/users") as response:
+    async with (
+        aiohttp.ClientSession(headers=VIEWER) as session,
+        session.post(f"{site}/users") as response,
+    ):
         assert response.status == 405
         assert "POST is not allowed here." in await response.text()
         assert "GET" in response.headers["Allow"]
@@ -357,6 +388,7 @@ def test_band_gauge_keeps_the_marker_in_the_picture(saldo: Decimal, position: st
 
 async def test_links_keep_public_url_path_prefix(company: Company, db: str) -> None:
     settings = web_settings(db, PUBLIC_URL="https://finance.example.com/admin/")
+    await sign_in_as_hr(settings, company.alice)
     async with serve_web(settings) as url:
         _, html, _ = await get(f"{url}/users?as_of={AS_OF}")
     assert f'href="/admin/users/{company.alice.guid}/flexhours?as_of={AS_OF}"' in html
