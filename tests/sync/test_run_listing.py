@@ -6,7 +6,7 @@ import socket
 from datetime import UTC, datetime, timedelta
 
 from models import SyncLock, SyncRun
-from sync.runs import _pid_namespace, latest_runs, lock_in_use, recent_runs, sync_run
+from sync.runs import _process_space, latest_runs, lock_in_use, recent_runs, sync_run
 
 
 async def lock(holder: str, expires_in: timedelta) -> None:
@@ -42,5 +42,5 @@ async def test_a_lock_elsewhere_counts_until_it_expires(db: str) -> None:
 
 
 async def test_a_lock_of_a_stopped_process_here_does_not_count(db: str) -> None:
-    await lock(f"{socket.gethostname()}:999999999:{_pid_namespace()}:abcd", timedelta(minutes=5))
+    await lock(f"{socket.gethostname()}:999999999:{_process_space()}:abcd", timedelta(minutes=5))
     assert await lock_in_use("hours") is None
