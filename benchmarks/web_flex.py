@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import datetime as dt
 import statistics
 import sys
@@ -36,12 +35,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # benchmarks/flex.py: the data generator
 import flex as flex_benchmark
+from demo_session import signed_in_session
 
 from core.db import init_database, migrate_database
 from core.settings import Settings
 from models import Group, GroupMembership, Person
 from models.flex.data import flex_for_all, flex_for_person
-from tests.support.web_site import TEST_SECRET_KEY, signed_in_headers
 from web.app import build_web_app
 
 AS_OF = dt.date(2024, 6, 30)
@@ -101,11 +100,10 @@ async def measure(backend: str, people: int, years: int, long_years: int, repeat
 async def report(
     backend: str, person: Person, people: int, years: int, long_years: int, repeat: int
 ) -> None:
-    settings = Settings(web_port=0, secret_key=base64.b64decode(TEST_SECRET_KEY))
+    settings = Settings(web_port=0, demo_sign_in=True)  # the demo page signs in as HR
     # The pages need a signed-in HR member (no e-mail: not part of the company batch).
     hr = await Person.create(tenkfeet_id=10**8, guid="bench-hr", first_name="Helen", last_name="Hr")
     await GroupMembership.create(group=await Group.create(name="hr"), person=hr)
-    headers = signed_in_headers(settings, hr.id)
     runner = web.AppRunner(build_web_app(settings), access_log=None, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -113,7 +111,7 @@ async def report(
     host, port = runner.addresses[0][:2]
     base = f"http://{host}:{port}"
     try:
-        async with aiohttp.ClientSession(headers=headers) as session:
+        async with await signed_in_session(base, hr.id) as session:
             page, size = await timed_gets(
                 session, f"{base}/users/{person.guid}/flexhours?as_of={AS_OF}", repeat
             )

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import statistics
@@ -45,15 +46,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # benchmarks/flex.py: the data generator
 import flex as flex_benchmark
+from demo_session import signed_in_session
 from tortoise import Tortoise
 
 import web.company_flex
 from bot.emulators.slack import SlackEmulator
 from bot.lifespan import bot_lifespan
 from core.db import init_database, migrate_database
-from core.settings import Settings, load_settings
+from core.settings import load_settings
 from models import Group, GroupMembership, Person, SyncRun
-from tests.support.web_site import TEST_SECRET_KEY, signed_in_headers
 
 AS_OF = dt.date(2024, 6, 30)
 SLACK_ID = "U0BENCH"
@@ -227,12 +228,12 @@ async def measure(args: argparse.Namespace) -> None:
                     "SLACK_API_URL": emulator.api_url,
                     "WEB_HOST": "127.0.0.1",
                     "WEB_PORT": "0",
-                    "SECRET_KEY": TEST_SECRET_KEY,
                 }
             )
+            settings = dataclasses.replace(settings, demo_sign_in=True)  # to sign in as HR
             async with bot_lifespan(settings, database_ready=True) as bot:
                 await emulator.wait_for_connections(1)
-                await report(args, bot.web_url, settings, emulator, long_person, hr)
+                await report(args, bot.web_url, emulator, long_person, hr)
         finally:
             await emulator.stop()
 
@@ -240,17 +241,16 @@ async def measure(args: argparse.Namespace) -> None:
 async def report(
     args: argparse.Namespace,
     base: str,
-    settings: Settings,
     emulator: SlackEmulator,
     long_person: Person,
     hr: Person,
 ) -> None:
     tag = f"[{args.backend}/{args.compute}]"
-    headers = signed_in_headers(settings, hr.id)
+    headers = {"Accept": "text/html"}
     flex_url = f"{base}/users/{long_person.guid}/flexhours?as_of={AS_OF}"
     users_url = f"{base}/users?as_of={AS_OF}"
     timeout = aiohttp.ClientTimeout(total=600)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
+    async with await signed_in_session(base, hr.id, timeout=timeout) as session:
         flex, size = await timed_gets(session, flex_url, headers, args.repeat)
         print(f"{tag} flex page, {args.long_years} y ({size / 1024:.0f} KiB):  {figures(flex)}")
         users, size = await timed_gets(session, users_url, headers, args.users_repeat)
