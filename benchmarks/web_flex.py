@@ -35,10 +35,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # benchmarks/flex.py: the data generator
 import flex as flex_benchmark
+from demo_session import signed_in_session
 
 from core.db import init_database, migrate_database
 from core.settings import Settings
-from models import Person
+from models import Group, GroupMembership, Person
 from models.flex.data import flex_for_all, flex_for_person
 from web.app import build_web_app
 
@@ -99,7 +100,10 @@ async def measure(backend: str, people: int, years: int, long_years: int, repeat
 async def report(
     backend: str, person: Person, people: int, years: int, long_years: int, repeat: int
 ) -> None:
-    settings = Settings(web_port=0)
+    settings = Settings(web_port=0, demo_sign_in=True)  # the demo page signs in as HR
+    # The pages need a signed-in HR member (no e-mail: not part of the company batch).
+    hr = await Person.create(tenkfeet_id=10**8, guid="bench-hr", first_name="Helen", last_name="Hr")
+    await GroupMembership.create(group=await Group.create(name="hr"), person=hr)
     runner = web.AppRunner(build_web_app(settings), access_log=None, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -107,7 +111,7 @@ async def report(
     host, port = runner.addresses[0][:2]
     base = f"http://{host}:{port}"
     try:
-        async with aiohttp.ClientSession() as session:
+        async with await signed_in_session(base, hr.id) as session:
             page, size = await timed_gets(
                 session, f"{base}/users/{person.guid}/flexhours?as_of={AS_OF}", repeat
             )

@@ -6,7 +6,7 @@ undefined names fail loudly instead of rendering as empty text.
 
 from __future__ import annotations
 
-from functools import partial
+import asyncio
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -30,7 +30,7 @@ def build_templates(settings: Settings) -> jinja2.Environment:
     )
     env.globals["root"] = site_root(settings)
     env.globals["query"] = query_string
-    # Navigation shows a page only to who may open it: {% if may(Capability.X) %}.
+    # Navigation shows a page only to who may open it: {% if allows(actor, Capability.X) %}.
     env.globals["allows"] = allows
     env.globals["Capability"] = Capability
     return env
@@ -47,16 +47,38 @@ def query_string(**params: Any) -> str:
     return "?" + urlencode(kept) if kept else ""
 
 
-def render(
-    request: web.Request, template: str, *, status: int = 200, **context: Any
-) -> web.Response:
-    """Renders ``template`` with the signed-in person, their rights (``actor``), their CSRF
-    token and ``may`` in its context: ``may(Capability.SEE_PEOPLE)`` is the permission rule
-    for the signed-in person (false for nobody), so links to pages one may not open are left
-    out."""
+def page_context(request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
+    """``context`` with the signed-in person, their rights (``actor``) and their CSRF token."""
     context.setdefault("signed_in", request.get(PERSON_KEY))
     context.setdefault("actor", request.get(ACTOR_KEY))
     context.setdefault("csrf_token", request.get(CSRF_KEY, ""))
-    context.setdefault("may", partial(allows, request.get(ACTOR_KEY)))
-    html = request.app[TEMPLATES_KEY].get_template(template).render(**context)
+    return context
+
+
+def render(
+    request: web.Request, template: str, *, status: int = 200, **context: Any
+) -> web.Response:
+    """Renders ``template`` with :func:`page_context`."""
+    html = request.app[TEMPLATES_KEY].get_template(template).render(page_context(request, context))
     return web.Response(text=html, status=status, content_type=HTML, charset="utf-8")
+
+
+#: Template pieces rendered between two turns of the event loop in :func:`render_in_slices`.
+PIECES_PER_SLICE = 400
+
+
+async def render_in_slices(
+    request: web.Request, template: str, *, status: int = 200, **context: Any
+) -> web.Response:
+    """:func:`render` for pages of thousands of rows (the people list, a 5-year daily log):
+    the template is rendered piece by piece and the event loop gets a turn every
+    :data:`PIECES_PER_SLICE` pieces, so a `/flex-hours` ack never waits for the whole page."""
+    generated = (
+        request.app[TEMPLATES_KEY].get_template(template).generate(page_context(request, context))
+    )
+    parts: list[str] = []
+    for count, part in enumerate(generated, start=1):
+        parts.append(part)
+        if count % PIECES_PER_SLICE == 0:
+            await asyncio.sleep(0)
+    return web.Response(text="".join(parts), status=status, content_type=HTML, charset="utf-8")

@@ -77,7 +77,7 @@ class SyncNow:
         if self.running_here(kind):
             return StartResult("already running", "started from this site")
         if lock is not None:
-            since = lock.acquired_at.isoformat(timespec="seconds")
+            since = lock.acquired_at.astimezone(self._settings.tz).strftime("%Y-%m-%d %H:%M")
             return StartResult("already running", f"started {since}")
         self._tasks[kind] = asyncio.create_task(self._run(kind), name=f"sync-now-{kind}")
         return StartResult("started")

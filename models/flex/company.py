@@ -18,12 +18,12 @@ from __future__ import annotations
 import datetime as dt
 from array import array
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from models.flex.contract_problems import ContractProblem, contract_problems
-from models.flex.data import FlexRows, flex_inputs_from_rows, read_flex_rows
+from models.flex.data import FlexRows, flex_inputs_from_rows, read_flex_rows, read_flex_sums
 from models.flex.saldo import FlexStatus, compute_flex
 from models.people import Person, full_name
 
@@ -104,19 +104,6 @@ class PackedRows:
     sum_months: str  # ISO dates, comma-separated
     sum_days: str  # the packed days, newline-separated (they contain no newline)
 
-    @classmethod
-    def of(cls, rows: FlexRows) -> PackedRows:
-        people = array("q", (int(row[0]) for row in rows.sums))
-        months = ",".join(str(row[1])[:10] for row in rows.sums)  # date or ISO text
-        return cls(
-            rows.contracts,
-            rows.corrections,
-            rows.holidays,
-            people.tobytes(),
-            months,
-            "\n".join(row[2] for row in rows.sums),
-        )
-
     def unpacked(self) -> FlexRows:
         people = array("q")
         people.frombytes(self.sum_people)
@@ -124,6 +111,51 @@ class PackedRows:
             return FlexRows(self.contracts, self.corrections, self.holidays, [])
         sums = list(zip(people, self.sum_months.split(","), self.sum_days.split("\n"), strict=True))
         return FlexRows(self.contracts, self.corrections, self.holidays, sums)
+
+
+@dataclass
+class SumColumns:
+    """Packed sums gathered slice by slice: each slice is turned into columns as it arrives,
+    so no single step on the loop handles all of them."""
+
+    people: array[int] = field(default_factory=lambda: array("q"))
+    months: list[str] = field(default_factory=list)
+    days: list[str] = field(default_factory=list)
+
+    def add(self, sums: Sequence[tuple[Any, ...]]) -> None:
+        if not sums:
+            return
+        people, months, days = zip(*sums, strict=True)
+        self.people.extend(people)
+        self.months.append(",".join(map(str, months)))  # dates (PostgreSQL) or ISO text
+        self.days.append("\n".join(days))
+
+    def packed(self, rows: FlexRows) -> PackedRows:
+        return PackedRows(
+            rows.contracts,
+            rows.corrections,
+            rows.holidays,
+            self.people.tobytes(),
+            ",".join(self.months),
+            "\n".join(self.days),
+        )
+
+
+def pack_rows(rows: FlexRows) -> PackedRows:
+    """All of ``rows`` packed at once (small batches, tests)."""
+    columns = SumColumns()
+    columns.add(rows.sums)
+    return columns.packed(rows)
+
+
+async def read_packed_rows(person_ids: Sequence[int], as_of: dt.date) -> PackedRows:
+    """The rows of ``person_ids``: the small tables at once, the sums a slice at a time."""
+    rows = await read_flex_rows(person_ids, as_of, with_sums=False)
+    ids = sorted(set(person_ids))
+    columns = SumColumns()
+    for first in range(0, len(ids), SUMS_PER_READ):
+        columns.add(await read_flex_sums(ids[first : first + SUMS_PER_READ], as_of))
+    return columns.packed(rows)
 
 
 def company_flex_from_rows(
@@ -153,6 +185,6 @@ async def company_flex(
     ids = list(person_ids)
     if not ids:
         return CompanyFlex(as_of, {}, ())
-    rows = PackedRows.of(await read_flex_rows(ids, as_of, sums_per_read=SUMS_PER_READ))
+    rows = await read_packed_rows(ids, as_of)
     result: CompanyFlex = await run(company_flex_from_rows, rows, ids, as_of, workday_hours)
     return result

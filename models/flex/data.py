@@ -36,6 +36,7 @@ __all__ = [
     "leave_treatment",
     "load_flex_inputs",
     "read_flex_rows",
+    "read_flex_sums",
 ]
 
 #: Above this many people, everyone's rows are read and the rest dropped (no huge IN lists).
@@ -107,42 +108,40 @@ class FlexRows:
 
 
 async def read_flex_rows(
-    person_ids: Sequence[int] | None, as_of: dt.date, *, sums_per_read: int | None = None
+    person_ids: Sequence[int] | None, as_of: dt.date, *, with_sums: bool = True
 ) -> FlexRows:
-    """The rows for the given people (None = everyone) as of L, in 4 queries.
-
-    ``sums_per_read`` reads the packed sums (the bulk of the data) for that many people at a
-    time instead: more, smaller queries, so that a company-wide read never holds the database
-    connection (SQLite has one) for long while `/flex-hours` waits for it.
-    """
+    """The rows for the given people (None = everyone) as of L, in 4 queries (3 without the
+    packed sums: a company-wide read takes those a slice of people at a time, with
+    :func:`read_flex_sums`)."""
     wanted = None if person_ids is None else sorted(set(person_ids))
     if wanted is not None and not wanted:
         return FlexRows([], [], [], [])
     filter_ids = None if wanted is None or len(wanted) > MAX_FILTERED_PEOPLE else wanted
     conn = connections.get("default")
-    if sums_per_read is None or wanted is None:
-        contract_rows, correction_rows, holiday_rows, sum_rows = await asyncio.gather(
-            _select(conn, _CONTRACTS, None, filter_ids),
-            _select(conn, _CORRECTIONS, as_of, filter_ids),
-            _select(conn, _HOLIDAYS, as_of, None),
-            _select(conn, _SUMS, as_of, filter_ids),
-        )
-    else:
-        contract_rows, correction_rows, holiday_rows = await asyncio.gather(
-            _select(conn, _CONTRACTS, None, filter_ids),
-            _select(conn, _CORRECTIONS, as_of, filter_ids),
-            _select(conn, _HOLIDAYS, as_of, None),
-        )
-        sum_rows = []
-        for first in range(0, len(wanted), sums_per_read):
-            part = wanted[first : first + sums_per_read]
-            sum_rows.extend(await _select(conn, _SUMS, as_of, part))
+    contract_rows, correction_rows, holiday_rows, sum_rows = await asyncio.gather(
+        _select(conn, _CONTRACTS, None, filter_ids),
+        _select(conn, _CORRECTIONS, as_of, filter_ids),
+        _select(conn, _HOLIDAYS, as_of, None),
+        _select(conn, _SUMS, as_of, filter_ids) if with_sums else _nothing(),
+    )
     return FlexRows(
         contracts=[tuple(row) for row in contract_rows],
         corrections=[tuple(row) for row in correction_rows],
         holidays=[tuple(row) for row in holiday_rows],
         sums=[tuple(row) for row in sum_rows],
     )
+
+
+async def _nothing() -> list[Any]:
+    return []
+
+
+async def read_flex_sums(person_ids: Sequence[int], as_of: dt.date) -> list[tuple[Any, ...]]:
+    """The packed sums (person id, month, days) of a few people as of L, in one query."""
+    if not person_ids:
+        return []
+    rows = await _select(connections.get("default"), _SUMS, as_of, sorted(person_ids))
+    return [tuple(row) for row in rows]
 
 
 def flex_inputs_from_rows(

@@ -29,7 +29,7 @@ from web.flex_tables import (
     month_totals,
 )
 from web.page_params import as_of_param, month_param
-from web.rendering import render
+from web.rendering import render_in_slices
 from web.saldo_chart import saldo_chart
 from web.site_errors import NotFound
 
@@ -78,7 +78,7 @@ async def flexhours_page(request: web.Request) -> web.Response:
         report = FlexReport(person.full_name, person.guid, result.status, as_of, result)
         problem = report_text(report, about_self=False)
 
-    return render(
+    return await render_in_slices(
         request,
         "flexhours.html",
         person=person,

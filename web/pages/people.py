@@ -25,7 +25,7 @@ from web.app_keys import SETTINGS_KEY
 from web.auth import requires
 from web.company_flex import company_flex_for
 from web.page_params import as_of_param, choice_param, flag_param
-from web.rendering import query_string, render, site_root
+from web.rendering import query_string, render_in_slices, site_root
 
 SORTS = ("name", "saldo", "-saldo")
 
@@ -123,7 +123,7 @@ async def people_page(request: web.Request) -> web.Response:
         "archived": "1" if include_archived else "",
         "as_of": as_of.isoformat() if as_of_given else "",
     }
-    return render(
+    return await render_in_slices(
         request,
         "people.html",
         rows=rows,

@@ -29,7 +29,7 @@ from sync.runs import latest_runs
 from web.app_keys import SETTINGS_KEY
 from web.auth import current_actor, current_person
 from web.company_flex import company_flex_for
-from web.rendering import render
+from web.rendering import render_in_slices
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +150,7 @@ async def start_page(request: web.Request) -> web.Response:
         }
     failed = await failed_syncs(settings) if allows(actor, Capability.SEE_SYNCS) else None
 
-    return render(
+    return await render_in_slices(
         request,
         "start.html",
         person=person,

@@ -2,8 +2,9 @@
 
 Times are shown in TIME_ZONE. "Sync now" is a form per kind (POST ``/sync/run``, with the
 session's CSRF token) that starts the sync in the background (``web.sync_now``) and sends the
-browser back to ``/sync`` with a notice: started, already running, or why it cannot run.
-Kinds that are not configured show their button disabled with the reason.
+browser back to ``/sync`` with a one-time notice: started, already running (and since when),
+or why it cannot run. Kinds that are not configured show their button disabled with the
+reason.
 """
 
 from __future__ import annotations
@@ -20,15 +21,10 @@ from sync.dispatch import ALL_KINDS
 from sync.runs import latest_runs, lock_in_use, recent_runs
 from web.app_keys import SETTINGS_KEY, SYNC_NOW_KEY
 from web.auth import current_actor, requires
-from web.rendering import query_string, render, site_root
+from web.notices import leave_notice, take_notice
+from web.rendering import render, site_root
 from web.site_errors import BadRequest
-from web.sync_now import SyncNow, unavailable_reason
-
-NOTICES = {
-    "started": "The {kind} sync has started in the background. Reload this page to follow it.",
-    "running": "A {kind} sync is already running; nothing new was started.",
-    "unavailable": "The {kind} sync cannot run here: {reason}.",
-}
+from web.sync_now import StartResult, SyncNow, unavailable_reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,13 +90,13 @@ async def kind_rows(settings: Settings, sync_now: SyncNow) -> list[KindRow]:
     return rows
 
 
-def notice_text(request: web.Request, settings: Settings) -> str:
-    """The sentence after a press (from the redirect's query; only known kinds and outcomes)."""
-    kind, outcome = request.query.get("kind", ""), request.query.get("outcome", "")
-    if kind not in ALL_KINDS or outcome not in NOTICES:
-        return ""
-    reason = unavailable_reason(kind, settings) or "it is not available"
-    return NOTICES[outcome].format(kind=kind, reason=reason)
+def notice_text(kind: str, result: StartResult) -> str:
+    """What the page says after a press."""
+    if result.outcome == "started":
+        return f"The {kind} sync has started in the background. Reload this page to follow it."
+    if result.outcome == "already running":
+        return f"A {kind} sync is already running ({result.detail}); nothing new was started."
+    return f"The {kind} sync cannot run here: {result.detail}."
 
 
 @requires(Capability.SEE_SYNCS)
@@ -111,7 +107,7 @@ async def syncs_page(request: web.Request) -> web.Response:
         "syncs.html",
         kinds=await kind_rows(settings, request.app[SYNC_NOW_KEY]),
         runs=[run_row(run, settings) for run in await recent_runs()],
-        notice=notice_text(request, settings),
+        notice=await take_notice(request),
         may_run=allows(current_actor(request), Capability.RUN_SYNCS),
         time_zone=settings.time_zone,
     )
@@ -125,11 +121,8 @@ async def sync_now(request: web.Request) -> web.Response:
     if not isinstance(kind, str) or kind not in ALL_KINDS:
         raise BadRequest(f"kind must be one of {', '.join(ALL_KINDS)}.")
     result = await request.app[SYNC_NOW_KEY].start(kind)
-    outcome = {"started": "started", "already running": "running"}.get(
-        result.outcome, "unavailable"
-    )
-    target = site_root(settings) + "/sync" + query_string(kind=kind, outcome=outcome)
-    raise web.HTTPSeeOther(target)
+    await leave_notice(request, notice_text(kind, result))
+    raise web.HTTPSeeOther(site_root(settings) + "/sync")
 
 
 def add_sync_routes(app: web.Application) -> None:

@@ -8,15 +8,18 @@ import pickle
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from core.off_loop import WorkerProcess
 from core.settings import Settings
 from models.flex.company import (
-    PackedRows,
     company_flex,
     company_flex_from_rows,
     listed_people,
+    pack_rows,
+    read_packed_rows,
 )
-from models.flex.data import flex_for_all, read_flex_rows
+from models.flex.data import FlexRows, flex_for_all, read_flex_rows
 from tests.support.flex_people import add_entry
 from tests.support.web_company import AS_OF, build_company
 
@@ -58,20 +61,22 @@ async def test_company_problems_name_carols_gap(db: str) -> None:
     ]
 
 
-async def test_reading_in_slices_reads_the_same_rows(db: str) -> None:
+async def test_reading_in_slices_reads_the_same_rows(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     company_people = await build_company()
     for person in (company_people.frank, company_people.gina):
         await add_entry(person, dt.date(2025, 2, 3), "7.5")
     ids = await flex_ids()
     whole = await read_flex_rows(ids, L)
-    sliced = await read_flex_rows(ids, L, sums_per_read=2)
-    assert sorted(sliced.sums) == sorted(whole.sums)
     assert len({row[0] for row in whole.sums}) == 3  # people in more than one slice
-    assert (sliced.contracts, sliced.corrections, sliced.holidays) == (
-        whole.contracts,
-        whole.corrections,
-        whole.holidays,
+    monkeypatch.setattr("models.flex.company.SUMS_PER_READ", 2)
+    sliced = await read_packed_rows(ids, L)
+    in_order = sorted(whole.sums, key=lambda row: row[0])  # slices go by person id
+    assert sliced == pack_rows(
+        FlexRows(whole.contracts, whole.corrections, whole.holidays, in_order)
     )
+    assert sorted(sliced.unpacked().sums) == sorted((r[0], str(r[1]), r[2]) for r in whole.sums)
     empty = await read_flex_rows([], L)
     assert (empty.contracts, empty.sums) == ([], [])
 
@@ -92,12 +97,12 @@ async def test_packed_rows_unpack_to_the_same_rows_and_results_pickle(db: str) -
     await build_company()
     ids = await flex_ids()
     rows = await read_flex_rows(ids, L)
-    packed = PackedRows.of(rows)
+    packed = pack_rows(rows)
     assert pickle.loads(pickle.dumps(packed)) == packed
     unpacked = packed.unpacked()
-    assert [(r[0], str(r[1])[:10], r[2]) for r in rows.sums] == unpacked.sums
+    assert [(r[0], str(r[1]), r[2]) for r in rows.sums] == unpacked.sums
     assert (unpacked.contracts, unpacked.holidays) == (rows.contracts, rows.holidays)
-    assert PackedRows.of(await read_flex_rows([], L)).unpacked().sums == []
+    assert pack_rows(await read_flex_rows([], L)).unpacked().sums == []
     result = company_flex_from_rows(packed, ids, L, SETTINGS.workday_hours)
     assert pickle.loads(pickle.dumps(result)) == result
 
