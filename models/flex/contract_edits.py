@@ -18,7 +18,6 @@ from typing import Generic, Literal, TypeVar
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from models.audit import record_change
 from models.flex.contract_import import (
     AUDIT_ENTITY,
     AUDIT_FIELDS,
@@ -30,7 +29,7 @@ from models.flex.contract_import import (
 )
 from models.flex.contracts import WorkContract
 from models.flex.csv_import import CsvRow, Problem
-from models.flex.keyed_import import EditRejected, audit_values
+from models.flex.keyed_import import EditRejected, audit_saved, audit_values, delete_audited
 from models.people import Person
 
 #: The form's fields: the CSV columns but the e-mail (the person is the one being edited).
@@ -114,13 +113,13 @@ async def save_contract(
             row.worktime_percent = record.worktime_percent
             row.flex_enabled = record.flex_enabled
             await row.save()
-            await record_change(
-                actor=actor,
+            await audit_saved(
+                row,
+                before,
                 entity=AUDIT_ENTITY,
-                entity_id=row.pk,
-                action="create" if before is None else "update",
-                before=before,
-                after=audit_values(row, AUDIT_FIELDS, email),
+                fields=AUDIT_FIELDS,
+                email=email,
+                actor=actor,
                 note="admin site",
             )
     except IntegrityError:
@@ -134,18 +133,14 @@ async def delete_contract(person: Person, contract_id: int, *, actor: str) -> Wo
     async with in_transaction():
         row = _find(await _locked_contracts(person.id), contract_id)
         assert row is not None
-        before = audit_values(row, AUDIT_FIELDS, email)
-        await row.delete()
-        await record_change(
-            actor=actor,
+        return await delete_audited(
+            row,
             entity=AUDIT_ENTITY,
-            entity_id=contract_id,
-            action="delete",
-            before=before,
-            after=None,
+            fields=AUDIT_FIELDS,
+            email=email,
+            actor=actor,
             note="admin site",
         )
-    return row
 
 
 async def lock_person(person_id: int) -> None:

@@ -17,7 +17,7 @@ from decimal import Decimal
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from models.audit import json_safe, record_change
+from models.audit import json_safe
 from models.flex.contract_edits import FORM_LINE, Saved, lock_person
 from models.flex.contracts import FlexCorrection
 from models.flex.correction_import import (
@@ -29,7 +29,7 @@ from models.flex.correction_import import (
     read_correction,
 )
 from models.flex.csv_import import CsvRow, Problem
-from models.flex.keyed_import import EditRejected, audit_values
+from models.flex.keyed_import import EditRejected, audit_saved, audit_values, delete_audited
 from models.people import Person
 
 #: The form's fields: the CSV columns (the note included) but the e-mail.
@@ -100,13 +100,13 @@ async def save_correction(
             row.set_to = record.set_to
             row.note = record.note or ""
             await row.save()
-            await record_change(
-                actor=actor,
+            await audit_saved(
+                row,
+                before,
                 entity=AUDIT_ENTITY,
-                entity_id=row.pk,
-                action="create" if before is None else "update",
-                before=before,
-                after=audit_values(row, AUDIT_FIELDS, email),
+                fields=AUDIT_FIELDS,
+                email=email,
+                actor=actor,
                 note=row.note,
             )
     except IntegrityError:
@@ -120,18 +120,14 @@ async def delete_correction(person: Person, correction_id: int, *, actor: str) -
     async with in_transaction():
         row = _find(await _locked_corrections(person.id), correction_id)
         assert row is not None
-        before = audit_values(row, AUDIT_FIELDS, email)
-        await row.delete()
-        await record_change(
-            actor=actor,
+        return await delete_audited(
+            row,
             entity=AUDIT_ENTITY,
-            entity_id=correction_id,
-            action="delete",
-            before=before,
-            after=None,
+            fields=AUDIT_FIELDS,
+            email=email,
+            actor=actor,
             note=row.note,
         )
-    return row
 
 
 def _same(stored: FlexCorrection, record: CorrectionRecord) -> bool:

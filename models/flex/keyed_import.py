@@ -157,3 +157,44 @@ class Upsert(Generic[R, M]):
 def audit_values(row: Model, fields: Sequence[str], email: str) -> dict[str, object]:
     """What the audit log records of a stored row: ``fields`` and the person's e-mail."""
     return {**snapshot(row, fields), "email": email}
+
+
+async def audit_saved(
+    row: Model,
+    before: dict[str, object] | None,
+    *,
+    entity: str,
+    fields: Sequence[str],
+    email: str,
+    actor: str,
+    note: str,
+) -> None:
+    """The audit row of a form's save: a creation when there was nothing ``before``."""
+    await record_change(
+        actor=actor,
+        entity=entity,
+        entity_id=row.pk,
+        action="create" if before is None else "update",
+        before=before,
+        after=audit_values(row, fields, email),
+        note=note,
+    )
+
+
+async def delete_audited(
+    row: M, *, entity: str, fields: Sequence[str], email: str, actor: str, note: str
+) -> M:
+    """Deletes ``row`` and writes its audit row (inside the caller's transaction)."""
+    before = audit_values(row, fields, email)
+    entity_id = row.pk
+    await row.delete()
+    await record_change(
+        actor=actor,
+        entity=entity,
+        entity_id=entity_id,
+        action="delete",
+        before=before,
+        after=None,
+        note=note,
+    )
+    return row
