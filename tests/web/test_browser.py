@@ -11,9 +11,7 @@ as it was.
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -21,47 +19,20 @@ import pytest
 from bot.emulators.slack import SlackEmulator
 from models import Group, GroupMembership
 from models.permissions import HR_GROUP
+from tests.support.chromium import browser_context, needs_chromium, screenshot
 from tests.support.sign_in_flow import serve_sign_in_site
 from tests.support.web_company import AS_OF, Company, build_company
 
-CHROMIUM = Path(os.environ.get("FINANCEBOT_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = os.environ.get("FINANCEBOT_SCREENSHOTS", "")
-if SCREENSHOTS:
-    Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
-TIMEOUT_MS = 15_000
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason=f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium; CI installs it)",
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture
 async def browser_page() -> AsyncIterator[object]:
-    from playwright.async_api import async_playwright
+    async with browser_context() as context:
+        from playwright.async_api import BrowserContext
 
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=TIMEOUT_MS
-        )
-        try:
-            context = await browser.new_context(
-                java_script_enabled=False, viewport={"width": 1280, "height": 900}
-            )
-            context.set_default_timeout(TIMEOUT_MS)
-            yield await context.new_page()
-        finally:
-            await browser.close()
+        assert isinstance(context, BrowserContext)
+        yield await context.new_page()
 
 
 @pytest.fixture
@@ -80,15 +51,6 @@ async def company(db: str, slack_emulator: SlackEmulator) -> Company:
 async def site(db: str, slack_emulator: SlackEmulator, company: Company) -> AsyncIterator[str]:
     async with serve_sign_in_site(db, slack_emulator) as served:
         yield served.url
-
-
-async def screenshot(page: object, name: str) -> None:
-    """Saves the page as ``name`` in FINANCEBOT_SCREENSHOTS, when that is set."""
-    from playwright.async_api import Page
-
-    assert isinstance(page, Page)
-    if SCREENSHOTS:
-        await page.screenshot(path=str(Path(SCREENSHOTS) / name), full_page=True)
 
 
 def sign_in_url(site: str, next_path: str) -> Callable[[str], bool]:

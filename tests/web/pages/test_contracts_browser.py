@@ -13,34 +13,20 @@ from collections.abc import AsyncIterator
 import pytest
 
 from models import AuditLog, WorkContract
+from tests.support.chromium import browser_context as chromium_context
+from tests.support.chromium import needs_chromium, screenshot
 from tests.support.contracts_site import hr_person, stored
 from tests.support.web_company import D, build_company
 from tests.support.web_site import serve_web, session_cookie, web_settings
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, screenshot
 from web.auth import SESSION_COOKIE
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason=f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium; CI installs it)",
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture
 async def browser_context() -> AsyncIterator[object]:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=TIMEOUT_MS
-        )
-        try:
-            context = await browser.new_context(
-                java_script_enabled=False, viewport={"width": 1024, "height": 900}
-            )
-            context.set_default_timeout(TIMEOUT_MS)
-            yield context
-        finally:
-            await browser.close()
+    async with chromium_context(width=1024, height=900) as context:
+        yield context
 
 
 async def test_hr_fixes_a_refused_contract_edit_in_the_browser(
