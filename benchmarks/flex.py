@@ -31,7 +31,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -200,9 +201,12 @@ async def generate(people: int, years: int, long_years: int, as_of: dt.date, sql
     return person_ids[0]
 
 
-async def measure(backend: str, people: int, years: int, long_years: int, repeat: int) -> None:
-    as_of = dt.date(2024, 6, 30)
+@asynccontextmanager
+async def bench_database(backend: str) -> AsyncIterator[str]:
+    """A migrated, open throwaway database (a SQLite file, or a PostgreSQL database that is
+    dropped afterwards); yields its URL."""
     with tempfile.TemporaryDirectory() as tmp:
+        admin = name = ""
         if backend == "sqlite":
             url = f"sqlite://{tmp}/bench.sqlite3"
         else:
@@ -217,24 +221,32 @@ async def measure(backend: str, people: int, years: int, long_years: int, repeat
         try:
             await migrate_database(url)
             await init_database(url)
-            started = time.perf_counter()
-            long_id = await generate(people, years, long_years, as_of, backend == "sqlite")
-            entries = (
-                await connections.get("default").execute_query_dict(
-                    "SELECT COUNT(*) AS n FROM hour_entry"
-                )
-            )[0]["n"]
-            print(
-                f"[{backend}] generated {people} people × {years} y + 1 × {long_years} y: "
-                f"{entries} entries in {time.perf_counter() - started:.1f} s"
-            )
-            await report(backend, long_id, as_of, long_years, people, years, repeat)
+            yield url
         finally:
             await Tortoise.close_connections()
-            if backend != "sqlite":
+            if name:
+                import asyncpg
+
                 conn = await asyncpg.connect(admin)
                 await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
                 await conn.close()
+
+
+async def measure(backend: str, people: int, years: int, long_years: int, repeat: int) -> None:
+    as_of = dt.date(2024, 6, 30)
+    async with bench_database(backend):
+        started = time.perf_counter()
+        long_id = await generate(people, years, long_years, as_of, backend == "sqlite")
+        entries = (
+            await connections.get("default").execute_query_dict(
+                "SELECT COUNT(*) AS n FROM hour_entry"
+            )
+        )[0]["n"]
+        print(
+            f"[{backend}] generated {people} people × {years} y + 1 × {long_years} y: "
+            f"{entries} entries in {time.perf_counter() - started:.1f} s"
+        )
+        await report(backend, long_id, as_of, long_years, people, years, repeat)
 
 
 async def report(

@@ -21,14 +21,11 @@ import asyncio
 import datetime as dt
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import aiohttp
 from aiohttp import web
-from tortoise import Tortoise
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -37,7 +34,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import flex as flex_benchmark
 from demo_session import signed_in_session
 
-from core.db import init_database, migrate_database
 from core.settings import Settings
 from models import Group, GroupMembership, Person
 from models.flex.data import flex_for_all, flex_for_person
@@ -65,36 +61,12 @@ async def timed_gets(session: aiohttp.ClientSession, url: str, repeat: int) -> t
 
 
 async def measure(backend: str, people: int, years: int, long_years: int, repeat: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        admin = ""
-        name = ""
-        if backend == "sqlite":
-            url = f"sqlite://{tmp}/bench.sqlite3"
-        else:
-            import asyncpg
-
-            name = f"financebot_bench_{uuid.uuid4().hex[:10]}"
-            admin = flex_benchmark.PG_ADMIN_URL.replace("postgres://", "postgresql://", 1)
-            conn = await asyncpg.connect(admin)
-            await conn.execute(f'CREATE DATABASE "{name}"')
-            await conn.close()
-            url = flex_benchmark.PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-        try:
-            await migrate_database(url)
-            await init_database(url)
-            long_id = await flex_benchmark.generate(
-                people, years, long_years, AS_OF, backend == "sqlite"
-            )
-            person = await Person.get(id=long_id)
-            await report(backend, person, people, years, long_years, repeat)
-        finally:
-            await Tortoise.close_connections()
-            if name:
-                import asyncpg
-
-                conn = await asyncpg.connect(admin)
-                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                await conn.close()
+    async with flex_benchmark.bench_database(backend):
+        long_id = await flex_benchmark.generate(
+            people, years, long_years, AS_OF, backend == "sqlite"
+        )
+        person = await Person.get(id=long_id)
+        await report(backend, person, people, years, long_years, repeat)
 
 
 async def report(

@@ -31,11 +31,8 @@ import datetime as dt
 import logging
 import statistics
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -47,12 +44,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # benchmarks/flex.py: the data generator
 import flex as flex_benchmark
 from demo_session import signed_in_session
-from tortoise import Tortoise
 
 import web.company_flex
 from bot.emulators.slack import SlackEmulator
 from bot.lifespan import bot_lifespan
-from core.db import init_database, migrate_database
 from core.settings import load_settings
 from models import Group, GroupMembership, Person, SyncRun
 
@@ -93,35 +88,6 @@ def figures(values: list[float]) -> str:
         f"p50 {statistics.median(values):7.1f} ms  p95 {percentile(values, 0.95):7.1f} ms  "
         f"max {max(values):7.1f} ms  (n={len(values)})"
     )
-
-
-@asynccontextmanager
-async def database(backend: str) -> AsyncIterator[str]:
-    with tempfile.TemporaryDirectory() as tmp:
-        admin = name = ""
-        if backend == "sqlite":
-            url = f"sqlite://{tmp}/bench.sqlite3"
-        else:
-            import asyncpg
-
-            name = f"financebot_bench_{uuid.uuid4().hex[:10]}"
-            admin = flex_benchmark.PG_ADMIN_URL.replace("postgres://", "postgresql://", 1)
-            conn = await asyncpg.connect(admin)
-            await conn.execute(f'CREATE DATABASE "{name}"')
-            await conn.close()
-            url = flex_benchmark.PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-        try:
-            await migrate_database(url)
-            await init_database(url)
-            yield url
-        finally:
-            await Tortoise.close_connections()
-            if name:
-                import asyncpg
-
-                conn = await asyncpg.connect(admin)
-                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                await conn.close()
 
 
 async def timed_gets(
@@ -207,7 +173,7 @@ async def measure(args: argparse.Namespace) -> None:
     elif args.compute == "loop":
         web.company_flex.WorkerProcess = LoopWork  # type: ignore[misc,assignment]
 
-    async with database(args.backend) as url:
+    async with flex_benchmark.bench_database(args.backend) as url:
         started = time.perf_counter()
         long_person, hr = await prepare(
             args.people, args.years, args.long_years, args.backend == "sqlite"
