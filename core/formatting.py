@@ -1,4 +1,5 @@
-"""How hours and money are written everywhere: Slack, the web, the CLI and JSON.
+"""How hours and money are written everywhere: Slack, the web, the CLI and JSON, and how a value
+a person typed is quoted back in a message.
 
 Two decimals rounded half up; a zero never shows as ``-0.00``.
 """
@@ -28,3 +29,11 @@ def hours_figure(value: Decimal) -> str:
 def format_money(amount: Decimal) -> str:
     """``1234.50``: money with two decimals, rounded half up."""
     return f"{_two_decimals(amount):.2f}"
+
+
+def quoted(raw: str, limit: int = 40) -> str:
+    """``raw`` quoted for a message, cut to ``limit`` characters with its length when longer:
+    a value of thousands of characters is named, not repeated."""
+    if len(raw) <= limit:
+        return repr(raw)
+    return f"{raw[:limit] + '…'!r} ({len(raw)} characters)"

@@ -35,6 +35,9 @@ from models.flex.keyed_import import RowReading, Upsert, check_rows
 CONTRACT_COLUMNS = ("email", "start_date", "end_date", "worktime_percent", "flex_enabled")
 AUDIT_ENTITY = "work_contract"
 AUDIT_FIELDS = ("person_id", "start_date", "end_date", "worktime_percent", "flex_enabled")
+MAX_CONTRACTS_PER_PERSON = 200
+"""Contracts of one person in one file: decades of yearly changes fit many times over, and the
+overlap check, which compares a person's contracts pairwise, stays small."""
 
 
 @dataclass(frozen=True)
@@ -86,8 +89,36 @@ def validate_contracts(
         read_contract,
         duplicate="duplicate contract for {email} starting {day} (also on line {line})",
     )
-    errors += _overlaps(records, existing)
+    limit_errors, too_many = _too_many_contracts(rows, people)
+    errors += limit_errors
+    errors += _overlaps([r for r in records if r.person_id not in too_many], existing)
     return records, sorted(errors, key=lambda error: error.line)
+
+
+def _too_many_contracts(
+    rows: Sequence[CsvRow], people: Mapping[str, int]
+) -> tuple[list[RowError], set[int]]:
+    """One error per person with more than MAX_CONTRACTS_PER_PERSON rows, on the first row
+    beyond the limit; and those people's ids (their overlaps are not checked)."""
+    lines: dict[int, list[int]] = defaultdict(list)
+    emails: dict[int, str] = {}
+    for row in rows:
+        email = row["email"].lower()
+        person_id = people.get(email) if email else None
+        if person_id is not None:
+            lines[person_id].append(row.line)
+            emails.setdefault(person_id, email)
+    errors = [
+        RowError(
+            found[MAX_CONTRACTS_PER_PERSON],
+            f"{emails[person_id]} has {len(found)} contracts in this file "
+            f"(lines {found[0]}-{found[-1]}); "
+            f"at most {MAX_CONTRACTS_PER_PERSON} per person are accepted",
+        )
+        for person_id, found in lines.items()
+        if len(found) > MAX_CONTRACTS_PER_PERSON
+    ]
+    return errors, {pid for pid, found in lines.items() if len(found) > MAX_CONTRACTS_PER_PERSON}
 
 
 def read_contract(

@@ -12,6 +12,9 @@ shared by the contract and correction imports:
 - Blank lines, and rows whose every field is empty (what spreadsheets export for an emptied
   row), are skipped without an error: they carry nothing to import.
 - Every value is stripped of surrounding whitespace.
+- Values are bounded before anything converts them: days lie in 1990..2100 (core/days.py),
+  numbers are plain ASCII digits that fit their column (no exponents, NaN or infinities), and a
+  value quoted back in a message is cut short (core/formatting.py ``quoted``).
 """
 
 from __future__ import annotations
@@ -22,12 +25,18 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from core.days import is_supported_day, iso_day, unsupported_day
+from core.formatting import quoted
 from models.people import Person
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_INTEGER = re.compile(r"[+-]?\d+")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_INTEGER_DIGITS = 18
+"""More significant digits than this are out of any range the imports accept."""
+_DECIMAL = re.compile(r"[+-]?(?:(?P<whole>[0-9]+)(?:\.(?P<fraction>[0-9]*))?|\.(?P<only>[0-9]+))")
+_NOT_FINITE = re.compile(r"[+-]?(?:s?nan[0-9]*|inf|infinity)", re.IGNORECASE)
+_EXPONENT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]+")
 
 
 @dataclass(frozen=True, order=True)
@@ -189,7 +198,7 @@ def _check_header(
             RowError(
                 1,
                 f"unknown column{'s' if len(unknown) > 1 else ''} "
-                f"{', '.join(repr(c) for c in unknown)} in the header (expected {expected})",
+                f"{', '.join(quoted(c) for c in unknown)} in the header (expected {expected})",
             )
         )
     repeated = sorted({c for c in columns if columns.count(c) > 1 and c})
@@ -199,22 +208,28 @@ def _check_header(
 
 
 def parse_date(column: str, raw: str) -> dt.date | str:
-    """An ISO date (YYYY-MM-DD), or the error message naming the column and value."""
+    """A day written YYYY-MM-DD within 1990..2100, or the error message naming the column."""
     if not raw:
         return f"{column} is empty: expected a date YYYY-MM-DD"
-    if _ISO_DATE.fullmatch(raw):
-        try:
-            return dt.date.fromisoformat(raw)
-        except ValueError:
-            pass
-    return f"{column} {raw!r} is not a date YYYY-MM-DD"
+    day = iso_day(raw)
+    if day is None:
+        return f"{column} {quoted(raw)} is not a date YYYY-MM-DD"
+    if not is_supported_day(day):
+        return unsupported_day(column, day)
+    return day
 
 
 def parse_integer(column: str, raw: str, low: int, high: int) -> int | str:
-    """A whole number within low..high, or the error message naming the column and value."""
-    if _INTEGER.fullmatch(raw) and low <= int(raw) <= high:
-        return int(raw)
-    return f"{column} {raw!r} must be a whole number from {low} to {high}"
+    """A whole number in ASCII digits within low..high, or the error message naming the column.
+
+    The digits are counted before anything converts them: a value of thousands of digits is
+    out of range, not a reason for ``int()`` to refuse.
+    """
+    problem = f"{column} {quoted(raw)} must be a whole number from {low} to {high}"
+    if not _INTEGER.fullmatch(raw) or len(raw.lstrip("+-").lstrip("0")) > _INTEGER_DIGITS:
+        return problem
+    value = int(raw)
+    return value if low <= value <= high else problem
 
 
 def parse_boolean(column: str, raw: str) -> bool | str:
@@ -222,21 +237,36 @@ def parse_boolean(column: str, raw: str) -> bool | str:
     lowered = raw.lower()
     if lowered in ("true", "false"):
         return lowered == "true"
-    return f"{column} {raw!r} must be true or false"
+    return f"{column} {quoted(raw)} must be true or false"
 
 
 def parse_decimal(column: str, raw: str, *, places: int, digits: int) -> Decimal | str:
-    """An exact finite decimal that fits ``digits`` digits with at most ``places`` decimals."""
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        return f"{column} {raw!r} is not a number (use a dot for decimals, e.g. -7.5)"
-    if not value.is_finite():
-        return f"{column} {raw!r} is not a finite number"
-    if abs(value) >= Decimal(10) ** (digits - places):
-        return f"{column} {raw!r} is too large"
-    if value != value.quantize(Decimal(1).scaleb(-places)):
-        return f"{column} {raw!r} has more than {places} decimals"
+    """A decimal written out in ASCII digits that fits a column of ``digits`` digits with
+    ``places`` decimals, or the error message naming the column.
+
+    The written digits are checked before ``Decimal`` sees them, so no value (thousands of
+    digits, ``1e999999999999``) can make the conversion itself fail. Exponents, NaN and
+    infinities are refused: no spreadsheet writes hours that way on purpose.
+    """
+    match = _DECIMAL.fullmatch(raw)
+    if match is None:
+        if _NOT_FINITE.fullmatch(raw):
+            return f"{column} {quoted(raw)} is not a finite number"
+        if _EXPONENT.fullmatch(raw):
+            return f"{column} {quoted(raw)} has an exponent: write the number out, e.g. -7.5"
+        return f"{column} {quoted(raw)} is not a number (use a dot for decimals, e.g. -7.5)"
+    whole = (match["whole"] or "").lstrip("0")
+    fraction = (match["fraction"] or match["only"] or "").rstrip("0")
+    if len(whole) > digits - places:
+        largest = "9" * (digits - places) + ("." + "9" * places if places else "")
+        return f"{column} {quoted(raw)} is too large: at most {largest} either way"
+    if len(fraction) > places:
+        return f"{column} {quoted(raw)} has more than {places} decimals"
+    value = Decimal(raw)
+    # Trailing zeros beyond the column's decimals (1.50000000) are dropped, as the column would.
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -places:
+        value = value.quantize(Decimal(1).scaleb(-places))
     return value
 
 

@@ -17,6 +17,7 @@ from typing import Generic, Protocol, TypeVar
 
 from tortoise.models import Model
 
+from core.formatting import quoted
 from models.audit import record_change, snapshot
 from models.flex.csv_import import CsvRow, ImportCounts, Problem, RowError
 
@@ -98,7 +99,7 @@ def _person_of(row: CsvRow, people: Mapping[str, int], problems: list[Problem]) 
     if not email:
         problems.append(Problem("email", "email is empty"))
     elif person_id is None:
-        message = f"unknown email {row['email']!r}: no person has that e-mail"
+        message = f"unknown email {quoted(row['email'])}: no person has that e-mail"
         problems.append(Problem("email", message))
     return person_id
 

@@ -88,7 +88,7 @@ def test_hours_must_fit_the_stored_precision() -> None:
     )
     assert errors == [
         RowError(2, "adjust_by '1.23456' has more than 4 decimals"),
-        RowError(3, "set_to '100000000' is too large"),
+        RowError(3, "set_to '100000000' is too large: at most 99999999.9999 either way"),
     ]
 
 

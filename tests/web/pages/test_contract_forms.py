@@ -423,7 +423,7 @@ CORRECTION_REFUSALS = [
     (
         correction_form("2025-02-03", "", "100000000"),
         "set_to",
-        "set_to '100000000' is too large",
+        "set_to '100000000' is too large: at most 99999999.9999 either way",
     ),
 ]
 

@@ -16,7 +16,7 @@ from core.settings import Settings
 from models import AuditLog, FlexCorrection, WorkContract
 from models.people import Person
 from tests.support.contracts_site import Visitor, hr_person, stored, visitor
-from tests.support.csv_imports import csv_file
+from tests.support.csv_imports import BadFile, bad_files, csv_file, hr_data
 from tests.support.web_company import Company, D, build_company
 from tests.support.web_site import read_page, serve_web, web_settings
 from web.site_errors import MAX_UPLOAD_BYTES
@@ -171,6 +171,25 @@ async def test_a_file_over_the_limit_is_refused_with_a_clear_message(
     assert status == 413
     assert "This upload is larger than the site accepts: files up to 5 MB." in html
     assert await stored() == before
+
+
+BAD_FILES = bad_files(
+    "frank@example.com",
+    good_contract="carol@example.com,2025-01-16,2025-01-31,100,true",
+    good_correction="carol@example.com,2025-01-16,1.5,",
+)
+
+
+@pytest.mark.parametrize("bad", BAD_FILES, ids=[bad.name for bad in BAD_FILES])
+async def test_an_unbounded_value_is_a_line_error_and_nothing_changes(
+    bad: BadFile, company: Company, hr: Visitor
+) -> None:
+    before = await hr_data()
+    status, html, _ = await hr.post("/contracts/upload", upload_form(bad.kind, bad.data, "x.csv"))
+    assert status == 400
+    assert read_page(html).texts["rejected-title"] == "1 bad row in x.csv; nothing imported"
+    assert read_list(html, "row-errors") == [f"line {bad.line}: {bad.message}"]
+    assert await hr_data() == before
 
 
 def read_list(html: str, ident: str) -> list[str]:
