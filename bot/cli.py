@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import importlib
 import logging
 import os
 import sys
 from collections.abc import Sequence
 
+from bot.arguments import OneLineParser, day_count, day_option, email_address, group_name
 from core.errors import CommandError
 from core.settings import SettingsError, load_settings
 
@@ -51,15 +51,8 @@ a non-member changes nothing. Every change is audit-logged as cli:<your user nam
 NOISY_LOGGERS = ("tortoise", "httpx", "apscheduler", "slack_bolt", "slack_sdk", "aiohttp.access")
 
 
-def _iso_date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="financebot",
         description="Finance Bot: Slack-first finance assistant for 10000ft hours.",
     )
@@ -74,14 +67,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply database migrations to DATABASE_URL")
 
     sync = sub.add_parser("sync", help="run one sync now")
-    sync.add_argument("what", choices=SYNC_KINDS)
-    sync.add_argument("--start-date", type=_iso_date)
-    sync.add_argument("--end-date", type=_iso_date)
+    sync.add_argument("what", choices=SYNC_KINDS, metavar="WHAT")
+    sync.add_argument("--start-date", type=day_option)
+    sync.add_argument("--end-date", type=day_option)
     sync.add_argument("--force", action="store_true", help="ignore stored day checksums")
 
     imp = sub.add_parser("import", help="import work contracts or flex corrections from CSV")
     imp.add_argument("what", choices=("contracts", "corrections"))
-    imp.add_argument("file", help="CSV file (header on line 1)")
+    imp.add_argument("file", metavar="FILE", help="CSV file (header on line 1)")
 
     notify = sub.add_parser("notify", help="send one batch of Slack messages now")
     notify.add_argument("what", choices=NOTIFY_KINDS)
@@ -89,14 +82,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     flex = sub.add_parser("flex", help="print flex saldo for one person or everyone")
     who = flex.add_mutually_exclusive_group(required=True)
-    who.add_argument("email", nargs="?", help="the person's e-mail")
+    who.add_argument(
+        "email", nargs="?", type=email_address, metavar="EMAIL", help="the person's e-mail"
+    )
     who.add_argument("--all", action="store_true", help="everyone, sorted from lowest")
-    flex.add_argument("--as-of", type=_iso_date, help="compute as of this day (default yesterday)")
+    flex.add_argument("--as-of", type=day_option, help="compute as of this day (default yesterday)")
     flex.add_argument("--json", action="store_true", help="machine-readable output")
 
     cleanup = sub.add_parser("cleanup", help="delete old bookkeeping rows")
     cleanup.add_argument("--type", required=True, choices=("events", "runs"), dest="type")
-    cleanup.add_argument("--older-than", type=int, default=90, metavar="DAYS")
+    cleanup.add_argument("--older-than", type=day_count, default=90, metavar="DAYS")
 
     group = sub.add_parser(
         "group",
@@ -106,8 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     group.add_argument("action", choices=("list", "add", "remove"))
-    group.add_argument("group", nargs="?", metavar="GROUP")
-    group.add_argument("email", nargs="?", metavar="EMAIL")
+    group.add_argument("group", nargs="?", type=group_name, metavar="GROUP")
+    group.add_argument("email", nargs="?", type=email_address, metavar="EMAIL")
     return parser
 
 

@@ -35,6 +35,6 @@ def is_supported_day(day: dt.date) -> bool:
     return EARLIEST_DAY <= day <= LATEST_DAY
 
 
-def unsupported_day(label: str, day: dt.date) -> str:
-    """The message for a day outside the supported range, naming what it is (``label``)."""
-    return f"{label} {day.isoformat()} is outside the supported days {DAY_RANGE}"
+def unsupported_day(day: dt.date) -> str:
+    """What is wrong with a day outside the supported range (the caller names the value)."""
+    return f"{day.isoformat()} is outside the supported days {DAY_RANGE}"

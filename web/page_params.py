@@ -8,13 +8,12 @@ import re
 from aiohttp import web
 
 from core.clock import company_yesterday
+from core.days import iso_day
+from core.formatting import quoted
 from core.settings import Settings
+from models.flex.as_of import as_of_problem
 from web.site_errors import BadRequest
 
-#: The furthest ``as_of`` may lie ahead: far-future dates would only add expected hours (and
-#: make every open-ended contract's daily log years long).
-MAX_DAYS_AHEAD = 366
-ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 ISO_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 
 
@@ -23,20 +22,14 @@ def as_of_param(request: web.Request, settings: Settings) -> tuple[dt.date, bool
     raw = request.query.get("as_of", "").strip()
     if not raw:
         return company_yesterday(settings), False
-    try:
-        if not ISO_DATE.fullmatch(raw):
-            raise ValueError(raw)
-        as_of = dt.date.fromisoformat(raw)
-    except ValueError:
+    as_of = iso_day(raw)
+    if as_of is None:
         raise BadRequest(
-            f"as_of must be a date written YYYY-MM-DD, like 2025-01-31; got {raw[:40]!r}."
-        ) from None
-    latest = company_yesterday(settings) + dt.timedelta(days=1 + MAX_DAYS_AHEAD)
-    if as_of > latest:
-        raise BadRequest(
-            f"as_of {as_of.isoformat()} is too far ahead: the latest allowed is "
-            f"{latest.isoformat()} (a year from today)."
+            f"as_of must be a date written YYYY-MM-DD, like 2025-01-31; got {quoted(raw)}."
         )
+    problem = as_of_problem("as_of", as_of, settings)
+    if problem:
+        raise BadRequest(f"{problem}.")
     return as_of, True
 
 

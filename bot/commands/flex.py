@@ -31,6 +31,7 @@ from core.db import DatabaseError, open_database
 from core.errors import CommandError
 from core.formatting import format_hours, hours_figure
 from core.settings import Settings
+from models.flex.as_of import as_of_problem
 from models.flex.data import flex_for_all, flex_for_person
 from models.flex.saldo import FlexResult, band_position
 from models.people import Person
@@ -161,6 +162,9 @@ def print_everyone(
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
     as_of: dt.date = args.as_of or company_yesterday(settings)
+    problem = as_of_problem("--as-of", as_of, settings)
+    if problem:
+        raise CommandError(problem)
     try:
         async with open_database(settings.database_url):
             if args.all:

@@ -215,7 +215,7 @@ def parse_date(column: str, raw: str) -> dt.date | str:
     if day is None:
         return f"{column} {quoted(raw)} is not a date YYYY-MM-DD"
     if not is_supported_day(day):
-        return unsupported_day(column, day)
+        return f"{column} {unsupported_day(day)}"
     return day
 
 

@@ -247,7 +247,7 @@ async def test_cleanup_deletes_only_old_rows(db: str) -> None:
     assert everything.stdout.strip() == "deleted 1 events older than 0 days"
 
     negative = await financebot("cleanup", "--type", "runs", "--older-than", "-1", DATABASE_URL=db)
-    assert_one_line_failure(negative, "--older-than must be 0 or more days")
+    assert_one_line_failure(negative, "--older-than: '-1' must be a whole number of days 0-36500")
 
 
 async def test_an_unusable_sqlite_path_is_one_line(tmp_path: Path) -> None:

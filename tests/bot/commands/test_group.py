@@ -106,10 +106,10 @@ async def test_add_creates_a_new_custom_group_but_refuses_a_bad_name(db: str) ->
     await person(1, "Ada")
 
     bad = await financebot(db, "group", "add", "Dev Team", "ada@example.com")
-    assert bad.code == 1
+    assert bad.code == 2  # refused with the arguments, before the database is opened
     assert bad.err_lines == [
-        "financebot: 'Dev Team' is not a group name: use lowercase letters, digits and '-', "
-        "1-64 characters."
+        "financebot: group GROUP: 'Dev Team' is not a group name: use lowercase letters, "
+        "digits and '-', 1-64 characters (see `financebot group --help`)"
     ]
     assert await Group.all().count() == 0
 

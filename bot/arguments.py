@@ -1,0 +1,94 @@
+"""What `financebot` accepts on its command line: a parser whose every complaint is one line,
+and the checks of the values people type (days, day counts, group names, e-mails).
+
+Each check runs while the arguments are parsed, before settings are read or a database is
+opened, and refuses a value with a message that names it, quoted cut short.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+import sys
+from typing import NoReturn
+
+from core.days import is_supported_day, iso_day, unsupported_day
+from core.formatting import quoted
+from models.groups import GROUP_NAME, NAME_RULE
+
+MAX_DAYS = 36500
+"""The largest day count an option takes (a hundred years)."""
+MAX_EMAIL = 254
+"""The longest e-mail address there can be (RFC 5321's path limit)."""
+USAGE_ERROR = 2
+"""argparse's exit status for a command line it cannot use."""
+
+_LONGEST_MESSAGE = 300
+_ARGUMENT = re.compile(r"^argument ([^:]+): ")
+_WHOLE = re.compile(r"[0-9]{1,6}")
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line on stderr (no usage block), naming
+    the command and the argument, then exit with status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("financebot").strip()
+        if len(message) > _LONGEST_MESSAGE:  # "unrecognized arguments: " and 5000 characters
+            message = message[:_LONGEST_MESSAGE] + "…"
+        named = _ARGUMENT.match(message)
+        if named:  # "argument --as-of: …" → "flex --as-of: …"
+            where = f"{command} {named.group(1)}".strip()
+            message = f"{where}: {message[named.end() :]}"
+        elif command:
+            message = f"{command}: {message}"
+        help_hint = f"{self.prog} --help"
+        sys.stderr.write(f"financebot: {message} (see `{help_hint}`)\n")
+        sys.exit(USAGE_ERROR)
+
+    def _check_value(self, action: argparse.Action, value: object) -> None:
+        """argparse's own check, with a long value quoted cut short."""
+        choices = action.choices
+        if choices is not None and value not in choices:
+            names = ", ".join(repr(choice) for choice in choices)
+            raise argparse.ArgumentError(
+                action, f"invalid choice: {quoted(str(value))} (choose from {names})"
+            )
+
+
+def day_option(text: str) -> dt.date:
+    """A day written YYYY-MM-DD within 1990..2100."""
+    day = iso_day(text.strip())
+    if day is None:
+        raise argparse.ArgumentTypeError(f"{quoted(text)} is not a date YYYY-MM-DD")
+    if not is_supported_day(day):
+        raise argparse.ArgumentTypeError(unsupported_day(day))
+    return day
+
+
+def day_count(text: str) -> int:
+    """A whole number of days, 0..MAX_DAYS."""
+    if not _WHOLE.fullmatch(text.strip()) or int(text) > MAX_DAYS:
+        raise argparse.ArgumentTypeError(
+            f"{quoted(text)} must be a whole number of days 0-{MAX_DAYS}"
+        )
+    return int(text)
+
+
+def group_name(text: str) -> str:
+    """A group's name as groups are named (the web's rule): lowercase letters, digits, '-'."""
+    name = text.strip()
+    if not GROUP_NAME.fullmatch(name):
+        raise argparse.ArgumentTypeError(f"{quoted(text)} is not a group name: use {NAME_RULE}")
+    return name
+
+
+def email_address(text: str) -> str:
+    """Something shaped like an e-mail address: one '@' between two non-empty parts, no
+    spaces, at most MAX_EMAIL characters. Whether anyone has it is the command's question."""
+    email = text.strip()
+    local, at, domain = email.rpartition("@")
+    if len(email) > MAX_EMAIL or not (local and at and domain) or any(c.isspace() for c in email):
+        raise argparse.ArgumentTypeError(f"{quoted(text)} is not an e-mail address")
+    return email
