@@ -13,7 +13,7 @@ import os
 import re
 import zoneinfo
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 from urllib.parse import urlparse
@@ -71,6 +71,18 @@ class Settings:
     sick_leave_types: tuple[str, ...] = ("Sick leave",)
     #: Set by `financebot demo` only: the admin site offers a local sign-in page.
     demo_sign_in: bool = False
+
+    def __repr__(self) -> str:
+        """The settings as safe to print: secrets left out, URLs without credentials."""
+        shown = []
+        for setting in fields(self):
+            if not setting.repr:
+                continue
+            value = getattr(self, setting.name)
+            if setting.name.endswith("_url") and isinstance(value, str):
+                value = without_credentials(value)
+            shown.append(f"{setting.name}={value!r}")
+        return f"Settings({', '.join(shown)})"
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -169,21 +181,29 @@ def _decimal(env: Mapping[str, str], name: str, default: Decimal) -> Decimal:
 
 
 def without_credentials(url: str) -> str:
-    """``url`` as safe to print: any ``user:password@`` part replaced by ``***@``."""
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        scheme, rest = "", url
-    authority, slash, tail = rest.partition("/")
-    if "@" in authority:
-        authority = "***@" + authority.rsplit("@", 1)[1]
-    return (scheme + sep if sep else "") + authority + slash + tail
+    """``url`` as safe to print: everything between the scheme and the last ``@`` replaced by
+    ``***``, so that a ``user:password@`` part goes even when the password holds ``/``, ``?``
+    or ``#``, or the scheme is mistyped or missing (``http//u:p@h``, ``u:p@h/db``)."""
+    if "@" not in url:
+        return url
+    scheme = _SCHEME.match(url)
+    start = scheme.end() if scheme else 0
+    return url[:start] + "***" + url[url.rindex("@") :]
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def _http_url(env: Mapping[str, str], name: str, default: str) -> str:
     raw = env.get(name, "").strip() or default
-    parsed = urlparse(raw)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise SettingsError(f"{name} must be an http(s) URL, got {without_credentials(raw)!r}")
+    problem = f"{name} must be an http(s) URL, got {without_credentials(raw)!r}"
+    try:
+        parsed = urlparse(raw)
+        parsed.port  # noqa: B018 - raises on a malformed port or one beyond 65535
+    except ValueError:  # an unclosed [IPv6] host, a port that is no number
+        raise SettingsError(problem) from None
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise SettingsError(problem)
     return raw
 
 
@@ -198,8 +218,12 @@ def _database_url(env: Mapping[str, str]) -> str:
             )
         return raw
     if raw.startswith(("postgres://", "asyncpg://", "psycopg://")):
-        parsed = urlparse(raw)
-        if not parsed.hostname or not parsed.path.strip("/"):
+        try:
+            parsed = urlparse(raw)
+            hostname = parsed.hostname
+        except ValueError:  # an unclosed [IPv6] host
+            hostname = None
+        if not hostname or not parsed.path.strip("/"):
             raise SettingsError(
                 "DATABASE_URL must name a host and a database: postgres://USER@HOST:PORT/DB"
             )
@@ -208,11 +232,9 @@ def _database_url(env: Mapping[str, str]) -> str:
         except ValueError:
             raise SettingsError("DATABASE_URL has a malformed port") from None
         return raw
-    raise SettingsError(
-        "DATABASE_URL must start with sqlite:// or postgres:// (got "
-        + repr(raw.split("://", 1)[0] + "://…")
-        + ")"
-    )
+    scheme = _SCHEME.match(raw)
+    got = repr(scheme.group(0) + "…") if scheme else "no scheme"
+    raise SettingsError(f"DATABASE_URL must start with sqlite:// or postgres:// (got {got})")
 
 
 def _minutes(env: Mapping[str, str], name: str, default: int) -> int:

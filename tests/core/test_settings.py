@@ -270,3 +270,49 @@ def test_a_site_beyond_loopback_needs_sign_in() -> None:
     )
     for host in ("127.0.0.1", "127.8.9.1", "::1", "[::1]", "localhost"):
         load_settings({"WEB_HOST": host}).require_web_sign_in()
+
+
+URL_SETTINGS = (
+    "DATABASE_URL",
+    "SLACK_API_URL",
+    "TENKFEET_API_URL",
+    "TENKFEET_APP_URL",
+    "PUBLIC_URL",
+    "AWS_ENDPOINT_URL",
+    "SLACK_OPENID_AUTHORIZE_URL",
+)
+BAD_URLS_WITH_PASSWORDS = (
+    "ftp://user:pw-SECRET@host.example",
+    "http//user:pw-SECRET@host.example",  # a colon missing
+    "ftp://user:pw/SECRET@host.example/x",  # a slash in the password
+    "ftp://user:pw?SECRET@host.example",
+    "user:pw-SECRET@host.example/db",  # no scheme at all
+    "http://user:pw-SECRET@[::1",  # not even parseable
+    "http://user:pw-SECRET@host.example:99999/",  # a port beyond 65535
+    "postgres://user:pw-SECRET@[::1/db",
+)
+
+
+@pytest.mark.parametrize("name", URL_SETTINGS)
+@pytest.mark.parametrize("url", BAD_URLS_WITH_PASSWORDS)
+def test_no_url_setting_repeats_its_password(name: str, url: str) -> None:
+    """Every URL-ish setting: refused with one line naming it, never echoing the password."""
+    with pytest.raises(SettingsError) as caught:
+        load_settings({name: url})
+    message = str(caught.value)
+    assert message.startswith(name)
+    assert "SECRET" not in message and "pw" not in message
+    assert "\n" not in message
+
+
+def test_the_printed_settings_hold_no_url_credentials() -> None:
+    settings = load_settings(
+        {
+            "TENKFEET_API_URL": "https://robot:pw-SECRET@api.example",
+            "SLACK_API_URL": "https://me:pw-SECRET@slack.example/api/",
+            "PUBLIC_URL": "https://me:pw-SECRET@bot.example",
+        }
+    )
+    assert settings.tenkfeet_api_url == "https://robot:pw-SECRET@api.example"  # still used as is
+    assert "SECRET" not in repr(settings)
+    assert "https://***@api.example" in repr(settings)
