@@ -48,6 +48,7 @@ The built-in groups admin, hr and finance always exist. Adding a member twice or
 a non-member changes nothing. Every change is audit-logged as cli:<your user name>.
 """
 
+LONG_RUNNING = ("serve", "demo")
 NOISY_LOGGERS = ("tortoise", "httpx", "apscheduler", "slack_bolt", "slack_sdk", "aiohttp.access")
 
 
@@ -106,10 +107,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def log_level(command: str) -> int:
+    """INFO for the long-running processes, whose log is their output; WARNING for one-shot
+    commands, whose output is what they print and whose failure is one line (a retried
+    10000ft request is not worth a line of its own there; -v shows everything)."""
+    return logging.INFO if command in LONG_RUNNING else logging.WARNING
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
+        level=logging.DEBUG if args.verbose else log_level(args.command),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if not args.verbose:

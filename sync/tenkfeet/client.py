@@ -10,7 +10,9 @@ What it guarantees (10000ft's API docs and the README's conventions):
   timeout errors are retried with exponential backoff at most ``max_retries`` times; other 4xx
   fail at once;
 - every failure is a ``TenkfeetError`` with a one-line message: method, path, status and the
-  upstream ``message`` when there is one.
+  upstream ``message`` when there is one; when the likely cause is a setting (a refused token,
+  an unreachable host, a path the host does not have) the message ends naming the host and
+  the setting to check, ``TENKFEET_AUTH`` or ``TENKFEET_API_URL``.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ T = TypeVar("T", bound=BaseModel)
 
 _PAGING_KEY = re.compile(rb'"paging"\s*:\s*')
 _MESSAGE_LIMIT = 200
+URL_SETTING = "TENKFEET_API_URL"
+AUTH_SETTING = "TENKFEET_AUTH"
 _DECODER = json.JSONDecoder()
 
 
@@ -78,8 +82,9 @@ class TenkfeetClient:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         if not auth:
-            raise TenkfeetError("10000ft token is empty")
+            raise TenkfeetError(f"10000ft token is empty: set {AUTH_SETTING}")
         self._origin = base_url.rstrip("/")
+        self._host = _host_of(self._origin)
         self._max_retries = max_retries
         self._backoff = backoff
         self._per_page = per_page
@@ -197,11 +202,16 @@ class TenkfeetClient:
         url = self._origin + path
         attempt = 0
         while True:
+            hint = ""
             try:
                 response = await self._http.request(method, url, json=json_body)
             except httpx.TransportError as exc:  # connect/read/write errors and timeouts
                 problem = _transport_problem(exc)
                 delay = self._backoff * 2**attempt
+                if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+                    hint = f"; cannot reach 10000ft at {self._host}: check {URL_SETTING}"
+                elif isinstance(exc, httpx.TimeoutException):
+                    hint = f"; 10000ft at {self._host} did not answer in time"
             else:
                 status = response.status_code
                 if status < 300:
@@ -214,13 +224,41 @@ class TenkfeetClient:
                 elif status >= 500:
                     delay = self._backoff * 2**attempt
                 else:
-                    raise TenkfeetError(f"{what}: {problem}")
+                    raise TenkfeetError(f"{what}: {problem}{self._status_hint(status)}")
             if attempt >= self._max_retries:
                 tries = attempt + 1
-                raise TenkfeetError(f"{what}: {problem} (gave up after {tries} attempts)")
+                raise TenkfeetError(f"{what}: {problem} (gave up after {tries} attempts){hint}")
             attempt += 1
             log.info("10000ft %s: %s; retry %d in %.2fs", what, problem, attempt, delay)
             await self._sleep(delay)
+
+    def _status_hint(self, status: int) -> str:
+        """What to check for a refusal that points at a setting rather than at the request."""
+        if status == 401:
+            return f"; 10000ft at {self._host} did not accept the token: check {AUTH_SETTING}"
+        if status == 403:
+            return (
+                f"; 10000ft at {self._host} does not let this token do that: check {AUTH_SETTING}"
+            )
+        if status == 404:
+            return (
+                f"; 10000ft at {self._host} has no such path: check that {URL_SETTING} is "
+                "the API's origin"
+            )
+        return ""
+
+
+def _host_of(origin: str) -> str:
+    """The origin's host and port as messages name it: never its ``user:password@`` part."""
+    parts = urlsplit(origin)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    host = parts.hostname or "?"
+    if ":" in host:  # an IPv6 address
+        host = f"[{host}]"
+    return f"{host}:{port}" if port else host
 
 
 def _next_path(body: bytes, what: str) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 from dataclasses import dataclass
 
 from bot.emulators.tenkfeet import DEFAULT_TOKEN, TenkfeetEmulator
@@ -86,16 +87,38 @@ async def test_sync_all_without_anything_configured_notes_each_and_fails(db: str
     assert await SyncRun.all().count() == 0
 
 
-async def test_failed_sync_exits_non_zero_with_one_line(db: str) -> None:
+async def test_a_refused_token_exits_non_zero_naming_the_host_and_tenkfeet_auth(db: str) -> None:
     async with running_emulator() as emulator:
         result = await financebot("sync", "holidays", **tenkfeet_env(db, emulator, "wrong"))
+        host = emulator.base_url.removeprefix("http://")
     assert result.code == 1
     assert result.err.strip().count("\n") == 0
     assert result.err.startswith("financebot: holidays sync failed: GET /api/v1/holidays")
-    assert "HTTP 401" in result.err
+    assert result.err.strip().endswith(
+        f"HTTP 401: Invalid or missing auth token; 10000ft at {host} did not accept the token: "
+        "check TENKFEET_AUTH"
+    )
     run = await SyncRun.get(kind="holidays")
     assert run.status == "failed" and "HTTP 401" in run.error
     assert await PublicHoliday.all().count() == 0
+
+
+async def test_a_closed_port_exits_non_zero_naming_the_host_and_tenkfeet_api_url(db: str) -> None:
+    """Nothing listens there: the client retries with backoff (about 8 s), then one line."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {"DATABASE_URL": db, "TENKFEET_API_URL": f"http://127.0.0.1:{port}"}
+    result = await financebot("sync", "users", TENKFEET_AUTH="t", **env)
+    assert result.code == 1
+    assert result.err.strip().count("\n") == 0
+    assert result.err.startswith("financebot: users sync failed: GET /api/v1/users")
+    assert result.err.strip().endswith(
+        f"cannot reach 10000ft at 127.0.0.1:{port}: check TENKFEET_API_URL"
+    )
+    run = await SyncRun.get(kind="users")
+    assert run.status == "failed" and "TENKFEET_API_URL" in run.error
+    assert await Person.all().count() == 0
 
 
 async def test_missing_token_and_bad_range_are_refused(db: str) -> None:

@@ -183,6 +183,47 @@ async def test_a_wrong_token_is_refused_without_leaking_it(emulator: TenkfeetEmu
     assert len(emulator.requests) == 1
 
 
+async def test_a_refused_token_names_the_host_and_tenkfeet_auth(
+    emulator: TenkfeetEmulator,
+) -> None:
+    host = emulator.base_url.removeprefix("http://")
+    async with TenkfeetClient(emulator.base_url, "wrong-secret-token") as client:
+        with pytest.raises(TenkfeetError) as failure:
+            await client.holidays()
+    assert str(failure.value) == (
+        "GET /api/v1/holidays?per_page=1000 (page 1): HTTP 401: Invalid or missing auth token; "
+        f"10000ft at {host} did not accept the token: check TENKFEET_AUTH"
+    )
+
+
+async def test_a_forbidden_request_names_the_host_and_tenkfeet_auth(
+    emulator: TenkfeetEmulator,
+) -> None:
+    host = emulator.base_url.removeprefix("http://")
+    emulator.fail_request(1, status=403, message="Forbidden for this token")
+    async with client_for(emulator) as client:
+        with pytest.raises(TenkfeetError) as failure:
+            await client.holidays()
+    assert str(failure.value).endswith(
+        f"HTTP 403: Forbidden for this token; 10000ft at {host} does not let this token do "
+        "that: check TENKFEET_AUTH"
+    )
+
+
+async def test_a_missing_path_names_the_host_and_tenkfeet_api_url(
+    emulator: TenkfeetEmulator,
+) -> None:
+    host = emulator.base_url.removeprefix("http://")
+    emulator.fail_request(1, status=404, message="Not found")
+    async with client_for(emulator) as client:
+        with pytest.raises(TenkfeetError) as failure:
+            await client.holidays()
+    assert str(failure.value).endswith(
+        f"HTTP 404: Not found; 10000ft at {host} has no such path: check that "
+        "TENKFEET_API_URL is the API's origin"
+    )
+
+
 async def test_429_waits_as_long_as_retry_after_says(emulator: TenkfeetEmulator) -> None:
     sleeps = RecordedSleeps()
     emulator.rate_limit_request(2, retry_after=7)
@@ -249,9 +290,37 @@ async def test_connection_errors_are_retried_then_fail() -> None:
     async with TenkfeetClient(
         f"http://127.0.0.1:{port}", DEFAULT_TOKEN, max_retries=2, sleep=sleeps
     ) as client:
-        with pytest.raises(TenkfeetError, match="ConnectError"):
+        with pytest.raises(TenkfeetError, match="ConnectError") as failure:
             await client.users()
     assert len(sleeps.delays) == 2
+    assert str(failure.value).endswith(
+        f"(gave up after 3 attempts); cannot reach 10000ft at 127.0.0.1:{port}: "
+        "check TENKFEET_API_URL"
+    )
+
+
+async def test_a_host_that_does_not_resolve_names_tenkfeet_api_url() -> None:
+    async with TenkfeetClient(
+        "http://tenkfeet.invalid", DEFAULT_TOKEN, max_retries=0, sleep=RecordedSleeps()
+    ) as client:
+        with pytest.raises(TenkfeetError) as failure:
+            await client.users()
+    assert str(failure.value).endswith(
+        "cannot reach 10000ft at tenkfeet.invalid: check TENKFEET_API_URL"
+    )
+
+
+async def test_credentials_in_the_url_are_not_named_with_the_host() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    async with TenkfeetClient(
+        f"http://robot:pw-SECRET@127.0.0.1:{port}", "t", max_retries=0, sleep=RecordedSleeps()
+    ) as client:
+        with pytest.raises(TenkfeetError) as failure:
+            await client.users()
+    assert f"cannot reach 10000ft at 127.0.0.1:{port}" in str(failure.value)
+    assert "SECRET" not in str(failure.value)
 
 
 async def test_a_truncated_page_fails_and_is_not_handed_out(emulator: TenkfeetEmulator) -> None:
