@@ -11,7 +11,8 @@ import argparse
 import datetime as dt
 import re
 import sys
-from typing import NoReturn
+from collections.abc import Mapping
+from typing import Any, NoReturn
 
 from core.days import is_supported_day, iso_day, unsupported_day
 from core.formatting import quoted
@@ -31,7 +32,15 @@ _WHOLE = re.compile(r"[0-9]{1,6}")
 
 class OneLineParser(argparse.ArgumentParser):
     """An argument parser whose usage errors are one line on stderr (no usage block), naming
-    the command and the argument, then exit with status 2."""
+    the command and the argument, then exit with status 2.
+
+    ``coming`` maps choices this release does not have (a command, a sync kind) to what they
+    will do: they are not offered, and typing one says plainly that it is not here yet.
+    """
+
+    def __init__(self, *args: Any, coming: Mapping[str, str] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.coming: Mapping[str, str] = coming or {}
 
     def error(self, message: str) -> NoReturn:
         command = self.prog.removeprefix("financebot").strip()
@@ -50,6 +59,9 @@ class OneLineParser(argparse.ArgumentParser):
     def _check_value(self, action: argparse.Action, value: object) -> None:
         """argparse's own check, with a long value quoted cut short."""
         choices = action.choices
+        if choices is not None and value not in choices and value in self.coming:
+            message = f"{value} ({self.coming[str(value)]}) is not in this release yet"
+            raise argparse.ArgumentError(None, message)
         if choices is not None and value not in choices:
             names = ", ".join(repr(choice) for choice in choices)
             raise argparse.ArgumentError(

@@ -11,11 +11,22 @@ import importlib
 import logging
 import os
 import sys
+import textwrap
 from collections.abc import Sequence
 
 from bot.arguments import OneLineParser, day_count, day_option, email_address, group_name
+from bot.cli_help import (
+    COMING,
+    COMING_SYNC_KINDS,
+    SLACK_SYNCS,
+    TENKFEET_SYNCS,
+    coming_help,
+    import_help,
+    settings_help,
+)
 from core.errors import CommandError
 from core.settings import SettingsError, load_settings
+from sync.dispatch import DEFAULT_HOURS_DAYS
 
 SYNC_KINDS = (
     "users",
@@ -25,17 +36,26 @@ SYNC_KINDS = (
     "leave-types",
     "slack-users",
     "slack-channels",
-    "aws-billing",
     "all",
 )
-NOTIFY_KINDS = (
-    "unsubmitted",
-    "unapproved",
-    "invoices",
-    "flex-saldo",
-    "contracts",
-    "manager-digest",
-)
+SYNC_HELP = f"""\
+WHAT is one kind, or all:
+  {TENKFEET_SYNCS}
+      from 10000ft (users before hours: hours name people)
+  {SLACK_SYNCS}
+      Slack's directory: people's Slack accounts and channels
+  all
+      every kind above, in that order; one without its settings is skipped with a note
+
+Only hours take a range: --start-date and --end-date (default: the last {DEFAULT_HOURS_DAYS} days
+up to today in TIME_ZONE). Every run is recorded and holds a lock, so two runs of one kind
+never overlap. A failed sync exits 1 with one line and leaves stored data as it was.
+"""
+FLEX_HELP = """\
+Prints the saldo line (Flex saldo for NAME is +X.XXh), the change from last month, the
+band and a monthly summary; --all prints everyone, lowest saldo first, out-of-band rows
+marked, then those whose saldo cannot be computed and why.
+"""
 GROUP_HELP = """\
   list                every group and its members
   list GROUP          the members of GROUP
@@ -48,62 +68,160 @@ The built-in groups admin, hr and finance always exist. Adding a member twice or
 a non-member changes nothing. Every change is audit-logged as cli:<your user name>.
 """
 
+HELP_WIDTH = 90
 LONG_RUNNING = ("serve", "demo")
 NOISY_LOGGERS = ("tortoise", "httpx", "apscheduler", "slack_bolt", "slack_sdk", "aiohttp.access")
+
+
+def _command(
+    sub: argparse._SubParsersAction[OneLineParser],
+    name: str,
+    summary: str,
+    *,
+    description: str = "",
+    before_settings: str = "",
+) -> OneLineParser:
+    """A subcommand whose help ends with the settings it reads (bot/cli_help.py)."""
+    parts = (before_settings.strip("\n"), settings_help(name))
+    description = description or summary[0].upper() + summary[1:] + "."
+    return sub.add_parser(
+        name,
+        help=summary,
+        description=textwrap.fill(description, HELP_WIDTH),
+        epilog="\n\n".join(part for part in parts if part),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="financebot",
         description="Finance Bot: Slack-first finance assistant for 10000ft hours.",
+        epilog=coming_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        coming=COMING,
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    sub.add_parser("serve", help="run the Slack bot, admin site and scheduler")
-    demo = sub.add_parser("demo", help="run everything locally on sample data (no Slack needed)")
-    demo.add_argument(
-        "--data-dir", default="demo-data", help="where the demo keeps its SQLite file"
+    _command(
+        sub,
+        "serve",
+        "run the Slack bot, admin site and scheduler",
+        description="Run the Slack bot (Socket Mode), the admin site and the scheduled syncs "
+        "in one process until SIGTERM or SIGINT; applies pending migrations first.",
     )
-    sub.add_parser("migrate", help="apply database migrations to DATABASE_URL")
+    demo = _command(
+        sub,
+        "demo",
+        "run everything locally on sample data (no Slack needed)",
+        description="Run the whole bot against built-in Slack and 10000ft emulators holding a "
+        "sample company; needs no accounts and no settings.",
+    )
+    demo.add_argument(
+        "--data-dir",
+        default="demo-data",
+        metavar="DIR",
+        help="where the demo keeps its SQLite file (default: %(default)s)",
+    )
+    _command(sub, "migrate", "apply database migrations to DATABASE_URL")
 
-    sync = sub.add_parser("sync", help="run one sync now")
-    sync.add_argument("what", choices=SYNC_KINDS, metavar="WHAT")
-    sync.add_argument("--start-date", type=day_option)
-    sync.add_argument("--end-date", type=day_option)
-    sync.add_argument("--force", action="store_true", help="ignore stored day checksums")
+    sync = _command(
+        sub,
+        "sync",
+        "run one sync now",
+        description="Run one sync now.",
+        before_settings=SYNC_HELP,
+    )
+    sync.coming = COMING_SYNC_KINDS
+    sync.add_argument(
+        "what", choices=SYNC_KINDS, metavar="WHAT", help="what to sync: a kind, or all (below)"
+    )
+    sync.add_argument(
+        "--start-date",
+        type=day_option,
+        metavar="YYYY-MM-DD",
+        help=f"hours: first day (default: {DEFAULT_HOURS_DAYS - 1} days before --end-date)",
+    )
+    sync.add_argument(
+        "--end-date",
+        type=day_option,
+        metavar="YYYY-MM-DD",
+        help="hours: last day (default: today in TIME_ZONE)",
+    )
+    sync.add_argument(
+        "--force",
+        action="store_true",
+        help="hours: rewrite every day, even those whose checksum is unchanged",
+    )
 
-    imp = sub.add_parser("import", help="import work contracts or flex corrections from CSV")
-    imp.add_argument("what", choices=("contracts", "corrections"))
-    imp.add_argument("file", metavar="FILE", help="CSV file (header on line 1)")
+    imp = _command(
+        sub,
+        "import",
+        "import work contracts or flex corrections from CSV",
+        description="Create or replace work contracts or flex corrections from a CSV file.",
+        before_settings=import_help(),
+    )
+    imp.add_argument(
+        "what",
+        choices=("contracts", "corrections"),
+        metavar="WHAT",
+        help="contracts or corrections: what the file holds (columns below)",
+    )
+    imp.add_argument("file", metavar="FILE", help="the CSV file")
 
-    notify = sub.add_parser("notify", help="send one batch of Slack messages now")
-    notify.add_argument("what", choices=NOTIFY_KINDS)
-    notify.add_argument("--force", action="store_true", help="send even if sent this period")
-
-    flex = sub.add_parser("flex", help="print flex saldo for one person or everyone")
+    flex = _command(
+        sub,
+        "flex",
+        "print flex saldo for one person or everyone",
+        description="Print one person's flex saldo as the bot computes it, or everyone's.",
+        before_settings=FLEX_HELP,
+    )
     who = flex.add_mutually_exclusive_group(required=True)
     who.add_argument(
         "email", nargs="?", type=email_address, metavar="EMAIL", help="the person's e-mail"
     )
     who.add_argument("--all", action="store_true", help="everyone, sorted from lowest")
-    flex.add_argument("--as-of", type=day_option, help="compute as of this day (default yesterday)")
+    flex.add_argument(
+        "--as-of",
+        type=day_option,
+        metavar="YYYY-MM-DD",
+        help="compute as of this day (default: yesterday in TIME_ZONE; at most a year ahead)",
+    )
     flex.add_argument("--json", action="store_true", help="machine-readable output")
 
-    cleanup = sub.add_parser("cleanup", help="delete old bookkeeping rows")
-    cleanup.add_argument("--type", required=True, choices=("events", "runs"), dest="type")
-    cleanup.add_argument("--older-than", type=day_count, default=90, metavar="DAYS")
-
-    group = sub.add_parser(
-        "group",
-        help="list groups and their members, add or remove a member",
-        description="List permission groups and their members, or add or remove a member.",
-        epilog=GROUP_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    cleanup = _command(sub, "cleanup", "delete old bookkeeping rows")
+    cleanup.add_argument(
+        "--type",
+        required=True,
+        choices=("events", "runs"),
+        dest="type",
+        help="events, or finished sync runs",
     )
-    group.add_argument("action", choices=("list", "add", "remove"))
-    group.add_argument("group", nargs="?", type=group_name, metavar="GROUP")
-    group.add_argument("email", nargs="?", type=email_address, metavar="EMAIL")
+    cleanup.add_argument(
+        "--older-than",
+        type=day_count,
+        default=90,
+        metavar="DAYS",
+        help="delete rows older than this many days (default: %(default)s)",
+    )
+
+    group = _command(
+        sub,
+        "group",
+        "list groups and their members, add or remove a member",
+        description="List permission groups and their members, or add or remove a member.",
+        before_settings=GROUP_HELP,
+    )
+    group.add_argument(
+        "action", choices=("list", "add", "remove"), metavar="ACTION", help="list, add or remove"
+    )
+    group.add_argument(
+        "group", nargs="?", type=group_name, metavar="GROUP", help="a group's name, e.g. hr"
+    )
+    group.add_argument(
+        "email", nargs="?", type=email_address, metavar="EMAIL", help="the person's e-mail"
+    )
     return parser
 
 

@@ -33,6 +33,14 @@ from models.flex.csv_import import (
 from models.flex.keyed_import import RowReading, Upsert, check_rows
 
 CONTRACT_COLUMNS = ("email", "start_date", "end_date", "worktime_percent", "flex_enabled")
+CONTRACT_COLUMN_NOTES = {
+    "email": "the person's e-mail in 10000ft (any case)",
+    "start_date": "first day of the contract, YYYY-MM-DD",
+    "end_date": "last day (inclusive), YYYY-MM-DD; empty = open-ended",
+    "worktime_percent": "whole number 1-100; the workday is WORKDAY_HOURS x percent / 100",
+    "flex_enabled": "true or false (any case); false expects and counts nothing",
+}
+"""What each column holds, in a line (the CLI's help; docs/csv-formats.md says it at length)."""
 AUDIT_ENTITY = "work_contract"
 AUDIT_FIELDS = ("person_id", "start_date", "end_date", "worktime_percent", "flex_enabled")
 MAX_CONTRACTS_PER_PERSON = 200

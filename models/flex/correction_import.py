@@ -34,6 +34,14 @@ from models.flex.keyed_import import RowReading, Upsert, check_rows
 
 CORRECTION_COLUMNS = ("email", "date", "adjust_by", "set_to")
 OPTIONAL_COLUMNS = ("note",)
+CORRECTION_COLUMN_NOTES = {
+    "email": "the person's e-mail in 10000ft (any case)",
+    "date": "the day the correction applies to, YYYY-MM-DD",
+    "adjust_by": "hours added to the saldo that day, may be negative; empty = not set",
+    "set_to": "the saldo at the start of that day; empty = not set (give one or both)",
+    "note": "optional column: why the correction was made (kept in the audit log)",
+}
+"""What each column holds, in a line (the CLI's help; docs/csv-formats.md says it at length)."""
 AUDIT_ENTITY = "flex_correction"
 AUDIT_FIELDS = ("person_id", "date", "adjust_by", "set_to", "note")
 # FlexCorrection's hours columns: 12 digits, 4 of them decimals.
