@@ -12,6 +12,7 @@ import datetime as dt
 import re
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, NoReturn
 
 from core.days import is_supported_day, iso_day, unsupported_day
@@ -86,6 +87,15 @@ def day_count(text: str) -> int:
             f"{quoted(text)} must be a whole number of days 0-{MAX_DAYS}"
         )
     return int(text)
+
+
+def folder_option(text: str) -> str:
+    """A folder's path: not empty, and not the path of something that is not a folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path is no folder")
+    if Path(text).exists() and not Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"{quoted(text)} is a file, not a folder")
+    return text
 
 
 def group_name(text: str) -> str:

@@ -14,7 +14,14 @@ import sys
 import textwrap
 from collections.abc import Sequence
 
-from bot.arguments import OneLineParser, day_count, day_option, email_address, group_name
+from bot.arguments import (
+    OneLineParser,
+    day_count,
+    day_option,
+    email_address,
+    folder_option,
+    group_name,
+)
 from bot.cli_help import (
     COMING,
     COMING_SYNC_KINDS,
@@ -121,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--data-dir",
         default="demo-data",
+        type=folder_option,
         metavar="DIR",
         help="where the demo keeps its SQLite file (default: %(default)s)",
     )

@@ -31,6 +31,7 @@ from bot.emulators.tenkfeet import TenkfeetEmulator
 from bot.lifespan import RunningBot
 from core.clock import company_today
 from core.errors import CommandError
+from core.formatting import quoted
 from core.settings import Settings
 
 
@@ -79,7 +80,7 @@ def prepare_data_dir(raw: str) -> Path:
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise CommandError(f"cannot create --data-dir {raw}: {exc.strerror}") from None
+        raise CommandError(f"cannot create --data-dir {quoted(raw)}: {exc.strerror}") from None
     return data_dir
 
 

@@ -102,6 +102,12 @@ CASES: list[tuple[str, list[str], list[str]]] = [
         ["group EMAIL: 'nobody' is not an e-mail address"],
     ),
     ("import-unknown-kind", ["import", "invoices", "x.csv"], ["invalid choice: 'invoices'"]),
+    ("demo-data-dir-empty", ["demo", "--data-dir", " "], ["demo --data-dir: an empty path"]),
+    (
+        "demo-data-dir-a-file",
+        ["demo", "--data-dir", __file__],
+        ["demo --data-dir: '", "is a file, not a folder"],
+    ),
 ]
 
 
