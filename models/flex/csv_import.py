@@ -158,7 +158,12 @@ def read_table(
                 continue
             rows.append(CsvRow(line, {c: f.strip() for c, f in zip(columns, fields, strict=True)}))
     except csv.Error as exc:
-        return None, [*errors, RowError(last_line + 1, f"malformed CSV: {exc}")]
+        if "field larger than field limit" in str(exc):
+            limit = csv.field_size_limit()
+            message = f"a value is longer than {limit} characters, more than any column holds"
+        else:
+            message = f"malformed CSV: {exc}"
+        return None, [*errors, RowError(last_line + 1, message)]
     if columns is None:  # only blank lines
         return None, [RowError(1, f"the file is empty: expected the header {expected}")]
     if not rows and not errors:

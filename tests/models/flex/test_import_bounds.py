@@ -155,6 +155,15 @@ def test_a_long_unknown_column_is_quoted_cut_short() -> None:
     )
 
 
+def test_a_value_beyond_the_csv_field_limit_is_a_line_error() -> None:
+    errors = correction_errors(
+        "ada@example.com,2024-01-01,1,", f"ada@example.com,2024-01-02,{'9' * 200_000},"
+    )
+    assert errors == [
+        RowError(3, "a value is longer than 131072 characters, more than any column holds")
+    ]
+
+
 def contract_rows(email: str, count: int) -> list[str]:
     """``count`` back-to-back one-day contracts from 2024-01-01 on."""
     first = dt.date(2024, 1, 1)
