@@ -58,6 +58,16 @@ def _iso_date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
+def _month(text: str) -> tuple[int, int]:
+    try:
+        day = dt.date.fromisoformat(f"{text}-01")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a month (YYYY-MM): {text!r}") from None
+    if len(text) != 7:
+        raise argparse.ArgumentTypeError(f"not a month (YYYY-MM): {text!r}")
+    return day.year, day.month
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="financebot",
@@ -86,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     notify = sub.add_parser("notify", help="send one batch of Slack messages now")
     notify.add_argument("what", choices=NOTIFY_KINDS)
     notify.add_argument("--force", action="store_true", help="send even if sent this period")
+    notify.add_argument("--dry-run", action="store_true", help="print who would get what")
+    notify.add_argument("--month", type=_month, help="the invoices' month (default last month)")
 
     flex = sub.add_parser("flex", help="print flex saldo for one person or everyone")
     who = flex.add_mutually_exclusive_group(required=True)
