@@ -80,6 +80,16 @@ def day_option(text: str) -> dt.date:
     return day
 
 
+def month_option(text: str) -> tuple[int, int]:
+    """A calendar month written YYYY-MM within 1990..2100, as (year, month)."""
+    day = iso_day(f"{text.strip()}-01") if len(text.strip()) == 7 else None
+    if day is None:
+        raise argparse.ArgumentTypeError(f"{quoted(text)} is not a month YYYY-MM")
+    if not is_supported_day(day):
+        raise argparse.ArgumentTypeError(unsupported_day(day))
+    return day.year, day.month
+
+
 def day_count(text: str) -> int:
     """A whole number of days, 0..MAX_DAYS."""
     if not _WHOLE.fullmatch(text.strip()) or int(text) > MAX_DAYS:

@@ -21,9 +21,11 @@ from bot.arguments import (
     email_address,
     folder_option,
     group_name,
+    month_option,
 )
 from bot.cli_help import (
     COMING,
+    COMING_NOTIFY_KINDS,
     COMING_SYNC_KINDS,
     SLACK_SYNCS,
     TENKFEET_SYNCS,
@@ -63,6 +65,8 @@ Prints the saldo line (Flex saldo for NAME is +X.XXh), the change from last mont
 band and a monthly summary; --all prints everyone, lowest saldo first, out-of-band rows
 marked, then those whose saldo cannot be computed and why.
 """
+NOTIFY_KINDS = ("invoices",)
+"""What `notify` sends in this release (the others are in COMING_NOTIFY_KINDS)."""
 GROUP_HELP = """\
   list                every group and its members
   list GROUP          the members of GROUP
@@ -177,6 +181,32 @@ def build_parser() -> argparse.ArgumentParser:
         help="contracts or corrections: what the file holds (columns below)",
     )
     imp.add_argument("file", metavar="FILE", help="the CSV file")
+
+    notify = _command(
+        sub,
+        "notify",
+        "send one batch of Slack messages now",
+        description="Send one batch of Slack messages now: WHAT is invoices (the review "
+        "requests of a month's client invoices with hours). Each message goes out once; "
+        "--force sends again.",
+    )
+    notify.add_argument(
+        "what",
+        choices=NOTIFY_KINDS,
+        metavar="WHAT",
+        help="invoices (the other kinds of reminders are not in this release)",
+    )
+    notify.coming = COMING_NOTIFY_KINDS
+    notify.add_argument("--force", action="store_true", help="send even if sent already")
+    notify.add_argument(
+        "--dry-run", action="store_true", help="print who would get what; send nothing"
+    )
+    notify.add_argument(
+        "--month",
+        type=month_option,
+        metavar="YYYY-MM",
+        help="the invoices' month (default: last month in TIME_ZONE)",
+    )
 
     flex = _command(
         sub,

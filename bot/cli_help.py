@@ -59,6 +59,11 @@ SETTINGS: Mapping[str, Setting] = {
         Setting("SLACK_CLIENT_ID", "the Slack app's client ID, for Sign in with Slack"),
         Setting("SLACK_CLIENT_SECRET", "the Slack app's client secret"),
         Setting("SECRET_KEY", "key of the admin site's session cookies, base64 of 32+ bytes"),
+        Setting(
+            "SLACK_NOTIFICATIONS_ADMIN",
+            "Slack user IDs told about people and projects without a Slack account",
+        ),
+        Setting("HOURS_CURRENCY", "currency of hour-based invoice money", _DEFAULTS.hours_currency),
         Setting("TIME_ZONE", "the company's time zone: today, yesterday", _DEFAULTS.time_zone),
         Setting("WORKDAY_HOURS", "a full-time workday, hours", str(_DEFAULTS.workday_hours)),
         Setting("FLEX_MAX_MINUS", "lower end of the healthy band", str(_DEFAULTS.flex_max_minus)),
@@ -126,6 +131,15 @@ COMMAND_SETTINGS: Mapping[str, tuple[tuple[str, str], ...]] = {
         ("FLEX_MAX_MINUS", ""),
         ("FLEX_MAX_PLUS", ""),
     ),
+    "notify": (
+        ("DATABASE_URL", ""),
+        ("SLACK_BOT_TOKEN", "required unless --dry-run"),
+        ("SLACK_API_URL", ""),
+        ("SLACK_NOTIFICATIONS_ADMIN", ""),
+        ("PUBLIC_URL", ""),
+        ("HOURS_CURRENCY", ""),
+        ("TIME_ZONE", ""),
+    ),
     "cleanup": (("DATABASE_URL", ""),),
     "group": (("DATABASE_URL", ""),),
 }
@@ -133,12 +147,18 @@ COMMAND_SETTINGS: Mapping[str, tuple[tuple[str, str], ...]] = {
 required ("" when it is not: the help then shows its default)."""
 
 COMING: Mapping[str, str] = {
-    "notify": "sending Slack reminders and digests",
     "invoices": "invoices and their figures",
     "aws": "linking AWS accounts to projects",
 }
 """Commands of the interface that later releases bring: not offered, and answered plainly."""
 COMING_SYNC_KINDS: Mapping[str, str] = {"aws-billing": "the AWS billing import"}
+COMING_NOTIFY_KINDS: Mapping[str, str] = {
+    "unsubmitted": "the unsubmitted hours reminder",
+    "unapproved": "the unapproved hours reminder",
+    "flex-saldo": "the monthly flex saldo message",
+    "contracts": "the contract problems report",
+    "manager-digest": "the manager digest",
+}
 
 
 def not_in_release(name: str, what: str) -> str:
@@ -199,6 +219,7 @@ def coming_help() -> str:
     """The top-level help's note on what this release does not have."""
     coming = [f"{name} ({what})" for name, what in COMING.items()]
     coming += [f"sync {kind} ({what})" for kind, what in COMING_SYNC_KINDS.items()]
+    coming += [f"notify {kind} ({what})" for kind, what in COMING_NOTIFY_KINDS.items()]
     return (
         "Settings come from the environment; `financebot COMMAND --help` names the ones each\n"
         "command reads (docs/configuration.md has them all).\n\n"

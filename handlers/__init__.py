@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from slack_bolt.app.async_app import AsyncApp
 
-from handlers import flex, home, link_buttons, unfurls
+from handlers import flex, home, invoices, link_buttons, unfurls
 
 
 def register_listeners(app: AsyncApp) -> None:
     """Registers every feature's listeners on the app."""
     flex.register(app)
     home.register(app)
+    invoices.register(app)
     unfurls.register(app)
     link_buttons.register(app)

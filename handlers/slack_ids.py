@@ -11,18 +11,39 @@ from enum import StrEnum
 
 
 class ActionId(StrEnum):
+    """Buttons: each has a listener (URL buttons share one, see :data:`LINK_BUTTONS`)."""
+
     FLEX_OPEN_DETAILS = "flex_open_details"
     FLEX_OPEN_TENKFEET = "flex_open_tenkfeet"
     HOME_SUBMIT_HOURS = "home_submit_hours"
     HOME_OPEN_INVOICE = "home_open_invoice"
+    INVOICE_REVIEW = "invoice_review"
+    INVOICE_OPEN = "invoice_open"
+
+
+class InputId(StrEnum):
+    """The ``action_id`` of input elements in modals: Slack sends their values with the
+    submission, not as actions, so they have no listener of their own."""
+
+    REVIEW_CHECKLIST = "review_checklist"
+    REVIEW_DECISION = "review_decision"
+    REVIEW_COMMENT = "review_comment"
+    REVIEW_NUMBER = "review_number"
+    REVIEW_SENT = "review_sent"
 
 
 class BlockId(StrEnum):
     FLEX_LINKS = "flex_links"
+    REVIEW_CHECKLIST = "invoice_checklist"
+    REVIEW_DECISION = "invoice_decision"
+    REVIEW_COMMENT = "invoice_comment"
+    REVIEW_NUMBER = "invoice_number"
+    REVIEW_SENT = "invoice_sent"
 
 
 class CallbackId(StrEnum):
     HOME = "financebot_home"
+    INVOICE_REVIEW = "invoice_review"
 
 
 #: Buttons that open a URL. Slack still sends their click, which only needs an ack (one
@@ -31,4 +52,5 @@ LINK_BUTTONS: tuple[ActionId, ...] = (
     ActionId.FLEX_OPEN_DETAILS,
     ActionId.FLEX_OPEN_TENKFEET,
     ActionId.HOME_OPEN_INVOICE,
+    ActionId.INVOICE_OPEN,
 )

@@ -9,12 +9,22 @@ from tortoise.models import Model
 
 
 class Notification(Model):
-    """One sent notification. At most one row per type + period + recipient (sent once)."""
+    """One notification in the ledger. At most one row per type + period + recipient + subject:
+    the row is claimed (status sending) before the message goes out, so it is sent once.
+
+    ``recipient`` is the Slack user ids of the conversation, comma-separated and sorted.
+    ``subject`` names what the message is about when a period holds several (an invoice id),
+    else it is empty. ``channel`` and ``message_ts`` name the posted message (for chat.update).
+    ``status``: sending, sent or failed (``error`` says why, and a later run tries again).
+    """
 
     id = fields.IntField(primary_key=True)
     type = fields.CharField(max_length=64)
     period = fields.CharField(max_length=64)
     recipient = fields.CharField(max_length=255)
+    subject = fields.CharField(max_length=64, default="")
+    status = fields.CharField(max_length=16, default="sent")
+    error = fields.TextField(default="")
     sent_at = fields.DatetimeField(auto_now_add=True)
     channel = fields.CharField(max_length=32, default="")
     message_ts = fields.CharField(max_length=32, default="")
@@ -22,7 +32,7 @@ class Notification(Model):
 
     class Meta:
         table = "notification"
-        unique_together = (("type", "period", "recipient"),)
+        unique_together = (("type", "period", "recipient", "subject"),)
         ordering = ["-sent_at"]
 
 

@@ -11,6 +11,7 @@ everything else (groups, the audit log, syncs, contracts' existence in the audit
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -82,6 +83,14 @@ def may_see_flex(actor: Actor | None, subject_id: int) -> bool:
     if actor.person_id == subject_id:
         return True
     return allows(actor, Capability.SEE_FLEX_OF_OTHERS)
+
+
+def may_approve_invoice(actor: Actor | None, project_admin_ids: Collection[int]) -> bool:
+    """Only a project's admins (named by its tags in 10000ft) approve its invoices or ask for
+    changes; no group grants it, and an archived person has no rights."""
+    if actor is None or actor.archived:
+        return False
+    return actor.person_id in project_admin_ids
 
 
 def capabilities_of(group: str) -> tuple[Capability, ...]:

@@ -126,6 +126,8 @@ class SlackEmulator:
         self.page_size = DEFAULT_PAGE_SIZE
         self.home_views: dict[str, dict[str, Any]] = {}
         self.views: dict[str, dict[str, Any]] = {}
+        # Messages the bot posted, by (channel, ts), as chat.update left them.
+        self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self.connections_opened = 0
         self.ticket_lifetime = ticket_lifetime
         self.trigger_lifetime = trigger_lifetime
@@ -499,12 +501,23 @@ class SlackEmulator:
         values: dict[str, dict[str, dict[str, Any]]] | None = None,
         *,
         user_id: str = "U0EMPLOYEE",
-        private_metadata: str = "",
+        private_metadata: str | None = None,
         view_id: str = "V0MODAL",
         timeout: float = 3.0,  # noqa: ASYNC109
     ) -> Ack:
-        """A modal submission; ``values`` is ``state.values`` (block_id → action_id → value)."""
-        self._shown_view({"id": view_id, "type": "modal", "callback_id": callback_id})
+        """A modal submission; ``values`` is ``state.values`` (block_id → action_id → value).
+
+        When ``view_id`` names a view the bot opened, the submission is that view as Slack
+        sends it: its blocks and private_metadata (unless given), and a state for every input
+        block, untouched ones holding their initial values; ``values`` are what the person
+        changed. The ack is checked as Slack checks it: ``response_action: errors`` must name
+        input blocks of the view, and a ``response_action: update`` replaces the view.
+        """
+        shown = self._shown_view({"id": view_id, "type": "modal", "callback_id": callback_id})
+        blocks = shown.get("blocks") or []
+        state = {**_initial_state(blocks), **(values or {})}
+        if private_metadata is None:
+            private_metadata = str(shown.get("private_metadata") or "")
         payload = {
             "type": "view_submission",
             "team": {"id": self.team_id, "domain": self.team_domain},
@@ -518,18 +531,34 @@ class SlackEmulator:
                 "type": "modal",
                 "callback_id": callback_id,
                 "private_metadata": private_metadata,
-                "state": {"values": values or {}},
+                "state": {"values": state},
                 "hash": f"{next(self._ids)}.hash",
-                "title": {"type": "plain_text", "text": "Modal"},
-                "blocks": [],
+                "title": shown.get("title") or {"type": "plain_text", "text": "Modal"},
+                "blocks": blocks,
                 "app_id": self.app_id,
                 "bot_id": self.bot_id,
             },
             "response_urls": [],
         }
-        return await self.send_envelope(
+        ack = await self.send_envelope(
             "interactive", payload, accepts_response_payload=True, timeout=timeout
         )
+        answer = ack.payload or {}
+        if answer.get("response_action") == "errors" and blocks:
+            inputs = {b.get("block_id") for b in blocks if b.get("type") == "input"}
+            self.violations += [
+                f"ack: errors name {block!r}, not an input block of view {view_id}"
+                for block in answer.get("errors") or {}
+                if block not in inputs
+            ]
+        if answer.get("response_action") == "update" and isinstance(answer.get("view"), dict):
+            self._store_view(
+                answer["view"],
+                view_id,
+                root_view_id=shown.get("root_view_id"),
+                previous_view_id=shown.get("previous_view_id"),
+            )
+        return ack
 
     async def send_shortcut(
         self,
@@ -899,6 +928,7 @@ class SlackEmulator:
             "blocks": args.get("blocks", []),
             "ts": ts,
         }
+        self.messages[(channel, ts)] = message
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
 
     def _api_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -907,14 +937,17 @@ class SlackEmulator:
         return {"ok": True, "message_ts": self._ts()}
 
     def _api_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
-        if not args.get("channel") or not args.get("ts"):
+        """Only a message the bot posted can be updated: Slack answers ``message_not_found``
+        otherwise, e.g. for a DM named by a user id instead of its ``D…`` channel id."""
+        key = (str(args.get("channel") or ""), str(args.get("ts") or ""))
+        message = self.messages.get(key)
+        if message is None:
             return {"ok": False, "error": "message_not_found"}
-        return {
-            "ok": True,
-            "channel": args["channel"],
-            "ts": args["ts"],
-            "text": args.get("text", ""),
-        }
+        if "text" in args:
+            message["text"] = args["text"]
+        if "blocks" in args:
+            message["blocks"] = args["blocks"]
+        return {"ok": True, "channel": key[0], "ts": key[1], "text": message["text"]}
 
     def _api_chat_unfurl(self, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("unfurls"):
@@ -1093,6 +1126,26 @@ class SlackEmulator:
             if str(user["profile"].get("email", "")).lower() == email and not user["deleted"]:
                 return {"ok": True, "user": user}
         return {"ok": False, "error": "users_not_found"}
+
+
+def _initial_state(blocks: list[Any]) -> dict[str, dict[str, dict[str, Any]]]:
+    """``state.values`` of a view nobody has touched: every input block, with its element's
+    initial value (Slack sends all input blocks, untouched ones too)."""
+    values: dict[str, dict[str, dict[str, Any]]] = {}
+    for block in blocks:
+        if not isinstance(block, dict) or block.get("type") != "input":
+            continue
+        element = block.get("element") or {}
+        kind = element.get("type")
+        state: dict[str, Any] = {"type": kind}
+        if kind in ("checkboxes", "multi_static_select"):
+            state["selected_options"] = list(element.get("initial_options") or [])
+        elif kind in ("radio_buttons", "static_select"):
+            state["selected_option"] = element.get("initial_option")
+        else:
+            state["value"] = element.get("initial_value")
+        values[str(block.get("block_id"))] = {str(element.get("action_id")): state}
+    return values
 
 
 def _block_texts(blocks: list[Any]) -> list[str]:

@@ -23,14 +23,16 @@ from handlers.flex.blocks import (
     url_button,
 )
 from handlers.home.references import HoursSubmission
+from handlers.invoices.references import InvoiceReference
 from handlers.slack_ids import ActionId, CallbackId
 from models.flex.report import FlexReport
+from models.invoices.records import InvoiceState
 from models.invoices.waiting import WaitingInvoice
 from models.unsubmitted_hours import UnsubmittedEntry, UnsubmittedHours
 
 HOME_BLOCK_LIMIT = 100
 BLOCKED_SHOWN = 10
-INVOICES_SHOWN = 15
+INVOICES_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -135,19 +137,36 @@ def unsubmitted_section(
     return blocks
 
 
-def invoices_section(invoices: Sequence[WaitingInvoice], settings: Settings) -> list[Block]:
+def invoices_section(
+    invoices: Sequence[WaitingInvoice],
+    settings: Settings,
+    heading: str = "Invoices waiting for your approval",
+) -> list[Block]:
+    """Each invoice with a *Review* button (the same modal as the review message's) and an
+    *Open* button to its page."""
     if not invoices:
         return []
-    blocks: list[Block] = [header("Invoices waiting for your approval")]
+    blocks: list[Block] = [header(heading)]
     for invoice in invoices[:INVOICES_SHOWN]:
         client = f"{invoice.client_name}: " if invoice.client_name else ""
         title = escape_mrkdwn(client + invoice.project_name)
         note = " (changed since approval)" if invoice.changed_since_approval else ""
-        section = mrkdwn_section(f"*{title}* {invoice.period}, {hours_plain(invoice.hours)}{note}")
-        section["accessory"] = url_button(
+        if invoice.state != InvoiceState.CREATED and not invoice.changed_since_approval:
+            note = f" ({invoice.state.value})"
+        blocks.append(
+            mrkdwn_section(f"*{title}* {invoice.period}, {hours_plain(invoice.hours)}{note}")
+        )
+        review: Block = {
+            "type": "button",
+            "text": {"type": "plain_text", "text": "Review"},
+            "style": "primary",
+            "action_id": ActionId.INVOICE_REVIEW,
+            "value": InvoiceReference.of_waiting(invoice).as_button_value(),
+        }
+        link = url_button(
             "Open", settings.public_link(f"/invoices/{invoice.id}"), ActionId.HOME_OPEN_INVOICE
         )
-        blocks.append(section)
+        blocks.append({"type": "actions", "elements": [review, link]})
     more = len(invoices) - INVOICES_SHOWN
     if more > 0:
         blocks.append(context(f"…and {more} more: {settings.public_link('/invoices')}"))
@@ -163,6 +182,7 @@ def home_view(
     today: date,
     notice: Notice | None = None,
     unknown_person: bool = False,
+    finance_invoices: Sequence[WaitingInvoice] = (),
 ) -> dict[str, Any]:
     """The whole Home tab. ``unknown_person``: the Slack user is no 10000ft person.
 
@@ -185,5 +205,11 @@ def home_view(
         if waiting:
             blocks.append(divider())
             blocks += waiting
+        numbering = invoices_section(
+            finance_invoices, settings, "Invoices waiting for a number or sending (finance)"
+        )
+        if numbering:
+            blocks.append(divider())
+            blocks += numbering
     blocks.append(context(f"Updated {today.isoformat()}. Only you see this page."))
     return {"type": "home", "callback_id": CallbackId.HOME, "blocks": blocks[:HOME_BLOCK_LIMIT]}

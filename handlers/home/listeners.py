@@ -22,8 +22,9 @@ from handlers.home.blocks import Notice, home_view
 from handlers.home.references import HoursSubmission
 from handlers.slack_ids import ActionId
 from models.flex.report import flex_report_for
-from models.invoices.waiting import invoices_waiting_for
+from models.invoices.waiting import invoices_waiting_for, invoices_waiting_for_finance
 from models.people import Person
+from models.permissions import Capability, actor_for, allows
 from models.unsubmitted_hours import unsubmitted_hours_of
 from sync.tenkfeet.submission import SubmissionOutcome, submit_unsubmitted_hours
 
@@ -50,7 +51,9 @@ async def home_view_for(
         )
     report = await flex_report_for(person, settings)
     unsubmitted = None if person.archived else await unsubmitted_hours_of(person.id, today)
-    invoices = [] if person.archived else await invoices_waiting_for(person.id, today)
+    currency = settings.hours_currency
+    invoices = [] if person.archived else await invoices_waiting_for(person.id, today, currency)
+    finance = allows(await actor_for(person), Capability.SET_INVOICE_NUMBER)
     return home_view(
         report=report,
         unsubmitted=unsubmitted,
@@ -58,6 +61,7 @@ async def home_view_for(
         settings=settings,
         today=today,
         notice=notice,
+        finance_invoices=await invoices_waiting_for_finance(today, currency) if finance else (),
     )
 
 

@@ -1,1 +1,5 @@
-"""Invoices in Slack. For now the reference an approval flow carries; its listeners come next."""
+"""Invoices in Slack: the review button and modal, and the messages that follow a check."""
+
+from handlers.invoices.listeners import register
+
+__all__ = ["register"]

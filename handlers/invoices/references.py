@@ -1,8 +1,9 @@
 """The reference an invoice flow carries: which invoice, and which version of it was shown.
 
-A person approves what they saw. If the invoice changed after the message or modal was made
-(its figures were refreshed, someone else acted on it), :meth:`InvoiceReference.is_current`
-is false and the flow shows the new version instead of acting on the old one.
+A person approves what they saw. The version is the invoice's ``review_version`` (bumped by
+every recorded check) and the fingerprint of its figures (changed by a sync that changes
+them): if either differs when the form comes back, the invoice changed after it was shown
+(another approver saved, or the hours were synced), and nothing is recorded.
 """
 
 from __future__ import annotations
@@ -10,22 +11,34 @@ from __future__ import annotations
 from typing import ClassVar, Self
 from uuid import UUID
 
-from pydantic import AwareDatetime
+from pydantic import Field
 
 from handlers.flow_reference import FlowReference
-from models.invoices.records import Invoice
+from models.invoices.review import InvoiceSummary
+from models.invoices.waiting import WaitingInvoice
 
 
 class InvoiceReference(FlowReference):
     kind: ClassVar[str] = "invoice"
 
     invoice: UUID
-    seen: AwareDatetime  # the invoice's ``updated_at`` when it was shown
+    version: int = Field(ge=0)  # Invoice.review_version when shown
+    figures: str = Field(pattern=r"^[0-9a-f]{12}$")  # figures_fingerprint when shown
 
     @classmethod
-    def of(cls, invoice: Invoice) -> Self:
-        return cls(invoice=invoice.id, seen=invoice.updated_at)
+    def of(cls, invoice: InvoiceSummary) -> Self:
+        return cls(invoice=invoice.id, version=invoice.review_version, figures=invoice.fingerprint)
 
-    def is_current(self, invoice: Invoice) -> bool:
+    @classmethod
+    def of_waiting(cls, invoice: WaitingInvoice) -> Self:
+        return cls(
+            invoice=UUID(invoice.id), version=invoice.review_version, figures=invoice.figures
+        )
+
+    def is_current(self, invoice: InvoiceSummary) -> bool:
         """True when ``invoice`` is the one referenced, unchanged since it was shown."""
-        return invoice.id == self.invoice and invoice.updated_at == self.seen
+        return (
+            invoice.id == self.invoice
+            and invoice.review_version == self.version
+            and invoice.fingerprint == self.figures
+        )

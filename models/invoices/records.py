@@ -49,9 +49,15 @@ class Invoice(Model):
     no_category_count = fields.IntField(default=0)
     incorrect_entries_count = fields.IntField(default=0)
     remarkable_change = fields.BooleanField(default=False)
+    # The approval baseline: the figures the approver saw (money: currency -> amount as text),
+    # and how the figures differ from it since (models/invoices/after_approval.py).
     approved_hours = hours_field(null=True)
+    approved_money: Any = fields.JSONField(null=True)
     changed_since_approval = fields.BooleanField(default=False)
     hours_change_since_approval = hours_field(default=0)
+    money_change_since_approval: Any = fields.JSONField(default=dict)
+    # Bumped by every recorded check: a review modal submits against the version it showed.
+    review_version = fields.IntField(default=0)
     review_requested_at = fields.DatetimeField(null=True)
     figures_updated_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -108,6 +114,9 @@ class ProjectFixedRow(Model):
 
 
 class InvoiceFixedRow(Model):
+    """A fixed-price line on one invoice: added by finance, or copied from the project's rows
+    when the invoice moved to Preview (``from_project``, removed again when it moves back)."""
+
     id = fields.IntField(primary_key=True)
     invoice: fields.ForeignKeyRelation[Invoice] = fields.ForeignKeyField(
         "financebot.Invoice", related_name="fixed_rows", on_delete=fields.CASCADE
@@ -115,6 +124,7 @@ class InvoiceFixedRow(Model):
     description = fields.CharField(max_length=255)
     price = money_field()
     currency = fields.CharField(max_length=3, default="EUR")
+    from_project = fields.BooleanField(default=False)
 
     class Meta:
         table = "invoice_fixed_row"

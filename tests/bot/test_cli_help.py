@@ -19,8 +19,8 @@ from sync.dispatch import DEFAULT_HOURS_DAYS
 from tests.support.cli import assert_one_line_failure, financebot
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-COMMANDS = ("serve", "demo", "migrate", "sync", "import", "flex", "cleanup", "group")
-DATABASE_COMMANDS = ("serve", "migrate", "sync", "import", "flex", "cleanup", "group")
+COMMANDS = ("serve", "demo", "migrate", "sync", "import", "notify", "flex", "cleanup", "group")
+DATABASE_COMMANDS = ("serve", "migrate", "sync", "import", "notify", "flex", "cleanup", "group")
 
 
 @dataclass(frozen=True)
@@ -178,10 +178,11 @@ async def test_the_command_list_offers_only_what_this_release_has() -> None:
     assert listed == list(COMMANDS)
     sync_help = " ".join((await command_help("sync")).split())
     assert "aws-billing" not in sync_help
-    assert "Not in this release yet: notify (sending Slack reminders and digests);" in " ".join(
+    assert "Not in this release yet: invoices (invoices and their figures);" in " ".join(
         text.split()
     )
-    assert "sync aws-billing (the AWS billing import)." in " ".join(text.split())
+    assert "notify manager-digest (the manager digest)." in " ".join(text.split())
+    assert "sync aws-billing (the AWS billing import);" in " ".join(text.split())
 
 
 @pytest.mark.parametrize(
@@ -189,7 +190,7 @@ async def test_the_command_list_offers_only_what_this_release_has() -> None:
     [
         (
             ["notify", "unsubmitted"],
-            "financebot: notify (sending Slack reminders and digests) is not in this release yet",
+            "financebot: notify: unsubmitted (the unsubmitted hours reminder) is not in this",
         ),
         (["invoices", "--json"], "financebot: invoices (invoices and their figures) is not"),
         (["aws", "list"], "financebot: aws (linking AWS accounts to projects) is not in this"),

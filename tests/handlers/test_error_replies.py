@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +21,7 @@ from handlers.error_replies import APOLOGY
 from handlers.flow_reference import BROKEN_REFERENCE
 from handlers.invoices.references import InvoiceReference
 from models import Client, Invoice, Project
+from models.invoices.review import load_invoice_summary
 from tests.conftest import BotUnderTest
 
 UPSTREAM = "Project <!channel> & <https://evil.example|click>"
@@ -176,7 +178,7 @@ async def test_other_refusals_replace_the_modal_with_an_error_view(
 async def start_review(ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
     """``/test-review <invoice id>``: opens the review modal at once, the reference inside."""
     await ack()
-    invoice = await Invoice.get_or_none(id=command["text"])
+    invoice = await load_invoice_summary(uuid.UUID(command["text"]), "EUR")
     if invoice is None:
         raise NotFound("No such invoice.")
     await client.views_open(
@@ -202,7 +204,7 @@ async def start_review(ack: AsyncAck, command: dict[str, Any], client: AsyncWebC
 async def review_submitted(ack: AsyncAck, view: dict[str, Any]) -> None:
     """Reads everything from the submission itself, as a different replica would."""
     reference = InvoiceReference.from_private_metadata(view["private_metadata"])
-    invoice = await Invoice.get_or_none(id=reference.invoice)
+    invoice = await load_invoice_summary(reference.invoice, "EUR")
     if invoice is None or not reference.is_current(invoice):
         raise NotFound(
             "The invoice changed after you opened it; open it again to see the new figures."
@@ -210,8 +212,7 @@ async def review_submitted(ack: AsyncAck, view: dict[str, Any]) -> None:
     number = view["state"]["values"][NUMBER_BLOCK][NUMBER_INPUT]["value"] or ""
     if not number.strip():
         raise InvalidInput(NUMBER_BLOCK, "Type the invoice number.")
-    invoice.invoice_number = number.strip()
-    await invoice.save()
+    await Invoice.filter(id=invoice.id).update(invoice_number=number.strip())
     await ack()
 
 
@@ -254,6 +255,8 @@ async def test_a_modal_flow_carries_its_reference_and_refuses_a_stale_one(
     assert "The invoice changed after you opened it" in json.dumps(stale["view"])
     assert (await Invoice.get(id=invoice.id)).invoice_number == ""
 
-    fresh = InvoiceReference.of(await Invoice.get(id=invoice.id)).as_private_metadata()
+    current = await load_invoice_summary(invoice.id, "EUR")
+    assert current is not None
+    fresh = InvoiceReference.of(current).as_private_metadata()
     assert await submit("INV-1", fresh) is None
     assert (await Invoice.get(id=invoice.id)).invoice_number == "INV-1"

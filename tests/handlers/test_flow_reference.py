@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import ClassVar
 
@@ -21,9 +21,10 @@ from handlers.flow_reference import (
 from handlers.home.references import HoursSubmission
 from handlers.invoices.references import InvoiceReference
 from models import Client, Invoice, Project
+from models.invoices.review import InvoiceSummary, load_invoice_summary
 
 INVOICE_ID = uuid.UUID("0b5c6a4e-3f0e-4a57-9c51-2d6f1e9b7a10")
-SEEN = datetime(2025, 4, 2, 9, 30, 15, 123456, tzinfo=UTC)
+FIGURES = "5d41402abc4b"
 
 
 class Note(FlowReference):
@@ -35,7 +36,7 @@ class Note(FlowReference):
 
 
 def test_a_reference_round_trips_through_a_button_value_and_private_metadata() -> None:
-    invoice = InvoiceReference(invoice=INVOICE_ID, seen=SEEN)
+    invoice = InvoiceReference(invoice=INVOICE_ID, version=3, figures=FIGURES)
     submission = HoursSubmission(person="guid-jane-1001", shown_on=date(2025, 4, 2))
     for reference in (invoice, submission):
         kind = type(reference)
@@ -44,13 +45,10 @@ def test_a_reference_round_trips_through_a_button_value_and_private_metadata() -
 
 
 def test_the_text_is_compact_and_names_its_kind() -> None:
-    value = InvoiceReference(invoice=INVOICE_ID, seen=SEEN).as_button_value()
+    value = InvoiceReference(invoice=INVOICE_ID, version=3, figures=FIGURES).as_button_value()
     kind, _, payload = value.partition(":")
     assert kind == "invoice"
-    assert json.loads(payload) == {
-        "invoice": str(INVOICE_ID),
-        "seen": "2025-04-02T09:30:15.123456Z",
-    }
+    assert json.loads(payload) == {"invoice": str(INVOICE_ID), "version": 3, "figures": FIGURES}
     assert " " not in value and len(value) < 100
     submission = HoursSubmission(person="guid-jane-1001", shown_on=date(2025, 4, 2))
     assert submission.as_button_value() == (
@@ -58,7 +56,7 @@ def test_the_text_is_compact_and_names_its_kind() -> None:
     )
 
 
-GOOD_PAYLOAD = {"invoice": str(INVOICE_ID), "seen": "2025-04-02T09:30:15Z"}
+GOOD_PAYLOAD = {"invoice": str(INVOICE_ID), "version": 0, "figures": FIGURES}
 
 
 def invoice_text(**changes: object) -> str:
@@ -84,10 +82,14 @@ def invoice_text(**changes: object) -> str:
         "submit-hours:" + json.dumps(GOOD_PAYLOAD),  # another flow's kind
         invoice_text(invoice="not-a-uuid"),
         invoice_text(invoice=None),  # missing
-        invoice_text(seen=None),
-        invoice_text(seen="2025-04-02T09:30:15"),  # no time zone: which instant?
-        invoice_text(seen="yesterday"),
-        invoice_text(seen=1743586215),  # strict: a number is no timestamp here
+        invoice_text(version=None),
+        invoice_text(figures=None),
+        invoice_text(version="0"),  # strict: a text is no number here
+        invoice_text(version=-1),
+        invoice_text(version=1.5),
+        invoice_text(figures="5D41402ABC4B"),  # a fingerprint is lowercase hex
+        invoice_text(figures="5d41402abc4"),
+        invoice_text(figures="yesterday!!!"),
         invoice_text(approved=True),  # a field the reference does not have
         invoice_text() + " trailing",
         "invoice:" + json.dumps(GOOD_PAYLOAD) + "x" * BUTTON_VALUE_LIMIT,
@@ -103,7 +105,7 @@ def test_garbage_and_forged_values_are_refused_politely(value: object) -> None:
 
 def test_a_well_formed_value_parses() -> None:
     assert InvoiceReference.from_button_value(invoice_text()) == InvoiceReference(
-        invoice=INVOICE_ID, seen=datetime(2025, 4, 2, 9, 30, 15, tzinfo=UTC)
+        invoice=INVOICE_ID, version=0, figures=FIGURES
     )
 
 
@@ -155,16 +157,26 @@ async def test_an_invoice_reference_knows_whether_the_invoice_changed(db: str) -
     client = await Client.create(name="Acme")
     project = await Project.create(tenkfeet_id=77, guid="p-77", name="Apollo", client=client)
     invoice = await Invoice.create(project=project, year=2025, month=3, hours=Decimal(120))
-    shown = InvoiceReference.of(invoice)
+
+    async def current(invoice_id: uuid.UUID) -> InvoiceSummary:
+        summary = await load_invoice_summary(invoice_id, "EUR")
+        assert summary is not None
+        return summary
+
+    shown = InvoiceReference.of(await current(invoice.id))
     metadata = shown.as_private_metadata()
 
     # Another replica, later: only the text came back; the invoice is read anew.
     back = InvoiceReference.from_private_metadata(metadata)
-    assert back.is_current(await Invoice.get(id=back.invoice))
+    assert back.is_current(await current(back.invoice))
 
-    stored = await Invoice.get(id=back.invoice)
-    stored.hours = Decimal(125)
-    await stored.save()
-    assert not back.is_current(await Invoice.get(id=back.invoice))
-    other = await Invoice.create(project=project, year=2025, month=4, hours=Decimal(1))
-    assert not InvoiceReference.of(other).is_current(stored)
+    # Saved again with the same figures (e.g. a sync that changed nothing): still current.
+    await (await Invoice.get(id=invoice.id)).save()
+    assert back.is_current(await current(back.invoice))
+
+    await Invoice.filter(id=invoice.id).update(hours=Decimal(125))  # a sync changed it
+    assert not back.is_current(await current(back.invoice))
+    await Invoice.filter(id=invoice.id).update(hours=Decimal(120), review_version=1)  # a check
+    assert not back.is_current(await current(back.invoice))
+    other = await Invoice.create(project=project, year=2025, month=4, hours=Decimal(120))
+    assert not InvoiceReference.of(await current(other.id)).is_current(await current(invoice.id))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import uuid
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -14,9 +16,13 @@ import pytest
 from core.settings import load_settings
 from handlers.flex.blocks import flex_reply
 from handlers.home.blocks import home_view
-from handlers.slack_ids import LINK_BUTTONS, ActionId, BlockId, CallbackId
+from handlers.invoices.blocks import invoice_message, review_modal
+from handlers.slack_ids import LINK_BUTTONS, ActionId, BlockId, CallbackId, InputId
 from models.flex.report import FlexReport
 from models.flex.saldo import FlexResult, MonthSummary
+from models.invoices.approval import ReviewRights
+from models.invoices.records import InvoiceState
+from models.invoices.review import InvoiceFigures, InvoiceSummary
 from models.invoices.waiting import WaitingInvoice
 from models.unsubmitted_hours import UnsubmittedEntry, summarize_unsubmitted
 from tests.conftest import BotUnderTest
@@ -32,9 +38,25 @@ def test_the_values_are_the_ones_slack_already_has() -> None:
         "flex_open_tenkfeet",
         "home_submit_hours",
         "home_open_invoice",
+        "invoice_review",
+        "invoice_open",
     }
-    assert {b.value for b in BlockId} == {"flex_links"}
-    assert {c.value for c in CallbackId} == {"financebot_home"}
+    assert {i.value for i in InputId} == {
+        "review_checklist",
+        "review_decision",
+        "review_comment",
+        "review_number",
+        "review_sent",
+    }
+    assert {b.value for b in BlockId} == {
+        "flex_links",
+        "invoice_checklist",
+        "invoice_decision",
+        "invoice_comment",
+        "invoice_number",
+        "invoice_sent",
+    }
+    assert {c.value for c in CallbackId} == {"financebot_home", "invoice_review"}
 
 
 def ids_in(blocks: Any, path: str = "") -> Iterator[tuple[str, str, object]]:
@@ -63,17 +85,38 @@ def report(status: str = "ok") -> FlexReport:
     return FlexReport("Jane Doe", "guid-jane", "ok", TODAY, result)
 
 
+INVOICE = InvoiceSummary(
+    id=uuid.UUID(int=7),
+    project_name="Apollo",
+    project_guid="p-77",
+    project_id=1,
+    client_name="Acme",
+    year=2025,
+    month=3,
+    state=InvoiceState.CREATED,
+    invoice_number="",
+    figures=InvoiceFigures(
+        Decimal(120), Decimal(100), {"EUR": Decimal(12000)}, {"non_billable": 2}, True
+    ),
+    review_version=0,
+)
+EVERYTHING = ReviewRights(may_approve=True, may_set_number=True)
+
+
 def built_payloads() -> list[dict[str, Any]]:
     entry = UnsubmittedEntry(
         1, date(2025, 3, 28), Decimal("7.5"), "Apollo", "Build", "Development", "work"
     )
+    waiting = WaitingInvoice(str(INVOICE.id), "Apollo", "Acme", 2025, 3, Decimal(120))
     return [
+        {"blocks": invoice_message(INVOICE, SETTINGS).blocks},
+        review_modal(INVOICE, EVERYTHING, SETTINGS),
         flex_reply(report(), SETTINGS, about_self=True),
         flex_reply(report("no_contract"), SETTINGS, about_self=True),
         home_view(
             report=report(),
             unsubmitted=summarize_unsubmitted([entry], TODAY),
-            invoices=[WaitingInvoice("inv-1", "Apollo", "Acme", 2025, 3, Decimal(120))],
+            invoices=[dataclasses.replace(waiting, figures=INVOICE.fingerprint)],
             settings=SETTINGS,
             today=TODAY,
         ),
@@ -81,18 +124,20 @@ def built_payloads() -> list[dict[str, Any]]:
 
 
 def test_builders_put_only_enum_members() -> None:
-    kinds: dict[str, type[StrEnum]] = {
-        "action_id": ActionId,
-        "block_id": BlockId,
-        "callback_id": CallbackId,
+    kinds: dict[str, tuple[type[StrEnum], ...]] = {
+        "action_id": (ActionId, InputId),
+        "block_id": (BlockId,),
+        "callback_id": (CallbackId,),
     }
     found = [(where, key, value) for p in built_payloads() for where, key, value in ids_in(p)]
     wrong = [
-        f"{where}/{key}: {value!r}" for where, key, value in found if type(value) is not kinds[key]
+        f"{where}/{key}: {value!r}" for where, key, value in found if type(value) not in kinds[key]
     ]
     assert not wrong, "ids not taken from handlers.slack_ids:\n" + "\n".join(wrong)
     # Every id a builder knows about shows up, so this test sees all of them.
-    assert {value for _, _, value in found} == {*ActionId, *BlockId, *CallbackId}
+    assert {value for _, _, value in found} == {*ActionId, *InputId, *BlockId, *CallbackId}
+    inputs = [v for where, key, v in found if key == "action_id" and "/element/" not in where + "/"]
+    assert not set(inputs) & set(InputId), "input ids belong to input elements only"
 
 
 def test_link_buttons_are_exactly_the_buttons_with_a_url() -> None:
@@ -103,7 +148,10 @@ def test_link_buttons_are_exactly_the_buttons_with_a_url() -> None:
         if element.get("type") == "button"
     ]
     assert {b["action_id"] for b in buttons if "url" in b} == set(LINK_BUTTONS)
-    assert {b["action_id"] for b in buttons if "url" not in b} == {ActionId.HOME_SUBMIT_HOURS}
+    assert {b["action_id"] for b in buttons if "url" not in b} == {
+        ActionId.HOME_SUBMIT_HOURS,
+        ActionId.INVOICE_REVIEW,
+    }
 
 
 def elements_of(payload: Any) -> Iterator[dict[str, Any]]:
@@ -131,6 +179,8 @@ async def test_every_action_has_a_listener_and_url_buttons_are_only_acked(
             ack = await emulator.send_block_action(action_id, user_id="U0ADA")
             assert ack.payload is None
         assert "Unhandled request" not in caplog.text
-    # The URL buttons answered nothing; only the submit click (no reference) was refused.
-    assert [c.method for c in emulator.calls_to("response_url")] == ["response_url"]
-    assert "could not read that button" in emulator.calls_to("response_url")[0].args["text"]
+    # The URL buttons answered nothing; only the submit and review clicks (no reference) were
+    # refused.
+    refusals = emulator.calls_to("response_url")
+    assert len(refusals) == 2
+    assert all("could not read that button" in c.args["text"] for c in refusals)

@@ -320,5 +320,6 @@ async def test_the_loaded_company_answers_in_slack_and_schedules_syncs_on_the_em
     jobs = scheduler.get_jobs()
     assert {job.id for job in jobs} >= {"sync-hours", "sync-users", "sync-holidays"}
     for job in jobs:
-        assert job.args[1].tenkfeet_api_url == tenkfeet.base_url
-        assert job.args[1].slack_api_url == slack.api_url
+        (job_settings,) = [arg for arg in job.args if isinstance(arg, Settings)]
+        assert job_settings.tenkfeet_api_url == tenkfeet.base_url
+        assert job_settings.slack_api_url == slack.api_url

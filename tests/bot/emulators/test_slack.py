@@ -249,3 +249,92 @@ async def test_a_bolt_listener_that_opens_its_modal_late_is_refused(
         assert len(emulator.calls_to("views.open")) == 3
     finally:
         await handler.close_async()
+
+
+# ---------------------------------------------------------------------- messages and submissions
+
+
+async def test_only_a_posted_message_can_be_updated(slack_emulator: SlackEmulator) -> None:
+    client = AsyncWebClient(token=slack_emulator.bot_token, base_url=slack_emulator.api_url)
+    dm = (await client.conversations_open(users="U1"))["channel"]["id"]
+    posted = await client.chat_postMessage(channel=dm, text="Waiting for approval")
+    await client.chat_update(channel=dm, ts=posted["ts"], text="Approved", blocks=[])
+    assert slack_emulator.messages[(dm, posted["ts"])]["text"] == "Approved"
+    for channel, ts in (("U1", posted["ts"]), (dm, "1.000001")):  # a user id is no DM channel
+        with pytest.raises(SlackApiError) as caught:
+            await client.chat_update(channel=channel, ts=ts, text="x")
+        assert caught.value.response["error"] == "message_not_found"
+
+
+FORM = {
+    "type": "modal",
+    "callback_id": "review",
+    "title": {"type": "plain_text", "text": "Review"},
+    "private_metadata": "invoice:7",
+    "blocks": [
+        {"type": "section", "text": {"type": "mrkdwn", "text": "Invoice 7"}},
+        {
+            "type": "input",
+            "block_id": "number",
+            "label": {"type": "plain_text", "text": "Number"},
+            "element": {"type": "plain_text_input", "action_id": "n", "initial_value": "INV-1"},
+        },
+        {
+            "type": "input",
+            "block_id": "sent",
+            "label": {"type": "plain_text", "text": "Sent"},
+            "element": {
+                "type": "checkboxes",
+                "action_id": "s",
+                "options": [{"text": {"type": "plain_text", "text": "Sent"}, "value": "sent"}],
+            },
+        },
+    ],
+}
+
+
+async def test_a_submission_of_an_opened_view_is_that_view_with_every_input(
+    slack_emulator: SlackEmulator,
+) -> None:
+    trigger = slack_emulator.trigger_id()
+    view = (await _views(slack_emulator, "views.open", trigger_id=trigger, view=FORM))["view"]
+    app = AsyncApp(
+        client=AsyncWebClient(token=slack_emulator.bot_token, base_url=slack_emulator.api_url),
+        process_before_response=True,
+        request_verification_enabled=False,
+    )
+    received: list[dict[str, Any]] = []
+    answers = iter(
+        [
+            {"response_action": "errors", "errors": {"number": "Bad number", "Invoice 7": "x"}},
+            {"response_action": "update", "view": {**MODAL, "callback_id": "done"}},
+        ]
+    )
+
+    @app.view("review")
+    async def review(ack: AsyncAck, view: dict[str, Any]) -> None:
+        received.append(view)
+        await ack(**next(answers))
+
+    handler = ImmediateAckSocketModeHandler(app, slack_emulator.app_token)
+    await handler.connect_async()
+    try:
+        changed = {"sent": {"s": {"type": "checkboxes", "selected_options": [{"value": "sent"}]}}}
+        ack = await slack_emulator.send_view_submission("review", changed, view_id=view["id"])
+        assert ack.payload is not None and ack.payload["response_action"] == "errors"
+        submitted = received[0]
+        assert submitted["private_metadata"] == "invoice:7"
+        assert submitted["blocks"] == FORM["blocks"]
+        assert submitted["state"]["values"] == {
+            "number": {"n": {"type": "plain_text_input", "value": "INV-1"}},  # untouched: shown
+            "sent": {"s": {"type": "checkboxes", "selected_options": [{"value": "sent"}]}},
+        }
+        # Errors must name input blocks of the view: Slack would not show the made-up one.
+        assert slack_emulator.violations == [
+            f"ack: errors name 'Invoice 7', not an input block of view {view['id']}"
+        ]
+        slack_emulator.violations.clear()
+        await slack_emulator.send_view_submission("review", view_id=view["id"])
+        assert slack_emulator.views[view["id"]]["callback_id"] == "done"  # the update replaced it
+    finally:
+        await handler.close_async()

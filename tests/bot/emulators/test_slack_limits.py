@@ -173,6 +173,7 @@ async def _call(emulator: SlackEmulator, method: str, args: Json) -> Json:
 async def test_just_inside_passes_and_just_over_fails(
     slack_emulator: SlackEmulator, limit: Limit
 ) -> None:
+    slack_emulator.messages[("C1", "1.2")] = {"text": "", "blocks": []}  # for chat.update
     inside = await _call(slack_emulator, *limit.call(limit.limit))
     assert inside["ok"] is True, inside
     assert slack_emulator.violations == []

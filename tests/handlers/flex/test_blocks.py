@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import date
 from decimal import Decimal
 
@@ -26,6 +27,7 @@ from handlers.home.blocks import (
     Notice,
     home_view,
 )
+from handlers.invoices.references import InvoiceReference
 from handlers.slack_ids import ActionId
 from handlers.unfurls.blocks import (
     PublicLink,
@@ -218,12 +220,19 @@ def entry(tid: int, day: date, **kw: object) -> UnsubmittedEntry:
     return UnsubmittedEntry(tid, day, **base)
 
 
+UUIDS = [uuid.UUID(int=n + 1) for n in range(200)]
+
+
+def waiting(n: int, project: str, client: str = "", hours: Decimal = D(1)) -> WaitingInvoice:
+    return WaitingInvoice(str(UUIDS[n]), project, client, 2025, 3, hours, figures="0123456789ab")
+
+
 def test_home_shows_saldo_unsubmitted_hours_submit_button_and_invoices() -> None:
     today = date(2025, 4, 1)
     unsubmitted = summarize_unsubmitted(
         [entry(1, date(2025, 3, 28)), entry(2, date(2025, 3, 3), notes="", hours=D("2"))], today
     )
-    invoices = [WaitingInvoice("inv-1", "Apollo", "Acme", 2025, 3, D("120.5"))]
+    invoices = [waiting(1, "Apollo", "Acme", D("120.5"))]
     view = home_view(
         report=ok_report("12.5", FOURTEEN_MONTHS, "-7.5"),
         unsubmitted=unsubmitted,
@@ -245,10 +254,19 @@ def test_home_shows_saldo_unsubmitted_hours_submit_button_and_invoices() -> None
         if b.get("accessory", {}).get("action_id") == ActionId.HOME_SUBMIT_HOURS
     ]
     assert len(submit) == 1 and submit[0]["text"]["text"] == "Submit to 10000ft"
-    invoice_buttons = [
-        b["accessory"]["url"] for b in view["blocks"] if "invoices/" in str(b.get("accessory"))
+    buttons = [
+        e
+        for b in view["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] in (ActionId.INVOICE_REVIEW, ActionId.HOME_OPEN_INVOICE)
     ]
-    assert invoice_buttons == ["https://finance.example.com/invoices/inv-1"]
+    assert [b.get("url") for b in buttons] == [
+        None,
+        f"https://finance.example.com/invoices/{UUIDS[1]}",
+    ]
+    review = InvoiceReference.from_button_value(buttons[0]["value"])
+    assert (buttons[0]["action_id"], review.invoice) == (ActionId.INVOICE_REVIEW, UUIDS[1])
     assert "*Acme: Apollo* 2025-03, 120.50h" in text
 
 
@@ -275,18 +293,20 @@ def test_home_for_an_unknown_person_and_the_block_limit() -> None:
         unknown_person=True,
     )
     assert "I couldn't find you in 10000ft" in all_text(view)
-    many = [WaitingInvoice(f"i{n}", f"P{n}", "", 2025, 3, D(1)) for n in range(200)]
+    many = [waiting(n, f"P{n}") for n in range(200)]
     big = home_view(
         report=ok_report("1", FOURTEEN_MONTHS),
         unsubmitted=summarize_unsubmitted(
             [entry(n, date(2025, 3, 1), notes="") for n in range(200)], date(2025, 4, 1)
         ),
         invoices=many,
+        finance_invoices=many,
         settings=SETTINGS,
         today=date(2025, 4, 1),
     )
     assert len(big["blocks"]) <= HOME_BLOCK_LIMIT
-    assert "…and 185 more" in all_text(big) and "…and 190 more" in all_text(big)
+    assert all_text(big).count("…and 190 more") == 3  # unsubmitted, approvals, finance
+    assert "Only you see this page." in all_text(big)
 
 
 # --- unfurls -------------------------------------------------------------------------------
