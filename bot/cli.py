@@ -94,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
     flex.add_argument("--as-of", type=_iso_date, help="compute as of this day (default yesterday)")
     flex.add_argument("--json", action="store_true", help="machine-readable output")
 
+    invoices = sub.add_parser("invoices", help="print invoices and their figures")
+    invoices.add_argument("--month", metavar="YYYY-MM", help="only this month's invoices")
+    invoices.add_argument("--project", metavar="GUID", help="only this project's invoices")
+    invoices.add_argument("--json", action="store_true", help="machine-readable output")
+
     cleanup = sub.add_parser("cleanup", help="delete old bookkeeping rows")
     cleanup.add_argument("--type", required=True, choices=("events", "runs"), dest="type")
     cleanup.add_argument("--older-than", type=int, default=90, metavar="DAYS")
