@@ -560,8 +560,9 @@ _UPDATE_COLUMNS = (
 async def write_figures(
     conn: BaseDBAsyncClient, updates: Sequence[FiguresUpdate], now: datetime
 ) -> None:
-    """One statement run for every row. ``figures_updated_at`` moves for the recomputed
-    invoices, ``updated_at`` (the version a Slack flow carries) only for those that changed."""
+    """One statement run for every row. ``figures_updated_at`` moves on the rows that were
+    recomputed (not on a next month whose comparison alone moved); ``updated_at`` (the version
+    a Slack flow carries) only on the rows whose figures changed."""
     if not updates:
         return
     postgres = is_postgres(conn)

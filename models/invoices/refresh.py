@@ -18,7 +18,14 @@
 
 Only the rows whose figures changed are written with a new ``updated_at``, the version a Slack
 flow carries (``handlers/invoices/references.py``): a sync that changes nothing of an invoice
-does not make its open review modal stale.
+does not make its open review modal stale. The refresh functions return the ids of the
+invoices whose figures changed.
+
+On PostgreSQL a refresh holds an advisory lock until its transaction ends. A transaction that
+changes invoice rows and then refreshes (say, a state change that copies fixed rows) calls
+:func:`hold_refresh_lock` first, so that it never holds an invoice row while waiting for the
+lock that a sync holds while waiting for that row.
+Invoices created outside the hours sync (an AWS-only month) need a refresh of their own.
 """
 
 from __future__ import annotations
@@ -203,6 +210,13 @@ async def refresh_stale_invoice_figures(
     return len(await refresh_all_invoice_figures(rules=rules, run_off_loop=run_off_loop))
 
 
+async def hold_refresh_lock(conn: BaseDBAsyncClient) -> None:
+    """Takes the refresh lock for the rest of ``conn``'s transaction (PostgreSQL; SQLite
+    serialises writers by itself). Taking it again in the same transaction is harmless."""
+    if is_postgres(conn):
+        await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [REFRESH_LOCK_KEY])
+
+
 async def _refresh(
     conn: BaseDBAsyncClient,
     scope: Scope,
@@ -211,8 +225,7 @@ async def _refresh(
     run_off_loop: RunOffLoop | None,
 ) -> list[UUID]:
     """Recompute ``targets`` (None: every invoice in ``scope``), all inside ``scope``."""
-    if is_postgres(conn):
-        await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [REFRESH_LOCK_KEY])
+    await hold_refresh_lock(conn)
     # One month more on each side: the previous months to compare with, the next months
     # whose comparison changes.
     stored = {invoice.key: invoice for invoice in await read_invoices(conn, scope.widened(1))}
