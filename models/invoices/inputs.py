@@ -16,6 +16,7 @@ few queries whether it holds one invoice or all of them.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -48,6 +49,8 @@ from models.invoices.figures import (
 PROJECT_FILTER_LIMIT = 500
 #: Invoice ids looked up per query (well inside both databases' parameter limits).
 IDS_PER_QUERY = 5000
+#: Rows turned into data between two turns of the event loop.
+ROWS_PER_TURN = 500
 #: PostgreSQL's working memory for the summing query (see read_tallies).
 TALLY_WORK_MEM = "64MB"
 
@@ -98,6 +101,13 @@ class Scope:
             and (self.first is None or index >= self.first)
             and (self.last is None or index <= self.last)
         )
+
+
+async def _turn(rows_done: int) -> None:
+    """Lets the event loop in every ``ROWS_PER_TURN`` rows turned into data (a big company's
+    refresh handles thousands)."""
+    if rows_done % ROWS_PER_TURN == 0:
+        await asyncio.sleep(0)
 
 
 def is_postgres(conn: BaseDBAsyncClient) -> bool:
@@ -273,7 +283,11 @@ async def read_invoices(conn: BaseDBAsyncClient, scope: Scope) -> list[StoredInv
         + (" WHERE " + " AND ".join(where) if where else "")
     )
     _, rows = await conn.execute_query(sql, query.values)
-    return [_stored_invoice(row) for row in rows]
+    invoices = []
+    for number, row in enumerate(rows, 1):
+        invoices.append(_stored_invoice(row))
+        await _turn(number)
+    return invoices
 
 
 def _stored_invoice(row: Any) -> StoredInvoice:
@@ -437,7 +451,8 @@ async def read_tallies(conn: BaseDBAsyncClient, scope: Scope) -> dict[InvoiceKey
     if query.postgres:
         await conn.execute_script("RESET work_mem")
     tallies: dict[InvoiceKey, list[RateTally]] = {}
-    for row in rows:
+    for number, row in enumerate(rows, 1):
+        await _turn(number)
         (project_id, y, m, rate, entries, summed, nb_entries, nb_hours, nps, na, blank, no_cat) = (
             tuple(row)
         )
@@ -577,7 +592,10 @@ async def write_figures(
         sets.append('"figures_updated_at" = COALESCE(?, "figures_updated_at")')
         sets.append('"updated_at" = COALESCE(?, "updated_at")')
         sql = f'UPDATE "invoice" SET {", ".join(sets)} WHERE "id" = ?'
-    rows = [_update_row(update, now, postgres) for update in sorted(updates, key=lambda u: u.id)]
+    rows = []
+    for number, update in enumerate(sorted(updates, key=lambda u: u.id), 1):
+        rows.append(_update_row(update, now, postgres))
+        await _turn(number)
     await conn.execute_many(sql, rows)
 
 

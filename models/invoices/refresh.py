@@ -31,7 +31,7 @@ Invoices created outside the hours sync (an AWS-only month) need a refresh of th
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -49,9 +49,9 @@ from models.invoices.figures import (
     ComputedInvoice,
     InvoiceInputs,
     InvoiceRules,
-    compare_months,
     compute_invoices,
     counted_fixed_rows,
+    is_remarkable,
     next_month,
     previous_month,
 )
@@ -240,7 +240,9 @@ async def _refresh(
     project_rows, invoice_rows = await read_fixed_rows(conn, scope)
     aws_lines = await read_aws_lines(conn, scope)
     inputs = []
-    for key in wanted:
+    for number, key in enumerate(wanted, 1):
+        if number % SLICE == 0:
+            await asyncio.sleep(0)
         invoice = stored[key]
         fixed = counted_fixed_rows(
             invoice_rows.get(invoice.id, []), project_rows.get(key.project_id, []), invoice.state
@@ -254,8 +256,14 @@ async def _refresh(
                 aws_lines=tuple(aws_lines.get(key, ())),
             )
         )
-    computed = await _compute(inputs, rules, run_off_loop)
-    updates = figures_updates(stored, computed, rules)
+    fresh = {InvoiceKey(*item.key): item for item in await _compute(inputs, rules, run_off_loop)}
+    compared = compared_figures(stored, fresh)
+    keys = affected_keys(stored, fresh)
+    updates: list[FiguresUpdate] = []
+    for start in range(0, len(keys), SLICE):
+        if start:
+            await asyncio.sleep(0)
+        updates.extend(figures_updates(keys[start : start + SLICE], stored, fresh, compared, rules))
     await write_figures(conn, updates, datetime.now(UTC))
     return [update.id for update in updates if update.changed]
 
@@ -275,28 +283,40 @@ async def _compute(
     return computed
 
 
+def compared_figures(
+    stored: Mapping[InvoiceKey, StoredInvoice], fresh: Mapping[InvoiceKey, ComputedInvoice]
+) -> dict[InvoiceKey, ComparedFigures]:
+    """What each invoice is compared by: the fresh figures where recomputed, else the stored."""
+    compared = {key: invoice.compared for key, invoice in stored.items()}
+    for key, item in fresh.items():
+        figures = item.figures
+        compared[key] = ComparedFigures(figures.hours, figures.average_rate, figures.money)
+    return compared
+
+
+def affected_keys(
+    stored: Mapping[InvoiceKey, StoredInvoice], fresh: Mapping[InvoiceKey, ComputedInvoice]
+) -> list[InvoiceKey]:
+    """The recomputed invoices and the next month of each (its comparison moves with it)."""
+    following = {InvoiceKey(key.project_id, *next_month(key.year, key.month)) for key in fresh}
+    return sorted(set(fresh) | (following & stored.keys()))
+
+
 def figures_updates(
-    stored: dict[InvoiceKey, StoredInvoice],
-    computed: Sequence[ComputedInvoice],
+    keys: Iterable[InvoiceKey],
+    stored: Mapping[InvoiceKey, StoredInvoice],
+    fresh: Mapping[InvoiceKey, ComputedInvoice],
+    compared: Mapping[InvoiceKey, ComparedFigures],
     rules: InvoiceRules,
 ) -> list[FiguresUpdate]:
-    """The rows to write: each recomputed invoice that changed or was stale, and each next
-    month whose comparison changed with it."""
-    fresh = {InvoiceKey(*item.key): item for item in computed}
-    compared: dict[InvoiceKey, ComparedFigures] = {
-        key: invoice.compared for key, invoice in stored.items()
-    }
-    for key, fresh_item in fresh.items():
-        figures = fresh_item.figures
-        compared[key] = ComparedFigures(figures.hours, figures.average_rate, figures.money)
-    following = {InvoiceKey(key.project_id, *next_month(key.year, key.month)) for key in fresh}
+    """The rows to write among ``keys``: each recomputed invoice that changed or was stale, and
+    each next month whose comparison changed."""
     updates = []
-    for key in sorted(set(fresh) | (following & stored.keys())):
+    for key in keys:
         invoice = stored[key]
         item = fresh.get(key)
         previous = compared.get(InvoiceKey(key.project_id, *previous_month(key.year, key.month)))
-        comparison = compare_months(compared[key], previous)
-        remarkable = comparison.remarkable if comparison else False
+        remarkable = previous is not None and is_remarkable(compared[key], previous)
         figures = item.figures if item else invoice.figures
         fixed = item.fixed_rows if item else invoice.fixed_rows_money
         aws = item.aws_billing if item else invoice.aws_billing_money
