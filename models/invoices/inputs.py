@@ -5,10 +5,11 @@ entries instead, into one :class:`~models.invoices.figures.RateTally` per invoic
 rate. The rules stay in ``models/invoices/figures.py``: a first query lists the distinct phase,
 category and status values in scope, the rules there sort them, and the summing query only
 asks whether a value is in one of those lists. Two rules cannot be asked that way and are
-written here in SQL as well: an entry's hours are > 0 (in integer units of 1/10000 h, the
-``hours`` column's scale, exact on both databases) and its notes are blank (only the
-characters of ``BLANK_CHARACTERS`` trimmed; ``tests/models/invoices/test_inputs.py`` holds
-the SQL to the Python rule on both databases).
+written here in SQL as well: an entry's hours are > 0, and its notes are blank (only the
+characters of ``BLANK_CHARACTERS`` trimmed); ``tests/models/invoices/test_inputs.py`` holds
+the SQL to the Python rules on both databases. Sums stay exact: PostgreSQL sums its numeric
+column; SQLite keeps decimals as text, so there hours are summed in integer units of
+1/10000 h (the column's scale).
 
 Every query takes a :class:`Scope` (projects and a range of months), so a batch costs the same
 few queries whether it holds one invoice or all of them.

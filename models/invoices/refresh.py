@@ -249,7 +249,7 @@ async def _refresh(
         )
         inputs.append(
             InvoiceInputs(
-                key=tuple(key),  # type: ignore[arg-type]
+                key=key,
                 internal_project=invoice.internal_project,
                 tallies=tuple(tallies.get(key, ())),
                 fixed_rows=tuple(fixed),
