@@ -228,6 +228,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     flex.add_argument("--json", action="store_true", help="machine-readable output")
 
+    invoices = _command(
+        sub,
+        "invoices",
+        "print invoices and their figures",
+        description="Print invoices with their figures and checks (every month by default), "
+        "as a table or as JSON.",
+    )
+    invoices.add_argument("--month", metavar="YYYY-MM", help="only this month's invoices")
+    invoices.add_argument("--project", metavar="GUID", help="only this project's invoices")
+    invoices.add_argument("--json", action="store_true", help="machine-readable output")
+
     cleanup = _command(sub, "cleanup", "delete old bookkeeping rows")
     cleanup.add_argument(
         "--type",

@@ -64,6 +64,16 @@ SETTINGS: Mapping[str, Setting] = {
             "Slack user IDs told about people and projects without a Slack account",
         ),
         Setting("HOURS_CURRENCY", "currency of hour-based invoice money", _DEFAULTS.hours_currency),
+        Setting(
+            "BILL_RATE_MIN",
+            "billable entries at or below this rate are flagged",
+            str(_DEFAULTS.bill_rate_min),
+        ),
+        Setting(
+            "BILL_RATE_MAX",
+            "billable entries at or above this rate are flagged",
+            str(_DEFAULTS.bill_rate_max),
+        ),
         Setting("TIME_ZONE", "the company's time zone: today, yesterday", _DEFAULTS.time_zone),
         Setting("WORKDAY_HOURS", "a full-time workday, hours", str(_DEFAULTS.workday_hours)),
         Setting("FLEX_MAX_MINUS", "lower end of the healthy band", str(_DEFAULTS.flex_max_minus)),
@@ -140,6 +150,12 @@ COMMAND_SETTINGS: Mapping[str, tuple[tuple[str, str], ...]] = {
         ("HOURS_CURRENCY", ""),
         ("TIME_ZONE", ""),
     ),
+    "invoices": (
+        ("DATABASE_URL", ""),
+        ("HOURS_CURRENCY", ""),
+        ("BILL_RATE_MIN", ""),
+        ("BILL_RATE_MAX", ""),
+    ),
     "cleanup": (("DATABASE_URL", ""),),
     "group": (("DATABASE_URL", ""),),
 }
@@ -147,7 +163,6 @@ COMMAND_SETTINGS: Mapping[str, tuple[tuple[str, str], ...]] = {
 required ("" when it is not: the help then shows its default)."""
 
 COMING: Mapping[str, str] = {
-    "invoices": "invoices and their figures",
     "aws": "linking AWS accounts to projects",
 }
 """Commands of the interface that later releases bring: not offered, and answered plainly."""

@@ -2,7 +2,8 @@
 
 Start order: Slack tokens are checked first (``auth.test`` for the bot token,
 ``apps.connections.open`` for the app token; nothing is touched when Slack rejects one),
-then the database is migrated and opened, then the admin site starts and Socket Mode
+then the database is migrated and opened (invoice figures left stale by an upgrade or
+by changed invoice settings are recomputed), then the admin site starts and Socket Mode
 connects (asking Slack for a fresh websocket URL on every attempt; still not connected
 after ``SOCKET_CONNECT_TIMEOUT`` seconds: one error line), then the scheduler starts.
 
@@ -32,6 +33,7 @@ from bot.socket_mode import ImmediateAckSocketModeHandler
 from core.db import DatabaseError, close_database, init_database, migrate_database
 from core.errors import CommandError
 from core.settings import Settings
+from models.invoices.refresh import refresh_stale_invoice_figures, rules_of
 from web.app import build_web_app
 
 log = logging.getLogger(__name__)
@@ -150,6 +152,8 @@ async def bot_lifespan(
             except DatabaseError as exc:
                 raise CommandError(str(exc)) from None
             stack.push_async_callback(close_database)
+            # Figures from before an upgrade or a change of the invoice settings: recompute.
+            await refresh_stale_invoice_figures(rules_of(settings))
 
         web_url = await _start_web_site(settings, stack)
 

@@ -10,7 +10,9 @@ from rich.console import Console
 from rich.table import Table
 
 #: Columns aligned left; every other column holds figures and is aligned right.
-TEXT_COLUMNS = frozenset({"", "month", "name", "email", "group", "note"})
+TEXT_COLUMNS = frozenset(
+    {"", "month", "name", "email", "group", "note", "client", "project", "state", "checks"}
+)
 
 
 def print_table(

@@ -21,6 +21,7 @@ from tortoise.transactions import in_transaction
 
 from models.flex.sums import refresh_flex_sums
 from models.hours import NON_PHASE_SPECIFIC, HourEntry, HourStatus
+from models.invoices.refresh import refresh_invoice_months
 
 SUBMIT_WINDOW_DAYS = 60
 NO_CATEGORY_VALUES = frozenset({"", "[none]", "no category"})
@@ -161,8 +162,11 @@ async def mark_pending_approval(person_id: int, tenkfeet_ids: Sequence[int]) -> 
             tenkfeet_id__in=list(tenkfeet_ids),
             status=HourStatus.UNSUBMITTED.value,
         )
-        days = await submitted.values_list("date", flat=True)
+        places = await submitted.values_list("date", "project_id")
         changed = await submitted.update(status=HourStatus.PENDING.value)
-        # Pending hours count for flex: recount the months they are in.
-        await refresh_flex_sums(days, [person_id])  # type: ignore[arg-type]
+        # Pending hours count for flex and on invoices: recount the months they are in.
+        await refresh_flex_sums([day for day, _ in places], [person_id])
+        await refresh_invoice_months(
+            {(project, day.year, day.month) for day, project in places if project is not None}
+        )
     return changed

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from uuid import UUID
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+
 from models.invoices.records import Invoice, InvoiceState
 from models.invoices.review import (
     InvoiceFigures,
@@ -72,7 +74,7 @@ def _mark_of(invoice: Invoice, hours_currency: str) -> tuple[bool, Decimal, dict
 
 
 async def note_changes_after_approval(
-    invoice_ids: Iterable[UUID], *, hours_currency: str
+    invoice_ids: Iterable[UUID], *, hours_currency: str, conn: BaseDBAsyncClient | None = None
 ) -> list[UUID]:
     """Marks (or unmarks) the approved invoices among ``invoice_ids`` after their figures were
     refreshed; returns the ids marked changed now. Call it at the end of the figures refresh,
@@ -83,9 +85,11 @@ async def note_changes_after_approval(
     ids = sorted(set(invoice_ids))
     changed: list[UUID] = []
     for start in range(0, len(ids), CHUNK):
-        approved = await Invoice.filter(
-            id__in=ids[start : start + CHUNK], approved_hours__isnull=False
-        ).exclude(state=InvoiceState.CREATED.value)
+        approved = (
+            await Invoice.filter(id__in=ids[start : start + CHUNK], approved_hours__isnull=False)
+            .exclude(state=InvoiceState.CREATED.value)
+            .using_db(conn)
+        )
         for invoice in approved:
             marked, hours, money = _mark_of(invoice, hours_currency)
             stored = (
@@ -94,10 +98,14 @@ async def note_changes_after_approval(
                 money_as_text(money_from_text(invoice.money_change_since_approval)),
             )
             if (marked, hours, money) != stored:
-                await Invoice.filter(id=invoice.id).update(
-                    changed_since_approval=marked,
-                    hours_change_since_approval=hours,
-                    money_change_since_approval=money,
+                await (
+                    Invoice.filter(id=invoice.id)
+                    .using_db(conn)
+                    .update(
+                        changed_since_approval=marked,
+                        hours_change_since_approval=hours,
+                        money_change_since_approval=money,
+                    )
                 )
             if marked:
                 changed.append(invoice.id)

@@ -18,12 +18,18 @@ from decimal import Decimal
 from uuid import UUID
 
 from core.formatting import format_money
-from models.hours import NON_PHASE_SPECIFIC, HourEntry, HourStatus
+from models.hours import HourEntry, HourStatus
+from models.invoices.figures import (
+    InvoiceRules,
+    has_no_category,
+    is_approved,
+    is_billable,
+    is_non_phase_specific,
+    is_odd_rate,
+    notes_are_blank,
+)
 from models.invoices.records import Invoice
 from models.people import full_name
-
-NO_CATEGORY_VALUES = frozenset({"", "[none]", "no category"})
-NON_BILLABLE_PREFIXES = ("non-billable", "non billable")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,30 +44,28 @@ class EntryFacts:
     status: str
 
 
-def is_billable(phase_name: str, internal_project: bool) -> bool:
-    return not internal_project and not phase_name.strip().lower().startswith(NON_BILLABLE_PREFIXES)
-
-
 def entry_problems(
     entry: EntryFacts, *, internal_project: bool, rate_min: Decimal, rate_max: Decimal
 ) -> dict[str, str]:
-    """Check key → what is wrong with ``entry`` in words (empty: nothing)."""
+    """Check key → what is wrong with ``entry`` in words (empty: nothing). The rules are the
+    figures' own (models/invoices/figures.py), so the people told see what the counts count."""
+    rules = InvoiceRules(bill_rate_min=rate_min, bill_rate_max=rate_max)
     problems: dict[str, str] = {}
-    if is_billable(entry.phase_name, internal_project):
-        if entry.bill_rate <= rate_min or entry.bill_rate >= rate_max:
+    if is_billable(entry.phase_name, internal_project=internal_project):
+        if is_odd_rate(entry.bill_rate, rules):
             problems["odd_rate"] = (
                 f"bill rate {format_money(entry.bill_rate)} (expected between "
                 f"{format_money(rate_min)} and {format_money(rate_max)})"
             )
     else:
         problems["non_billable"] = "on a non-billable phase"
-    if entry.phase_name == NON_PHASE_SPECIFIC:
+    if is_non_phase_specific(entry.phase_name):
         problems["non_phase_specific"] = 'no phase ("[Non Phase Specific]")'
-    if entry.status != HourStatus.APPROVED.value:
+    if not is_approved(entry.status):
         problems["not_approved"] = f"not approved in 10000ft ({entry.status})"
-    if not entry.notes.strip():
+    if notes_are_blank(entry.notes):
         problems["empty_notes"] = "no notes"
-    if entry.category.strip().lower() in NO_CATEGORY_VALUES:
+    if has_no_category(entry.category):
         problems["no_category"] = "no category"
     return problems
 

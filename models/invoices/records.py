@@ -34,8 +34,9 @@ class Invoice(Model):
     month = fields.SmallIntField()
     state = fields.CharField(max_length=16, default=InvoiceState.CREATED.value)
     invoice_number = fields.CharField(max_length=64, default="")
-    # Cached figures: kept at their defaults until refresh_invoice_figures
-    # (models/invoices/refresh.py) gets its body with the invoices issue.
+    # Cached figures (models/invoices/figures.py), written by refresh_invoice_figures
+    # (models/invoices/refresh.py) whenever the invoice's entries, fixed rows or previous
+    # month change. ``money`` is the hour money, in HOURS_CURRENCY.
     hours = hours_field(default=0)
     billable_hours = hours_field(default=0)
     money = money_field(default=0)
@@ -49,6 +50,15 @@ class Invoice(Model):
     no_category_count = fields.IntField(default=0)
     incorrect_entries_count = fields.IntField(default=0)
     remarkable_change = fields.BooleanField(default=False)
+    # The previous calendar month's invoice as compared (all null: there is none).
+    previous_hours = hours_field(null=True)
+    previous_average_rate = money_field(null=True)
+    previous_money = money_field(null=True)
+    # Currency → amount (decimal strings) of the fixed rows and the AWS billing counted.
+    fixed_rows_money: Any = fields.JSONField(default=dict, db_default="{}")
+    aws_billing_money: Any = fields.JSONField(default=dict, db_default="{}")
+    # The rules the figures were computed with (InvoiceRules.fingerprint); "" = never.
+    figures_rules = fields.CharField(max_length=64, default="", db_default="")
     # The approval baseline: the figures the approver saw (money: currency -> amount as text),
     # and how the figures differ from it since (models/invoices/after_approval.py).
     approved_hours = hours_field(null=True)
