@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tortoise import Tortoise, connections
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate as tortoise_migrate
 
 APP_LABEL = "financebot"
@@ -21,8 +22,12 @@ class DatabaseError(RuntimeError):
 def tortoise_config(database_url: str) -> dict[str, Any]:
     if database_url.startswith("postgresql://"):
         database_url = "postgres://" + database_url[len("postgresql://") :]
+    connection: str | dict[str, Any] = database_url
+    if database_url.startswith("sqlite://"):
+        # Our SQLite engine: reads on a connection of their own (core/sqlite_engine.py).
+        connection = {**expand_db_url(database_url), "engine": "core.sqlite_engine"}
     return {
-        "connections": {"default": database_url},
+        "connections": {"default": connection},
         "apps": {
             APP_LABEL: {
                 "models": ["models"],
