@@ -14,6 +14,8 @@ from tortoise.migrations.api import migrate as tortoise_migrate
 
 APP_LABEL = "financebot"
 
+_opened_url: str | None = None
+
 
 class DatabaseError(RuntimeError):
     """The database is unreachable or unusable; the message is one line for the operator."""
@@ -77,6 +79,7 @@ async def migrate_database(database_url: str) -> None:
 
 async def init_database(database_url: str) -> None:
     """Open the ORM's connections (schema must already be migrated)."""
+    global _opened_url
     check_sqlite_path(database_url)
     try:
         await Tortoise.init(config=tortoise_config(database_url))
@@ -85,6 +88,13 @@ async def init_database(database_url: str) -> None:
         raise
     except Exception as exc:
         raise DatabaseError(_describe(exc, database_url)) from exc
+    _opened_url = database_url
+
+
+def opened_database_url() -> str | None:
+    """The URL :func:`init_database` opened (and :func:`close_database` has not closed): where
+    a process started to share this one's work must connect."""
+    return _opened_url
 
 
 async def check_database() -> None:
@@ -93,6 +103,8 @@ async def check_database() -> None:
 
 
 async def close_database() -> None:
+    global _opened_url
+    _opened_url = None
     await Tortoise.close_connections()
 
 
