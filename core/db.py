@@ -9,9 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from tortoise import Tortoise, connections
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate as tortoise_migrate
 
 APP_LABEL = "financebot"
+
+_opened_url: str | None = None
 
 
 class DatabaseError(RuntimeError):
@@ -21,8 +24,12 @@ class DatabaseError(RuntimeError):
 def tortoise_config(database_url: str) -> dict[str, Any]:
     if database_url.startswith("postgresql://"):
         database_url = "postgres://" + database_url[len("postgresql://") :]
+    connection: str | dict[str, Any] = database_url
+    if database_url.startswith("sqlite://"):
+        # Our SQLite engine: reads on a connection of their own (core/sqlite_engine.py).
+        connection = {**expand_db_url(database_url), "engine": "core.sqlite_engine"}
     return {
-        "connections": {"default": database_url},
+        "connections": {"default": connection},
         "apps": {
             APP_LABEL: {
                 "models": ["models"],
@@ -72,6 +79,7 @@ async def migrate_database(database_url: str) -> None:
 
 async def init_database(database_url: str) -> None:
     """Open the ORM's connections (schema must already be migrated)."""
+    global _opened_url
     check_sqlite_path(database_url)
     try:
         await Tortoise.init(config=tortoise_config(database_url))
@@ -80,6 +88,13 @@ async def init_database(database_url: str) -> None:
         raise
     except Exception as exc:
         raise DatabaseError(_describe(exc, database_url)) from exc
+    _opened_url = database_url
+
+
+def opened_database_url() -> str | None:
+    """The URL :func:`init_database` opened (and :func:`close_database` has not closed): where
+    a process started to share this one's work must connect."""
+    return _opened_url
 
 
 async def check_database() -> None:
@@ -88,6 +103,8 @@ async def check_database() -> None:
 
 
 async def close_database() -> None:
+    global _opened_url
+    _opened_url = None
     await Tortoise.close_connections()
 
 

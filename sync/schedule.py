@@ -9,7 +9,8 @@ environment (validated with the other settings, ``Settings.sync_schedule``):
 - ``SYNC_DAILY_AT`` (default ``03:30``, HH:MM in TIME_ZONE): holidays, Slack users and channels
 
 Replicas may all schedule the same jobs: a run takes its kind's database lock first, and a
-replica that finds it taken lets the run go quietly (``SyncAlreadyRunning``).
+replica that finds it taken lets the run go quietly (``SyncAlreadyRunning``). Each run goes
+to a process of its own (``sync.own_process``), so that the bot's event loop stays free.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import logging
 from typing import Any
 
 from core.settings import Settings
-from sync.dispatch import missing_configuration, run_sync
+from sync.dispatch import missing_configuration
+from sync.own_process import SyncFailed, run_sync_in_own_process
 from sync.runs import SyncAlreadyRunning
 
 log = logging.getLogger(__name__)
@@ -31,9 +33,11 @@ async def run_scheduled_sync(kind: str, settings: Settings) -> None:
         log.debug("scheduled %s sync skipped: %s", kind, note)
         return
     try:
-        run = await run_sync(kind, settings)
+        run = await run_sync_in_own_process(kind, settings)
     except SyncAlreadyRunning:
         log.info("scheduled %s sync skipped: another run holds the lock", kind)
+    except SyncFailed as exc:  # its process has logged the details
+        log.error("scheduled %s sync failed: %s", kind, exc)
     except Exception:
         log.exception("scheduled %s sync failed", kind)
     else:

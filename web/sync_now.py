@@ -1,11 +1,12 @@
 """Sync now on the admin site: a sync of one kind, run in the background, never twice at once.
 
-A press starts ``sync.dispatch.run_sync`` as an asyncio task kept here (one per kind) and
-answers at once; the run records itself (``sync_run``: lock + run record), so the page shows
-its progress from the database. A second press while a run of that kind is going on, whether
-started here, by the scheduler, by the CLI or by another replica (the database lock), is
-answered "already running" and starts nothing. Closing cancels the tasks and waits for them:
-``sync_run`` then records the runs as failed ("cancelled") and releases their locks.
+A press starts the sync as an asyncio task kept here (one per kind), which runs it in a process
+of its own (``sync.own_process``), and answers at once; the run records itself (``sync_run``:
+lock + run record), so the page shows its progress from the database. A second press while a
+run of that kind is going on, whether started here, by the scheduler, by the CLI or by another
+replica (the database lock), is answered "already running" and starts nothing. Closing cancels
+the tasks and waits for them: the processes are stopped, and ``sync_run`` records the runs as
+failed ("cancelled") and releases their locks.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from core.settings import Settings
-from sync.dispatch import missing_configuration, run_sync
+from sync.dispatch import missing_configuration
+from sync.own_process import SyncFailed, run_sync_in_own_process
 from sync.runs import SyncAlreadyRunning, lock_in_use
 
 log = logging.getLogger(__name__)
@@ -35,7 +37,7 @@ def unavailable_reason(kind: str, settings: Settings) -> str | None:
 
 
 async def default_runner(kind: str, settings: Settings) -> Any:
-    return await run_sync(kind, settings)
+    return await run_sync_in_own_process(kind, settings)
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,8 @@ class SyncNow:
             log.info("sync now: %s", exc)
         except asyncio.CancelledError:
             raise
+        except SyncFailed as exc:  # recorded on the run; its process logged the details
+            log.error("sync now: the %s sync failed: %s", kind, exc)
         except Exception:  # recorded on the run as failed; logged here with the traceback
             log.exception("sync now: the %s sync failed", kind)
 

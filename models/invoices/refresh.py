@@ -5,8 +5,9 @@
 - :func:`refresh_invoice_figures`: recomputes the figures of the given invoices and, because
   an invoice is compared with its project's previous month, the comparison of each one's
   next month too. The hours sync calls it, in its own transaction, for the invoices whose days
-  changed; so do submitting hours from Slack and any change to fixed rows (the model signals
-  at the end). A batch costs the same few queries however many invoices it holds
+  changed (when `serve` runs the sync, that is in the sync's own process:
+  ``sync/own_process.py``); so do submitting hours from Slack and any change to fixed rows
+  (the model signals at the end). A batch costs the same few queries however many invoices it holds
   (``models/invoices/inputs.py``); the computation itself (``models/invoices/figures.py``)
   runs in slices that give the event loop a turn, or in a worker process when the caller
   passes one.

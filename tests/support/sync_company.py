@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any
+
+from aiohttp import web
 
 from bot.emulators.tenkfeet import DEFAULT_TOKEN, TenkfeetEmulator
 from bot.emulators.tenkfeet_data import (
@@ -129,6 +132,18 @@ async def running_emulator(
         yield emulator
     finally:
         await emulator.stop()
+
+
+class SignallingEmulator(TenkfeetEmulator):
+    """The 10000ft emulator with the small company, telling when the first request arrives."""
+
+    def __init__(self) -> None:
+        super().__init__(small_company())
+        self.arrived = asyncio.Event()
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        self.arrived.set()
+        return await super()._dispatch(request)
 
 
 def client_for(emulator: TenkfeetEmulator, **options: Any) -> TenkfeetClient:

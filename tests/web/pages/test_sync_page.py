@@ -11,31 +11,19 @@ from dataclasses import dataclass
 import pytest
 from aiohttp import web
 
-from bot.emulators.tenkfeet import DEFAULT_TOKEN, TenkfeetEmulator
+from bot.emulators.tenkfeet import DEFAULT_TOKEN
 from core.settings import Settings
 from models import Person, PublicHoliday, SyncLock, SyncRun
 from sync.runs import acquire_lock
 from tests.support.browsers import browser
 from tests.support.signed_in import Answer, fetch, join, serve_app
-from tests.support.sync_company import small_company
+from tests.support.sync_company import SignallingEmulator
 from tests.support.web_company import make_person
 from tests.support.web_site import read_page, web_settings
 from web.app_keys import SYNC_NOW_KEY
 from web.auth import CSRF_HEADER
 
 WAIT = 10.0
-
-
-class SignallingEmulator(TenkfeetEmulator):
-    """The 10000ft emulator, telling when the first request has arrived."""
-
-    def __init__(self) -> None:
-        super().__init__(small_company())
-        self.arrived = asyncio.Event()
-
-    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
-        self.arrived.set()
-        return await super()._dispatch(request)
 
 
 @dataclass
