@@ -26,15 +26,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
-from pydantic import BaseModel
 
 from sync.tenkfeet.schema import (
     Approval,
     Holiday,
+    InvalidItem,
     LeaveType,
     Project,
     TenkfeetError,
@@ -42,11 +42,11 @@ from sync.tenkfeet.schema import (
     parse_page,
 )
 
-__all__ = ["RawPage", "TenkfeetClient", "TenkfeetError"]
+__all__ = ["Fetched", "RawPage", "TenkfeetClient", "TenkfeetError"]
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T", bound=BaseModel)
+T = TypeVar("T", User, Project, Holiday, LeaveType)
 
 _PAGING_KEY = re.compile(rb'"paging"\s*:\s*')
 _MESSAGE_LIMIT = 200
@@ -59,6 +59,14 @@ _DECODER = json.JSONDecoder()
 class RawPage:
     path: str  # the path+query that was fetched (no token)
     body: bytes  # raw response bytes
+
+
+@dataclass(frozen=True)
+class Fetched(Generic[T]):
+    """A whole collection: its valid items, and the invalid ones left out of them."""
+
+    items: list[T]
+    invalid: list[InvalidItem]
 
 
 class TenkfeetClient:
@@ -132,18 +140,18 @@ class TenkfeetClient:
             yield RawPage(path=current, body=body)
             current = next_path
 
-    async def users(self) -> list[User]:
+    async def users(self) -> Fetched[User]:
         return await self._collect("/api/v1/users", {"with_archived": "true"}, User)
 
-    async def projects(self) -> list[Project]:
+    async def projects(self) -> Fetched[Project]:
         """Projects and their phases (a phase has ``parent_id``), archived ones included."""
         query = {"with_archived": "true", "with_phases": "true"}
         return await self._collect("/api/v1/projects", query, Project)
 
-    async def holidays(self) -> list[Holiday]:
+    async def holidays(self) -> Fetched[Holiday]:
         return await self._collect("/api/v1/holidays", {}, Holiday)
 
-    async def leave_types(self) -> list[LeaveType]:
+    async def leave_types(self) -> Fetched[LeaveType]:
         return await self._collect("/api/v1/leave_types", {}, LeaveType)
 
     def time_entry_pages(self, start: date, end: date) -> AsyncIterator[RawPage]:
@@ -163,7 +171,8 @@ class TenkfeetClient:
         """Submit (entry id, entry ``updated_at``) pairs; returns the approvals 10000ft made.
 
         10000ft leaves an entry whose ``updated_at`` no longer matches unchanged, so a retried
-        POST cannot submit anything twice.
+        POST cannot submit anything twice. An approval in the answer that fails validation is
+        left out (logged): its entry stays unsubmitted here until the next hours sync.
         """
         if not entries:
             return []
@@ -176,15 +185,21 @@ class TenkfeetClient:
         }
         path = "/api/v1/approvals"
         body = await self._send("POST", path, f"POST {path}", json_body=payload)
-        return parse_page(body, Approval).items
+        answer = parse_page(body, Approval)
+        for item in answer.invalid:
+            log.warning("10000ft answered an invalid approval: %s", item.describe())
+        return answer.items
 
     # Internals ---------------------------------------------------------------------------
 
-    async def _collect(self, path: str, query: Mapping[str, str], model: type[T]) -> list[T]:
+    async def _collect(self, path: str, query: Mapping[str, str], model: type[T]) -> Fetched[T]:
         items: list[T] = []
+        invalid: list[InvalidItem] = []
         async for page in self.raw_pages(path, query):
-            items.extend(parse_page(page.body, model).items)
-        return items
+            parsed = parse_page(page.body, model)
+            items.extend(parsed.items)
+            invalid.extend(parsed.invalid)
+        return Fetched(items, invalid)
 
     def _as_path(self, next_path: str, what: str) -> str:
         """``next`` is documented as a path; accept an absolute URL on our origin too."""

@@ -24,8 +24,13 @@ How a run goes:
    ensured for every project-month of the new rows, and the invoices whose days changed go to
    ``refresh_invoice_figures`` (a hook without a body until invoice figures exist).
 
+Invalid entries (schema.py's bounds, or dated outside their window) are skipped: their stored
+rows stay as they were, they are recorded as events, and their window keeps no hash, so the
+next run parses it again and reports them again.
+
 Counts: ``added``/``updated``/``deleted`` are entries; ``skipped`` is days left as they were
-(unchanged) plus entries skipped for an unknown person or project.
+(unchanged) plus entries skipped for an unknown person or project or as invalid; ``invalid``
+counts the invalid ones.
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ from models.invoices.refresh import ensure_invoices, refresh_invoice_figures
 from sync.counts import SyncCounts
 from sync.runs import SyncAlreadyRunning, sync_run
 from sync.tenkfeet.client import TenkfeetClient
+from sync.tenkfeet.invalid import record_invalid
 from sync.tenkfeet.mapping import (
     HourRow,
     ProjectRef,
@@ -58,7 +64,7 @@ from sync.tenkfeet.mapping import (
     map_time_entry,
 )
 from sync.tenkfeet.reference import sync_projects, sync_users
-from sync.tenkfeet.schema import TimeEntry, parse_page
+from sync.tenkfeet.schema import InvalidItem, TimeEntry, parse_page
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +167,7 @@ class StagedWindow:
     days: dict[date, DayDigest] = field(default_factory=dict)
     batches: list[int] = field(default_factory=list)  # offsets of pickled row batches
     entries: int = 0
+    invalid: list[InvalidItem] = field(default_factory=list)
 
     def all_days(self) -> Iterator[date]:
         day = self.start
@@ -199,8 +206,9 @@ async def sync_hours(
     report = progress or (lambda stage, done, total: None)
     total_days = (end - start).days + 1
 
-    projects = await client.projects()
-    leave_types = {leave.id: leave_type_name(leave) for leave in await client.leave_types()}
+    # Invalid projects and leave types are left out here and recorded by their own syncs.
+    projects = (await client.projects()).items
+    leave_types = {leave.id: leave_type_name(leave) for leave in (await client.leave_types()).items}
     assignables = assignable_index(projects)
     context = mapping_context_digest(assignables, leave_types)
 
@@ -250,6 +258,10 @@ async def sync_hours(
                     )
                 done += window.day_count
                 report("write", done, total_days)
+            invalid = [item for window in staged for item in window.invalid]
+            counts.invalid += len(invalid)
+            counts.skipped += len(invalid)
+            await record_invalid("hours", invalid)
     return counts
 
 
@@ -289,15 +301,17 @@ async def _stage_window(
     raw_spool.seek(0)
     row_spool.seek(0, 2)
     for length in lengths:
-        entries = parse_page(raw_spool.read(length), TimeEntry).items
+        parsed = parse_page(raw_spool.read(length), TimeEntry)
+        window.invalid.extend(parsed.invalid)
         batch: list[StagedRow] = []
-        for entry in entries:
+        for entry in parsed.items:
+            if not first <= entry.date.toordinal() <= last:
+                window.invalid.append(outside_the_window(entry, start, end))
+                continue
             mapped = map_time_entry(entry, assignables, leave_types)
             if mapped is None:
                 continue
             row = staged_row(mapped)
-            if not first <= row[1] <= last:  # upstream sent a day outside the window
-                continue
             batch.append(row)
             day = mapped.date
             digest = window.days.get(day)
@@ -312,6 +326,17 @@ async def _stage_window(
             pickle.dump(batch, row_spool, protocol=pickle.HIGHEST_PROTOCOL)
             window.entries += len(batch)
     return window
+
+
+def outside_the_window(entry: TimeEntry, start: date, end: date) -> InvalidItem:
+    """An entry dated outside the days it was fetched for: 10000ft should never send one."""
+    return InvalidItem(
+        model="time entry",
+        item_id=entry.id,
+        field="date",
+        kind="a date outside the requested days",
+        problem=f"fetched for {start.isoformat()}..{end.isoformat()}",
+    )
 
 
 async def _resolve_ids(
@@ -413,15 +438,17 @@ async def _write_window(
     }
     counts.skipped += window.day_count - len(changed)
     if not changed:
-        await _store_window_checksum(window)
+        await _settle_window_checksum(window, dirty=False)
         return counts
 
     dirty_days: set[date] = set()
     unknown: list[int] = []
-    old = await _rows_of_days(conn, window, changed, postgres)
+    # An invalid entry is skipped: its stored row, if any, stays as it was.
+    kept = {item.item_id for item in window.invalid if item.item_id is not None}
+    old = [r for r in await _rows_of_days(conn, window, changed, postgres) if r[0] not in kept]
     old_ids = {tenkfeet_id for tenkfeet_id, _, _ in old}
     touched_months = {(project_id, d.year, d.month) for _, project_id, d in old if project_id}
-    await _delete_days(conn, changed, postgres)
+    await _delete_days(conn, changed, postgres, kept)
 
     sql = _insert_sql(postgres)
     new_ids: set[int] = set()
@@ -470,8 +497,8 @@ async def _write_window(
             for day in sorted(changed - dirty_days)
         ]
     )
+    await _settle_window_checksum(window, dirty=bool(dirty_days))
     if dirty_days:
-        await HourWindowChecksum.filter(start_date=window.start, end_date=window.end).delete()
         await Event.create(
             kind="sync.hours.unknown",
             message=(
@@ -480,8 +507,6 @@ async def _write_window(
             ),
             data={"entry_ids": unknown[:1000]},
         )
-    else:
-        await _store_window_checksum(window)
 
     invoice_ids = await ensure_invoices(new_months | touched_months)
     await refresh_invoice_figures(invoice_ids)
@@ -535,19 +560,29 @@ async def _stored_places_of(
     }
 
 
-async def _delete_days(conn: BaseDBAsyncClient, days: set[date], postgres: bool) -> None:
+async def _delete_days(
+    conn: BaseDBAsyncClient, days: set[date], postgres: bool, kept: set[int]
+) -> None:
+    """Delete the rows of ``days`` except those of the ``kept`` entries."""
     ordered = sorted(days)
     for chunk_start in range(0, len(ordered), 200):
         chunk = ordered[chunk_start : chunk_start + 200]
         values: list[Any] = chunk if postgres else [d.isoformat() for d in chunk]
         sql = f'DELETE FROM "hour_entry" WHERE "date" IN ({_placeholders(len(chunk), postgres)})'
+        if kept:
+            marks = _placeholders(len(chunk) + len(kept), postgres).split(", ")[len(chunk) :]
+            sql += f' AND "tenkfeet_id" NOT IN ({", ".join(marks)})'
+            values = [*values, *sorted(kept)]
         await conn.execute_query(sql, values)
 
 
-async def _store_window_checksum(window: StagedWindow) -> None:
-    """Store this window's raw hash; overlapping windows of other ranges no longer vouch for
-    their days (this run may have rewritten some), so their hashes are dropped."""
+async def _settle_window_checksum(window: StagedWindow, dirty: bool) -> None:
+    """Store this window's raw hash, unless some of its entries were skipped (unknown person
+    or project, or invalid): then the next run parses it again, retrying them (and reporting
+    the invalid ones again). Overlapping windows of other ranges no longer vouch for their
+    days (this run may have rewritten some), so their hashes are dropped."""
     await HourWindowChecksum.filter(start_date__lte=window.end, end_date__gte=window.start).delete()
-    await HourWindowChecksum.create(
-        start_date=window.start, end_date=window.end, checksum=window.checksum
-    )
+    if not dirty and not window.invalid:
+        await HourWindowChecksum.create(
+            start_date=window.start, end_date=window.end, checksum=window.checksum
+        )

@@ -95,7 +95,7 @@ async def test_paging_is_followed_to_the_end_when_the_server_caps_per_page(
     emulator: TenkfeetEmulator,
 ) -> None:
     async with client_for(emulator, per_page=1000) as client:
-        users = await client.users()
+        users = (await client.users()).items
     assert sorted(u.id for u in users) == list(range(1, 251))
     assert [r.query.get("page", "1") for r in emulator.requests] == ["1", "2", "3"]
     assert emulator.requests[0].query["per_page"] == "1000"
@@ -120,7 +120,7 @@ async def test_the_query_of_next_is_kept_on_every_page(emulator: TenkfeetEmulato
 
 async def test_projects_include_phases_and_archived_ones(emulator: TenkfeetEmulator) -> None:
     async with client_for(emulator) as client:
-        projects = await client.projects()
+        projects = (await client.projects()).items
     by_id = {p.id: p for p in projects}
     assert set(by_id) == {100, 101, 200}
     assert by_id[101].parent_id == 100 and by_id[101].phase_name == "Development"
@@ -132,7 +132,7 @@ async def test_a_500_is_retried_and_the_sync_goes_on(emulator: TenkfeetEmulator)
     sleeps = RecordedSleeps()
     emulator.fail_request(2)
     async with client_for(emulator, sleep=sleeps, backoff=0.25) as client:
-        users = await client.users()
+        users = (await client.users()).items
     assert len(users) == 250
     assert len(emulator.requests) == 4
     assert emulator.requests[1].path == emulator.requests[2].path
@@ -228,7 +228,7 @@ async def test_429_waits_as_long_as_retry_after_says(emulator: TenkfeetEmulator)
     sleeps = RecordedSleeps()
     emulator.rate_limit_request(2, retry_after=7)
     async with client_for(emulator, sleep=sleeps, backoff=0.1) as client:
-        users = await client.users()
+        users = (await client.users()).items
     assert len(users) == 250
     assert sleeps.delays == [7.0]
     assert len(emulator.requests) == 4
@@ -265,7 +265,7 @@ async def test_a_timeout_is_retried(emulator: TenkfeetEmulator) -> None:
     sleeps = RecordedSleeps()
     held = emulator.slow_request(1, seconds=30)
     async with client_for(emulator, sleep=sleeps, timeout=1.0) as client:
-        leave_types = await client.leave_types()
+        leave_types = (await client.leave_types()).items
     held.set()
     assert [lt.name for lt in leave_types] == ["Vacation"]
     assert len(emulator.requests) == 2
@@ -342,24 +342,26 @@ async def test_a_truncated_page_fails_a_collection(emulator: TenkfeetEmulator) -
             await client.users()
 
 
-async def test_an_invalid_item_names_its_id_and_field(emulator: TenkfeetEmulator) -> None:
+async def test_an_invalid_item_is_left_out_and_described(emulator: TenkfeetEmulator) -> None:
     emulator.data.time_entries.add(time_entry(9001, 1, 101, MONDAY, "lots"))
     async with client_for(emulator) as client:
         pages = await all_pages(client.time_entry_pages(MONDAY, MONDAY))
-    with pytest.raises(TenkfeetError) as failure:
-        for page in pages:
-            parse_page(page.body, TimeEntry)
-    assert str(failure.value) == "invalid TimeEntry id=9001: hours: Input should be a valid decimal"
+    parsed = [parse_page(page.body, TimeEntry) for page in pages]
+    assert sum(len(p.items) for p in parsed) == 30
+    [invalid] = [item for p in parsed for item in p.invalid]
+    assert invalid.describe() == (
+        "time entry 9001 skipped: hours is text of 4 characters (Invalid decimal string)"
+    )
 
 
-async def test_an_invalid_user_fails_users(emulator: TenkfeetEmulator) -> None:
+async def test_an_invalid_user_is_left_out_of_users(emulator: TenkfeetEmulator) -> None:
     emulator.data.users[6]["archived"] = "perhaps"
     async with client_for(emulator) as client:
-        with pytest.raises(TenkfeetError) as failure:
-            await client.users()
-    assert str(failure.value) == (
-        "invalid User id=7: archived: Input should be a valid boolean, unable to interpret input"
-    )
+        users = await client.users()
+    assert len(users.items) == 249 and 7 not in {u.id for u in users.items}
+    assert [i.describe() for i in users.invalid] == [
+        "user 7 skipped: archived is text of 7 characters (Expected `bool | null`, got `str`)"
+    ]
 
 
 async def test_submit_for_approval_with_current_and_stale_updated_at(
@@ -452,7 +454,7 @@ async def test_paging_before_data_and_an_absolute_next_on_our_origin() -> None:
         }
     )
     async with TenkfeetClient("http://tenkfeet.test", "t", per_page=5, transport=transport) as c:
-        leave_types = await c.leave_types()
+        leave_types = (await c.leave_types()).items
     assert [lt.name for lt in leave_types] == ["Vacation", "Sick leave"]
 
 

@@ -257,16 +257,6 @@ async def test_truncated_body_mid_paging_changes_nothing(db: str) -> None:
         await _fault_leaves_data_intact(emulator, emulator.truncate_request, "JSON")
 
 
-async def test_invalid_item_changes_nothing(db: str) -> None:
-    async with running_emulator(max_per_page=1) as emulator:
-
-        def inject(n: int) -> None:
-            bad = time_entry(77, ALICE, ACME_DEV, date(2024, 6, 4), "lots")
-            emulator.data.time_entries.add(bad)
-
-        await _fault_leaves_data_intact(emulator, inject, "id=77: hours")
-
-
 async def test_transient_error_is_retried_and_sync_completes(db: str) -> None:
     async with running_emulator(max_per_page=1) as emulator:
         await synced(emulator)
