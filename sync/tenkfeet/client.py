@@ -1,11 +1,12 @@
-"""Async client of the 10000ft (Smartsheet Resource Management) API.
+"""Async client of the 10000ft (Smartsheet Resource Management) API, on aiohttp.
 
 What it guarantees (10000ft's API docs and the README's conventions):
 - the token goes in the ``auth`` header of every request, never in a URL or a message;
 - collections are followed through ``paging.next`` (a path) until it is null; each request URL
-  is built from ``base_url + path`` by hand, because httpx's ``params=`` would replace the
-  query string of ``next`` and silently lose its paging parameters; ``per_page`` is sent on the
-  first request only, as a hint the server may ignore; a ``next`` seen twice is an error;
+  is built from ``base_url + path`` by hand and sent exactly as built (no re-quoting, no
+  ``params=`` that could replace the query string of ``next`` and lose its paging
+  parameters); ``per_page`` is sent on the first request only, as a hint the server may
+  ignore; a ``next`` seen twice is an error;
 - every request has a timeout; 429 (waiting ``Retry-After``, capped), 5xx and connection or
   timeout errors are retried with exponential backoff at most ``max_retries`` times; other 4xx
   fail at once;
@@ -13,6 +14,11 @@ What it guarantees (10000ft's API docs and the README's conventions):
   upstream ``message`` when there is one; when the likely cause is a setting (a refused token,
   an unreachable host, a path the host does not have) the message ends naming the host and
   the setting to check, ``TENKFEET_AUTH`` or ``TENKFEET_API_URL``.
+
+aiohttp rather than httpx: the hours sync reads hundreds of megabytes of pages, and aiohttp's
+C HTTP parser reads them for a fraction of the CPU (600 pages of 660 KB: 0.1–0.3 s against
+0.8–1.0 s), which is most of an unchanged re-sync. The session is opened on first use, inside
+the running event loop.
 """
 
 from __future__ import annotations
@@ -29,7 +35,8 @@ from types import TracebackType
 from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import httpx
+import aiohttp
+from yarl import URL
 
 from sync.tenkfeet.schema import (
     Approval,
@@ -85,7 +92,6 @@ class TenkfeetClient:
         max_retries: int = 4,
         backoff: float = 0.5,
         per_page: int = 1000,
-        transport: httpx.AsyncBaseTransport | None = None,
         retry_after_cap: float = 60.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -98,12 +104,10 @@ class TenkfeetClient:
         self._per_page = per_page
         self._retry_after_cap = retry_after_cap
         self._sleep = sleep
-        self._http = httpx.AsyncClient(
-            headers={"auth": auth, "accept": "application/json"},
-            timeout=httpx.Timeout(timeout),
-            transport=transport,
-            follow_redirects=False,
-        )
+        self._headers = {"auth": auth, "accept": "application/json"}
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._http: aiohttp.ClientSession | None = None
+        self._closed = False
 
     async def __aenter__(self) -> TenkfeetClient:
         return self
@@ -117,7 +121,19 @@ class TenkfeetClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        self._closed = True
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+
+    def _session(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise TenkfeetError("the 10000ft client is closed")
+        if self._http is None:
+            self._http = aiohttp.ClientSession(
+                headers=self._headers, timeout=self._timeout, trust_env=True
+            )
+        return self._http
 
     # Collections -------------------------------------------------------------------------
 
@@ -214,26 +230,30 @@ class TenkfeetClient:
 
     async def _send(self, method: str, path: str, what: str, *, json_body: Any = None) -> bytes:
         """One request with retries; returns the body of a 2xx answer."""
-        url = self._origin + path
+        url = URL(self._origin + path, encoded=True)
         attempt = 0
         while True:
             hint = ""
             try:
-                response = await self._http.request(method, url, json=json_body)
-            except httpx.TransportError as exc:  # connect/read/write errors and timeouts
+                async with self._session().request(
+                    method, url, json=json_body, allow_redirects=False
+                ) as response:
+                    status = response.status
+                    body = await response.read()
+                    retry_after_header = response.headers.get("retry-after")
+            except (aiohttp.ClientError, TimeoutError) as exc:  # connection, reading, timeouts
                 problem = _transport_problem(exc)
                 delay = self._backoff * 2**attempt
-                if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+                if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
                     hint = f"; cannot reach 10000ft at {self._host}: check {URL_SETTING}"
-                elif isinstance(exc, httpx.TimeoutException):
+                elif isinstance(exc, TimeoutError):
                     hint = f"; 10000ft at {self._host} did not answer in time"
             else:
-                status = response.status_code
                 if status < 300:
-                    return response.content
-                problem = f"HTTP {status}{_upstream_message(response.content)}"
+                    return body
+                problem = f"HTTP {status}{_upstream_message(body)}"
                 if status == 429:
-                    retry_after = _retry_after_seconds(response.headers.get("retry-after"))
+                    retry_after = _retry_after_seconds(retry_after_header)
                     delay = self._backoff * 2**attempt if retry_after is None else retry_after
                     delay = min(delay, self._retry_after_cap)
                 elif status >= 500:
@@ -341,8 +361,8 @@ def _upstream_message(body: bytes) -> str:
     return ": " + " ".join(str(message).split())[:_MESSAGE_LIMIT]
 
 
-def _transport_problem(exc: httpx.TransportError) -> str:
-    if isinstance(exc, httpx.TimeoutException):
+def _transport_problem(exc: aiohttp.ClientError | TimeoutError) -> str:
+    if isinstance(exc, TimeoutError):
         return f"timed out ({type(exc).__name__})"
     detail = " ".join(str(exc).split())[:_MESSAGE_LIMIT]
     return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
