@@ -198,8 +198,11 @@ class TimeEntry(_Item):
             and hours == hours.quantize(_TEN_THOUSANDTHS)
         ):
             raise BoundError("hours: must be 0–24 with at most 4 decimals")
-        if self.bill_rate is not None:
-            _check_rate("bill_rate", self.bill_rate)
+        rate = self.bill_rate
+        if rate is not None and not (
+            rate.is_finite() and -MAX_RATE < rate < MAX_RATE and rate == rate.quantize(_CENTS)
+        ):
+            _check_rate("bill_rate", rate)  # raises, with the message
         if not FIRST_DAY <= self.date <= LAST_DAY:
             raise BoundError(f"date: must be a date in {FIRST_DAY.year}–{LAST_DAY.year}")
 
