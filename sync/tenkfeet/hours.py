@@ -42,6 +42,7 @@ import asyncio
 import contextlib
 import gc
 import hashlib
+import itertools
 import logging
 import pickle
 import tempfile
@@ -91,6 +92,7 @@ MAPPING_VERSION = b"hours-mapping-2"
 matching."""
 
 INSERT_BATCH = 20_000
+ROWS_PER_INSERT = 10
 BULK_LOAD_ROWS = 20_000
 """A load of at least this many rows into an empty table rebuilds the table's secondary
 indexes once at the end instead of updating them row by row."""
@@ -494,6 +496,10 @@ class _Writer:
         columns = ", ".join(f'"{c}"' for c in COLUMNS)
         marks = _placeholders(len(COLUMNS), postgres)
         self.insert_sql = f'INSERT INTO "hour_entry" ({columns}) VALUES ({marks})'
+        # SQLite runs one statement per ROWS_PER_INSERT rows: a third less time per row.
+        self.insert_many_sql = f'INSERT INTO "hour_entry" ({columns}) VALUES ' + ", ".join(
+            [f"({marks})"] * ROWS_PER_INSERT
+        )
 
     async def start(self) -> None:
         # Into an empty table (a first load) no entry can move in from another day.
@@ -648,8 +654,23 @@ class _Writer:
                 await connection.copy_records_to_table(
                     "hour_entry", records=batch, columns=list(COLUMNS)
                 )
-        else:
-            await self.conn.execute_many(self.insert_sql, batch)  # type: ignore[arg-type]
+            return
+        for sql, parameters in self._sqlite_statements(batch):
+            if parameters:
+                await self.conn.execute_many(sql, parameters)
+
+    def _sqlite_statements(self, batch: list[DbRow]) -> list[tuple[str, list[Any]]]:
+        """``batch`` as (statement, parameter sets): groups of ``ROWS_PER_INSERT`` rows
+        flattened into one parameter set each, then the rows left over one by one."""
+        whole = len(batch) - len(batch) % ROWS_PER_INSERT
+        chain = itertools.chain.from_iterable
+        groups = [
+            tuple(chain(batch[i : i + ROWS_PER_INSERT])) for i in range(0, whole, ROWS_PER_INSERT)
+        ]
+        statements: list[tuple[str, list[Any]]] = [(self.insert_many_sql, groups)]
+        if whole < len(batch):
+            statements.append((self.insert_sql, batch[whole:]))
+        return statements
 
     async def _create_indexes(self) -> None:
         for create in self.dropped_indexes:

@@ -457,3 +457,52 @@ async def test_an_entry_listed_twice_is_stored_once(db: str) -> None:
             counts = await sync_hours(client, START, END)
     assert (counts.added, counts.invalid) == (6, 0)
     assert await HourEntry.filter(tenkfeet_id=7).count() == 1
+
+
+async def test_a_generated_company_is_stored_exactly_by_a_first_load_and_a_forced_one(
+    db: str,
+) -> None:
+    """Hundreds of entries: rows go in several to a statement; every column lands right."""
+    from bot.emulators.tenkfeet_data import generate_company
+    from sync.tenkfeet.mapping import assignable_index, leave_type_name, map_time_entry
+    from sync.tenkfeet.schema import LeaveType as LeaveTypeItem
+    from sync.tenkfeet.schema import Project as ProjectItem
+    from sync.tenkfeet.schema import TimeEntry, parse_item
+
+    first, last = date(2024, 1, 1), date(2024, 3, 31)
+    data = generate_company(6, 0.25, start=first)
+    assignables = assignable_index([parse_item(p, ProjectItem) for p in data.projects])
+    leave_types = {
+        lt["id"]: leave_type_name(parse_item(lt, LeaveTypeItem)) for lt in data.leave_types
+    }
+    expected = set()
+    for entry_id in data.time_entries.ids():
+        body = data.time_entries.get(entry_id)
+        if body["is_suggestion"]:
+            continue
+        row = map_time_entry(parse_item(body, TimeEntry), assignables, leave_types)
+        if row is not None and first <= row.date <= last:
+            expected.add(tuple(row))
+    assert len(expected) > 100
+
+    async def stored() -> set[tuple[Any, ...]]:
+        rows = await HourEntry.all().values_list(
+            "tenkfeet_id",
+            "date",
+            "person__tenkfeet_id",
+            "project__tenkfeet_id",
+            *COLUMNS[4:],
+        )
+        return {tuple(row) for row in rows}
+
+    async with running_emulator(data, max_per_page=100) as emulator:
+        async with client_for(emulator) as client:
+            await sync_users(client)
+            await sync_projects(client)
+            await sync_leave_types(client)
+            loaded = await sync_hours(client, first, last)
+            assert loaded.added == len(expected)
+            assert await stored() == expected
+            forced = await sync_hours(client, first, last, force=True)
+    assert (forced.added, forced.updated, forced.deleted) == (0, len(expected), 0)
+    assert await stored() == expected
