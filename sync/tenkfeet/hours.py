@@ -18,14 +18,19 @@ How a run goes:
    so the next run tries them again.
 3. **Write changed days**, in one transaction for the whole range: the days whose hash differs
    from ``HourDayChecksum`` (or every day with ``force``; days that lost all entries included)
-   have their rows deleted and inserted again. Into a table that held no rows (a first load)
-   nothing can conflict, so rows go straight in: ``executemany`` of plain INSERTs on SQLite,
-   ``COPY`` on PostgreSQL. Otherwise each batch first looks up which of its entries are still
-   stored on other days (moved in from outside the changed days) and deletes those rows, noting
-   their days and projects for the flex sums and invoices. Day and window checksums are stored
-   in the same transaction, the flex sums of every touched month are recounted once, invoices
-   are ensured for every project-month of the new rows, and the invoices whose days changed go
-   to ``refresh_invoice_figures``.
+   have their rows deleted and inserted again, with plain INSERTs (ten rows per statement) on
+   SQLite and ``COPY`` on PostgreSQL. Into a table that held no rows (a first load) nothing can
+   conflict, so rows go straight in: no lookups; the flex sums are folded from the rows as they
+   go in; and on SQLite a load of ``BULK_LOAD_ROWS`` or more drops the table's secondary
+   indexes and creates them again at the end. Otherwise each batch first looks up which of its
+   entries are still stored on other days (moved in from outside the changed days) and deletes
+   those rows, noting their days and projects, and the flex sums of every touched month are
+   recounted once at the end. Day and window checksums are stored in the same transaction,
+   invoices are ensured for every project-month of the new rows, and the invoices whose days
+   changed go to ``refresh_invoice_figures``.
+
+The cyclic garbage collector is paused for the run: it makes hundreds of thousands of row
+tuples and no reference cycles.
 
 Invalid entries (schema.py's bounds, or dated outside their window) are skipped: their stored
 rows stay as they were, they are recorded as events, and their window keeps no hash, so the
@@ -94,8 +99,8 @@ matching."""
 INSERT_BATCH = 20_000
 ROWS_PER_INSERT = 10
 BULK_LOAD_ROWS = 20_000
-"""A load of at least this many rows into an empty table rebuilds the table's secondary
-indexes once at the end instead of updating them row by row."""
+"""On SQLite, a load of at least this many rows into an empty table rebuilds the table's
+secondary indexes once at the end instead of updating them row by row."""
 EMPTY_DAY = "0:" + "0" * 32
 
 Progress = Callable[[str, int, int], None]
@@ -506,9 +511,12 @@ class _Writer:
         self.had_rows = await HourEntry.exists(using_db=self.conn)
         if not self.had_rows:
             # Every row the months hold is one this run inserts: fold them as they go in
-            # (while the database works on each batch) instead of reading them back.
+            # instead of reading them back.
             self.month_sums = MonthSums(await leave_treatments(self.conn))
-            if self.staged_rows >= BULK_LOAD_ROWS:
+            # Not on PostgreSQL: dropping an index locks the table against readers until the
+            # run commits (SQLite's readers keep reading the last commit), and COPY's time
+            # there goes mostly to the foreign key checks.
+            if self.staged_rows >= BULK_LOAD_ROWS and not self.postgres:
                 await self._drop_secondary_indexes()
 
     def _date(self, day: date) -> Any:
