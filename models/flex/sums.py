@@ -147,8 +147,8 @@ class MonthSums:
         hours = columns.index("hours")
         status = columns.index("status")
         unsubmitted = HourStatus.UNSUBMITTED.value
-        units_of, overtime_of, add = self._units, self._overtime, self.add
-        for row in rows:
+        units_of, overtime_of, places, sums = self._units, self._overtime, self._places, self._sums
+        for row in rows:  # add(), inlined: this runs for every row of a first load
             if row[status] == unsubmitted:
                 continue
             text = str(row[hours])
@@ -156,14 +156,25 @@ class MonthSums:
             if units is None:
                 units = units_of[text] = round(Decimal(text) * 10000)
             leave_type = row[leave]
-            overtime = 0
-            if not leave_type:
-                name = row[phase]
-                is_overtime = overtime_of.get(name)
-                if is_overtime is None:
-                    is_overtime = overtime_of[name] = "overtime" in name.lower()
-                overtime = units if is_overtime else 0
-            add(row[person], row[day], leave_type, units, overtime)
+            if leave_type:
+                self.add(row[person], row[day], leave_type, units, 0)
+                continue
+            name = row[phase]
+            is_overtime = overtime_of.get(name)
+            if is_overtime is None:
+                is_overtime = overtime_of[name] = "overtime" in name.lower()
+            place = places.get(row[day])
+            if place is None:
+                as_date = _as_date(row[day])
+                place = places[row[day]] = (as_date.replace(day=1), as_date.day)
+            key = (row[person], place[0])
+            person_days = sums.get(key)
+            if person_days is None:
+                person_days = sums[key] = {}
+            day_sums = person_days.get(place[1])
+            if day_sums is None:
+                day_sums = person_days[place[1]] = [0, 0, 0, 0]
+            day_sums[3 if is_overtime else 0] += units
 
     def packed(self, postgres: bool) -> list[list[Any]]:
         """(person id, month, packed days) rows, the month as the database takes it."""

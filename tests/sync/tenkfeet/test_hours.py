@@ -462,7 +462,8 @@ async def test_an_entry_listed_twice_is_stored_once(db: str) -> None:
 async def test_a_generated_company_is_stored_exactly_by_a_first_load_and_a_forced_one(
     db: str,
 ) -> None:
-    """Hundreds of entries: rows go in several to a statement; every column lands right."""
+    """Hundreds of entries (overtime, leave, every status): rows go in several to a statement;
+    every column lands right, and the flex sums folded from them equal a recount."""
     from bot.emulators.tenkfeet_data import generate_company
     from sync.tenkfeet.mapping import assignable_index, leave_type_name, map_time_entry
     from sync.tenkfeet.schema import LeaveType as LeaveTypeItem
@@ -503,6 +504,7 @@ async def test_a_generated_company_is_stored_exactly_by_a_first_load_and_a_force
             loaded = await sync_hours(client, first, last)
             assert loaded.added == len(expected)
             assert await stored() == expected
+            assert await flex_sums_match_a_recount()  # folded from the rows as they went in
             forced = await sync_hours(client, first, last, force=True)
     assert (forced.added, forced.updated, forced.deleted) == (0, len(expected), 0)
     assert await stored() == expected
