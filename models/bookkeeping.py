@@ -37,7 +37,12 @@ class Notification(Model):
 
 
 class SyncRun(Model):
-    """One sync run: what, which range, when, how many rows changed, and why it failed."""
+    """One sync run: what, which range, when, how many rows changed, and why it failed.
+
+    ``skipped`` counts what was left as it was (unchanged rows and days, and items not stored);
+    ``invalid`` counts the upstream items among them that failed validation (each recorded as
+    an Event of kind ``sync.KIND.invalid``).
+    """
 
     id = fields.IntField(primary_key=True)
     kind = fields.CharField(max_length=32, db_index=True)
@@ -51,6 +56,7 @@ class SyncRun(Model):
     updated = fields.IntField(default=0)
     deleted = fields.IntField(default=0)
     skipped = fields.IntField(default=0)
+    invalid = fields.IntField(default=0)
     error = fields.TextField(default="")
 
     class Meta:

@@ -1,4 +1,8 @@
-"""What one sync run changed: rows added, updated, deleted and skipped."""
+"""What one sync run changed: rows added, updated, deleted and skipped.
+
+``skipped`` is what was left as it was; ``invalid`` is the upstream items among the skipped
+ones that failed validation.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ class SyncCounts:
     updated: int = 0
     deleted: int = 0
     skipped: int = 0
+    invalid: int = 0
 
     def __add__(self, other: SyncCounts) -> SyncCounts:
         return SyncCounts(
@@ -18,4 +23,5 @@ class SyncCounts:
             updated=self.updated + other.updated,
             deleted=self.deleted + other.deleted,
             skipped=self.skipped + other.skipped,
+            invalid=self.invalid + other.invalid,
         )

@@ -224,6 +224,7 @@ async def _finish(run: ActiveRun, status: str, error: str) -> None:
     record.updated = run.counts.updated
     record.deleted = run.counts.deleted
     record.skipped = run.counts.skipped
+    record.invalid = run.counts.invalid
     await asyncio.shield(record.save())
 
 

@@ -29,9 +29,10 @@ from sync.tenkfeet.hours import Progress as ProgressFn
 def describe_run(run: SyncRun) -> str:
     seconds = (run.finished_at - run.started_at).total_seconds() if run.finished_at else 0.0
     span = f" {run.start_date}..{run.end_date}" if run.start_date and run.end_date else ""
+    invalid = f" ({run.invalid} invalid upstream, recorded as events)" if run.invalid else ""
     return (
         f"{run.kind}{span}: added {run.added}, updated {run.updated}, "
-        f"deleted {run.deleted}, skipped {run.skipped} ({seconds:.1f} s)"
+        f"deleted {run.deleted}, skipped {run.skipped}{invalid} ({seconds:.1f} s)"
     )
 
 

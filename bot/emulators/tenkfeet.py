@@ -8,7 +8,9 @@ to prove a client never trusts it); filters ``with_archived``, ``with_phases``, 
 (inclusive), ``fields=approvals``, ``with_suggestions``; ``POST /api/v1/approvals`` submits
 entries whose ``updated_at`` matches. Every request is recorded.
 
-Faults count requests from the moment they are set: ``fail_request(1)`` fails the next one.
+Faults count requests from the moment they are set: ``fail_request(1)`` fails the next one;
+``fail_matching`` fails the next requests whose path contains a text, whatever their order
+(a client fetching several windows at once interleaves its requests).
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ class TenkfeetEmulator:
         self.default_per_page = default_per_page
         self.requests: list[RecordedRequest] = []
         self._faults: dict[int, _Fault] = {}
+        self._matching_faults: list[tuple[str, _Fault]] = []
         self._releases: list[asyncio.Event] = []
         self._selection_cache: dict[tuple[Any, ...], array[int]] = {}
         self._selection_version = -1
@@ -108,6 +111,14 @@ class TenkfeetEmulator:
         """The ``n``-th request from now answers ``status`` with ``{"message": message}``."""
         self._faults[self._target(n)] = _Fault("fail", status=status, message=message)
 
+    def fail_matching(
+        self, fragment: str, times: int = 1, status: int = 500, message: str = "Internal error"
+    ) -> None:
+        """The next ``times`` requests whose path and query contain ``fragment`` answer
+        ``status`` with ``{"message": message}``."""
+        for _ in range(times):
+            self._matching_faults.append((fragment, _Fault("fail", status, message)))
+
     def slow_request(self, n: int = 1, seconds: float = 30.0) -> asyncio.Event:
         """Hold the ``n``-th request from now until the returned event is set (or ``seconds``).
 
@@ -145,6 +156,11 @@ class TenkfeetEmulator:
             )
         )
         fault = self._faults.pop(len(self.requests), None)
+        for index, (fragment, matching) in enumerate(self._matching_faults):
+            if fault is None and fragment in request.path_qs:
+                fault = matching
+                del self._matching_faults[index]
+                break
         if fault is not None:
             if fault.kind == "fail":
                 return _error(fault.status, fault.message)

@@ -291,6 +291,7 @@ class TimeEntryStore:
         self._approver = array("i")
         self._gone = bytearray()  # 1: deleted or replaced by an override dict
         self._overrides: dict[int, dict[str, Any]] = {}
+        self._listed_on: dict[int, tuple[date, ...]] = {}  # override → days it is served for
         self.version = 0
 
     # Generated rows -------------------------------------------------------------------------
@@ -396,9 +397,11 @@ class TimeEntryStore:
         hi = bisect_right(self._day, hi_day)
         picked: list[tuple[int, int]] = []
         for entry_id, body in self._overrides.items():
-            day = date.fromisoformat(body["date"]).toordinal() - EPOCH_ORDINAL
-            if lo_day <= day <= hi_day and (with_suggestions or not body.get("is_suggestion")):
-                picked.append((day, entry_id))
+            listed = self._listed_on.get(entry_id) or (date.fromisoformat(body["date"]),)
+            for listed_day in listed:
+                day = listed_day.toordinal() - EPOCH_ORDINAL
+                if lo_day <= day <= hi_day and (with_suggestions or not body.get("is_suggestion")):
+                    picked.append((day, entry_id))
         picked.sort()
         gone, suggestion, days, first = self._gone, self._suggestion, self._day, self.first_id
         ids = array("q")
@@ -429,13 +432,24 @@ class TimeEntryStore:
 
     # Changing -----------------------------------------------------------------------------
 
-    def add(self, body: dict[str, Any]) -> None:
-        """Add (or replace) an entry given as 10000ft's JSON object."""
+    def add(
+        self, body: dict[str, Any], *, listed_on: date | tuple[date, ...] | None = None
+    ) -> None:
+        """Add (or replace) an entry given as 10000ft's JSON object.
+
+        ``listed_on`` serves it for that day (or each of those days) whatever its body says: an
+        upstream fault (an entry whose ``date`` is outside the requested days, or not a date at
+        all), or an entry listed twice, as paging can show one that moved while a client paged.
+        """
         entry_id = body["id"]
         row = self._row(entry_id)
         if row is not None:
             self._gone[row] = 1
         self._overrides[entry_id] = body
+        if listed_on is not None:
+            self._listed_on[entry_id] = listed_on if isinstance(listed_on, tuple) else (listed_on,)
+        else:
+            self._listed_on.pop(entry_id, None)
         self.version += 1
 
     def update(self, entry_id: int, **changes: Any) -> dict[str, Any]:
@@ -443,10 +457,11 @@ class TimeEntryStore:
         body = self.get(entry_id)
         for key, value in changes.items():
             body[key] = value.isoformat() if isinstance(value, date) else value
-        self.add(body)
+        self.add(body, listed_on=self._listed_on.get(entry_id))
         return body
 
     def delete(self, entry_id: int) -> None:
+        self._listed_on.pop(entry_id, None)
         if self._overrides.pop(entry_id, None) is None:
             row = self._row(entry_id)
             if row is None:

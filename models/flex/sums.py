@@ -7,8 +7,9 @@ integer units of 1/10000 h (the ``hours`` column's scale, so exact on both datab
 leave already split by each leave type's flex treatment.
 
 Whoever changes ``hour_entry`` in bulk refreshes the months it touched in the same
-transaction: the hours sync (changed days), submitting hours (status changes), and the leave
-type sync (treatments). Single-row ORM saves and deletes refresh through model signals.
+transaction: the hours sync (changed days; loading an empty table, it folds the rows it inserts
+with ``MonthSums`` instead of reading them back), submitting hours (status changes), and the
+leave type sync (treatments). Single-row ORM saves and deletes refresh through model signals.
 """
 
 from __future__ import annotations
@@ -38,15 +39,16 @@ _SLOT_OF_TREATMENT = {"leave": 1, "unpaid": 2}  # "flex" consumes flex: not coun
 #: PostgreSQL advisory lock serialising refreshes of the sums (an arbitrary, fixed number).
 REFRESH_LOCK_KEY = 0x666C6578
 
+# Per person, day and leave type (mostly one group per person and day): the counted units,
+# and of them those on an overtime phase (which only work entries have).
 _SUMS_SQL = """
 SELECT person_id, date, leave_type,
-       CASE WHEN leave_type = '' AND LOWER(phase_name) LIKE '%overtime%' THEN 1 ELSE 0 END
-           AS is_overtime,
-       SUM(CAST(ROUND(hours * 10000) AS BIGINT)) AS units
+       SUM(CAST(ROUND(hours * 10000) AS BIGINT)) AS units,
+       SUM(CASE WHEN LOWER(phase_name) LIKE '%overtime%'
+                THEN CAST(ROUND(hours * 10000) AS BIGINT) ELSE 0 END) AS overtime
 FROM hour_entry
 WHERE status <> {status} AND date >= {first} AND date <= {last}{people}
-GROUP BY person_id, date, leave_type,
-         CASE WHEN leave_type = '' AND LOWER(phase_name) LIKE '%overtime%' THEN 1 ELSE 0 END
+GROUP BY person_id, date, leave_type
 """
 
 
@@ -96,6 +98,123 @@ def _is_postgres(conn: Any) -> bool:
     return "sqlite" not in type(conn).__module__
 
 
+class MonthSums:
+    """Counted hours folded into per-day slots, per person and month, as FlexMonthSums keeps
+    them. ``refresh_flex_sums`` feeds it the groups its query sums; the hours sync, loading
+    an empty table, feeds it the rows it inserts (``add_rows``), the same rules in Python."""
+
+    def __init__(self, treatments: dict[str, str]) -> None:
+        self._treatments = treatments
+        self._slot_of_leave: dict[str, int | None] = {}
+        # (person, month) → day of month → [work, leave, unpaid, overtime]
+        self._sums: dict[tuple[int, dt.date], dict[int, list[int]]] = {}
+        self._places: dict[Any, tuple[dt.date, int]] = {}  # a date value → (month, day)
+        self._units: dict[str, int] = {}  # hours text → units
+        self._overtime: dict[str, bool] = {}  # phase name → is it an overtime phase
+
+    def add(self, person_id: int, day: Any, leave_type: str, units: int, overtime: int) -> None:
+        """One group: a person's ``units`` on ``day`` (a date, or its ISO text) of one leave
+        type ("" for work), ``overtime`` of them on overtime phases."""
+        place = self._places.get(day)
+        if place is None:
+            as_date = _as_date(day)
+            place = self._places[day] = (as_date.replace(day=1), as_date.day)
+        key = (person_id, place[0])
+        days = self._sums.get(key)
+        if days is None:
+            days = self._sums[key] = {}
+        day_sums = days.get(place[1])
+        if day_sums is None:
+            day_sums = days[place[1]] = [0, 0, 0, 0]
+        if not leave_type:
+            day_sums[0] += units - overtime
+            day_sums[3] += overtime
+            return
+        slot = self._slot_of_leave.get(leave_type, -1)
+        if slot == -1:
+            treatment = leave_treatment(leave_type, self._treatments)
+            slot = self._slot_of_leave[leave_type] = _SLOT_OF_TREATMENT.get(treatment)
+        if slot is not None:
+            day_sums[slot] += units
+
+    def add_rows(self, rows: Iterable[Sequence[Any]], columns: Sequence[str]) -> None:
+        """``hour_entry`` rows given as sequences in ``columns`` order: what ``_SUMS_SQL``
+        counts (status other than Unsubmitted, hours in units of 1/10000, overtime phases)."""
+        person = columns.index("person_id")
+        day = columns.index("date")
+        leave = columns.index("leave_type")
+        phase = columns.index("phase_name")
+        hours = columns.index("hours")
+        status = columns.index("status")
+        unsubmitted = HourStatus.UNSUBMITTED.value
+        units_of, overtime_of, places, sums = self._units, self._overtime, self._places, self._sums
+        for row in rows:  # add(), inlined: this runs for every row of a first load
+            if row[status] == unsubmitted:
+                continue
+            text = str(row[hours])
+            units = units_of.get(text)
+            if units is None:
+                units = units_of[text] = round(Decimal(text) * 10000)
+            leave_type = row[leave]
+            if leave_type:
+                self.add(row[person], row[day], leave_type, units, 0)
+                continue
+            name = row[phase]
+            is_overtime = overtime_of.get(name)
+            if is_overtime is None:
+                is_overtime = overtime_of[name] = "overtime" in name.lower()
+            place = places.get(row[day])
+            if place is None:
+                as_date = _as_date(row[day])
+                place = places[row[day]] = (as_date.replace(day=1), as_date.day)
+            key = (row[person], place[0])
+            person_days = sums.get(key)
+            if person_days is None:
+                person_days = sums[key] = {}
+            day_sums = person_days.get(place[1])
+            if day_sums is None:
+                day_sums = person_days[place[1]] = [0, 0, 0, 0]
+            day_sums[3 if is_overtime else 0] += units
+
+    def packed(self, postgres: bool) -> list[list[Any]]:
+        """(person id, month, packed days) rows, the month as the database takes it."""
+        return [
+            [person_id, month if postgres else month.isoformat(), pack_days(days)]
+            for (person_id, month), days in self._sums.items()
+        ]
+
+
+async def leave_treatments(conn: BaseDBAsyncClient) -> dict[str, str]:
+    """Leave type name → flex treatment, as configured."""
+    return {lt.name: lt.flex_treatment for lt in await LeaveType.all().using_db(conn)}
+
+
+async def store_month_sums(
+    months: Iterable[dt.date],
+    rows: list[list[Any]],
+    conn: BaseDBAsyncClient,
+    person_ids: Sequence[int] | None = None,
+) -> None:
+    """Replace the stored sums of ``months`` (first days; of ``person_ids``, None = everyone)
+    with ``rows`` (``MonthSums.packed``), which must hold everything counted in them."""
+    stale = FlexMonthSums.filter(month__in=list(months)).using_db(conn)
+    if person_ids is not None:
+        stale = stale.filter(person_id__in=list(person_ids))
+    await stale.delete()
+    postgres = _is_postgres(conn)
+    if rows:
+        await conn.execute_many(_INSERT_SQL_PG if postgres else _INSERT_SQL_SQLITE, rows)
+
+
+async def lock_month_sums(conn: BaseDBAsyncClient) -> None:
+    """On PostgreSQL, serialise refreshes of the sums until ``conn``'s transaction ends: two
+    transactions refreshing one month would each delete the rows they see and insert their
+    own (duplicate key), or write a sum read before the other committed. (SQLite serialises
+    writers by itself.)"""
+    if _is_postgres(conn):
+        await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [REFRESH_LOCK_KEY])
+
+
 async def refresh_flex_sums(
     months: Iterable[dt.date],
     person_ids: Sequence[int] | None = None,
@@ -115,22 +234,19 @@ async def refresh_flex_sums(
             await refresh_flex_sums(targets, person_ids, transaction)
         return
     postgres = _is_postgres(conn)
-    if postgres:
-        # Two transactions refreshing one month would each delete the rows they see and insert
-        # their own (duplicate key), or write a sum read before the other committed. Held until
-        # the caller's transaction ends. (SQLite serialises writers by itself.)
-        await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [REFRESH_LOCK_KEY])
-    treatments = {lt.name: lt.flex_treatment for lt in await LeaveType.all().using_db(conn)}
-    slot_of_leave: dict[str, int | None] = {}
-    for month in targets:
-        last = month_end(month)
+    await lock_month_sums(conn)
+    treatments = await leave_treatments(conn)
+    # One query per run of up to MONTHS_PER_QUERY consecutive months: fewer round trips than
+    # one per month, and a bounded number of rows in memory.
+    for first_month, last_month in _month_runs(targets):
+        last = month_end(last_month)
         values: list[Any]
         if postgres:
-            values = [HourStatus.UNSUBMITTED.value, month, last]
+            values = [HourStatus.UNSUBMITTED.value, first_month, last]
             people = " AND person_id = ANY($4::int[])" if person_ids is not None else ""
             sql = _SUMS_SQL.format(status="$1", first="$2", last="$3", people=people)
         else:
-            values = [HourStatus.UNSUBMITTED.value, month.isoformat(), last.isoformat()]
+            values = [HourStatus.UNSUBMITTED.value, first_month.isoformat(), last.isoformat()]
             people = ""
             if person_ids is not None:
                 people = " AND person_id IN (" + ",".join("?" * len(person_ids)) + ")"
@@ -138,41 +254,35 @@ async def refresh_flex_sums(
         if person_ids is not None:
             values.extend([list(person_ids)] if postgres else list(person_ids))
         _, rows = await conn.execute_query(sql, values)
+        sums = MonthSums(treatments)
+        for person_id, day, leave_type, units, overtime in rows:  # _SUMS_SQL's columns
+            sums.add(person_id, day, leave_type, int(units), int(overtime))
+        run_months = [m for m in targets if first_month <= m <= last_month]
+        await store_month_sums(run_months, sums.packed(postgres), conn, person_ids)
 
-        sums: dict[int, dict[int, list[int]]] = {}
-        for row in rows:
-            person_id, raw_day, leave_type, is_overtime, units = (
-                row["person_id"],
-                row["date"],
-                row["leave_type"],
-                row["is_overtime"],
-                int(row["units"]),
-            )
-            day = raw_day.day if isinstance(raw_day, dt.date) else int(str(raw_day)[8:10])
-            slot: int | None
-            if leave_type:
-                if leave_type not in slot_of_leave:
-                    treatment = leave_treatment(leave_type, treatments)
-                    slot_of_leave[leave_type] = _SLOT_OF_TREATMENT.get(treatment)
-                slot = slot_of_leave[leave_type]
-            else:
-                slot = 3 if is_overtime else 0
-            day_sums = sums.setdefault(person_id, {}).setdefault(day, [0, 0, 0, 0])
-            if slot is not None:
-                day_sums[slot] += units
 
-        stale = FlexMonthSums.filter(month=month).using_db(conn)
-        if person_ids is not None:
-            stale = stale.filter(person_id__in=list(person_ids))
-        await stale.delete()
-        if sums:
-            await FlexMonthSums.bulk_create(
-                [
-                    FlexMonthSums(person_id=person_id, month=month, days=pack_days(days))
-                    for person_id, days in sums.items()
-                ],
-                using_db=conn,
-            )
+_INSERT_SQL_SQLITE = 'INSERT INTO "flex_month_sums" ("person_id", "month", "days") VALUES (?, ?, ?)'
+_INSERT_SQL_PG = 'INSERT INTO "flex_month_sums" ("person_id", "month", "days") VALUES ($1, $2, $3)'
+
+
+MONTHS_PER_QUERY = 4
+
+
+def _month_runs(months: Sequence[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """Sorted first-of-month dates grouped into runs of at most ``MONTHS_PER_QUERY``
+    consecutive months."""
+    runs: list[tuple[dt.date, dt.date]] = []
+    for month in months:
+        if (
+            runs
+            and month_end(runs[-1][1]) + dt.timedelta(days=1) == month
+            and (month.year - runs[-1][0].year) * 12 + month.month - runs[-1][0].month
+            < MONTHS_PER_QUERY
+        ):
+            runs[-1] = (runs[-1][0], month)
+        else:
+            runs.append((month, month))
+    return runs
 
 
 async def rebuild_all_flex_sums(conn: BaseDBAsyncClient | None = None) -> None:

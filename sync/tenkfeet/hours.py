@@ -2,81 +2,114 @@
 
 How a run goes:
 
-1. **Fetch and stage everything first.** The range is split into windows of at most 90 days.
-   Each window's raw pages are hashed (with a digest of the mapping context: projects, phases
-   and leave types) and spooled to a temporary file. A window whose hash equals the stored
-   ``HourWindowChecksum`` is skipped without parsing (unless ``force``). A changed window is
-   parsed and validated page by page, mapped to ``HourRow``s, each day's rows get an
-   order-independent hash, and the mapped rows are spooled (pickled per page) to a second
-   temporary file. Nothing is written to the database in this phase, so a fetch that fails
-   anywhere (HTTP error after retries, timeout, truncated body, invalid item) changes nothing.
-   Memory stays bounded by one page plus per-day digests; raw pages and staged rows wait
-   on disk.
+1. **Fetch and stage everything first.** The range is split into windows of at most 90 days,
+   fetched ``FETCH_AHEAD`` at a time while the window before is staged. Each window's raw pages
+   are hashed (with a digest of the mapping context: projects, phases and leave types). A window
+   whose hash equals the stored ``HourWindowChecksum`` is dropped without parsing (unless
+   ``force``). A changed window is decoded and validated page by page (schema.py), each entry
+   mapped (mapping.py) to the row the database takes, people and projects already resolved to
+   their database ids; each day's rows get a hash (sorted by entry, encoded, BLAKE2b) and are
+   pickled to a temporary file. Nothing is written to the database in this phase, so a fetch
+   that fails anywhere (HTTP error after retries, timeout, truncated or non-JSON body) changes
+   nothing. Memory stays bounded by the windows in flight plus one window's rows.
 2. **Unknown people or projects** (a person hired since the last users sync): the users and/or
    projects sync runs first (under its own lock and run record). Entries that still name an
    unknown person or project are skipped and logged as an Event; their days keep no checksum,
    so the next run tries them again.
-3. **Write changed days.** Per window, in one transaction: the days whose hash differs from
-   ``HourDayChecksum`` (or every day with ``force``; days that lost all entries included) have
-   their rows deleted and re-inserted with raw ``executemany`` (no per-row ORM objects); an
-   entry moved in from a day outside the range replaces its old row (ON CONFLICT on
-   ``tenkfeet_id``). Day and window checksums are stored in the same transaction, invoices are
-   ensured for every project-month of the new rows, and the invoices whose days changed go to
-   ``refresh_invoice_figures`` (a hook without a body until invoice figures exist).
+3. **Write changed days**, in one transaction for the whole range: the days whose hash differs
+   from ``HourDayChecksum`` (or every day with ``force``; days that lost all entries included)
+   have their rows deleted and inserted again, with plain INSERTs (ten rows per statement) on
+   SQLite and ``COPY`` on PostgreSQL. Into a table that held no rows (a first load) nothing can
+   conflict, so rows go straight in: no lookups; the flex sums are folded from the rows as they
+   go in; and on SQLite a load of ``BULK_LOAD_ROWS`` or more drops the table's secondary
+   indexes and creates them again at the end. Otherwise each batch first looks up which of its
+   entries are still stored on other days (moved in from outside the changed days) and deletes
+   those rows, noting their days and projects, and the flex sums of every touched month are
+   recounted once at the end. Day and window checksums are stored in the same transaction,
+   invoices are ensured for every project-month of the new rows, and the invoices whose days
+   changed go to ``refresh_invoice_figures``.
+
+The cyclic garbage collector is paused for the run: it makes hundreds of thousands of row
+tuples and no reference cycles.
+
+Invalid entries (schema.py's bounds, or dated outside their window) are skipped: their stored
+rows stay as they were, they are recorded as events, and their window keeps no hash, so the
+next run parses it again and reports them again.
 
 Counts: ``added``/``updated``/``deleted`` are entries; ``skipped`` is days left as they were
-(unchanged) plus entries skipped for an unknown person or project.
+(unchanged) plus entries skipped for an unknown person or project or as invalid; ``invalid``
+counts the invalid ones.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import gc
 import hashlib
+import itertools
 import logging
 import pickle
 import tempfile
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import IO, Any
 
+import msgspec
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from core.db import dialect
 from models import Event, HourDayChecksum, HourEntry, HourWindowChecksum, Person, Project
-from models.flex.sums import refresh_flex_sums
+from models.flex.sums import (
+    MonthSums,
+    leave_treatments,
+    lock_month_sums,
+    month_of,
+    refresh_flex_sums,
+    store_month_sums,
+)
 from models.invoices.refresh import ensure_invoices, refresh_invoice_figures
 from sync.counts import SyncCounts
 from sync.runs import SyncAlreadyRunning, sync_run
 from sync.tenkfeet.client import TenkfeetClient
+from sync.tenkfeet.invalid import record_invalid
 from sync.tenkfeet.mapping import (
-    HourRow,
     ProjectRef,
+    Skipped,
+    StoredRow,
     assignable_index,
     leave_type_name,
-    map_time_entry,
+    stored_row_maker,
 )
 from sync.tenkfeet.reference import sync_projects, sync_users
-from sync.tenkfeet.schema import TimeEntry, parse_page
+from sync.tenkfeet.schema import InvalidItem, TimeEntry, parse_page
 
 log = logging.getLogger(__name__)
 
 WINDOW_DAYS = 90
-MAPPING_VERSION = b"hours-mapping-1"
-"""Bump when the mapping changes meaning: every stored checksum then stops matching."""
+FETCH_AHEAD = 2
+"""Windows fetched while the one before is staged (each holds its raw pages in memory)."""
+MAPPING_VERSION = b"hours-mapping-2"
+"""Bump when the mapping or the row hashes change meaning: every stored checksum then stops
+matching."""
 
-INSERT_BATCH = 5000
-_HASH_MOD = 1 << 128
+INSERT_BATCH = 20_000
+ROWS_PER_INSERT = 10
+BULK_LOAD_ROWS = 20_000
+"""On SQLite, a load of at least this many rows into an empty table rebuilds the table's
+secondary indexes once at the end instead of updating them row by row."""
 EMPTY_DAY = "0:" + "0" * 32
 
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: stage is "fetch" or "write", done/total count days."""
 
-# One staged row, database-neutral: tenkfeet_id, day ordinal, person tenkfeet id,
-# project tenkfeet id | None, client, phase, leave type, category, notes, hours, bill rate,
-# money (decimals as text), status, upstream updated_at.
-StagedRow = tuple[int, int, int, int | None, str, str, str, str, str, str, str, str, str, str]
+# One row as the database takes it, in COLUMNS order: tenkfeet_id, date (ISO text on SQLite,
+# a date on PostgreSQL), person id, project id | None, client, phase, leave type, category,
+# notes, hours, bill rate, money (decimals as text), status, upstream updated_at.
+DbRow = StoredRow
 
 COLUMNS = (
     "tenkfeet_id",
@@ -111,45 +144,23 @@ def windows(start: date, end: date, size: int = WINDOW_DAYS) -> list[tuple[date,
     return result
 
 
-def staged_row(row: HourRow) -> StagedRow:
-    return (
-        row.tenkfeet_id,
-        row.date.toordinal(),
-        row.person_tenkfeet_id,
-        row.project_tenkfeet_id,
-        row.client_name,
-        row.phase_name,
-        row.leave_type,
-        row.category,
-        row.notes,
-        str(row.hours),
-        str(row.bill_rate),
-        str(row.money),
-        row.status,
-        row.upstream_updated_at,
-    )
+def day_checksum(rows: list[DbRow]) -> str:
+    """``count:hash`` of one day's rows, whatever order they came in (sorted here, in place).
 
-
-def row_digest(row: StagedRow) -> int:
-    """A stable 128-bit digest of one mapped row (summed per day: order does not matter).
-
-    ``repr`` of a tuple of ints, strings and None is stable across runs and processes.
+    Rows sort by their entry id (unique), and msgspec encodes ints, text, dates and None the
+    same way in every process and on both databases (a date as its ISO text).
     """
-    return int.from_bytes(hashlib.blake2b(repr(row).encode(), digest_size=16).digest(), "big")
+    rows.sort()
+    digest = hashlib.blake2b(msgspec.json.encode(rows), digest_size=16).hexdigest()
+    return f"{len(rows)}:{digest}"
 
 
 @dataclass
-class DayDigest:
-    total: int = 0
-    count: int = 0
-
-    def add(self, digest: int) -> None:
-        self.total = (self.total + digest) % _HASH_MOD
-        self.count += 1
-
-    @property
-    def checksum(self) -> str:
-        return f"{self.count}:{self.total:032x}"
+class StagedDay:
+    checksum: str
+    count: int
+    offset: int  # where its pickled rows start in the row spool
+    projects: set[int]  # database ids of the projects with rows that day (for invoices)
 
 
 @dataclass
@@ -158,9 +169,10 @@ class StagedWindow:
     end: date
     checksum: str
     unchanged: bool
-    days: dict[date, DayDigest] = field(default_factory=dict)
-    batches: list[int] = field(default_factory=list)  # offsets of pickled row batches
-    entries: int = 0
+    days: dict[date, StagedDay] = field(default_factory=dict)
+    invalid: list[InvalidItem] = field(default_factory=list)
+    unresolved: list[TimeEntry] = field(default_factory=list)  # unknown person or project
+    unknown: dict[date, list[int]] = field(default_factory=dict)  # still unknown: day → ids
 
     def all_days(self) -> Iterator[date]:
         day = self.start
@@ -171,6 +183,34 @@ class StagedWindow:
     @property
     def day_count(self) -> int:
         return (self.end - self.start).days + 1
+
+
+@dataclass
+class RowContext:
+    """What turns an entry into a database row, for one run."""
+
+    assignables: Mapping[int, ProjectRef]
+    leave_types: Mapping[int, str]
+    person_ids: dict[int, int]  # tenkfeet id → database id
+    project_ids: dict[int, int]
+    postgres: bool
+    seen: set[int] = field(default_factory=set)  # entry ids staged so far in this run
+
+    def maker(self) -> Callable[[TimeEntry], DbRow | Skipped]:
+        return stored_row_maker(
+            self.assignables, self.leave_types, self.person_ids, self.project_ids, self.day_value
+        )
+
+    def day_value(self, day: date) -> Any:
+        """A day as the database takes it: a date on PostgreSQL, ISO text on SQLite."""
+        return day if self.postgres else day.isoformat()
+
+    def project_of(self, entry: TimeEntry) -> int | None:
+        """The 10000ft id of the project an entry is on (None for leave)."""
+        if entry.assignable_type == "LeaveType":
+            return None
+        ref = self.assignables.get(entry.assignable_id)
+        return entry.assignable_id if ref is None else ref.tenkfeet_id
 
 
 def mapping_context_digest(
@@ -196,151 +236,230 @@ async def sync_hours(
 ) -> SyncCounts:
     if end < start:
         raise HoursSyncError(f"end date {end} is before start date {start}")
+    with _cyclic_gc_paused():
+        return await _sync_hours(client, start, end, force, progress)
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """A run makes hundreds of thousands of row tuples and no reference cycles; the cyclic
+    collector would traverse them again and again for nothing (a fifth of the staging time).
+    Reference counting still frees everything; collection resumes when the run ends."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+async def _sync_hours(
+    client: TenkfeetClient, start: date, end: date, force: bool, progress: Progress | None
+) -> SyncCounts:
     report = progress or (lambda stage, done, total: None)
     total_days = (end - start).days + 1
 
-    projects = await client.projects()
-    leave_types = {leave.id: leave_type_name(leave) for leave in await client.leave_types()}
+    # Invalid projects and leave types are left out here and recorded by their own syncs.
+    projects = (await client.projects()).items
+    leave_types = {leave.id: leave_type_name(leave) for leave in (await client.leave_types()).items}
     assignables = assignable_index(projects)
     context = mapping_context_digest(assignables, leave_types)
+    rows = RowContext(
+        assignables,
+        leave_types,
+        dict(await Person.all().values_list("tenkfeet_id", "id")),
+        dict(await Project.all().values_list("tenkfeet_id", "id")),
+        dialect() == "postgres",
+    )
+    stored_windows = {
+        (w.start_date, w.end_date): w.checksum
+        for w in await HourWindowChecksum.filter(start_date__lte=end, end_date__gte=start)
+    }
 
     counts = SyncCounts()
-    with (
-        tempfile.TemporaryFile(prefix="financebot-pages-") as raw_spool,
-        tempfile.TemporaryFile(prefix="financebot-rows-") as row_spool,
-    ):
+    with tempfile.TemporaryFile(prefix="financebot-rows-") as spool:
         staged: list[StagedWindow] = []
-        people_seen: set[int] = set()
-        projects_seen: set[int] = set()
         done = 0
         report("fetch", 0, total_days)
-        for window_start, window_end in windows(start, end):
-            window = await _stage_window(
-                client,
-                window_start,
-                window_end,
-                context=context,
-                force=force,
-                assignables=assignables,
-                leave_types=leave_types,
-                raw_spool=raw_spool,
-                row_spool=row_spool,
-                people_seen=people_seen,
-                projects_seen=projects_seen,
-            )
-            staged.append(window)
-            done += window.day_count
-            report("fetch", done, total_days)
+        fetched = _fetched_windows(client, windows(start, end), context)
+        async with aclosing(fetched):
+            async for window_start, window_end, checksum, pages in fetched:
+                if not force and stored_windows.get((window_start, window_end)) == checksum:
+                    window = StagedWindow(window_start, window_end, checksum, unchanged=True)
+                else:
+                    window = StagedWindow(window_start, window_end, checksum, unchanged=False)
+                    await _stage_window(window, pages, rows, spool)
+                del pages
+                staged.append(window)
+                done += window.day_count
+                report("fetch", done, total_days)
 
-        person_ids, project_ids = await _resolve_ids(client, people_seen, projects_seen)
+        await _resolve_unknown(client, staged, rows, spool)
 
         done = 0
         report("write", 0, total_days)
         # One transaction for the whole range: a write that fails in a later window must not
         # leave the earlier ones changed (a failed sync leaves data as it was).
         async with in_transaction() as conn:
-            # Into an empty table (a first load) no entry can move in from another day.
-            had_rows = await HourEntry.exists()
-            for window in staged:
-                if window.unchanged:
-                    counts.skipped += window.day_count
-                else:
-                    counts += await _write_window(
-                        window, row_spool, person_ids, project_ids, force, conn, had_rows
-                    )
-                done += window.day_count
-                report("write", done, total_days)
+            staged_rows = sum(d.count for w in staged for d in w.days.values())
+            writer = _Writer(conn, rows.postgres, spool, force, staged_rows)
+            try:
+                await writer.start()
+                for window in staged:
+                    if window.unchanged:
+                        counts.skipped += window.day_count
+                    else:
+                        counts += await writer.write_window(window)
+                    done += window.day_count
+                    report("write", done, total_days)
+            except BaseException:
+                await writer.abandon()
+                raise
+            await writer.finish()
+            invalid = [item for window in staged for item in window.invalid]
+            counts.invalid += len(invalid)
+            counts.skipped += len(invalid)
+            await record_invalid("hours", invalid)
     return counts
 
 
-async def _stage_window(
-    client: TenkfeetClient,
-    start: date,
-    end: date,
-    *,
-    context: bytes,
-    force: bool,
-    assignables: Mapping[int, ProjectRef],
-    leave_types: Mapping[int, str],
-    raw_spool: IO[bytes],
-    row_spool: IO[bytes],
-    people_seen: set[int],
-    projects_seen: set[int],
-) -> StagedWindow:
-    """Fetch one window; parse and stage its rows unless its raw pages are unchanged."""
+def window_checksum(context: bytes, first: date, last: date, pages: Sequence[bytes]) -> str:
+    """The hash of one window's raw pages, with the mapping context and the window's days."""
     h = hashlib.sha256(context)
-    h.update(f"{start.isoformat()}..{end.isoformat()}".encode())
-    raw_spool.seek(0)
-    raw_spool.truncate()
-    lengths: list[int] = []  # the window's raw pages wait on disk until it is parsed
-    async for page in client.time_entry_pages(start, end):
-        h.update(len(page.body).to_bytes(8, "big"))
-        h.update(page.body)
-        raw_spool.write(page.body)
-        lengths.append(len(page.body))
-    checksum = h.hexdigest()
+    h.update(f"{first.isoformat()}..{last.isoformat()}".encode())
+    for body in pages:
+        h.update(len(body).to_bytes(8, "big"))
+        h.update(body)
+    return h.hexdigest()
 
-    stored = await HourWindowChecksum.get_or_none(start_date=start, end_date=end)
-    if not force and stored is not None and stored.checksum == checksum:
-        return StagedWindow(start, end, checksum, unchanged=True)
 
-    window = StagedWindow(start, end, checksum, unchanged=False)
-    first, last = start.toordinal(), end.toordinal()
-    raw_spool.seek(0)
-    row_spool.seek(0, 2)
-    for length in lengths:
-        entries = parse_page(raw_spool.read(length), TimeEntry).items
-        batch: list[StagedRow] = []
-        for entry in entries:
-            mapped = map_time_entry(entry, assignables, leave_types)
-            if mapped is None:
+async def _fetched_windows(
+    client: TenkfeetClient, spans: Sequence[tuple[date, date]], context: bytes
+) -> AsyncGenerator[tuple[date, date, str, list[bytes]], None]:
+    """(start, end, checksum, raw pages) of each window, in order; up to ``FETCH_AHEAD``
+    windows are fetched while the caller works on the one before."""
+
+    async def fetch(first: date, last: date) -> tuple[str, list[bytes]]:
+        pages = [page.body async for page in client.time_entry_pages(first, last)]
+        # hashlib lets go of the GIL on large inputs: the hash runs beside the event loop.
+        checksum = await asyncio.to_thread(window_checksum, context, first, last, pages)
+        return checksum, pages
+
+    tasks: list[asyncio.Task[tuple[str, list[bytes]]]] = []
+    try:
+        for index, (first, last) in enumerate(spans):
+            while len(tasks) <= FETCH_AHEAD and index + len(tasks) < len(spans):
+                ahead_first, ahead_last = spans[index + len(tasks)]
+                tasks.append(asyncio.create_task(fetch(ahead_first, ahead_last)))
+            checksum, pages = await tasks.pop(0)
+            yield first, last, checksum, pages
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            try:
+                await task
+            except BaseException:
+                pass
+
+
+async def _stage_window(
+    window: StagedWindow, pages: list[bytes], rows: RowContext, spool: IO[bytes]
+) -> None:
+    """Parse, validate and map one changed window; hash and spool each day's rows."""
+    first, last = window.start, window.end
+    by_day: dict[date, list[DbRow]] = {}
+    stored_row, seen, unknown = rows.maker(), rows.seen, Skipped.UNKNOWN
+    for body in pages:
+        parsed = parse_page(body, TimeEntry)
+        window.invalid.extend(parsed.invalid)
+        for entry in parsed.items:
+            day = entry.date
+            if not first <= day <= last:
+                window.invalid.append(outside_the_window(entry, first, last))
                 continue
-            row = staged_row(mapped)
-            if not first <= row[1] <= last:  # upstream sent a day outside the window
+            if entry.id in seen:  # listed twice (paging shifted while 10000ft changed)
                 continue
-            batch.append(row)
-            day = mapped.date
-            digest = window.days.get(day)
-            if digest is None:
-                digest = window.days[day] = DayDigest()
-            digest.add(row_digest(row))
-            people_seen.add(row[2])
-            if row[3] is not None:
-                projects_seen.add(row[3])
-        if batch:
-            window.batches.append(row_spool.tell())
-            pickle.dump(batch, row_spool, protocol=pickle.HIGHEST_PROTOCOL)
-            window.entries += len(batch)
-    return window
+            seen.add(entry.id)
+            row = stored_row(entry)
+            if type(row) is tuple:
+                day_rows = by_day.get(day)
+                if day_rows is None:
+                    day_rows = by_day[day] = []
+                day_rows.append(row)
+            elif row is unknown:
+                window.unresolved.append(entry)
+        await asyncio.sleep(0)  # let the other windows' fetches (and the bot) go on
+    for day, day_rows in by_day.items():
+        window.days[day] = _spool_day(day_rows, spool)
 
 
-async def _resolve_ids(
-    client: TenkfeetClient, people_seen: set[int], projects_seen: set[int]
-) -> tuple[dict[int, int], dict[int, int]]:
-    """tenkfeet id → database id for people and projects; syncs them first when some are new."""
-    person_ids = await _ids_syncing_first(client, Person, people_seen, "users", sync_users)
-    project_ids = await _ids_syncing_first(
-        client, Project, projects_seen, "projects", sync_projects
+def _spool_day(day_rows: list[DbRow], spool: IO[bytes]) -> StagedDay:
+    """Hash one day's rows and append them to the spool."""
+    checksum = day_checksum(day_rows)
+    projects = {row[3] for row in day_rows if row[3] is not None}
+    spool.seek(0, 2)
+    staged = StagedDay(checksum, len(day_rows), spool.tell(), projects)
+    pickle.dump(day_rows, spool, protocol=pickle.HIGHEST_PROTOCOL)
+    return staged
+
+
+def _spooled_rows(staged: StagedDay, spool: IO[bytes]) -> list[DbRow]:
+    spool.seek(staged.offset)
+    rows: list[DbRow] = pickle.load(spool)
+    return rows
+
+
+def outside_the_window(entry: TimeEntry, start: date, end: date) -> InvalidItem:
+    """An entry dated outside the days it was fetched for: 10000ft should never send one."""
+    return InvalidItem(
+        model="time entry",
+        item_id=entry.id,
+        field="date",
+        kind="a date outside the requested days",
+        problem=f"fetched for {start.isoformat()}..{end.isoformat()}",
     )
-    return person_ids, project_ids
+
+
+async def _resolve_unknown(
+    client: TenkfeetClient, staged: Sequence[StagedWindow], rows: RowContext, spool: IO[bytes]
+) -> None:
+    """Sync people and projects first when entries name unknown ones, then stage those
+    entries with their day (hashed again); the ones still unknown stay in ``window.unknown``."""
+    pending = [entry for window in staged for entry in window.unresolved]
+    if not pending:
+        return
+    if {entry.user_id for entry in pending} - rows.person_ids.keys():
+        rows.person_ids = await _ids_syncing_first(client, Person, "users", sync_users)
+    projects = {rows.project_of(entry) for entry in pending} - {None}
+    if projects - rows.project_ids.keys():
+        rows.project_ids = await _ids_syncing_first(client, Project, "projects", sync_projects)
+    stored_row = rows.maker()
+    for window in staged:
+        resolved: dict[date, list[DbRow]] = {}
+        for entry in window.unresolved:
+            row = stored_row(entry)
+            if isinstance(row, Skipped):
+                window.unknown.setdefault(entry.date, []).append(entry.id)
+            else:
+                resolved.setdefault(entry.date, []).append(row)
+        window.unresolved = []
+        for day, extra in resolved.items():
+            known = window.days.get(day)
+            day_rows = _spooled_rows(known, spool) if known is not None else []
+            window.days[day] = _spool_day(day_rows + extra, spool)
 
 
 async def _ids_syncing_first(
     client: TenkfeetClient,
     model: type[Person | Project],
-    seen: set[int],
     kind: str,
     sync: Callable[[TenkfeetClient], Awaitable[SyncCounts]],
 ) -> dict[int, int]:
-    """tenkfeet id → database id of ``model``; runs the ``kind`` sync (under its own lock and
-    run record) first when ``seen`` names ids not stored yet, unless that sync is running."""
-    ids = dict(await model.all().values_list("tenkfeet_id", "id"))
-    missing = seen - ids.keys()
-    if not missing:
-        return ids
-    log.info(
-        "hours name %d %s ids not stored: syncing %s first", len(missing), model.__name__, kind
-    )
+    """tenkfeet id → database id of ``model`` after running the ``kind`` sync (under its own
+    lock and run record), unless that sync is running already."""
+    log.info("hours name %s ids not stored: syncing %s first", model.__name__, kind)
     try:
         async with sync_run(kind) as run:
             run.counts = await sync(client)
@@ -349,205 +468,318 @@ async def _ids_syncing_first(
     return dict(await model.all().values_list("tenkfeet_id", "id"))
 
 
-def _read_batches(spool: IO[bytes], offsets: Sequence[int]) -> Iterator[list[StagedRow]]:
-    for offset in offsets:
-        spool.seek(offset)
-        yield pickle.load(spool)
-
-
-def _placeholders(count: int, postgres: bool) -> str:
+def _placeholders(count: int, postgres: bool, first: int = 1) -> str:
     if postgres:
-        return ", ".join(f"${i}" for i in range(1, count + 1))
+        return ", ".join(f"${i}" for i in range(first, first + count))
     return ", ".join("?" for _ in range(count))
 
 
-def _insert_sql(postgres: bool) -> str:
-    columns = ", ".join(f'"{c}"' for c in COLUMNS)
-    updates = ", ".join(f'"{c}" = excluded."{c}"' for c in COLUMNS[1:])
-    return (
-        f'INSERT INTO "hour_entry" ({columns}) VALUES ({_placeholders(len(COLUMNS), postgres)}) '
-        f'ON CONFLICT ("tenkfeet_id") DO UPDATE SET {updates}'
-    )
+class _Writer:
+    """Writes the changed days of the staged windows inside the run's transaction."""
 
+    def __init__(
+        self,
+        conn: BaseDBAsyncClient,
+        postgres: bool,
+        spool: IO[bytes],
+        force: bool,
+        staged_rows: int,
+    ) -> None:
+        self.conn = conn
+        self.staged_rows = staged_rows
+        self.dropped_indexes: list[str] = []  # their CREATE statements, to run at the end
+        self.month_sums: MonthSums | None = None  # a first load's flex sums, from its rows
+        self.inserting: asyncio.Task[None] | None = None
+        self.postgres = postgres
+        self.spool = spool
+        self.force = force
+        self.had_rows = True
+        self.flex_days: set[date] = set()  # days whose flex sums change
+        self.invoice_months: set[tuple[int, int, int]] = set()  # (project id, year, month)
+        self.touched_months: set[tuple[int, int, int]] = set()  # of them, whose figures change
+        self.unknown: list[int] = []
+        columns = ", ".join(f'"{c}"' for c in COLUMNS)
+        marks = _placeholders(len(COLUMNS), postgres)
+        self.insert_sql = f'INSERT INTO "hour_entry" ({columns}) VALUES ({marks})'
+        # SQLite runs one statement per ROWS_PER_INSERT rows: a third less time per row.
+        self.insert_many_sql = f'INSERT INTO "hour_entry" ({columns}) VALUES ' + ", ".join(
+            [f"({marks})"] * ROWS_PER_INSERT
+        )
 
-def _db_row(row: StagedRow, person_id: int, project_id: int | None, postgres: bool) -> list[Any]:
-    if postgres:
-        return [
-            row[0],
-            date.fromordinal(row[1]),
-            person_id,
-            project_id,
-            *row[4:9],
-            Decimal(row[9]),
-            Decimal(row[10]),
-            Decimal(row[11]),
-            row[12],
-            row[13],
-        ]
-    return [row[0], date.fromordinal(row[1]).isoformat(), person_id, project_id, *row[4:]]
+    async def start(self) -> None:
+        # Into an empty table (a first load) no entry can move in from another day.
+        self.had_rows = await HourEntry.exists(using_db=self.conn)
+        if not self.had_rows:
+            # Every row the months hold is one this run inserts: fold them as they go in
+            # instead of reading them back.
+            self.month_sums = MonthSums(await leave_treatments(self.conn))
+            # Not on PostgreSQL: dropping an index locks the table against readers until the
+            # run commits (SQLite's readers keep reading the last commit), and COPY's time
+            # there goes mostly to the foreign key checks.
+            if self.staged_rows >= BULK_LOAD_ROWS and not self.postgres:
+                await self._drop_secondary_indexes()
 
+    def _date(self, day: date) -> Any:
+        return day if self.postgres else day.isoformat()
 
-async def _write_window(
-    window: StagedWindow,
-    row_spool: IO[bytes],
-    person_ids: Mapping[int, int],
-    project_ids: Mapping[int, int],
-    force: bool,
-    conn: BaseDBAsyncClient,
-    had_rows: bool = True,
-) -> SyncCounts:
-    """Replace the window's changed days on ``conn`` (the run's transaction); returns what
-    changed.
+    async def write_window(self, window: StagedWindow) -> SyncCounts:
+        """Replace the window's changed days; returns what changed."""
+        counts = SyncCounts()
+        stored = dict(
+            await HourDayChecksum.filter(date__gte=window.start, date__lte=window.end)
+            .using_db(self.conn)
+            .values_list("date", "checksum")
+        )
+        # A day with entries naming an unknown person or project keeps no checksum.
+        dirty = window.unknown.keys()
+        changed = {
+            day
+            for day in window.all_days()
+            if self.force
+            or day in dirty
+            or stored.get(day) != (window.days[day].checksum if day in window.days else EMPTY_DAY)
+        }
+        counts.skipped += window.day_count - len(changed)
+        if not changed:
+            await self._settle_window_checksum(window, dirty=False)
+            return counts
 
-    ``had_rows``: the table held rows before this sync, so entries may move in from days
-    outside the changed ones (looked up per batch; skipped on a first load)."""
-    counts = SyncCounts()
-    postgres = dialect() == "postgres"
-    stored = {
-        c.date: c.checksum
-        for c in await HourDayChecksum.filter(date__gte=window.start, date__lte=window.end)
-    }
-    fresh = {day: digest.checksum for day, digest in window.days.items()}
-    changed = {
-        day for day in window.all_days() if force or stored.get(day) != fresh.get(day, EMPTY_DAY)
-    }
-    counts.skipped += window.day_count - len(changed)
-    if not changed:
-        await _store_window_checksum(window)
+        # An invalid entry is skipped: its stored row, if any, stays as it was.
+        kept = {item.item_id for item in window.invalid if item.item_id is not None}
+        old_ids: set[int] = set()
+        if self.had_rows:
+            for tenkfeet_id, project_id, day in await self._rows_of(window, changed):
+                if tenkfeet_id in kept:
+                    continue
+                old_ids.add(tenkfeet_id)
+                if project_id is not None:
+                    self.touched_months.add((project_id, day.year, day.month))
+            await self._delete_days(changed, kept)
+
+        new_ids: list[int] = []
+        for batch in self._batches(window, changed):
+            new_ids.extend(row[0] for row in batch)
+            if self.had_rows:
+                await self._clear_moved_in([row[0] for row in batch])
+            await self._insert(batch)
+        await self._inserted()
+        for day in changed:
+            staged = window.days.get(day)
+            if staged is not None:
+                self.invoice_months.update((p, day.year, day.month) for p in staged.projects)
+            self.unknown.extend(window.unknown.get(day, ()))
+        self.flex_days |= changed
+
+        await HourDayChecksum.filter(date__in=sorted(changed)).using_db(self.conn).delete()
+        await HourDayChecksum.bulk_create(
+            [
+                HourDayChecksum(
+                    date=day,
+                    checksum=window.days[day].checksum if day in window.days else EMPTY_DAY,
+                    entry_count=window.days[day].count if day in window.days else 0,
+                )
+                for day in sorted(changed - dirty)
+            ],
+            using_db=self.conn,
+        )
+        await self._settle_window_checksum(window, dirty=bool(dirty))
+
+        added = set(new_ids)
+        counts.added += len(added - old_ids)
+        counts.updated += len(added & old_ids)
+        counts.deleted += len(old_ids - added)
+        counts.skipped += sum(len(ids) for ids in window.unknown.values())
         return counts
 
-    dirty_days: set[date] = set()
-    unknown: list[int] = []
-    old = await _rows_of_days(conn, window, changed, postgres)
-    old_ids = {tenkfeet_id for tenkfeet_id, _, _ in old}
-    touched_months = {(project_id, d.year, d.month) for _, project_id, d in old if project_id}
-    await _delete_days(conn, changed, postgres)
-
-    sql = _insert_sql(postgres)
-    new_ids: set[int] = set()
-    new_months: set[tuple[int, int, int]] = set()
-    moved_from: set[tuple[date, int | None]] = set()  # (day, project) entries moved from
-    buffer: list[list[Any]] = []
-    changed_ordinals = {day.toordinal() for day in changed}
-    for batch in _read_batches(row_spool, window.batches):
-        for row in batch:
-            if row[1] not in changed_ordinals:
-                continue
-            person_id = person_ids.get(row[2])
-            project_id = project_ids.get(row[3]) if row[3] is not None else None
-            if person_id is None or (row[3] is not None and project_id is None):
-                unknown.append(row[0])
-                dirty_days.add(date.fromordinal(row[1]))
-                continue
-            buffer.append(_db_row(row, person_id, project_id, postgres))
-            new_ids.add(row[0])
-            if project_id is not None:
-                day = date.fromordinal(row[1])
-                new_months.add((project_id, day.year, day.month))
-            if len(buffer) >= INSERT_BATCH:
-                if had_rows:
-                    ids = [r[0] for r in buffer]
-                    moved_from |= await _stored_places_of(conn, ids, postgres)
-                await conn.execute_many(sql, buffer)
-                buffer = []
-    if buffer:
-        if had_rows:
-            moved_from |= await _stored_places_of(conn, [r[0] for r in buffer], postgres)
-        await conn.execute_many(sql, buffer)
-    # Flex reads per-day sums precomputed per person and month: recount the months whose
-    # rows changed, including those an entry moved away from (re-dated by the upsert).
-    await refresh_flex_sums(changed | {day for day, _ in moved_from}, None, conn)
-    touched_months |= {(p, d.year, d.month) for d, p in moved_from if p is not None}
-
-    await HourDayChecksum.filter(date__in=sorted(changed)).delete()
-    await HourDayChecksum.bulk_create(
-        [
-            HourDayChecksum(
-                date=day,
-                checksum=fresh.get(day, EMPTY_DAY),
-                entry_count=window.days[day].count if day in window.days else 0,
+    async def finish(self) -> None:
+        """Once for the whole run: indexes, flex sums, invoices, the unknown entries' event."""
+        creating = asyncio.create_task(self._create_indexes())
+        await asyncio.sleep(0)  # the database builds them while the sums are packed
+        packed = self.month_sums.packed(self.postgres) if self.month_sums is not None else None
+        await creating
+        # Flex reads per-day sums precomputed per person and month: recount the months whose
+        # rows changed, including those an entry moved away from.
+        if packed is None:
+            await refresh_flex_sums(self.flex_days, None, self.conn)
+        elif self.flex_days:
+            await lock_month_sums(self.conn)
+            await store_month_sums({month_of(day) for day in self.flex_days}, packed, self.conn)
+        invoice_ids = await ensure_invoices(self.invoice_months | self.touched_months)
+        await refresh_invoice_figures(invoice_ids)
+        if self.unknown:
+            await Event.create(
+                kind="sync.hours.unknown",
+                message=(
+                    f"{len(self.unknown)} entries name a person or project 10000ft did not "
+                    "list; skipped until they sync"
+                ),
+                data={"entry_ids": self.unknown[:1000]},
+                using_db=self.conn,
             )
-            for day in sorted(changed - dirty_days)
+
+    def _batches(self, window: StagedWindow, changed: set[date]) -> Iterator[list[DbRow]]:
+        """The new rows of the changed days, in batches of about ``INSERT_BATCH``."""
+        batch: list[DbRow] = []
+        for day in sorted(changed):
+            staged = window.days.get(day)
+            if staged is not None:
+                batch.extend(_spooled_rows(staged, self.spool))
+            if len(batch) >= INSERT_BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    async def _insert(self, batch: list[DbRow]) -> None:
+        """Start inserting ``batch`` and return: while the database (SQLite's thread, or the
+        PostgreSQL server) works on it, the caller reads the next batch from the spool.
+
+        Nothing else runs beside it: Python code on the event loop would take the GIL back
+        from SQLite's thread at every row it binds."""
+        await self._inserted()
+        if self.month_sums is not None:
+            self.month_sums.add_rows(batch, COLUMNS)
+        self.inserting = asyncio.create_task(self._insert_now(batch))
+        await asyncio.sleep(0)  # let it hand the batch over before the caller goes on
+
+    async def abandon(self) -> None:
+        """After a failure: wait out the batch in flight, ignoring how it ended (the
+        transaction rolls back anyway)."""
+        inserting, self.inserting = self.inserting, None
+        if inserting is not None:
+            with contextlib.suppress(BaseException):
+                await inserting
+
+    async def _inserted(self) -> None:
+        """Wait for the batch being inserted, if any (its failure fails the run)."""
+        inserting, self.inserting = self.inserting, None
+        if inserting is not None:
+            await inserting
+
+    async def _insert_now(self, batch: list[DbRow]) -> None:
+        if self.postgres:
+            async with self.conn.acquire_connection() as connection:
+                await connection.copy_records_to_table(
+                    "hour_entry", records=batch, columns=list(COLUMNS)
+                )
+            return
+        for sql, parameters in self._sqlite_statements(batch):
+            if parameters:
+                await self.conn.execute_many(sql, parameters)
+
+    def _sqlite_statements(self, batch: list[DbRow]) -> list[tuple[str, list[Any]]]:
+        """``batch`` as (statement, parameter sets): groups of ``ROWS_PER_INSERT`` rows
+        flattened into one parameter set each, then the rows left over one by one."""
+        whole = len(batch) - len(batch) % ROWS_PER_INSERT
+        chain = itertools.chain.from_iterable
+        groups = [
+            tuple(chain(batch[i : i + ROWS_PER_INSERT])) for i in range(0, whole, ROWS_PER_INSERT)
         ]
-    )
-    if dirty_days:
-        await HourWindowChecksum.filter(start_date=window.start, end_date=window.end).delete()
-        await Event.create(
-            kind="sync.hours.unknown",
-            message=(
-                f"{len(unknown)} entries name a person or project 10000ft did not list; "
-                "skipped until they sync"
-            ),
-            data={"entry_ids": unknown[:1000]},
+        statements: list[tuple[str, list[Any]]] = [(self.insert_many_sql, groups)]
+        if whole < len(batch):
+            statements.append((self.insert_sql, batch[whole:]))
+        return statements
+
+    async def _create_indexes(self) -> None:
+        for create in self.dropped_indexes:
+            await self.conn.execute_query(create)
+
+    async def _drop_secondary_indexes(self) -> None:
+        """Drop ``hour_entry``'s indexes other than its primary key and unique constraints,
+        keeping their definitions as the database has them; ``finish`` recreates them. All in
+        the run's transaction: a failure brings them back with everything else."""
+        if self.postgres:
+            sql = (
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                "AND tablename = 'hour_entry' AND indexname NOT IN (SELECT conname FROM "
+                "pg_constraint WHERE conrelid = 'hour_entry'::regclass)"
+            )
+        else:
+            sql = (
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                "AND tbl_name = 'hour_entry' AND sql IS NOT NULL"
+            )
+        _, found = await self.conn.execute_query(sql)
+        for name, create in ((row[0], row[1]) for row in found):
+            if "UNIQUE" in create.upper():
+                continue
+            await self.conn.execute_query(f'DROP INDEX "{name}"')
+            self.dropped_indexes.append(create)
+
+    async def _rows_of(
+        self, window: StagedWindow, days: set[date]
+    ) -> list[tuple[int, int | None, date]]:
+        """(tenkfeet_id, project_id, date) of the stored rows on ``days`` of the window."""
+        sql = 'SELECT "tenkfeet_id", "project_id", "date" FROM "hour_entry" ' + (
+            'WHERE "date" >= $1 AND "date" <= $2'
+            if self.postgres
+            else 'WHERE "date" >= ? AND "date" <= ?'
         )
-    else:
-        await _store_window_checksum(window)
-
-    invoice_ids = await ensure_invoices(new_months | touched_months)
-    await refresh_invoice_figures(invoice_ids)
-
-    counts.added += len(new_ids - old_ids)
-    counts.updated += len(new_ids & old_ids)
-    counts.deleted += len(old_ids - new_ids)
-    counts.skipped += len(unknown)
-    return counts
-
-
-async def _rows_of_days(
-    conn: BaseDBAsyncClient, window: StagedWindow, days: set[date], postgres: bool
-) -> list[tuple[int, int | None, date]]:
-    """(tenkfeet_id, project_id, date) of the stored rows on ``days`` (within the window)."""
-    sql = 'SELECT "tenkfeet_id", "project_id", "date" FROM "hour_entry" ' + (
-        'WHERE "date" >= $1 AND "date" <= $2' if postgres else 'WHERE "date" >= ? AND "date" <= ?'
-    )
-    params: list[Any] = (
-        [window.start, window.end]
-        if postgres
-        else [window.start.isoformat(), window.end.isoformat()]
-    )
-    _, rows = await conn.execute_query(sql, params)
-    result = []
-    for row in rows:
-        day = row["date"] if isinstance(row["date"], date) else date.fromisoformat(row["date"])
-        if day in days:
-            result.append((int(row["tenkfeet_id"]), row["project_id"], day))
-    return result
-
-
-async def _stored_places_of(
-    conn: BaseDBAsyncClient, tenkfeet_ids: Sequence[int], postgres: bool
-) -> set[tuple[date, int | None]]:
-    """(day, project) still holding any of these entries. Called after the changed days were
-    deleted, so a hit is an entry moving in from outside them: that day's flex sums and that
-    project-month's invoice change too."""
-    columns = 'SELECT DISTINCT "date", "project_id" FROM "hour_entry" WHERE "tenkfeet_id"'
-    if postgres:
-        _, rows = await conn.execute_query(f"{columns} = ANY($1::bigint[])", [list(tenkfeet_ids)])
-    else:
-        marks = ",".join("?" * len(tenkfeet_ids))
-        _, rows = await conn.execute_query(f"{columns} IN ({marks})", list(tenkfeet_ids))
-    return {
-        (
-            row["date"] if isinstance(row["date"], date) else date.fromisoformat(row["date"]),
-            row["project_id"],
+        _, found = await self.conn.execute_query(
+            sql, [self._date(window.start), self._date(window.end)]
         )
-        for row in rows
-    }
+        result = []
+        for row in found:
+            day = _as_date(row["date"])
+            if day in days:
+                result.append((int(row["tenkfeet_id"]), row["project_id"], day))
+        return result
+
+    async def _delete_days(self, days: set[date], kept: set[int]) -> None:
+        """Delete the rows of ``days`` except those of the ``kept`` entries."""
+        ordered = sorted(days)
+        for chunk_start in range(0, len(ordered), 200):
+            chunk = ordered[chunk_start : chunk_start + 200]
+            values: list[Any] = [self._date(d) for d in chunk]
+            marks = _placeholders(len(chunk), self.postgres)
+            sql = f'DELETE FROM "hour_entry" WHERE "date" IN ({marks})'
+            if kept:
+                more = _placeholders(len(kept), self.postgres, first=len(chunk) + 1)
+                sql += f' AND "tenkfeet_id" NOT IN ({more})'
+                values.extend(sorted(kept))
+            await self.conn.execute_query(sql, values)
+
+    async def _clear_moved_in(self, tenkfeet_ids: Sequence[int]) -> None:
+        """Delete the rows of these entries still stored (on days outside the changed ones:
+        those were deleted): they moved in. Their days' flex sums and their project-months'
+        invoices change too."""
+        columns = 'SELECT "date", "project_id" FROM "hour_entry" WHERE "tenkfeet_id"'
+        if self.postgres:
+            where = " = ANY($1::bigint[])"
+            values: list[Any] = [list(tenkfeet_ids)]
+        else:
+            where = f" IN ({_placeholders(len(tenkfeet_ids), False)})"
+            values = list(tenkfeet_ids)
+        _, found = await self.conn.execute_query(columns + where, values)
+        if not found:
+            return
+        for row in found:
+            day = _as_date(row["date"])
+            self.flex_days.add(day)
+            if row["project_id"] is not None:
+                self.touched_months.add((row["project_id"], day.year, day.month))
+        await self.conn.execute_query(
+            'DELETE FROM "hour_entry" WHERE "tenkfeet_id"' + where, values
+        )
+
+    async def _settle_window_checksum(self, window: StagedWindow, dirty: bool) -> None:
+        """Store this window's raw hash, unless some of its entries were skipped (unknown
+        person or project, or invalid): then the next run parses it again, retrying them (and
+        reporting the invalid ones again). Overlapping windows of other ranges no longer vouch
+        for their days (this run may have rewritten some), so their hashes are dropped."""
+        await (
+            HourWindowChecksum.filter(start_date__lte=window.end, end_date__gte=window.start)
+            .using_db(self.conn)
+            .delete()
+        )
+        if not dirty and not window.invalid:
+            await HourWindowChecksum.create(
+                start_date=window.start,
+                end_date=window.end,
+                checksum=window.checksum,
+                using_db=self.conn,
+            )
 
 
-async def _delete_days(conn: BaseDBAsyncClient, days: set[date], postgres: bool) -> None:
-    ordered = sorted(days)
-    for chunk_start in range(0, len(ordered), 200):
-        chunk = ordered[chunk_start : chunk_start + 200]
-        values: list[Any] = chunk if postgres else [d.isoformat() for d in chunk]
-        sql = f'DELETE FROM "hour_entry" WHERE "date" IN ({_placeholders(len(chunk), postgres)})'
-        await conn.execute_query(sql, values)
-
-
-async def _store_window_checksum(window: StagedWindow) -> None:
-    """Store this window's raw hash; overlapping windows of other ranges no longer vouch for
-    their days (this run may have rewritten some), so their hashes are dropped."""
-    await HourWindowChecksum.filter(start_date__lte=window.end, end_date__gte=window.start).delete()
-    await HourWindowChecksum.create(
-        start_date=window.start, end_date=window.end, checksum=window.checksum
-    )
+def _as_date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])

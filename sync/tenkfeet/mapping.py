@@ -17,11 +17,12 @@ The rules follow the older system (solinor-invoice-checking) where docs/domain-r
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import NamedTuple
+from enum import Enum
+from typing import Any, NamedTuple
 
 from sync.tenkfeet.schema import Approval, LeaveType, Project, Tag, TimeEntry, User
 
@@ -45,7 +46,10 @@ def normalize_email(email: str | None) -> str | None:
 def hour_status(approvals: Sequence[Approval]) -> str:
     if not approvals:
         return UNSUBMITTED
-    latest = max(approvals, key=lambda a: (a.updated_at or _NEVER, a.id))
+    if len(approvals) == 1:  # nearly every entry: no ordering needed
+        latest = approvals[0]
+    else:
+        latest = max(approvals, key=lambda a: (a.updated_at or _NEVER, a.id))
     return APPROVED if latest.approved_at is not None else PENDING_APPROVAL
 
 
@@ -115,58 +119,128 @@ def unknown_leave_type(leave_type_id: int) -> str:
     return f"[unknown leave type {leave_type_id}]"
 
 
+StoredRow = tuple[Any, ...]
+"""An entry as ``hour_entry`` stores it, in ``HourRow``'s column order, with the database ids
+of its person and project, its day as ``day_value`` made it, and hours, bill rate and money as
+exact decimal text (both databases take that; it pickles and hashes cheaply)."""
+
+
+class Skipped(Enum):
+    NOT_STORED = "zero hours or a suggestion"
+    UNKNOWN = "names a person or project that is not stored"
+
+
+def stored_row_maker(
+    assignables: Mapping[int, ProjectRef],
+    leave_types: Mapping[int, str],
+    person_ids: Mapping[int, int],
+    project_ids: Mapping[int, int],
+    day_value: Callable[[date], Any],
+) -> Callable[[TimeEntry], StoredRow | Skipped]:
+    """The mapping rules (this module's docstring) for one run's context, as one function.
+
+    The hours sync calls it for hundreds of thousands of entries, so it builds the stored row
+    at once, without intermediate objects. ``person_ids``/``project_ids`` map 10000ft ids to
+    database ids; an entry on an assignable missing from ``assignables`` keeps its
+    ``assignable_id`` as its project's 10000ft id, with no client and "[Non Phase Specific]".
+    """
+    zero = _ZERO
+    days: dict[date, Any] = {}  # one value per day, shared by its rows
+
+    def stored_row(entry: TimeEntry) -> StoredRow | Skipped:
+        hours = entry.hours
+        if entry.is_suggestion or not hours:
+            return Skipped.NOT_STORED
+        person_id = person_ids.get(entry.user_id)
+        if person_id is None:
+            return Skipped.UNKNOWN
+        approvals = entry.approval_collection
+        if approvals is not None and not isinstance(approvals, list):
+            approvals = approvals.data
+        if not approvals:
+            status = UNSUBMITTED
+        elif len(approvals) == 1:  # nearly every entry
+            status = PENDING_APPROVAL if approvals[0].approved_at is None else APPROVED
+        else:
+            status = hour_status(approvals)
+        notes = entry.notes or ""
+        stamp = entry.updated_at or ""
+        if entry.assignable_type == "LeaveType":
+            leave_id = entry.assignable_id
+            name = leave_types.get(leave_id) or unknown_leave_type(leave_id)
+            day = days.get(entry.date)
+            if day is None:
+                day = days[entry.date] = day_value(entry.date)
+            return (
+                entry.id,
+                day,
+                person_id,
+                None,
+                "",
+                "",
+                name,
+                "",
+                notes,
+                str(hours),
+                "0",
+                "0",
+                status,
+                stamp,
+            )
+        ref = assignables.get(entry.assignable_id)
+        if ref is None:
+            ref = ProjectRef(entry.assignable_id, "", "", NON_PHASE_SPECIFIC)
+        project_id = project_ids.get(ref.tenkfeet_id)
+        if project_id is None:
+            return Skipped.UNKNOWN
+        rate = entry.bill_rate
+        if rate is None:
+            rate = zero
+        day = days.get(entry.date)
+        if day is None:
+            day = days[entry.date] = day_value(entry.date)
+        return (
+            entry.id,
+            day,
+            person_id,
+            project_id,
+            ref.client_name,
+            ref.phase_name,
+            "",
+            entry.task or NO_CATEGORY,
+            notes,
+            str(hours),
+            str(rate),
+            str(rate * hours),
+            status,
+            stamp,
+        )
+
+    return stored_row
+
+
+class _SameId(dict[int, int]):
+    """Maps every id to itself: rows keep 10000ft ids."""
+
+    def get(self, key: int, default: Any = None) -> int:  # type: ignore[override]
+        return key
+
+
 def map_time_entry(
     entry: TimeEntry,
     assignables: Mapping[int, ProjectRef],
     leave_types: Mapping[int, str],
 ) -> HourRow | None:
-    """The stored row of one entry, or None when it is not stored (zero hours, suggestion).
-
-    An entry on an assignable missing from ``assignables`` keeps ``assignable_id`` as its
-    project id with no client and "[Non Phase Specific]": the sync sees the unknown project.
-    """
-    if entry.is_suggestion or entry.hours == 0:
+    """The stored row of one entry with 10000ft ids and typed values, or None when it is not
+    stored (zero hours, suggestion). The same rules as ``stored_row_maker``."""
+    same = _SameId()
+    row = stored_row_maker(assignables, leave_types, same, same, lambda day: day)(entry)
+    if isinstance(row, Skipped):
         return None
-    status = hour_status(entry.approvals)
-    notes = entry.notes or ""
-    if entry.assignable_type == "LeaveType":
-        name = leave_types.get(entry.assignable_id) or unknown_leave_type(entry.assignable_id)
-        return HourRow(
-            entry.id,
-            entry.date,
-            entry.user_id,
-            None,
-            "",
-            "",
-            name,
-            "",
-            notes,
-            entry.hours,
-            _ZERO,
-            _ZERO,
-            status,
-            entry.updated_at or "",
-        )
-    ref = assignables.get(entry.assignable_id)
-    if ref is None:
-        ref = ProjectRef(entry.assignable_id, "", "", NON_PHASE_SPECIFIC)
-    bill_rate = entry.bill_rate if entry.bill_rate is not None else _ZERO
-    return HourRow(
-        entry.id,
-        entry.date,
-        entry.user_id,
-        ref.tenkfeet_id,
-        ref.client_name,
-        ref.phase_name,
-        "",
-        entry.task or NO_CATEGORY,
-        notes,
-        entry.hours,
-        bill_rate,
-        bill_rate * entry.hours,
-        status,
-        entry.updated_at or "",
-    )
+    values = list(row)
+    for decimal_column in (9, 10, 11):  # hours, bill rate, money
+        values[decimal_column] = Decimal(values[decimal_column])
+    return HourRow._make(values)
 
 
 def person_tag_name(first_name: str | None, last_name: str | None) -> str:

@@ -4,6 +4,8 @@ public holidays.
 Each sync fetches everything first (a failed fetch changes nothing), then upserts by
 ``tenkfeet_id`` in one transaction. Rows that vanished upstream are kept (people and projects
 carry hours and invoices), except public holidays, which are deleted so flex stops counting them.
+An item that fails validation (schema.py) is skipped: its stored row, if any, stays as it was
+(a holiday too), it counts as skipped and invalid, and it is recorded as an event.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from models.flex.sums import leave_treatment, rebuild_all_flex_sums
 from models.people_directory import link_people_to_slack_users
 from sync.counts import SyncCounts
 from sync.tenkfeet import schema as api
-from sync.tenkfeet.client import TenkfeetClient
+from sync.tenkfeet.client import Fetched, TenkfeetClient
+from sync.tenkfeet.invalid import record_invalid
 from sync.tenkfeet.mapping import (
     leave_type_name,
     normalize_email,
@@ -61,6 +64,13 @@ async def _upsert(
     return row
 
 
+async def _skip_invalid(sync_kind: str, fetched: Fetched[Any], counts: SyncCounts) -> None:
+    """Count and record the items that failed validation (call inside the transaction)."""
+    counts.skipped += len(fetched.invalid)
+    counts.invalid += len(fetched.invalid)
+    await record_invalid(sync_kind, fetched.invalid)
+
+
 def _apply(obj: Model, values: Mapping[str, Any]) -> bool:
     """Set changed attributes on ``obj``; True when anything differed."""
     changed = False
@@ -92,11 +102,12 @@ def _person_values(user: api.User) -> dict[str, Any]:
 
 
 async def sync_users(client: TenkfeetClient) -> SyncCounts:
-    users = await client.users()
+    fetched = await client.users()
     counts = SyncCounts()
     async with in_transaction():
+        await _skip_invalid("users", fetched, counts)
         existing = {p.tenkfeet_id: p for p in await Person.all()}
-        for user in users:
+        for user in fetched.items:
             await _upsert(Person, existing, user.id, _person_values(user), counts)
         # A new or changed e-mail links (or unlinks) the person's Slack account now, not at
         # the next daily Slack directory sync.
@@ -133,10 +144,11 @@ def _phase_values(phase: api.Project, project_id: int) -> dict[str, Any]:
 async def sync_projects(client: TenkfeetClient) -> SyncCounts:
     """Projects, phases, clients (by name) and admins (people named by a project's tags)."""
     fetched = await client.projects()
-    top = [p for p in fetched if p.parent_id is None]
-    phases = [p for p in fetched if p.parent_id is not None]
+    top = [p for p in fetched.items if p.parent_id is None]
+    phases = [p for p in fetched.items if p.parent_id is not None]
     counts = SyncCounts()
     async with in_transaction():
+        await _skip_invalid("projects", fetched, counts)
         client_ids = {c.name: c.id for c in await Client.all()}
         for name in sorted({p.client for p in top if p.client} - set(client_ids)):
             client_ids[name] = (await Client.create(name=name)).id
@@ -189,8 +201,9 @@ async def sync_leave_types(client: TenkfeetClient) -> SyncCounts:
     fetched = await client.leave_types()
     counts = SyncCounts()
     async with in_transaction():
+        await _skip_invalid("leave-types", fetched, counts)
         existing = {t.tenkfeet_id: t for t in await LeaveType.all()}
-        for leave_type in fetched:
+        for leave_type in fetched.items:
             values: dict[str, Any] = {
                 "name": leave_type_name(leave_type),
                 "description": leave_type.description or "",
@@ -211,20 +224,27 @@ async def sync_leave_types(client: TenkfeetClient) -> SyncCounts:
 
 
 async def sync_holidays(client: TenkfeetClient) -> SyncCounts:
-    """Public holidays by tenkfeet_id; holidays no longer listed upstream are deleted."""
+    """Public holidays by tenkfeet_id; holidays no longer listed upstream are deleted.
+
+    An invalid holiday is still listed: its stored row stays. When an invalid one has no
+    usable id, nothing is deleted this time (it might be any of them)."""
     fetched = await client.holidays()
     counts = SyncCounts()
     async with in_transaction():
+        await _skip_invalid("holidays", fetched, counts)
         existing: dict[int, PublicHoliday] = {
             h.tenkfeet_id: h
             for h in await PublicHoliday.filter(tenkfeet_id__isnull=False)
             if h.tenkfeet_id is not None
         }
-        upstream = {holiday.id for holiday in fetched}
-        for holiday in fetched:
+        upstream = {holiday.id for holiday in fetched.items}
+        upstream |= {item.item_id for item in fetched.invalid if item.item_id is not None}
+        for holiday in fetched.items:
             values: dict[str, Any] = {"date": holiday.date, "name": holiday.name or "Holiday"}
             await _upsert(PublicHoliday, existing, holiday.id, values, counts)
         gone = [row.id for tenkfeet_id, row in existing.items() if tenkfeet_id not in upstream]
+        if any(item.item_id is None for item in fetched.invalid):
+            gone = []
         if gone:
             await PublicHoliday.filter(id__in=gone).delete()
             counts.deleted += len(gone)

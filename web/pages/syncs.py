@@ -38,6 +38,7 @@ class RunRow:
     updated: int
     deleted: int
     skipped: int
+    invalid: int  # of the skipped, upstream items that failed validation (recorded as events)
     error: str
 
 
@@ -69,6 +70,7 @@ def run_row(run: SyncRun, settings: Settings) -> RunRow:
         updated=run.updated,
         deleted=run.deleted,
         skipped=run.skipped,
+        invalid=run.invalid,
         error=run.error,
     )
 

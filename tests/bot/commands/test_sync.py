@@ -55,6 +55,24 @@ async def test_sync_users_then_hours(db: str) -> None:
     assert await SyncRun.filter(kind="hours", status="succeeded").count() == 2
 
 
+async def test_sync_hours_completes_with_an_invalid_entry_skipped(db: str) -> None:
+    from bot.emulators.tenkfeet_data import time_entry
+    from tests.support.sync_company import ACME_DEV, ALICE, DAY2
+
+    async with running_emulator() as emulator:
+        emulator.data.time_entries.add(time_entry(77, ALICE, ACME_DEV, DAY2, "2", task="t" * 300))
+        env = tenkfeet_env(db, emulator)
+        hours = await financebot("sync", "hours", *RANGE, **env)
+    assert hours.code == 0, hours.err
+    assert (
+        "hours 2024-03-01..2024-04-30: added 5, updated 0, deleted 0, "
+        "skipped 1 (1 invalid upstream, recorded as events)"
+    ) in hours.out
+    run = await SyncRun.get(kind="hours")
+    assert (run.status, run.invalid) == ("succeeded", 1)
+    assert await HourEntry.all().count() == 5
+
+
 async def test_sync_all_runs_configured_kinds_and_notes_the_rest(db: str) -> None:
     async with running_emulator() as emulator:
         result = await financebot("sync", "all", *RANGE, **tenkfeet_env(db, emulator))

@@ -11,7 +11,7 @@ from bot.emulators.tenkfeet import DEFAULT_TOKEN, TenkfeetEmulator
 from bot.emulators.tenkfeet_data import generate_company, time_entry
 from sync.tenkfeet.client import TenkfeetClient
 from sync.tenkfeet.mapping import assignable_index, hour_status, map_time_entry
-from sync.tenkfeet.schema import TimeEntry, parse_page
+from sync.tenkfeet.schema import TimeEntry, parse_item, parse_page
 
 
 def test_the_generator_is_deterministic_and_varied() -> None:
@@ -25,9 +25,7 @@ def test_the_generator_is_deterministic_and_varied() -> None:
     assert sample != [other.time_entries.render(i, True) for i in ids[:: max(1, len(ids) // 50)]]
     assert 20 * 120 * 1.3 < len(first.time_entries) < 20 * 135 * 2
 
-    entries = [
-        TimeEntry.model_validate(first.time_entries.get(i)) for i in first.time_entries.ids()
-    ]
+    entries = [parse_item(first.time_entries.get(i), TimeEntry) for i in first.time_entries.ids()]
     statuses = Counter(hour_status(e.approvals) for e in entries)
     assert set(statuses) == {"Unsubmitted", "Pending Approval", "Approved"}
     assert any(e.assignable_type == "LeaveType" for e in entries)
@@ -55,8 +53,8 @@ async def test_served_pages_parse_and_map_and_filter_by_date() -> None:
         TenkfeetEmulator(data, max_per_page=50) as emulator,
         TenkfeetClient(emulator.base_url, DEFAULT_TOKEN) as client,
     ):
-        projects = await client.projects()
-        leave_types = {lt.id: lt.name for lt in await client.leave_types()}
+        projects = (await client.projects()).items
+        leave_types = {lt.id: lt.name for lt in (await client.leave_types()).items}
         pages = [page async for page in client.time_entry_pages(start, end)]
     entries = [e for page in pages for e in parse_page(page.body, TimeEntry).items]
     assert len(pages) > 2

@@ -18,12 +18,12 @@ from sync.tenkfeet.mapping import (
     project_admin_ids,
     project_admin_names,
 )
-from sync.tenkfeet.schema import Approval, Project, Tag, TimeEntry, User
+from sync.tenkfeet.schema import Approval, Project, Tag, TimeEntry, User, parse_item
 
 DAY = date(2024, 3, 4)
 ACME = project(100, "Website", "Acme Oy", tags=["Aino Korhonen", "eino VIRTANEN", "agile"])
 PROJECTS = [
-    Project.model_validate(body)
+    parse_item(body, Project)
     for body in (
         ACME,
         phase(101, ACME, "Development"),
@@ -41,7 +41,7 @@ def entry(**fields: Any) -> TimeEntry:
     fields.setdefault("user_id", 7)
     fields.setdefault("assignable_id", 101)
     fields.setdefault("day", DAY)
-    return TimeEntry.model_validate(time_entry(**fields))
+    return parse_item(time_entry(**fields), TimeEntry)
 
 
 def mapped(**fields: Any) -> HourRow:
@@ -51,7 +51,7 @@ def mapped(**fields: Any) -> HourRow:
 
 
 def approvals(*bodies: dict[str, Any]) -> list[Approval]:
-    return [Approval.model_validate(body) for body in bodies]
+    return [parse_item(body, Approval) for body in bodies]
 
 
 # Status ---------------------------------------------------------------------------------
@@ -197,7 +197,7 @@ def test_admin_names_from_tags_are_case_insensitive() -> None:
 
 def test_admins_are_non_archived_people_named_by_tags() -> None:
     people = [
-        User.model_validate(body)
+        parse_item(body, User)
         for body in (
             user(1, "Aino", "Korhonen", "aino@example.com"),
             user(2, "Eino", "Virtanen", "eino@example.com", archived=True),

@@ -82,7 +82,7 @@ async def test_admin_sees_every_kind_with_its_latest_run(site: Site) -> None:
     old = await SyncRun.create(kind="users", status="failed", error="boom")
     await SyncRun.filter(id=old.id).update(started_at=dt.datetime(2025, 3, 1, 8, tzinfo=dt.UTC))
     latest = await SyncRun.create(
-        kind="users", status="succeeded", added=3, updated=2, deleted=1, skipped=4
+        kind="users", status="succeeded", added=3, updated=2, deleted=1, skipped=4, invalid=1
     )
     moment = dt.datetime(2025, 3, 2, 22, 30, tzinfo=dt.UTC)
     await SyncRun.filter(id=latest.id).update(
@@ -93,7 +93,8 @@ async def test_admin_sees_every_kind_with_its_latest_run(site: Site) -> None:
     page = read_page(answer.text)
     # in TIME_ZONE (Europe/Helsinki, +2 in March): the next day
     assert page.rows["kind-users"][:9] == [
-        "users", "succeeded", "2025-03-03 00:30:00", "2025-03-03 00:30:05", "3", "2", "1", "4", ""
+        "users", "succeeded", "2025-03-03 00:30:00", "2025-03-03 00:30:05", "3", "2", "1",
+        "4 (1 invalid)", "",
     ]  # fmt: skip
     assert page.rows["kind-hours"][:2] == ["hours", "never run"]
     assert page.rows["kind-slack-users"][-1] == "Sync now SLACK_BOT_TOKEN is not set"
