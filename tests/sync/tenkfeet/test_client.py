@@ -488,21 +488,3 @@ async def test_a_next_to_another_host_is_refused() -> None:
     async with scripted(pages) as origin, TenkfeetClient(origin, "t", per_page=5) as c:
         with pytest.raises(TenkfeetError, match=r"paging\.next points elsewhere: evil\.test"):
             await c.holidays()
-
-
-async def test_a_proxy_named_by_the_environment_is_used_unless_no_proxy_says_otherwise(
-    emulator: TenkfeetEmulator, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The emulator stands in for the proxy: a request for an unreachable host reaches it."""
-    for name in ("HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HTTP_PROXY", emulator.base_url)
-    async with TenkfeetClient("http://tenkfeet.invalid", DEFAULT_TOKEN) as client:
-        leave_types = (await client.leave_types()).items
-    assert [lt.name for lt in leave_types] == ["Vacation"]
-    assert emulator.requests[-1].path.startswith("/api/v1/leave_types")
-
-    monkeypatch.setenv("NO_PROXY", "tenkfeet.invalid")
-    async with TenkfeetClient("http://tenkfeet.invalid", DEFAULT_TOKEN, max_retries=0) as client:
-        with pytest.raises(TenkfeetError, match=r"tenkfeet\.invalid"):
-            await client.leave_types()
