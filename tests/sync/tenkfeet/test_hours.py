@@ -1,4 +1,4 @@
-"""Hours sync end to end: emulator → real aiohttp client → database."""
+"""Hours sync end to end: emulator → real httpx client → database."""
 
 from __future__ import annotations
 
