@@ -13,14 +13,16 @@ sorts. Only the values we format ourselves are written as numbers.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-#: A value of an export row: text (neutralised), a number (written as is), or empty.
-Cell = str | Decimal | int | None
+#: A value of an export row: text (neutralised), a number (written as is), a day (written
+#: ``YYYY-MM-DD``), or empty.
+Cell = str | Decimal | int | dt.date | None
 
 
 def text_cell(value: str) -> str:
@@ -40,6 +42,8 @@ def cell(value: Cell) -> str:
         return ""
     if isinstance(value, str):
         return text_cell(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
     return number_cell(value)
 
 

@@ -40,6 +40,7 @@ KINDS = (
     Kind("correction", "Flex corrections", ("flex_correction",)),
     Kind("group", "Groups", ("group", "group_membership")),
     Kind("invoice_check", "Invoice checks", ("invoice_check",)),
+    Kind("fixed_row", "Fixed rows", ("project_fixed_row", "invoice_fixed_row")),
 )
 KIND_KEYS = tuple(kind.key for kind in KINDS)
 ENTITY_LABELS = {
@@ -48,6 +49,8 @@ ENTITY_LABELS = {
     "group": "group",
     "group_membership": "group member",
     "invoice_check": "invoice check",
+    "project_fixed_row": "project fixed row",
+    "invoice_fixed_row": "invoice fixed row",
 }
 #: Entities whose values are flex numbers (see the module's docstring).
 FLEX_ENTITIES = frozenset({"flex_correction"})
@@ -103,7 +106,7 @@ def readable(value: Any) -> str:
 
 
 #: Keys that say whom and what a row is about, shown before the rest.
-LEAD_KEYS = ("group", "email", "name")
+LEAD_KEYS = ("group", "email", "name", "project", "month")
 
 
 def _key_order(key: str) -> tuple[int, str]:

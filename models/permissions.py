@@ -37,6 +37,7 @@ class Capability(StrEnum):
     RUN_SYNCS = "run syncs"
     SEE_INVOICES = "see invoices"
     SET_INVOICE_NUMBER = "set invoice numbers"
+    EDIT_FIXED_ROWS = "edit invoices' fixed rows"
 
 
 #: The groups that grant each capability (any one of them is enough). ``()`` means every
@@ -53,6 +54,7 @@ GRANTED_BY: dict[Capability, tuple[str, ...]] = {
     Capability.RUN_SYNCS: (ADMIN_GROUP,),
     Capability.SEE_INVOICES: (ADMIN_GROUP, FINANCE_GROUP),
     Capability.SET_INVOICE_NUMBER: (FINANCE_GROUP,),
+    Capability.EDIT_FIXED_ROWS: (FINANCE_GROUP,),
 }
 
 
@@ -91,6 +93,12 @@ def may_approve_invoice(actor: Actor | None, project_admin_ids: Collection[int])
     if actor is None or actor.archived:
         return False
     return actor.person_id in project_admin_ids
+
+
+def may_see_invoices_of(actor: Actor | None, project_admin_ids: Collection[int]) -> bool:
+    """A project's invoices are seen by the admin and finance groups (every invoice) and by
+    the project's own admins; nobody else (an archived person has no rights)."""
+    return allows(actor, Capability.SEE_INVOICES) or may_approve_invoice(actor, project_admin_ids)
 
 
 def capabilities_of(group: str) -> tuple[Capability, ...]:

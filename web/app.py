@@ -3,10 +3,12 @@
 Paths (the README's admin site paths): ``/`` (what waits for the signed-in person),
 ``/users`` and ``/users.csv`` (people and their flex saldos, HR), ``/users/<guid>/flexhours``
 (one person's flex saldo in full: the person and HR), ``/contracts`` (HR), ``/groups`` and
-``/sync`` (admins), ``/audit`` (admins and HR), ``/reports/early-care`` (HR), ``/healthz`` and
-the sign-in flow (``/sign-in``, ``/sign-out``; ``/demo/sign-in`` in the demo only). Every page
-but the health check and the sign-in flow needs a signed-in person (:mod:`web.auth`); each
-page module adds its routes with one call below.
+``/sync`` (admins), ``/audit`` (admins and HR), ``/reports/early-care`` (HR), ``/invoices``,
+``/invoices/<uuid>`` (with its entries as CSV and XLSX) and ``/projects/<guid>`` (the admin
+and finance groups, and each project's admins for their projects; fixed rows edited by
+finance), ``/healthz`` and the sign-in flow (``/sign-in``, ``/sign-out``; ``/demo/sign-in`` in
+the demo only). Every page but the health check and the sign-in flow needs a signed-in person
+(:mod:`web.auth`); each page module adds its routes with one call below.
 """
 
 from __future__ import annotations
@@ -22,7 +24,16 @@ from core.settings import Settings
 from web.app_keys import SETTINGS_KEY, TEMPLATES_KEY
 from web.auth import sessions, sign_in_required
 from web.company_flex import add_worker
-from web.pages import audit, contracts, demo_sign_in, groups, sign_in
+from web.pages import (
+    audit,
+    contracts,
+    demo_sign_in,
+    fixed_row_forms,
+    groups,
+    invoices,
+    projects,
+    sign_in,
+)
 from web.pages.early_care import add_early_care_routes
 from web.pages.flexhours import add_flexhours_routes
 from web.pages.people import add_people_routes
@@ -78,6 +89,9 @@ def build_web_app(settings: Settings) -> web.Application:
     groups.add_routes(app)
     audit.add_routes(app)
     contracts.add_routes(app)
+    invoices.add_routes(app)
+    projects.add_routes(app)
+    fixed_row_forms.add_routes(app)
     static = app.router.add_static("/static", STATIC_DIR)
     assert isinstance(static, web.StaticResource)
     stylesheet = static.url_for(filename="site.css", append_version=True)

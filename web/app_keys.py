@@ -7,6 +7,7 @@ from aiohttp import web
 
 from core.off_loop import WorkerProcess
 from core.settings import Settings
+from models.invoices.visibility import InvoiceScope
 from models.people import Person
 from models.permissions import Actor
 from web.sync_now import SyncNow
@@ -18,6 +19,8 @@ TEMPLATES_KEY = web.AppKey("templates", jinja2.Environment)
 PERSON_KEY = web.RequestKey("person", Person)
 ACTOR_KEY = web.RequestKey("actor", Actor)
 CSRF_KEY = web.RequestKey("csrf_token", str)
+#: The invoices the signed-in person may see (models/invoices/visibility.py).
+INVOICE_SCOPE_KEY = web.RequestKey("invoice_scope", InvoiceScope)
 
 #: The worker process that computes company-wide figures off the event loop (web/pages).
 WORKER_KEY = web.AppKey("worker", WorkerProcess)

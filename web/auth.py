@@ -30,9 +30,10 @@ from aiohttp_session import Session, get_session, new_session, session_middlewar
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from core.settings import Settings
+from models.invoices.visibility import invoice_scope
 from models.people import Person
 from models.permissions import Actor, Capability, actor_for, allows, refusal
-from web.app_keys import ACTOR_KEY, CSRF_KEY, PERSON_KEY
+from web.app_keys import ACTOR_KEY, CSRF_KEY, INVOICE_SCOPE_KEY, PERSON_KEY
 from web.site_errors import PageError
 
 log = logging.getLogger(__name__)
@@ -173,6 +174,7 @@ def sign_in_required(root: str, *, demo: bool = False) -> Any:
             actor = await actor_for(person)
             assert actor is not None
             request[ACTOR_KEY] = actor
+            request[INVOICE_SCOPE_KEY] = await invoice_scope(actor)
             request[CSRF_KEY] = await csrf_token(request)
         return await handler(request)
 

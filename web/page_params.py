@@ -61,3 +61,13 @@ def month_param(request: web.Request, name: str = "month") -> str | None:
     if not ISO_MONTH.fullmatch(raw):
         raise BadRequest(f"{name} must be a month written YYYY-MM, like 2025-01; got {raw[:40]!r}.")
     return raw
+
+
+def page_param(request: web.Request) -> int:
+    """``?page=N`` of a paginated list (default 1)."""
+    raw = request.query.get("page", "").strip()
+    if not raw:
+        return 1
+    if not raw.isdigit() or not 1 <= int(raw) <= 1_000_000:
+        raise BadRequest(f"page must be a page number (1, 2, …); got {raw[:40]!r}.")
+    return int(raw)

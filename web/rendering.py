@@ -14,8 +14,9 @@ import jinja2
 from aiohttp import web
 
 from core.settings import Settings
+from models.invoices.visibility import NO_INVOICES
 from models.permissions import Capability, allows
-from web.app_keys import ACTOR_KEY, CSRF_KEY, PERSON_KEY, TEMPLATES_KEY
+from web.app_keys import ACTOR_KEY, CSRF_KEY, INVOICE_SCOPE_KEY, PERSON_KEY, TEMPLATES_KEY
 
 HTML = "text/html"
 
@@ -48,9 +49,11 @@ def query_string(**params: Any) -> str:
 
 
 def page_context(request: web.Request, context: dict[str, Any]) -> dict[str, Any]:
-    """``context`` with the signed-in person, their rights (``actor``) and their CSRF token."""
+    """``context`` with the signed-in person, their rights (``actor``, and ``sees_invoices``:
+    whether they may see any invoice) and their CSRF token."""
     context.setdefault("signed_in", request.get(PERSON_KEY))
     context.setdefault("actor", request.get(ACTOR_KEY))
+    context.setdefault("sees_invoices", request.get(INVOICE_SCOPE_KEY, NO_INVOICES).sees_any)
     context.setdefault("csrf_token", request.get(CSRF_KEY, ""))
     return context
 

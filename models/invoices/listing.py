@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -38,6 +39,9 @@ class ListedInvoice:
     aws_billing: dict[str, Decimal]
     rules: str
     computed: bool
+    project_id: int = 0
+    invoice_number: str = ""
+    changed_since_approval: bool = False
 
     @property
     def period(self) -> str:
@@ -59,6 +63,17 @@ class ListedInvoice:
 
     def stale(self, rules: InvoiceRules) -> bool:
         return not self.computed or self.rules != rules.fingerprint
+
+    @property
+    def has_problems(self) -> bool:
+        """A check flags entries, the change from last month is remarkable, or the figures
+        moved since approval: what an approver or finance has to look at."""
+        comparison = self.comparison
+        return (
+            self.figures.incorrect_entries > 0
+            or (comparison is not None and comparison.remarkable)
+            or self.changed_since_approval
+        )
 
 
 _FIELDS = (
@@ -87,6 +102,9 @@ _FIELDS = (
     "aws_billing_money",
     "figures_rules",
     "figures_updated_at",
+    "project_id",
+    "invoice_number",
+    "changed_since_approval",
 )
 
 
@@ -132,25 +150,47 @@ def _listed(row: dict[str, Any]) -> ListedInvoice:
         aws_billing=_money_map(row["aws_billing_money"]),
         rules=str(row["figures_rules"] or ""),
         computed=row["figures_updated_at"] is not None,
+        project_id=int(row["project_id"]),
+        invoice_number=str(row["invoice_number"] or ""),
+        changed_since_approval=bool(row["changed_since_approval"]),
     )
 
 
 async def list_invoices(
-    *, year: int | None = None, month: int | None = None, project_id: int | None = None
+    *,
+    year: int | None = None,
+    month: int | None = None,
+    project_id: int | None = None,
+    project_ids: Collection[int] | None = None,
+    state: str | None = None,
+    client: str | None = None,
 ) -> list[ListedInvoice]:
-    """Invoices (of one month, of one project, or all), newest month first, then by client
-    and project name (no client first). One query."""
+    """Invoices (of one month, of one project or of some projects, in one state, of one
+    client's projects, or all), newest month first, then by client and project name (no
+    client first). One query."""
     query = Invoice.all()
     if year is not None and month is not None:
         query = query.filter(year=year, month=month)
     if project_id is not None:
         query = query.filter(project_id=project_id)
+    if project_ids is not None:
+        query = query.filter(project_id__in=sorted(project_ids))
+    if state is not None:
+        query = query.filter(state=state)
+    if client is not None:
+        query = query.filter(project__client__name=client)
     listed = [_listed(row) for row in await query.values(*_FIELDS)]
     # Sorted here: the databases disagree on where a project without a client goes.
     return sorted(
         listed,
         key=lambda i: (-i.year, -i.month, (i.client_name or "").lower(), i.project_name.lower()),
     )
+
+
+async def load_listed_invoice(invoice_id: UUID) -> ListedInvoice | None:
+    """One invoice as :func:`list_invoices` lists it, or None (one query)."""
+    rows = await Invoice.filter(id=invoice_id).values(*_FIELDS)
+    return _listed(rows[0]) if rows else None
 
 
 async def project_totals_of(project: Project, rules: InvoiceRules) -> ProjectTotals:

@@ -50,7 +50,8 @@ async def fetch(
         aiohttp.ClientSession() as session,
         session.request(method, url, data=data, headers=sent, allow_redirects=False) as response,
     ):
-        return Answer(response.status, await response.text(), response.headers)
+        body = await response.read()
+        return Answer(response.status, body.decode("utf-8", "replace"), response.headers)
 
 
 @asynccontextmanager

@@ -1,4 +1,4 @@
-"""``/audit``: every change to contracts, corrections, groups and invoice checks, newest first,
+"""``/audit``: every change to contracts, corrections, groups, invoice checks and fixed rows,
 100 to a page, filtered by kind and by person (an e-mail or a name: matches who made the change
 or whom the changed row is about), times in ``TIME_ZONE``.
 
@@ -15,21 +15,11 @@ from models.audit_trail import KIND_KEYS, KINDS, audit_page
 from models.permissions import Capability
 from web.app_keys import SETTINGS_KEY
 from web.auth import current_actor, requires
-from web.page_params import choice_param
+from web.page_params import choice_param, page_param
 from web.rendering import query_string, render, site_root
-from web.site_errors import BadRequest
 
 ALL_KINDS = "all"
 PERSON_MAX = 200
-
-
-def page_number(request: web.Request) -> int:
-    raw = request.query.get("page", "").strip()
-    if not raw:
-        return 1
-    if not raw.isdigit() or not 1 <= int(raw) <= 1_000_000:
-        raise BadRequest(f"page must be a page number (1, 2, …); got {raw[:40]!r}.")
-    return int(raw)
 
 
 @requires(Capability.SEE_AUDIT)
@@ -42,7 +32,7 @@ async def audit_log_page(request: web.Request) -> web.Response:
         settings.tz,
         kind=None if kind == ALL_KINDS else kind,
         person=person or None,
-        page=page_number(request),
+        page=page_param(request),
     )
     path = site_root(settings) + "/audit"
     kept = {"kind": "" if kind == ALL_KINDS else kind, "person": person}

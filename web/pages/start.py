@@ -3,7 +3,9 @@
 Everyone sees their own flex saldo (the words `/flex-hours` uses) and their unsubmitted hours.
 HR also sees the people outside the healthy band and the contract problems (computed for the
 whole company in the site's worker process, off the event loop); admins see the kinds whose
-latest sync failed. Nothing here shows one person's figures to anyone but that person and HR.
+latest sync failed; whoever may see invoices, the ones waiting for them (their approval as a
+project's admin, a number or sending for finance). Nothing here shows one person's figures to
+anyone but that person and HR.
 """
 
 from __future__ import annotations
@@ -21,12 +23,17 @@ from models.flex.company import CompanyFlex, ListedPerson, listed_people
 from models.flex.report import flex_report_for
 from models.flex.saldo import BandPosition, band_position
 from models.flex.wording import band_text, change_text, report_text, saldo_sentence
+from models.invoices.waiting import (
+    WaitingInvoice,
+    invoices_waiting_for,
+    invoices_waiting_for_finance,
+)
 from models.people import Person
 from models.permissions import Capability, allows
 from models.unsubmitted_hours import unsubmitted_hours_of
 from sync.dispatch import ALL_KINDS
 from sync.runs import latest_runs
-from web.app_keys import SETTINGS_KEY
+from web.app_keys import INVOICE_SCOPE_KEY, SETTINGS_KEY
 from web.auth import current_actor, current_person
 from web.company_flex import company_flex_for
 from web.rendering import render_in_slices
@@ -149,6 +156,12 @@ async def start_page(request: web.Request) -> web.Response:
             "problems": problems_by_person(people, company),
         }
     failed = await failed_syncs(settings) if allows(actor, Capability.SEE_SYNCS) else None
+    invoices: dict[str, list[WaitingInvoice]] = {"approve": [], "finance": []}
+    if request[INVOICE_SCOPE_KEY].sees_any:
+        today = company_today(settings)
+        invoices["approve"] = await invoices_waiting_for(person.id, today, settings.hours_currency)
+        if allows(actor, Capability.SET_INVOICE_NUMBER):
+            invoices["finance"] = await invoices_waiting_for_finance(today, settings.hours_currency)
 
     return await render_in_slices(
         request,
@@ -160,6 +173,7 @@ async def start_page(request: web.Request) -> web.Response:
         unsubmitted_hours=hours_figure(unsubmitted.hours),
         hr=hr,
         failed=failed,
+        invoices=invoices,
         band_min=format_hours(settings.flex_max_minus),
         band_max=format_hours(settings.flex_max_plus),
         workday=format_hours(settings.workday_hours)[1:],

@@ -356,9 +356,9 @@ async def test_stylesheet_is_served(db: str, site: str) -> None:
 
 
 async def test_unknown_path_is_a_404_page_and_healthz_stays_plain(db: str, site: str) -> None:
-    status, html, _ = await get(f"{site}/invoices")
+    status, html, _ = await get(f"{site}/no-such-page")
     assert status == 404
-    assert "There is no page at /invoices." in html
+    assert "There is no page at /no-such-page." in html
     status, text, headers = await get(f"{site}/healthz")
     assert (status, text) == (200, "ok")
     assert headers["Content-Type"].startswith("text/plain")
