@@ -93,6 +93,14 @@ def may_approve_invoice(actor: Actor | None, project_admin_ids: Collection[int])
     return actor.person_id in project_admin_ids
 
 
+def may_see_project_invoices(actor: Actor | None, project_admin_ids: Collection[int]) -> bool:
+    """A project's invoices and figures: the finance and admin groups see every project's,
+    a project's admins their own; nobody else (archived people see nothing)."""
+    if actor is None or actor.archived:
+        return False
+    return allows(actor, Capability.SEE_INVOICES) or actor.person_id in project_admin_ids
+
+
 def capabilities_of(group: str) -> tuple[Capability, ...]:
     """What membership of ``group`` grants by itself (custom groups: nothing yet)."""
     return tuple(capability for capability, groups in GRANTED_BY.items() if group in groups)
