@@ -1,5 +1,5 @@
 """Benchmark of the invoice figures (issue 9, item 12): refreshing every invoice from scratch,
-and the refresh that follows an ordinary 60-day hours sync.
+the refresh that follows an ordinary 60-day hours sync, and invoice unfurls through Slack.
 
 Generates a company of N people × Y years in the 10000ft emulator (this process, pages
 pre-rendered as in ``benchmarks/sync_hours.py``) and, per backend, runs a child process
@@ -13,15 +13,20 @@ against a fresh database that:
 3. waits while this process approves the pending entries of the last 60 days in the emulator
    (so every one of those days changed), then runs the ordinary 60-day sync and times the
    invoice refresh inside it (every invoice of those months, plus the next month's
-   comparison); then times a refresh of one changed day's invoices alone.
+   comparison); then times a refresh of one changed day's invoices alone;
+4. gives every invoice before the last two months a review history (two checks: a comment,
+   then an approval; the invoice Approved), as an established company has, then starts the
+   whole bot (``bot_lifespan``) against a Slack emulator in the same process and shares
+   UNFURLS (default 200) invoice links one after another, each a random invoice of the
+   company, as a member of the finance group in a channel: from the ``link_shared`` envelope
+   being written to the websocket to the bot's ``chat.unfurl`` call arriving at the emulator
+   (each checked to carry the invoice's hours); then as many project links the same way.
 
-Targets on the 2-core dev machine: from scratch < 3 s; after a 60-day sync < 0.5 s.
+Targets on the 2-core dev machine: from scratch < 3 s; after a 60-day sync < 0.5 s; an
+invoice unfurl p95 < 20 ms.
 
     python benchmarks/invoices.py                    # 500 people × 3 years, both databases
-    python benchmarks/invoices.py --people 50 --years 1 --db sqlite
-
-The invoice unfurl's p95 through the Slack emulator (item 12's third figure, target < 20 ms)
-belongs in this script once invoice unfurls show figures: measure it in ``child`` after step 3.
+    python benchmarks/invoices.py --people 50 --years 1 --db sqlite --unfurls 500
 
 PostgreSQL: FINANCEBOT_TEST_PG (default postgres://postgres@127.0.0.1:5432/test) names a
 server where a scratch database is created and dropped.
@@ -55,9 +60,116 @@ from sync_hours import (  # noqa: E402  (benchmarks/sync_hours.py)
 )
 
 RECENT_DAYS = 60
+SHARER = "U0BENCHFINANCE"
 
 
-async def child(db_url: str, api_url: str, start: date, end: date) -> None:
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+async def review_history(checker_id: int) -> int:
+    """Two checks (a comment, then an approval) on every invoice before the last two months,
+    and those invoices Approved: what the unfurls read in a company that has used the bot."""
+    from models import Invoice, InvoiceCheck
+
+    keys = await Invoice.all().values_list("id", "year", "month")
+    latest = max((int(y), int(m)) for _, y, m in keys)
+    cutoff = (latest[0] * 12 + latest[1]) - 2
+    old = [i for i, y, m in keys if int(y) * 12 + int(m) <= cutoff]
+    checks = []
+    for invoice_id in old:
+        for decision in ("none", "approve"):
+            checks.append(
+                InvoiceCheck(
+                    invoice_id=invoice_id,
+                    checker_id=checker_id,
+                    checklist={"confirmed": [], "decision": decision},
+                    approved=decision == "approve",
+                    resulting_state="Approved" if decision == "approve" else "Created",
+                )
+            )
+    await InvoiceCheck.bulk_create(checks, batch_size=1000)
+    for start in range(0, len(old), 500):
+        await Invoice.filter(id__in=old[start : start + 500]).update(state="Approved")
+    return len(checks)
+
+
+async def measure_unfurls(db_url: str, count: int) -> dict[str, Any]:
+    """Step 4: invoice and project links shared one by one through the Slack emulator; the
+    seconds from each link_shared envelope to the bot's chat.unfurl call."""
+    import random
+
+    from bot.emulators.slack import SlackEmulator
+    from bot.lifespan import bot_lifespan
+    from core.settings import load_settings
+    from models import Invoice, Person, Project
+    from models.groups import add_member
+
+    sharer = await Person.filter(archived=False).order_by("id").first()
+    assert sharer is not None
+    await Person.filter(id=sharer.id).update(slack_id=SHARER)
+    await add_member("finance", sharer, actor="benchmark", create_group=True)
+    checks = await review_history(sharer.id)
+    pick = random.Random(9)
+    invoice_ids = [str(i) for i in await Invoice.all().values_list("id", flat=True)]
+    project_guids = [str(g) for g in await Project.all().values_list("guid", flat=True)]
+
+    emulator = SlackEmulator()
+    await emulator.start()
+    try:
+        settings = load_settings(
+            {
+                "DATABASE_URL": db_url,
+                "SLACK_BOT_TOKEN": emulator.bot_token,
+                "SLACK_APP_TOKEN": emulator.app_token,
+                "SLACK_API_URL": emulator.api_url,
+                "WEB_HOST": "127.0.0.1",
+                "WEB_PORT": "0",
+            }
+        )
+
+        async def unfurl(path: str, expected: str) -> float:
+            url = settings.public_link(path)
+            seen = len(emulator.calls)
+            began = time.monotonic()
+            await emulator.send_event(
+                {
+                    "type": "link_shared",
+                    "channel": "C0BENCH",
+                    "user": SHARER,
+                    "message_ts": f"{began:.6f}",
+                    "source": "conversations_history",
+                    "links": [{"domain": "127.0.0.1", "url": url}],
+                }
+            )
+            call = await emulator.wait_for_call("chat.unfurl", after=seen)
+            if expected not in str(call.args.get("unfurls")):
+                raise SystemExit(f"unexpected unfurl of {url}: {call.args.get('unfurls')!r}")
+            return call.at - began
+
+        async with bot_lifespan(settings, database_ready=True):
+            await emulator.wait_for_connections(1)
+            for _ in range(20):  # warm up
+                await unfurl(f"/invoices/{pick.choice(invoice_ids)}", "*Hours*")
+                await unfurl(f"/projects/{pick.choice(project_guids)}", "all invoices")
+            invoices = [
+                await unfurl(f"/invoices/{pick.choice(invoice_ids)}", "*Hours*")
+                for _ in range(count)
+            ]
+            projects = [
+                await unfurl(f"/projects/{pick.choice(project_guids)}", "all invoices")
+                for _ in range(count)
+            ]
+        if emulator.violations:
+            raise SystemExit("Slack would refuse: " + "; ".join(emulator.violations))
+    finally:
+        await emulator.stop()
+    return {"invoice_unfurls": invoices, "project_unfurls": projects, "review_checks": checks}
+
+
+async def child(db_url: str, api_url: str, start: date, end: date, unfurls: int) -> None:
     """The measured process (see the module docstring); prints one JSON line at the end."""
     from core.db import open_database
     from models import HourEntry, Invoice
@@ -147,6 +259,8 @@ async def child(db_url: str, api_url: str, start: date, end: date) -> None:
             samples.append(time.perf_counter() - began)
         result["one_day_invoices"] = len(ids)
         result["one_day_refresh_seconds"] = statistics.median(samples)
+
+        result.update(await measure_unfurls(db_url, unfurls))
     print(json.dumps(result), flush=True)
 
 
@@ -173,7 +287,7 @@ def approve_recent(data: Any, start: date, end: date) -> int:
     return changed
 
 
-async def measure(backend: str, people: int, years: float) -> dict[str, Any]:
+async def measure(backend: str, people: int, years: float, unfurls: int) -> dict[str, Any]:
     from bot.emulators.tenkfeet_data import generate_company
 
     data = generate_company(people, years, start=START)
@@ -198,6 +312,7 @@ async def measure(backend: str, people: int, years: float) -> dict[str, Any]:
             api_url,
             START.isoformat(),
             end.isoformat(),
+            str(unfurls),
             cwd=ROOT,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
@@ -225,7 +340,7 @@ async def measure(backend: str, people: int, years: float) -> dict[str, Any]:
 async def main(args: argparse.Namespace) -> None:
     backends = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     for backend in backends:
-        r = await measure(backend, args.people, args.years)
+        r = await measure(backend, args.people, args.years, args.unfurls)
         print(
             f"{backend:8s} {r['entries']:,} entries, {r['invoices']:,} invoices\n"
             f"  every invoice from scratch: {r['scratch_seconds']:.2f} s "
@@ -238,18 +353,41 @@ async def main(args: argparse.Namespace) -> None:
             f"  one changed day's {r['one_day_invoices']} invoices: "
             f"{r['one_day_refresh_seconds'] * 1000:.0f} ms\n"
             f"  first sync {r['first_sync_seconds']:.1f} s, of which invoice refresh "
-            f"{r['first_sync_refresh_seconds']:.2f} s",
+            f"{r['first_sync_refresh_seconds']:.2f} s\n"
+            f"  unfurls with {r['review_checks']:,} invoice checks recorded:\n"
+            f"{unfurl_line('invoice', r['invoice_unfurls'])}\n"
+            f"{unfurl_line('project', r['project_unfurls'])}",
             flush=True,
         )
 
 
+def unfurl_line(kind: str, seconds: list[float]) -> str:
+    """``  200 invoice unfurls (link_shared → chat.unfurl): p50 … p95 … max … ms``."""
+    ms = [s * 1000 for s in seconds]
+    return (
+        f"    {len(ms)} {kind} unfurls (link_shared → chat.unfurl): p50 {percentile(ms, 50):.2f} "
+        f"ms, p95 {percentile(ms, 95):.2f} ms, max {max(ms):.2f} ms"
+    )
+
+
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        _, _, db, api, first_day, last_day = sys.argv
-        asyncio.run(child(db, api, date.fromisoformat(first_day), date.fromisoformat(last_day)))
+        _, _, db, api, first_day, last_day, unfurl_count = sys.argv
+        asyncio.run(
+            child(
+                db,
+                api,
+                date.fromisoformat(first_day),
+                date.fromisoformat(last_day),
+                int(unfurl_count),
+            )
+        )
         sys.exit(0)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=500)
     parser.add_argument("--years", type=float, default=3)
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument(
+        "--unfurls", type=int, default=200, help="invoice (and project) links to share"
+    )
     asyncio.run(main(parser.parse_args()))

@@ -349,7 +349,7 @@ class Migration(migrations.Migration):
                 ('changes_requested', fields.TextField(default='', unique=False)),
                 ('resulting_state', fields.CharField(default='Created', max_length=16)),
             ],
-            options={'table': 'invoice_check', 'app': 'financebot', 'pk_attr': 'id', 'table_description': 'One submission of the invoice checklist. The latest decides the state and all are kept.'},
+            options={'table': 'invoice_check', 'app': 'financebot', 'indexes': [Index(fields=['invoice_id', 'checked_at'])], 'pk_attr': 'id', 'table_description': 'One submission of the invoice checklist. The latest decides the state and all are kept.'},
             bases=['Model'],
         ),
         ops.CreateModel(

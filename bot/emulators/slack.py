@@ -589,8 +589,10 @@ class SlackEmulator:
         *,
         retry_attempt: int = 0,
         timeout: float = 3.0,  # noqa: ASYNC109
+        ext_shared_channel: bool = False,
     ) -> Ack:
-        """An Events API callback wrapping ``event`` (e.g. app_home_opened, link_shared)."""
+        """An Events API callback wrapping ``event`` (e.g. app_home_opened, link_shared);
+        ``ext_shared_channel``: it happened in a Slack Connect conversation."""
         event_id = f"Ev{next(self._ids):08d}"
         payload = {
             "token": "verification-token-unused",
@@ -609,7 +611,7 @@ class SlackEmulator:
                     "is_enterprise_install": False,
                 }
             ],
-            "is_ext_shared_channel": False,
+            "is_ext_shared_channel": ext_shared_channel,
         }
         extra = {"retry_attempt": retry_attempt, "retry_reason": "timeout" if retry_attempt else ""}
         return await self.send_envelope(

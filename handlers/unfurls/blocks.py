@@ -110,7 +110,7 @@ def neutral_unfurl(link: PublicLink) -> dict[str, Any]:
         "flex": "Flex hours",
         "invoice": "Invoice",
         "project": "Project",
-        "page": "Finance Bot",
+        "page": "A page",
     }
     return unfurl(
         [

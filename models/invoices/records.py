@@ -106,6 +106,8 @@ class InvoiceCheck(Model):
     class Meta:
         table = "invoice_check"
         ordering = ["-checked_at", "-id"]
+        # An invoice's checks, newest first: its status in every unfurl, modal and App Home.
+        indexes = (("invoice_id", "checked_at"),)
 
 
 class ProjectFixedRow(Model):
