@@ -42,15 +42,15 @@ from core.settings import Settings
 from models.invoices.figures import Change, InvoiceRules, ProjectTotals
 from models.invoices.listing import ListedInvoice, list_invoices, project_totals_of
 from models.invoices.records import Invoice
-from models.invoices.refresh import rules_of
+from models.invoices.refresh import refresh_stale_invoice_figures, rules_of
 from models.projects import Project
 
 MONTH = re.compile(r"(\d{4})-(\d{2})")
 GUID = re.compile(r"[0-9A-Za-z][0-9A-Za-z-]{0,63}")
 NO_INVOICES_YET = "no invoices in the database yet: run `financebot sync hours` first"
 STALE_NOTE = (
-    "note: some invoices' figures were never computed or were computed with other "
-    "HOURS_CURRENCY/BILL_RATE_MIN/BILL_RATE_MAX settings; `financebot migrate` recomputes them"
+    "note: invoice figures were computed with other HOURS_CURRENCY/BILL_RATE_MIN/BILL_RATE_MAX "
+    "settings (or never); recomputed them with today's first"
 )
 CHECK_NAMES = {
     "odd_rate": "odd rate",
@@ -210,6 +210,10 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
         async with open_database(settings.database_url):
             if not await Invoice.exists():
                 raise CommandError(NO_INVOICES_YET)
+            # Figures are a cache of the entries under the current settings: never print
+            # figures computed under other bounds or another currency.
+            if await refresh_stale_invoice_figures(rules) is not None:
+                print(STALE_NOTE, file=sys.stderr)
             project = None
             if guid is not None:
                 project = await Project.get_or_none(guid=guid)
@@ -221,8 +225,6 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
             totals = await project_totals_of(project, rules) if project else None
     except DatabaseError as exc:
         raise CommandError(str(exc)) from exc
-    if any(invoice.stale(rules) for invoice in invoices):
-        print(STALE_NOTE, file=sys.stderr)
     if args.json:
         print(json.dumps([invoice_json(invoice, rules) for invoice in invoices], indent=2))
         return 0

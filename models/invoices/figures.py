@@ -38,7 +38,6 @@ NON_BILLABLE_PREFIXES = ("non-billable", "non billable")
 NO_CATEGORY_VALUES = frozenset({"", "[none]", "no category"})
 #: What a note may consist of and still be empty: spaces, tabs and line breaks. The database
 #: side of the refresh trims exactly these characters (models/invoices/inputs.py).
-BLANK_CHARACTERS = " \t\n\r\x0b\x0c"
 #: Project state of an internal project in 10000ft: none of its entries is billable.
 INTERNAL_PROJECT_STATE = "internal"
 
@@ -99,8 +98,9 @@ def is_approved(status: str) -> bool:
 
 
 def notes_are_blank(notes: str | None) -> bool:
-    """No notes, or nothing but spaces, tabs and line breaks."""
-    return not (notes or "").strip(BLANK_CHARACTERS)
+    """No notes at all: empty text. Notes of only spaces count as notes, as in the older
+    system, which counted an entry here only when its notes were missing or ""."""
+    return not notes
 
 
 def has_no_category(category: str | None) -> bool:

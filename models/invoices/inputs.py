@@ -5,8 +5,8 @@ entries instead, into one :class:`~models.invoices.figures.RateTally` per invoic
 rate. The rules stay in ``models/invoices/figures.py``: a first query lists the distinct phase,
 category and status values in scope, the rules there sort them, and the summing query only
 asks whether a value is in one of those lists. Two rules cannot be asked that way and are
-written here in SQL as well: an entry's hours are > 0, and its notes are blank (only the
-characters of ``BLANK_CHARACTERS`` trimmed); ``tests/models/invoices/test_inputs.py`` holds
+written here in SQL as well: an entry's hours are > 0, and its notes are empty;
+``tests/models/invoices/test_inputs.py`` holds
 the SQL to the Python rules on both databases. Sums stay exact: PostgreSQL sums its numeric
 column; SQLite keeps decimals as text, so there hours are summed in integer units of
 1/10000 h (the column's scale).
@@ -29,7 +29,6 @@ from uuid import UUID
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models.invoices.figures import (
-    BLANK_CHARACTERS,
     AwsBillingLine,
     ComparedFigures,
     FixedRow,
@@ -163,12 +162,8 @@ class _Query:
         return Decimal(int(summed)).scaleb(-4)
 
     def blank(self, column: str) -> str:
-        """``column`` holds nothing but ``BLANK_CHARACTERS`` (figures.notes_are_blank)."""
-        codes = ", ".join(str(ord(c)) for c in BLANK_CHARACTERS)
-        if self.postgres:
-            chars = " || ".join(f"chr({ord(c)})" for c in BLANK_CHARACTERS)
-            return f"btrim(COALESCE({column}, ''), {chars}) = ''"
-        return f"trim(COALESCE({column}, ''), char({codes})) = ''"
+        """``column`` is empty (figures.notes_are_blank)."""
+        return f"COALESCE({column}, '') = ''"
 
 
 def _decimal(value: Any) -> Decimal:

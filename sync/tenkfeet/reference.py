@@ -18,6 +18,7 @@ from tortoise.transactions import in_transaction
 
 from models import Client, LeaveType, Person, Phase, Project, PublicHoliday
 from models.flex.sums import leave_treatment, rebuild_all_flex_sums
+from models.invoices.refresh import refresh_project_invoices
 from models.people_directory import link_people_to_slack_users
 from sync.counts import SyncCounts
 from sync.tenkfeet import schema as api
@@ -154,10 +155,14 @@ async def sync_projects(client: TenkfeetClient) -> SyncCounts:
             client_ids[name] = (await Client.create(name=name)).id
 
         existing = {p.tenkfeet_id: p for p in await Project.all()}
+        states_before = {tid: p.project_state for tid, p in existing.items()}
+        restated: list[int] = []
         for project in top:
-            await _upsert(
-                Project, existing, project.id, _project_values(project, client_ids), counts
-            )
+            values = _project_values(project, client_ids)
+            before = states_before.get(project.id)
+            await _upsert(Project, existing, project.id, values, counts)
+            if before is not None and before != values["project_state"]:
+                restated.append(existing[project.id].id)
 
         existing_phases = {p.tenkfeet_id: p for p in await Phase.all()}
         for phase in phases:
@@ -168,6 +173,9 @@ async def sync_projects(client: TenkfeetClient) -> SyncCounts:
             await _upsert(Phase, existing_phases, phase.id, _phase_values(phase, parent.id), counts)
 
         counts.updated += await _sync_admins(top, existing)
+        # Internal or not decides what is billable: a project that changed state has every
+        # invoice recomputed (its entries' days did not change, so the hours sync would not).
+        await refresh_project_invoices(restated)
     return counts
 
 

@@ -68,7 +68,7 @@ def acme_january_rows(acme: Project) -> tuple[list[dict[str, object]], list[dict
             status="Pending Approval",
         ),
         # Odd rate (170), "No category", blank notes.
-        row(acme, "2025-01-08", "1", "170", category="No category", notes="  "),
+        row(acme, "2025-01-08", "1", "170", category="No category", notes=""),
         # Non-billable ("non billable"), no category, pending.
         row(
             acme,

@@ -180,7 +180,7 @@ def invoice_company() -> TenkfeetData:
             notes="Weekly",
             approvals=approved(203),
         ),
-        time_entry(  # billable at 170 (odd), "No category", blank notes
+        time_entry(  # billable at 170 (odd), "No category", empty notes
             204,
             BOB,
             DEV,
@@ -188,7 +188,7 @@ def invoice_company() -> TenkfeetData:
             "1",
             bill_rate="170",
             task="No category",
-            notes="  ",
+            notes="",
             approvals=approved(204),
         ),
         time_entry(  # billable at 50 (odd), "[none]"

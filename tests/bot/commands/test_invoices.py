@@ -187,12 +187,15 @@ async def test_a_malformed_or_unknown_project_is_one_line(synced: str) -> None:
     failure(await financebot(synced, "--project", "no-such-guid"), "no project with GUID")
 
 
-async def test_stale_figures_are_shown_with_a_note(synced: str) -> None:
-    await Invoice.filter(year=2024).update(figures_rules="EUR|60|160")
+async def test_stale_figures_are_recomputed_before_they_are_printed(synced: str) -> None:
+    fresh = json.loads((await financebot(synced, "--json")).out)
+    await Invoice.filter(year=2024).update(figures_rules="EUR|60|160", hours=999, odd_rate_count=99)
     result = await financebot(synced, "--json")
     assert result.code == 0
-    assert "`financebot migrate` recomputes them" in result.err
-    assert len(json.loads(result.out)) == 3
+    assert "recomputed them with today's first" in result.err
+    assert json.loads(result.out) == fresh
+    again = await financebot(synced, "--json")
+    assert again.err == "" and json.loads(again.out) == fresh
 
 
 async def test_an_empty_database_says_what_to_run(db: str) -> None:

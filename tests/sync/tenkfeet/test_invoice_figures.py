@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from models import HourEntry, Invoice, Project
 from sync.tenkfeet.hours import sync_hours
+from sync.tenkfeet.reference import sync_projects
 from tests.support.invoices import (
     ACME,
     INTERNAL,
@@ -105,3 +106,19 @@ async def test_an_entry_moved_to_the_next_month_leaves_its_invoice(db: str) -> N
     assert (february.previous_hours, february.previous_money) == (D("15.75"), D("1294.9775"))
     # 4 h against 15.75 h: −11.75 h, −74.6 %; rate 50 against 82.22: both remarkable
     assert february.remarkable_change
+
+
+async def test_a_project_turned_internal_has_its_invoices_recomputed(db: str) -> None:
+    """No day changes, so the hours sync would not notice: the projects sync refreshes them."""
+    async with running_emulator(invoice_company()) as emulator:
+        await sync_company(emulator)
+        assert (await invoice(ACME, 2024, 12)).money == D(1000)
+        for project in emulator.data.projects:
+            if project["id"] == ACME:
+                project["project_state"] = "Internal"
+        async with client_for(emulator) as client:
+            await sync_projects(client)
+
+    december = await invoice(ACME, 2024, 12)
+    assert (december.hours, december.billable_hours, december.money) == (D(10), D(0), D(0))
+    assert december.non_billable_count == 2
