@@ -1,5 +1,5 @@
 """What HR sees of the contract data: each person's contracts and corrections, and the problems
-visible from them alone (DESIGN.md "Flex saldo" rules 1, 2 and 6).
+visible from them alone (docs/domain-rules.md, "Flex saldo" rules 1, 2 and 6).
 
 A problem here is something that stops or confuses the saldo whatever the hours say:
 contracts that overlap (the import refuses them, older data may hold them), a gap between

@@ -1,7 +1,7 @@
 """Contract problems HR should fix: what stops a flex saldo or leaves hours uncounted.
 
 For one person, from the flex inputs already loaded (contracts, corrections, the days with
-counted hours) and the engine's result as of L, four kinds (DESIGN.md "Notifications",
+counted hours) and the engine's result as of L, four kinds (docs/domain-rules.md, "Notifications",
 contract problems):
 
 - *hours without a contract*: counted hours (status other than Unsubmitted) on days up to L

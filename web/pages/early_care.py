@@ -1,6 +1,7 @@
 """``/reports/early-care`` (HR): the sick-leave early-care report.
 
-The rule is ``models.hr_reports.early_care`` (DESIGN.md "HR reports"), with its limits and
+The rule is ``models.hr_reports.early_care`` (docs/domain-rules.md, "HR early-care report"),
+with its limits and
 the sick-leave type names from the settings; "today" is today in TIME_ZONE. People over a
 limit are listed first with each period's first and last date; everyone else with sick leave
 in the year is listed apart.

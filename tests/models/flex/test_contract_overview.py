@@ -1,5 +1,5 @@
 """The contract problems HR sees on /contracts: overlaps, gaps no set_to bridges, and
-corrections outside every contract (DESIGN.md "Flex saldo" rules 2 and 6)."""
+corrections outside every contract (docs/domain-rules.md, "Flex saldo" rules 2 and 6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The sick-leave early-care rule (DESIGN.md "HR reports"), with hand-computed cases.
+"""The sick-leave early-care rule (docs/domain-rules.md, "HR early-care report"), with
+hand-computed cases.
 
 T = 2025-06-30 throughout: the 365-day window starts on 2024-06-30 (counted), the 120-day
 window after 2025-03-02 (that day itself is not counted).
