@@ -43,6 +43,7 @@ from models.invoices.figures import (
     is_non_phase_specific,
     plain,
 )
+from models.invoices.records import FIGURE_COLUMNS
 
 #: Above this many projects a scope reads every project in its months (a shorter query, and
 #: the rows of projects not asked for are dropped).
@@ -244,17 +245,7 @@ _INVOICE_COLUMNS = (
     "year",
     "month",
     "state",
-    "hours",
-    "billable_hours",
-    "money",
-    "average_rate",
-    "billable_share",
-    "odd_rate_count",
-    "non_billable_count",
-    "non_phase_specific_count",
-    "not_approved_count",
-    "empty_notes_count",
-    "no_category_count",
+    *FIGURE_COLUMNS,
     "remarkable_change",
     "previous_hours",
     "previous_average_rate",
@@ -546,17 +537,7 @@ class FiguresUpdate:
 
 
 _UPDATE_COLUMNS = (
-    "hours",
-    "billable_hours",
-    "money",
-    "average_rate",
-    "billable_share",
-    "odd_rate_count",
-    "non_billable_count",
-    "non_phase_specific_count",
-    "not_approved_count",
-    "empty_notes_count",
-    "no_category_count",
+    *FIGURE_COLUMNS,
     "incorrect_entries_count",
     "remarkable_change",
     "previous_hours",

@@ -20,7 +20,7 @@ from models.invoices.figures import (
     project_totals,
     total_money,
 )
-from models.invoices.records import Invoice
+from models.invoices.records import FIGURE_COLUMNS, Invoice
 from models.projects import Project
 
 
@@ -84,17 +84,7 @@ _FIELDS = (
     "year",
     "month",
     "state",
-    "hours",
-    "billable_hours",
-    "money",
-    "average_rate",
-    "billable_share",
-    "odd_rate_count",
-    "non_billable_count",
-    "non_phase_specific_count",
-    "not_approved_count",
-    "empty_notes_count",
-    "no_category_count",
+    *FIGURE_COLUMNS,
     "previous_hours",
     "previous_average_rate",
     "previous_money",

@@ -16,6 +16,22 @@ if TYPE_CHECKING:
     from models.projects import Project
 
 
+FIGURE_COLUMNS = (
+    "hours",
+    "billable_hours",
+    "money",
+    "average_rate",
+    "billable_share",
+    "odd_rate_count",
+    "non_billable_count",
+    "non_phase_specific_count",
+    "not_approved_count",
+    "empty_notes_count",
+    "no_category_count",
+)
+"""The cached figure columns of ``invoice`` that reads and writes of figures share."""
+
+
 class InvoiceState(StrEnum):
     CREATED = "Created"
     APPROVED = "Approved"
