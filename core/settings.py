@@ -37,6 +37,26 @@ class SyncSchedule:
 
 
 @dataclass(frozen=True)
+class NotificationSchedule:
+    """When `serve` sends each scheduled notification (NOTIFY_*_AT, HH:MM in ``TIME_ZONE``; the
+    days are the domain's: unsubmitted hours, the manager digest and the contract report on
+    Mondays, unapproved hours on Tuesdays, flex saldos on the month's first Wednesday, invoice
+    review requests on the 2nd), and how fast a batch may post (NOTIFY_SEND_RATE, messages per
+    second; Slack allows about one message per second per conversation, with short bursts, and
+    several hundred a minute per workspace)."""
+
+    unsubmitted: tuple[int, int] = (10, 0)
+    unapproved: tuple[int, int] = (10, 0)
+    flex_saldo: tuple[int, int] = (10, 0)
+    manager_digest: tuple[int, int] = (9, 0)
+    contracts: tuple[int, int] = (8, 0)
+    invoices: tuple[int, int] = (9, 0)
+    send_rate: float = 5.0
+    #: How long a crashed run's claim on (job, period) holds before a later run takes it over.
+    claim_minutes: int = 30
+
+
+@dataclass(frozen=True)
 class Settings:
     # repr=False: a PostgreSQL URL carries its password.
     database_url: str = field(default=DEFAULT_DATABASE_URL, repr=False)
@@ -61,6 +81,7 @@ class Settings:
     bill_rate_min: Decimal = Decimal("50")
     bill_rate_max: Decimal = Decimal("170")
     sync_schedule: SyncSchedule = SyncSchedule()
+    notification_schedule: NotificationSchedule = NotificationSchedule()
     slack_client_id: str = ""
     slack_client_secret: str = field(default="", repr=False)
     slack_openid_authorize_url: str = "https://slack.com/openid/connect/authorize"
@@ -259,6 +280,41 @@ def _sync_schedule(env: Mapping[str, str]) -> SyncSchedule:
     )
 
 
+def _time_of_day(env: Mapping[str, str], name: str, default: tuple[int, int]) -> tuple[int, int]:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", raw)
+    if not match:
+        raise SettingsError(f"{name} must be HH:MM, got {raw!r}")
+    return int(match.group(1)), int(match.group(2))
+
+
+def _notification_schedule(env: Mapping[str, str]) -> NotificationSchedule:
+    defaults = NotificationSchedule()
+    rate_raw = env.get("NOTIFY_SEND_RATE", "").strip()
+    rate = defaults.send_rate
+    if rate_raw:
+        try:
+            rate = float(rate_raw)
+        except ValueError:
+            rate = -1.0
+        if not 0.1 <= rate <= 1000:
+            raise SettingsError(
+                f"NOTIFY_SEND_RATE must be messages per second (0.1-1000), got {rate_raw!r}"
+            )
+    return NotificationSchedule(
+        unsubmitted=_time_of_day(env, "NOTIFY_UNSUBMITTED_AT", defaults.unsubmitted),
+        unapproved=_time_of_day(env, "NOTIFY_UNAPPROVED_AT", defaults.unapproved),
+        flex_saldo=_time_of_day(env, "NOTIFY_FLEX_SALDO_AT", defaults.flex_saldo),
+        manager_digest=_time_of_day(env, "NOTIFY_MANAGER_DIGEST_AT", defaults.manager_digest),
+        contracts=_time_of_day(env, "NOTIFY_CONTRACTS_AT", defaults.contracts),
+        invoices=_time_of_day(env, "NOTIFY_INVOICES_AT", defaults.invoices),
+        send_rate=rate,
+        claim_minutes=_minutes(env, "NOTIFY_CLAIM_MINUTES", defaults.claim_minutes),
+    )
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build and validate the settings; raises SettingsError naming the bad variable."""
     env = os.environ if env is None else env
@@ -335,6 +391,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         slack_app_token=app_token,
         slack_api_url=slack_api_url,
         slack_notifications_admin=admins,
+        notification_schedule=_notification_schedule(env),
         tenkfeet_api_url=tenkfeet_url,
         tenkfeet_auth=env.get("TENKFEET_AUTH", "").strip(),
         tenkfeet_app_url=tenkfeet_app_url,

@@ -82,6 +82,21 @@ async def statuses(type: str, period: str, subject: str = "") -> dict[str, str]:
     return {str(recipient): str(status) for recipient, status in rows}
 
 
+async def existing_statuses(keys: Iterable[LedgerKey]) -> dict[LedgerKey, str]:
+    """The ledger status of each of ``keys`` that has a row (one query per type and period)."""
+    wanted = set(keys)
+    found: dict[LedgerKey, str] = {}
+    for type_, period in {(key.type, key.period) for key in wanted}:
+        rows = await Notification.filter(type=type_, period=period).values_list(
+            "recipient", "subject", "status"
+        )
+        for recipient, subject, status in rows:
+            key = LedgerKey(type_, period, str(recipient), str(subject))
+            if key in wanted:
+                found[key] = str(status)
+    return found
+
+
 def recipients_to_send(
     wanted: Iterable[str], existing: Mapping[str, str], *, force: bool = False
 ) -> list[str]:

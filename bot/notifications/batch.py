@@ -1,0 +1,176 @@
+"""One batch of notifications: what a kind's planner decides, and how it is sent.
+
+A planner (one module per kind in this package) loads what it needs, selects who gets what
+with the pure functions of ``models/notifications``, builds the messages (``handlers``) and
+returns a :class:`Batch`: the period, every :class:`Outgoing` message with a line for the
+operator, and :attr:`Batch.unreachable` lines for the people nobody could be told about
+(no Slack account and no ``SLACK_NOTIFICATIONS_ADMIN``).
+
+:func:`send_batch` sends it through the ledger (``sync/slack_delivery.py``): each message is
+claimed before it goes out and marked sent or failed after, so a re-run within the period
+sends nothing (``force`` sends again) and a run that crashed half-way is resumed without
+doubles. Messages are paced to ``NOTIFY_SEND_RATE``; Slack's 429s are waited out (the client's
+rate-limit handler honours Retry-After) and any other error is recorded for its recipient
+while the batch goes on. ``dry_run`` reads the ledger to say what would be sent and writes
+nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from aiolimiter import AsyncLimiter
+from slack_sdk.web.async_client import AsyncWebClient
+
+from core.slack_text import escape_mrkdwn
+from models.notifications.ledger import FAILED, SENDING, SENT, existing_statuses
+from models.notifications.recipients import Conversation
+from sync.slack_delivery import Notice, SlackMessage, deliver
+
+WOULD_SEND = "would send"
+ALREADY_SENT = "already sent"
+IN_FLIGHT = "left unsent"  # claimed by a run that stopped before sending: sent at most once
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One message of a batch for one conversation; ``about`` is the operator's line for it
+    (who it is for and its figures, e.g. ``Aino Korhonen: 3 entries, 12.50h``)."""
+
+    notice: Notice
+    about: str
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    kind: str
+    period: str
+    messages: tuple[Outgoing, ...] = ()
+    unreachable: tuple[str, ...] = ()
+    covers: str = ""  # e.g. the days counted: "2026-09-30..2026-11-29"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    outgoing: Outgoing
+    status: str  # sent / failed / already sent / left unsent / would send
+    error: str = ""
+
+    def line(self) -> str:
+        conversation = self.outgoing.notice.conversation
+        line = f"{self.status:<12} {self.outgoing.about} -> {conversation.kind} {conversation.key}"
+        return f"{line}: {self.error}" if self.error else line
+
+
+@dataclass(frozen=True, slots=True)
+class BatchReport:
+    batch: Batch
+    outcomes: tuple[Outcome, ...] = field(default=())
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.status == FAILED)
+
+    def tally(self) -> str:
+        counts = Counter(outcome.status for outcome in self.outcomes)
+        parts = [f"{n} {status}" for status, n in sorted(counts.items())]
+        if self.batch.unreachable:
+            parts.append(f"{len(self.batch.unreachable)} nobody could be told about")
+        return ", ".join(parts) or "nothing to send"
+
+    def lines(self) -> list[str]:
+        lines = [outcome.line() for outcome in self.outcomes]
+        lines += [f"{'not sent':<12} {line}" for line in self.batch.unreachable]
+        covers = f" ({self.batch.covers})" if self.batch.covers else ""
+        lines.append(f"{self.batch.kind} {self.batch.period}{covers}: {self.tally()}")
+        return lines
+
+
+def copies_for_admins(outgoing: Outgoing, admins: Iterable[str], sent_to: str) -> list[Outgoing]:
+    """Copies of a reminder for the notifications admins who did not get it themselves, each
+    headed "This was sent to NAME:"; ledger subject ``copy:<recipient>`` keeps them apart."""
+    notice = outgoing.notice
+    receivers = set(notice.conversation.users)
+    heading = f"This was sent to {escape_mrkdwn(sent_to)}:"
+    message = SlackMessage(
+        text=f"{heading} {notice.message.text}",
+        blocks=[
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": heading}]},
+            *notice.message.blocks,
+        ],
+    )
+    return [
+        Outgoing(
+            replace(
+                notice,
+                conversation=Conversation((admin,), for_admins=True),
+                message=message,
+                subject=f"copy:{notice.conversation.key}"[:64],
+            ),
+            f"copy of {outgoing.about}",
+        )
+        for admin in sorted(set(admins))
+        if admin not in receivers
+    ]
+
+
+async def send_batch(
+    client: AsyncWebClient | None,
+    batch: Batch,
+    *,
+    force: bool = False,
+    dry_run: bool = False,
+    send_rate: float = 5.0,
+) -> BatchReport:
+    """Sends ``batch`` (or, ``dry_run`` or no client, says what it would send)."""
+    if dry_run or client is None:
+        existing = await existing_statuses([m.notice.key for m in batch.messages])
+        outcomes = [
+            Outcome(message, _dry_run_status(existing.get(message.notice.key), force))
+            for message in batch.messages
+        ]
+        return BatchReport(batch, tuple(outcomes))
+    limiter = AsyncLimiter(max(send_rate, 0.1), 1)
+    results: list[Outcome] = []
+    for message in batch.messages:
+        async with limiter:
+            delivery = await deliver(client, message.notice, force=force)
+        results.append(Outcome(message, delivery.status, delivery.error))
+    return BatchReport(batch, tuple(results))
+
+
+def _dry_run_status(existing: str | None, force: bool) -> str:
+    if existing is None or existing == FAILED or force:
+        return WOULD_SEND
+    return IN_FLIGHT if existing == SENDING else ALREADY_SENT
+
+
+def conversation_of(users: Sequence[str], *, for_admins: bool = False) -> Conversation:
+    return Conversation(tuple(sorted(set(users))), for_admins=for_admins)
+
+
+def blocks_fit(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """At most 50 blocks, Slack's limit for a message (the last says how many were left out)."""
+    if len(blocks) <= 50:
+        return blocks
+    kept = blocks[:49]
+    left = len(blocks) - 49
+    kept.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"… and {left} more"}]})
+    return kept
+
+
+__all__ = [
+    "ALREADY_SENT",
+    "SENT",
+    "Batch",
+    "BatchReport",
+    "Outcome",
+    "Outgoing",
+    "blocks_fit",
+    "conversation_of",
+    "copies_for_admins",
+    "send_batch",
+]
