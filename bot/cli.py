@@ -25,7 +25,6 @@ from bot.arguments import (
 )
 from bot.cli_help import (
     COMING,
-    COMING_NOTIFY_KINDS,
     COMING_SYNC_KINDS,
     SLACK_SYNCS,
     TENKFEET_SYNCS,
@@ -33,6 +32,7 @@ from bot.cli_help import (
     import_help,
     settings_help,
 )
+from bot.notifications.registry import KINDS
 from core.errors import CommandError
 from core.settings import SettingsError, load_settings
 from sync.dispatch import DEFAULT_HOURS_DAYS
@@ -65,8 +65,16 @@ Prints the saldo line (Flex saldo for NAME is +X.XXh), the change from last mont
 band and a monthly summary; --all prints everyone, lowest saldo first, out-of-band rows
 marked, then those whose saldo cannot be computed and why.
 """
-NOTIFY_KINDS = ("invoices",)
-"""What `notify` sends in this release (the others are in COMING_NOTIFY_KINDS)."""
+NOTIFY_HELP = (
+    "\n".join(f"  {kind.name:<16}{kind.description}" for kind in KINDS.values())
+    + """
+
+Weekly reminders cover last Sunday - 60 days to last Sunday; the flex saldo message is
+computed as of the last day of last month. A message already sent within its period is not
+sent again (--force sends it again); a failed one is tried again by the next run. Exits 1,
+saying how many, when a recipient's message could not be sent.
+"""
+)
 GROUP_HELP = """\
   list                every group and its members
   list GROUP          the members of GROUP
@@ -186,17 +194,15 @@ def build_parser() -> argparse.ArgumentParser:
         sub,
         "notify",
         "send one batch of Slack messages now",
-        description="Send one batch of Slack messages now: WHAT is invoices (the review "
-        "requests of a month's client invoices with hours). Each message goes out once; "
-        "--force sends again.",
+        description="Send one batch of Slack messages now.",
+        before_settings=NOTIFY_HELP,
     )
     notify.add_argument(
         "what",
-        choices=NOTIFY_KINDS,
+        choices=tuple(KINDS),
         metavar="WHAT",
-        help="invoices (the other kinds of reminders are not in this release)",
+        help=", ".join(KINDS),
     )
-    notify.coming = COMING_NOTIFY_KINDS
     notify.add_argument("--force", action="store_true", help="send even if sent already")
     notify.add_argument(
         "--dry-run", action="store_true", help="print who would get what; send nothing"

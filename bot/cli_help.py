@@ -28,6 +28,11 @@ from models.flex.correction_import import (
 WIDTH = 90
 _DEFAULTS = Settings()
 _SCHEDULE = _DEFAULTS.sync_schedule
+_NOTIFY = _DEFAULTS.notification_schedule
+
+
+def _hhmm(at: tuple[int, int]) -> str:
+    return f"{at[0]:02d}:{at[1]:02d}"
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,27 @@ SETTINGS: Mapping[str, Setting] = {
             "when holidays and the Slack directory are synced, HH:MM",
             f"{_SCHEDULE.daily_hour:02d}:{_SCHEDULE.daily_minute:02d}",
         ),
+        *(
+            Setting(f"NOTIFY_{name.upper()}_AT", f"when the {what} is sent, HH:MM", _hhmm(at))
+            for name, what, at in (
+                ("unsubmitted", "Monday unsubmitted hours reminder", _NOTIFY.unsubmitted),
+                ("unapproved", "Tuesday unapproved hours reminder", _NOTIFY.unapproved),
+                ("flex_saldo", "first Wednesday's flex saldo message", _NOTIFY.flex_saldo),
+                ("manager_digest", "Monday manager digest", _NOTIFY.manager_digest),
+                ("contracts", "Monday contract problems report", _NOTIFY.contracts),
+                ("invoices", "invoice review requests (the 2nd)", _NOTIFY.invoices),
+            )
+        ),
+        Setting(
+            "NOTIFY_SEND_RATE",
+            "messages per second a notification batch may post",
+            f"{_NOTIFY.send_rate:g}",
+        ),
+        Setting(
+            "NOTIFY_CLAIM_MINUTES",
+            "how long a crashed notification run holds its period",
+            str(_NOTIFY.claim_minutes),
+        ),
     )
 }
 
@@ -118,6 +144,15 @@ COMMAND_SETTINGS: Mapping[str, tuple[tuple[str, str], ...]] = {
         ("SYNC_HOURS_INTERVAL_MINUTES", ""),
         ("SYNC_REFERENCE_INTERVAL_MINUTES", ""),
         ("SYNC_DAILY_AT", ""),
+        ("SLACK_NOTIFICATIONS_ADMIN", ""),
+        ("NOTIFY_UNSUBMITTED_AT", ""),
+        ("NOTIFY_UNAPPROVED_AT", ""),
+        ("NOTIFY_FLEX_SALDO_AT", ""),
+        ("NOTIFY_MANAGER_DIGEST_AT", ""),
+        ("NOTIFY_CONTRACTS_AT", ""),
+        ("NOTIFY_INVOICES_AT", ""),
+        ("NOTIFY_SEND_RATE", ""),
+        ("NOTIFY_CLAIM_MINUTES", ""),
     ),
     "demo": (
         ("WEB_HOST", ""),
@@ -149,6 +184,10 @@ COMMAND_SETTINGS: Mapping[str, tuple[tuple[str, str], ...]] = {
         ("PUBLIC_URL", ""),
         ("HOURS_CURRENCY", ""),
         ("TIME_ZONE", ""),
+        ("WORKDAY_HOURS", ""),
+        ("FLEX_MAX_MINUS", ""),
+        ("FLEX_MAX_PLUS", ""),
+        ("NOTIFY_SEND_RATE", ""),
     ),
     "invoices": (
         ("DATABASE_URL", ""),
@@ -167,13 +206,6 @@ COMING: Mapping[str, str] = {
 }
 """Commands of the interface that later releases bring: not offered, and answered plainly."""
 COMING_SYNC_KINDS: Mapping[str, str] = {"aws-billing": "the AWS billing import"}
-COMING_NOTIFY_KINDS: Mapping[str, str] = {
-    "unsubmitted": "the unsubmitted hours reminder",
-    "unapproved": "the unapproved hours reminder",
-    "flex-saldo": "the monthly flex saldo message",
-    "contracts": "the contract problems report",
-    "manager-digest": "the manager digest",
-}
 
 
 def not_in_release(name: str, what: str) -> str:
@@ -234,7 +266,6 @@ def coming_help() -> str:
     """The top-level help's note on what this release does not have."""
     coming = [f"{name} ({what})" for name, what in COMING.items()]
     coming += [f"sync {kind} ({what})" for kind, what in COMING_SYNC_KINDS.items()]
-    coming += [f"notify {kind} ({what})" for kind, what in COMING_NOTIFY_KINDS.items()]
     return (
         "Settings come from the environment; `financebot COMMAND --help` names the ones each\n"
         "command reads (docs/configuration.md has them all).\n\n"

@@ -79,13 +79,20 @@ class SyncLock(Model):
 
 
 class JobClaim(Model):
-    """A scheduled job claims (job, period) before acting, so one replica runs it."""
+    """A scheduled job claims (job, period) before acting, so one replica runs it.
+
+    ``finished_at`` is set when the run ends; until then ``expires_at`` bounds the claim, so a
+    run that crashed half-way is taken over by a later run (the ledger keeps it from sending
+    what was already sent).
+    """
 
     id = fields.IntField(primary_key=True)
     job = fields.CharField(max_length=64)
     period = fields.CharField(max_length=64)
     holder = fields.CharField(max_length=128, default="")
     claimed_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField(null=True)
+    finished_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "job_claim"

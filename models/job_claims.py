@@ -1,19 +1,51 @@
-"""Scheduled jobs claim their run in the database, so that of several replicas one acts."""
+"""Scheduled jobs claim their run in the database, so that of several replicas one acts.
+
+A run claims ``(job, period)`` with one insert on a unique key; the first caller on any
+replica wins. The claim lasts until the run finishes (:func:`finish_job_run`) or, should the
+process die half-way, until it expires: then the next run (a restart catching up, or another
+replica's next tick) takes it over with a conditional update, atomic too, and carries on where
+the ledger shows the crashed run stopped.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from models.bookkeeping import JobClaim
 
+DEFAULT_LEASE = dt.timedelta(minutes=30)
 
-async def claim_job_run(job: str, period: str, holder: str = "") -> bool:
-    """True for the first caller that claims ``job`` for ``period`` (e.g. ``2026-10``);
-    everyone after it, on any replica, gets False. One insert on a unique key."""
+
+async def claim_job_run(
+    job: str, period: str, holder: str = "", *, lease: dt.timedelta = DEFAULT_LEASE
+) -> bool:
+    """True for the caller that now holds ``job`` for ``period`` (e.g. ``2026-10``): the first
+    one, or one that takes over an unfinished claim whose lease ran out; False for the rest."""
+    now = dt.datetime.now(dt.UTC)
     try:
         async with in_transaction():
-            await JobClaim.create(job=job, period=period, holder=holder[:128])
+            await JobClaim.create(
+                job=job, period=period, holder=holder[:128], expires_at=now + lease
+            )
+        return True
     except IntegrityError:
-        return False
-    return True
+        pass
+    taken = (
+        await JobClaim.filter(job=job, period=period, finished_at=None)
+        .filter(Q(expires_at__lt=now) | Q(expires_at=None))
+        .update(holder=holder[:128], claimed_at=now, expires_at=now + lease)
+    )
+    return bool(taken)
+
+
+async def finish_job_run(job: str, period: str) -> None:
+    """Marks the run done: nobody runs ``job`` for ``period`` again."""
+    await JobClaim.filter(job=job, period=period).update(finished_at=dt.datetime.now(dt.UTC))
+
+
+async def job_run_finished(job: str, period: str) -> bool:
+    return await JobClaim.filter(job=job, period=period).exclude(finished_at=None).exists()

@@ -141,12 +141,13 @@ async def test_a_failed_send_is_reported_and_retried_next_run(
     )
 
 
-async def test_other_kinds_are_refused_in_one_line(db: str, slack_emulator: SlackEmulator) -> None:
-    for what in ("unsubmitted", "unapproved", "flex-saldo", "contracts", "manager-digest"):
-        result = await notify(db, slack_emulator, what)
-        assert result.code == 2
-        assert result.err.strip().startswith(f"financebot: notify: {what} (the ")
-        assert ") is not in this release yet" in result.err
+async def test_bad_arguments_are_refused_in_one_line(
+    db: str, slack_emulator: SlackEmulator
+) -> None:
+    unknown = await notify(db, slack_emulator, "everyone")
+    assert unknown.code == 2 and "invalid choice: 'everyone'" in unknown.err
+    month = await notify(db, slack_emulator, "unsubmitted", "--month", "2025-03")
+    assert month.code == 1 and "--month picks the invoices' month" in month.err
     bad = await notify(db, slack_emulator, "invoices", "--month", "2025-13")
     assert bad.code == 2 and "'2025-13' is not a month YYYY-MM" in bad.err
     no_token = await notify(db, slack_emulator, "invoices", SLACK_BOT_TOKEN="")

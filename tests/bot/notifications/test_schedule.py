@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.emulators.slack import SlackEmulator
-from bot.notifications.schedule import CHANGES_JOB, REVIEW_JOB, run_review_requests
+from bot.notifications import registry
+from bot.notifications.batch import Batch, Outgoing
+from bot.notifications.registry import KINDS
+from bot.notifications.schedule import (
+    CATCH_UP_JOB,
+    CHANGES_JOB,
+    REVIEW_JOB,
+    catch_up,
+    due_kinds,
+    run_review_requests,
+)
 from bot.scheduler import build_scheduler
-from core.settings import load_settings
+from core.clock import company_today
+from core.settings import Settings, load_settings
 from models import JobClaim, Notification
+from models.notifications.recipients import Conversation
+from sync.slack_delivery import Notice, SlackMessage
 from tests.conftest import bot_settings_for
 from tests.support.invoice_review import review_company
 
@@ -53,3 +68,103 @@ async def test_of_several_replicas_one_sends_the_month(
     # January's run reviews December of the year before.
     assert await run_review_requests(settings, date(2026, 1, 2))
     assert await JobClaim.filter(period="2025-12").exists()
+
+
+def _fake_planners(monkeypatch: pytest.MonkeyPatch, *kinds: str, calls: list[str] | None = None):  # type: ignore[no-untyped-def]
+    """Registers planners for ``kinds`` that plan one DM to U0SOMEONE (and count their runs)."""
+
+    def planner_for(kind: str):  # type: ignore[no-untyped-def]
+        async def planner(settings: Settings, today: date) -> Batch:
+            if calls is not None:
+                calls.append(kind)
+            message = SlackMessage(text=f"{kind} for you")
+            period = KINDS[kind].period(today)
+            notice = Notice(kind, period, Conversation(("U0SOMEONE",)), message, summary=kind)
+            return Batch(kind, period, (Outgoing(notice, "someone"),))
+
+        return planner
+
+    monkeypatch.setattr(registry, "PLANNERS", {kind: planner_for(kind) for kind in kinds})
+
+
+def test_every_kind_is_a_cron_job_on_its_day_at_its_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_planners(monkeypatch, *(kind for kind in KINDS if kind != "invoices"))
+    settings = load_settings(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "TIME_ZONE": "Europe/Helsinki",
+            "NOTIFY_CONTRACTS_AT": "07:15",
+        }
+    )
+    scheduler = build_scheduler(settings)
+    after = datetime(2026, 11, 30, 12, 0, tzinfo=HELSINKI)  # a Monday
+    expected = {
+        "notify-unsubmitted": datetime(2026, 12, 7, 10, 0, tzinfo=HELSINKI),
+        "notify-unapproved": datetime(2026, 12, 1, 10, 0, tzinfo=HELSINKI),
+        "notify-flex-saldo": datetime(2026, 12, 2, 10, 0, tzinfo=HELSINKI),  # 1st Wednesday
+        "notify-manager-digest": datetime(2026, 12, 7, 9, 0, tzinfo=HELSINKI),
+        "notify-contracts": datetime(2026, 12, 7, 7, 15, tzinfo=HELSINKI),
+        "notify-invoices": datetime(2026, 12, 2, 9, 0, tzinfo=HELSINKI),
+    }
+    for job_id, when in expected.items():
+        job = scheduler.get_job(job_id)
+        assert job is not None, job_id
+        assert job.trigger.get_next_fire_time(None, after) == when, job_id
+        assert (job.coalesce, job.max_instances) == (True, 1)
+    flex = scheduler.get_job("notify-flex-saldo")
+    assert flex is not None
+    january = datetime(2026, 12, 3, 0, 0, tzinfo=HELSINKI)
+    assert flex.trigger.get_next_fire_time(None, january) == datetime(
+        2027, 1, 6, 10, 0, tzinfo=HELSINKI
+    )
+    assert scheduler.get_job(CATCH_UP_JOB) is not None
+
+
+def test_a_kind_is_due_once_its_time_in_the_period_has_passed() -> None:
+    settings = load_settings({"TIME_ZONE": "Europe/Helsinki"})
+    monday_half_past_nine = datetime(2026, 11, 30, 9, 30, tzinfo=HELSINKI)
+    due = {kind.name for kind in due_kinds(KINDS.values(), settings, monday_half_past_nine)}
+    # The flex message's first Wednesday (11-04) and the invoices' 2nd have passed this month.
+    assert due == {"contracts", "manager-digest", "flex-saldo", "invoices"}
+    thursday = datetime(2026, 12, 3, 12, 0, tzinfo=HELSINKI)
+    due = {kind.name for kind in due_kinds(KINDS.values(), settings, thursday)}
+    assert due == set(KINDS)
+    tuesday_first = datetime(2026, 12, 1, 12, 0, tzinfo=HELSINKI)  # before the 2nd and 1st Wed
+    due = {kind.name for kind in due_kinds(KINDS.values(), settings, tuesday_first)}
+    assert due == {"unsubmitted", "unapproved", "manager-digest", "contracts"}
+
+
+async def test_a_missed_run_is_made_up_for_once(
+    db: str, slack_emulator: SlackEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    _fake_planners(monkeypatch, "contracts", calls=calls)
+    settings = bot_settings_for(slack_emulator, db, NOTIFY_CONTRACTS_AT="00:00")
+    assert await catch_up(settings) == ["contracts"]  # Monday 00:00 of this week has passed
+    assert await catch_up(settings) == []
+    assert calls == ["contracts"]
+    assert len(slack_emulator.calls_to("chat.postMessage")) == 1
+    (claim,) = await JobClaim.all()
+    assert claim.job == "notify-contracts" and claim.finished_at is not None
+
+
+async def test_a_run_that_died_is_taken_over_when_its_claim_lapses(
+    db: str, slack_emulator: SlackEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    _fake_planners(monkeypatch, "contracts", calls=calls)
+    settings = bot_settings_for(slack_emulator, db, NOTIFY_CONTRACTS_AT="00:00")
+    period = KINDS["contracts"].period(company_today(settings))
+    in_an_hour = datetime.now(HELSINKI) + timedelta(hours=1)
+    # What a replica that died half-way through the run leaves behind: its claim, unfinished.
+    await JobClaim.create(
+        job="notify-contracts", period=period, holder="gone", expires_at=in_an_hour
+    )
+    assert await catch_up(settings) == ["contracts"]  # due and unfinished: tried, but held
+    assert calls == [] and slack_emulator.messages == {}
+    await JobClaim.all().update(expires_at=datetime(2026, 1, 1, tzinfo=HELSINKI))
+    assert await catch_up(settings) == ["contracts"]  # lapsed: taken over
+    assert calls == ["contracts"] and len(slack_emulator.messages) == 1
+    assert await catch_up(settings) == []
+    claim = await JobClaim.get(job="notify-contracts")
+    assert claim.finished_at is not None and claim.holder != "gone"

@@ -1,0 +1,32 @@
+"""Job claims: one run per (job, period), a crashed run taken over once its claim lapses."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from models import JobClaim
+from models.job_claims import claim_job_run, finish_job_run, job_run_finished
+
+
+async def test_of_simultaneous_claims_one_wins(db: str) -> None:
+    won = await asyncio.gather(*(claim_job_run("notify-x", "2026-W49", f"h{n}") for n in range(5)))
+    assert sorted(won) == [False] * 4 + [True]
+    assert await JobClaim.filter(job="notify-x").count() == 1
+    assert await claim_job_run("notify-x", "2026-W50")  # another period is another run
+
+
+async def test_an_unfinished_claim_is_taken_over_once_it_lapses(db: str) -> None:
+    assert await claim_job_run("notify-x", "2026-W49", "crashed", lease=timedelta(0))
+    assert await claim_job_run("notify-x", "2026-W49", "restarted")  # lapsed: taken over
+    claim = await JobClaim.get(job="notify-x")
+    assert claim.holder == "restarted"
+    assert not await claim_job_run("notify-x", "2026-W49", "replica")  # held, not lapsed
+    assert not await job_run_finished("notify-x", "2026-W49")
+
+
+async def test_a_finished_run_is_never_run_again(db: str) -> None:
+    assert await claim_job_run("notify-x", "2026-W49", "a", lease=timedelta(0))
+    await finish_job_run("notify-x", "2026-W49")
+    assert await job_run_finished("notify-x", "2026-W49")
+    assert not await claim_job_run("notify-x", "2026-W49", "b")
