@@ -19,6 +19,11 @@ class ActionId(StrEnum):
     HOME_OPEN_INVOICE = "home_open_invoice"
     INVOICE_REVIEW = "invoice_review"
     INVOICE_OPEN = "invoice_open"
+    REMINDER_SUBMIT_HOURS = "reminder_submit_hours"
+    REMINDER_OPEN_TENKFEET = "reminder_open_tenkfeet"
+    REMINDER_OPEN_SITE = "reminder_open_site"
+    UNAPPROVED_OPEN_PROJECT = "unapproved_open_project"
+    UNAPPROVED_OPEN_TENKFEET = "unapproved_open_tenkfeet"
 
 
 class InputId(StrEnum):
@@ -53,4 +58,8 @@ LINK_BUTTONS: tuple[ActionId, ...] = (
     ActionId.FLEX_OPEN_TENKFEET,
     ActionId.HOME_OPEN_INVOICE,
     ActionId.INVOICE_OPEN,
+    ActionId.REMINDER_OPEN_TENKFEET,
+    ActionId.REMINDER_OPEN_SITE,
+    ActionId.UNAPPROVED_OPEN_PROJECT,
+    ActionId.UNAPPROVED_OPEN_TENKFEET,
 )

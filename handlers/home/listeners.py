@@ -1,4 +1,5 @@
-"""The App Home tab: published on ``app_home_opened``; its "Submit to 10000ft" button.
+"""The App Home tab: published on ``app_home_opened``; its "Submit to 10000ft" button, and
+its sibling in the weekly unsubmitted-hours reminder (the same submission, answered in the DM).
 
 The person comes from the middleware (``person``, see :mod:`handlers.acting_person`). The
 button carries an :class:`~handlers.home.references.HoursSubmission`: a click is refused
@@ -19,7 +20,8 @@ from core.formatting import format_hours
 from core.settings import Settings
 from core.slack_text import escape_mrkdwn
 from handlers.home.blocks import Notice, home_view
-from handlers.home.references import HoursSubmission
+from handlers.home.references import HoursSubmission, ReminderSubmission
+from handlers.notifications.unsubmitted_blocks import submission_reply
 from handlers.slack_ids import ActionId
 from models.flex.report import flex_report_for
 from models.invoices.waiting import invoices_waiting_for, invoices_waiting_for_finance
@@ -28,6 +30,8 @@ from models.permissions import Capability, actor_for, allows
 from models.unsubmitted_hours import unsubmitted_hours_of
 from sync.tenkfeet.submission import SubmissionOutcome, submit_unsubmitted_hours
 
+NOT_YOUR_REMINDER = "That reminder was sent to someone else, so nothing was submitted."
+NO_ACTIVE_PERSON = "I couldn't find an active 10000ft person for you, so nothing was submitted."
 NOT_YOUR_PAGE = (
     "That Home page was made for someone else, so nothing was submitted. "
     "Your own page is shown now."
@@ -124,6 +128,36 @@ async def submit_hours(
     await client.views_publish(user_id=user_id, view=await home_view_for(person, settings, notice))
 
 
+async def submit_reminded_hours(
+    ack: AsyncAck,
+    action: dict[str, Any],
+    body: dict[str, Any],
+    client: AsyncWebClient,
+    settings: Settings,
+    person: Person | None,
+) -> None:
+    """The reminder's button: only the person it was sent to may submit; the submission is
+    the App Home's (what is submittable today), and the reply in the DM says what was
+    submitted and what was not, and why."""
+    await ack()
+    reminder = ReminderSubmission.from_button_value(action.get("value"))
+    if person is None or person.archived:
+        raise NotAllowed(NO_ACTIVE_PERSON)
+    if person.guid != reminder.person:
+        raise NotAllowed(NOT_YOUR_REMINDER)
+    today = company_today(settings)
+    outcome = await submit_unsubmitted_hours(person, today, settings)
+    left = await unsubmitted_hours_of(person.id, today)
+    reply = submission_reply(outcome, left.blocked)
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id"
+    )
+    await client.chat_postMessage(
+        channel=channel or body["user"]["id"], text=reply.text, blocks=reply.blocks
+    )
+
+
 def register(app: AsyncApp) -> None:
     app.event("app_home_opened")(app_home_opened)
     app.action(ActionId.HOME_SUBMIT_HOURS)(submit_hours)
+    app.action(ActionId.REMINDER_SUBMIT_HOURS)(submit_reminded_hours)

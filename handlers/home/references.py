@@ -21,3 +21,14 @@ class HoursSubmission(FlowReference):
 
     person: str = Field(min_length=1, max_length=64)  # Person.guid
     shown_on: date
+
+
+class ReminderSubmission(FlowReference):
+    """The "Submit to 10000ft" button of the weekly unsubmitted-hours reminder: whose
+    reminder it is and the day it was made. It submits what is submittable on the day of the
+    click (the App Home's rule), so an older reminder's button still works."""
+
+    kind: ClassVar[str] = "submit-reminded-hours"
+
+    person: str = Field(min_length=1, max_length=64)  # Person.guid
+    sent_on: date

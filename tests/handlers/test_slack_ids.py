@@ -17,6 +17,8 @@ from core.settings import load_settings
 from handlers.flex.blocks import flex_reply
 from handlers.home.blocks import home_view
 from handlers.invoices.blocks import invoice_message, review_modal
+from handlers.notifications.unapproved_blocks import unapproved_message
+from handlers.notifications.unsubmitted_blocks import reminder_message
 from handlers.slack_ids import LINK_BUTTONS, ActionId, BlockId, CallbackId, InputId
 from models.flex.report import FlexReport
 from models.flex.saldo import FlexResult, MonthSummary
@@ -24,6 +26,9 @@ from models.invoices.approval import ReviewRights
 from models.invoices.records import InvoiceState
 from models.invoices.review import InvoiceFigures, InvoiceSummary
 from models.invoices.waiting import WaitingInvoice
+from models.notifications.periods import reminder_period
+from models.notifications.unapproved import ProjectInfo, UnapprovedHours
+from models.notifications.unsubmitted import EntryInfo, PersonInfo, UnsubmittedReminder
 from models.unsubmitted_hours import UnsubmittedEntry, summarize_unsubmitted
 from tests.conftest import BotUnderTest
 
@@ -40,6 +45,11 @@ def test_the_values_are_the_ones_slack_already_has() -> None:
         "home_open_invoice",
         "invoice_review",
         "invoice_open",
+        "reminder_submit_hours",
+        "reminder_open_tenkfeet",
+        "reminder_open_site",
+        "unapproved_open_project",
+        "unapproved_open_tenkfeet",
     }
     assert {i.value for i in InputId} == {
         "review_checklist",
@@ -108,7 +118,14 @@ def built_payloads() -> list[dict[str, Any]]:
         1, date(2025, 3, 28), Decimal("7.5"), "Apollo", "Build", "Development", "work"
     )
     waiting = WaitingInvoice(str(INVOICE.id), "Apollo", "Acme", 2025, 3, Decimal(120))
+    reminded = EntryInfo(1, 1, date(2025, 3, 28), Decimal("7.5"), "Unsubmitted", 1, "Apollo")
+    reminder = UnsubmittedReminder(PersonInfo(1, "g-1", "Jane Doe"), 1, Decimal(7), (reminded,))
+    apollo = ProjectInfo(1, "p-77", 77, "Apollo", "Acme")
+    unapproved = UnapprovedHours(apollo, 1, Decimal(1), Decimal(100))
+    period = reminder_period(TODAY)
     return [
+        {"blocks": reminder_message(reminder, period, TODAY, SETTINGS).blocks},
+        {"blocks": unapproved_message(unapproved, apollo, period, SETTINGS).blocks},
         {"blocks": invoice_message(INVOICE, SETTINGS).blocks},
         review_modal(INVOICE, EVERYTHING, SETTINGS),
         flex_reply(report(), SETTINGS, about_self=True),
@@ -151,6 +168,7 @@ def test_link_buttons_are_exactly_the_buttons_with_a_url() -> None:
     assert {b["action_id"] for b in buttons if "url" not in b} == {
         ActionId.HOME_SUBMIT_HOURS,
         ActionId.INVOICE_REVIEW,
+        ActionId.REMINDER_SUBMIT_HOURS,
     }
 
 
@@ -179,8 +197,8 @@ async def test_every_action_has_a_listener_and_url_buttons_are_only_acked(
             ack = await emulator.send_block_action(action_id, user_id="U0ADA")
             assert ack.payload is None
         assert "Unhandled request" not in caplog.text
-    # The URL buttons answered nothing; only the submit and review clicks (no reference) were
-    # refused.
+    # The URL buttons answered nothing; only the two submit and the review clicks (no
+    # reference) were refused.
     refusals = emulator.calls_to("response_url")
-    assert len(refusals) == 2
+    assert len(refusals) == 3
     assert all("could not read that button" in c.args["text"] for c in refusals)

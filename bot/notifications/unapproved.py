@@ -1,0 +1,110 @@
+"""The weekly unapproved-hours reminder (Tuesdays): per project, one message to its admins
+(a DM for one, a group DM for two to eight, split beyond eight), or to the notifications
+admins when no admin has Slack; unapproved leave in one message of its own to them; copies
+of each project's message to the notifications admins who did not get it.
+
+Ledger: type ``unapproved``, period the ISO week the batch runs in, recipient the
+conversation, subject the project's guid (``leave`` for leave); a copy is
+``copy:<guid>:<conversation digest>`` so two projects with the same admins get a copy each.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from datetime import date
+
+from bot.notifications.batch import Batch, Outgoing, copies_for_admins
+from core.settings import Settings
+from handlers.notifications.unapproved_blocks import (
+    figures_text,
+    leave_message,
+    project_title,
+    unapproved_message,
+    why_admins,
+)
+from models.notifications.kinds import NotificationType
+from models.notifications.periods import reminder_period, week_key
+from models.notifications.recipients import Conversation, conversations_for
+from models.notifications.unapproved import ProjectInfo, load_unapproved, unapproved_hours
+from sync.slack_delivery import Notice
+
+KIND = "unapproved"
+LEAVE = "leave"
+NOBODY = "SLACK_NOTIFICATIONS_ADMIN is empty"
+
+
+def _copy_subject(project: ProjectInfo, conversation: Conversation) -> str:
+    digest = hashlib.sha256(conversation.key.encode()).hexdigest()[:12]
+    return f"copy:{project.guid}:{digest}"[:64]
+
+
+def _sent_to(project: ProjectInfo, conversation: Conversation) -> str:
+    names = [a.name for a in project.admins if a.slack_id in conversation.users]
+    return ", ".join(names) or conversation.key
+
+
+async def plan_unapproved(settings: Settings, today: date) -> Batch:
+    """The reminders of ``today``'s week (see the module docstring)."""
+    period = reminder_period(today)
+    ledger_period = week_key(today)
+    admins = settings.slack_notifications_admin
+    currency = settings.hours_currency
+    entries, projects = await load_unapproved(period)
+    per_project, leave = unapproved_hours(entries, projects, period)
+    messages: list[Outgoing] = []
+    unreachable: list[str] = []
+    for unapproved in per_project:
+        project = unapproved.project
+        assert project is not None  # per_project holds projects only
+        about = f"{project_title(project)}: {figures_text(unapproved, currency)}"
+        conversations = conversations_for(project.admin_slack_ids, admins)
+        if not conversations:
+            unreachable.append(f"{about}: {why_admins(project)} and {NOBODY}")
+            continue
+        for conversation in conversations:
+            message = unapproved_message(
+                unapproved, project, period, settings, for_admins=conversation.for_admins
+            )
+            note = f" (notifications admins: {why_admins(project)})"
+            outgoing = Outgoing(
+                Notice(
+                    NotificationType.UNAPPROVED,
+                    ledger_period,
+                    conversation,
+                    message,
+                    summary=message.text,
+                    subject=project.guid,
+                ),
+                about + (note if conversation.for_admins else ""),
+            )
+            messages.append(outgoing)
+            if not conversation.for_admins:
+                messages += [
+                    replace(
+                        copy,
+                        notice=replace(copy.notice, subject=_copy_subject(project, conversation)),
+                    )
+                    for copy in copies_for_admins(outgoing, admins, _sent_to(project, conversation))
+                ]
+    if leave is not None:
+        about = f"Leave: {figures_text(leave, currency)}"
+        conversations = conversations_for([], admins)
+        if not conversations:
+            unreachable.append(f"{about}: {NOBODY}")
+        message = leave_message(leave, period, settings)
+        messages += [
+            Outgoing(
+                Notice(
+                    NotificationType.UNAPPROVED,
+                    ledger_period,
+                    conversation,
+                    message,
+                    summary=message.text,
+                    subject=LEAVE,
+                ),
+                about + " (notifications admins)",
+            )
+            for conversation in conversations
+        ]
+    return Batch(KIND, ledger_period, tuple(messages), tuple(unreachable), str(period))

@@ -1,0 +1,1 @@
+"""Block Kit for the scheduled notifications, one module per kind."""
