@@ -17,6 +17,7 @@ nothing.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -30,6 +31,7 @@ from models.notifications.ledger import FAILED, SENDING, SENT, existing_statuses
 from models.notifications.recipients import Conversation
 from sync.slack_delivery import Notice, SlackMessage, deliver
 
+SUBJECT_MAX = 64  # the ledger's subject column
 WOULD_SEND = "would send"
 ALREADY_SENT = "already sent"
 IN_FLIGHT = "left unsent"  # claimed by a run that stopped before sending: sent at most once
@@ -91,7 +93,13 @@ class BatchReport:
 
 def copies_for_admins(outgoing: Outgoing, admins: Iterable[str], sent_to: str) -> list[Outgoing]:
     """Copies of a reminder for the notifications admins who did not get it themselves, each
-    headed "This was sent to NAME:"; ledger subject ``copy:<recipient>`` keeps them apart."""
+    headed "This was sent to NAME:", with its link buttons but not its action buttons (those
+    act for the recipient only).
+
+    The ledger keeps each copy apart by its subject: ``copy:`` and the original's subject and
+    recipient (hashed when that would not fit the column), so copies of two messages to the
+    same people (two projects with the same admins) are two copies.
+    """
     notice = outgoing.notice
     receivers = set(notice.conversation.users)
     heading = f"This was sent to {escape_mrkdwn(sent_to)}:"
@@ -99,22 +107,49 @@ def copies_for_admins(outgoing: Outgoing, admins: Iterable[str], sent_to: str) -
         text=f"{heading} {notice.message.text}",
         blocks=[
             {"type": "context", "elements": [{"type": "mrkdwn", "text": heading}]},
-            *notice.message.blocks,
+            *_without_actions(notice.message.blocks),
         ],
     )
+    subject = _copy_subject(notice)
     return [
         Outgoing(
             replace(
                 notice,
                 conversation=Conversation((admin,), for_admins=True),
                 message=message,
-                subject=f"copy:{notice.conversation.key}"[:64],
+                subject=subject,
             ),
             f"copy of {outgoing.about}",
         )
         for admin in sorted(set(admins))
         if admin not in receivers
     ]
+
+
+def _copy_subject(notice: Notice) -> str:
+    original = (
+        f"{notice.subject}:{notice.conversation.key}" if notice.subject else notice.conversation.key
+    )
+    subject = f"copy:{original}"
+    if len(subject) <= SUBJECT_MAX:
+        return subject
+    return "copy:" + hashlib.sha256(original.encode()).hexdigest()[:32]
+
+
+def _without_actions(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``blocks`` with only the link buttons left in their actions blocks (and accessories)."""
+    kept: list[dict[str, Any]] = []
+    for block in blocks:
+        if block.get("type") == "actions":
+            links = [element for element in block.get("elements", []) if element.get("url")]
+            if links:
+                kept.append({**block, "elements": links})
+            continue
+        accessory = block.get("accessory")
+        if accessory is not None and accessory.get("type") == "button" and not accessory.get("url"):
+            block = {key: value for key, value in block.items() if key != "accessory"}
+        kept.append(block)
+    return kept
 
 
 async def send_batch(

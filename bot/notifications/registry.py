@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.notifications.batch import Batch
+from bot.notifications.unapproved import plan_unapproved
+from bot.notifications.unsubmitted import plan_unsubmitted
 from core.settings import NotificationSchedule, Settings
 from models.notifications.periods import (
     first_weekday_of_month,
@@ -112,7 +114,10 @@ KINDS: dict[str, NotificationKind] = {
     )
 }
 
-PLANNERS: dict[str, Planner] = {}
+PLANNERS: dict[str, Planner] = {
+    "unsubmitted": plan_unsubmitted,
+    "unapproved": plan_unapproved,
+}
 """The planner of every kind but ``invoices``."""
 
 

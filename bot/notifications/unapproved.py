@@ -4,14 +4,12 @@ admins when no admin has Slack; unapproved leave in one message of its own to th
 of each project's message to the notifications admins who did not get it.
 
 Ledger: type ``unapproved``, period the ISO week the batch runs in, recipient the
-conversation, subject the project's guid (``leave`` for leave); a copy is
-``copy:<guid>:<conversation digest>`` so two projects with the same admins get a copy each.
+conversation, subject the project's guid (``leave`` for leave); copies
+are kept apart by project (bot/notifications/batch.py ``copies_for_admins``).
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import replace
 from datetime import date
 
 from bot.notifications.batch import Batch, Outgoing, copies_for_admins
@@ -32,11 +30,6 @@ from sync.slack_delivery import Notice
 KIND = "unapproved"
 LEAVE = "leave"
 NOBODY = "SLACK_NOTIFICATIONS_ADMIN is empty"
-
-
-def _copy_subject(project: ProjectInfo, conversation: Conversation) -> str:
-    digest = hashlib.sha256(conversation.key.encode()).hexdigest()[:12]
-    return f"copy:{project.guid}:{digest}"[:64]
 
 
 def _sent_to(project: ProjectInfo, conversation: Conversation) -> str:
@@ -80,13 +73,7 @@ async def plan_unapproved(settings: Settings, today: date) -> Batch:
             )
             messages.append(outgoing)
             if not conversation.for_admins:
-                messages += [
-                    replace(
-                        copy,
-                        notice=replace(copy.notice, subject=_copy_subject(project, conversation)),
-                    )
-                    for copy in copies_for_admins(outgoing, admins, _sent_to(project, conversation))
-                ]
+                messages += copies_for_admins(outgoing, admins, _sent_to(project, conversation))
     if leave is not None:
         about = f"Leave: {figures_text(leave, currency)}"
         conversations = conversations_for([], admins)

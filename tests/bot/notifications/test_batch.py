@@ -144,3 +144,32 @@ async def test_copies_go_to_the_notifications_admins_who_are_not_recipients(
         client, Batch("unsubmitted", "2026-W49", (original, *copies)), send_rate=1000
     )
     assert [outcome.status for outcome in report.outcomes] == ["sent", "sent"]
+
+
+def test_copies_of_two_messages_to_the_same_people_are_two_copies() -> None:
+    def project_message(guid: str) -> Outgoing:
+        notice = Notice(
+            "unapproved",
+            "2026-W49",
+            Conversation(("U0ADA", "U0BOB")),
+            SlackMessage(text=guid),
+            summary=guid,
+            subject=guid,
+        )
+        return Outgoing(notice, guid)
+
+    apollo, hermes = (project_message(guid) for guid in ("apollo-guid", "hermes-guid"))
+    (apollo_copy,) = copies_for_admins(apollo, ["U0NOTE"], "Ada, Bob")
+    (hermes_copy,) = copies_for_admins(hermes, ["U0NOTE"], "Ada, Bob")
+    assert apollo_copy.notice.key != hermes_copy.notice.key
+    assert apollo_copy.notice.subject == "copy:apollo-guid:U0ADA,U0BOB"
+    crowd = Notice(
+        "unapproved",
+        "2026-W49",
+        Conversation(tuple(f"U0PERSON{n:02d}" for n in range(8))),
+        SlackMessage(text="crowd"),
+        summary="crowd",
+        subject="a-project-guid-of-36-characters-long",
+    )
+    (crowd_copy,) = copies_for_admins(Outgoing(crowd, "crowd"), ["U0NOTE"], "eight")
+    assert len(crowd_copy.notice.subject) <= 64 and crowd_copy.notice.subject.startswith("copy:")
