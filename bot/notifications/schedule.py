@@ -143,8 +143,7 @@ async def run_catch_up(settings: Settings) -> None:
     except Exception:
         log.exception("notification catch-up failed")
         return
-    if ran:
-        log.info("notification catch-up ran: %s", ", ".join(ran))
+    log.info("notification catch-up done: %s", ", ".join(ran) or "nothing due")
 
 
 async def run_change_notices(settings: Settings) -> None:

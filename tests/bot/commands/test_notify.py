@@ -153,3 +153,39 @@ async def test_bad_arguments_are_refused_in_one_line(
     no_token = await notify(db, slack_emulator, "invoices", SLACK_BOT_TOKEN="")
     assert no_token.code == 1 and "SLACK_BOT_TOKEN is required" in no_token.err
     assert slack_emulator.calls == []
+
+
+async def test_a_weekly_reminder_from_the_command_line(
+    db: str, slack_emulator: SlackEmulator
+) -> None:
+    from core.clock import company_today
+    from core.settings import load_settings
+    from models.notifications.periods import reminder_period
+    from tests.support.hour_reminders import entry, project
+    from tests.support.hour_reminders import person as reminded
+
+    period = reminder_period(company_today(load_settings({})))
+    apollo = await project("Apollo")
+    for name, slack_id in (("Aino", "U0AINO"), ("Eino", "U0EINO"), ("Olli", None)):
+        await entry(await reminded(name, "Test", slack_id), period.last, "7.5", on=apollo)
+
+    dry = await notify(db, slack_emulator, "unsubmitted", "--dry-run", SLACK_BOT_TOKEN="")
+    assert dry.code == 0, dry.err
+    assert dry.out.count("would send") >= 3  # Aino, Eino, and the admin told about Olli
+    assert slack_emulator.calls == [] and await Notification.all().count() == 0
+    assert "unsubmitted 20" in dry.out.splitlines()[-1] and str(period) in dry.out
+
+    slack_emulator.fail_once("chat.postMessage", status=200, error="account_inactive", after=1)
+    sent = await notify(db, slack_emulator, "unsubmitted")
+    assert sent.code == 1
+    assert sent.err.strip() == (
+        "financebot: 1 message(s) could not be sent; run again to retry them"
+    )
+    assert "1 failed" in sent.out.splitlines()[-1] and "account_inactive" in sent.out
+
+    again = await notify(db, slack_emulator, "unsubmitted")
+    assert again.code == 0, again.err
+    assert "1 sent" in again.out.splitlines()[-1] and "already sent" in again.out
+    # Aino, Eino, and for the notifications admin: two copies and the word about Olli.
+    assert await Notification.filter(status="sent").count() == 5
+    assert len(slack_emulator.messages) == 5  # each once: the refused post posted nothing
