@@ -115,7 +115,7 @@ class Migration(migrations.Migration):
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('type', fields.CharField(max_length=64)),
                 ('period', fields.CharField(max_length=64)),
-                ('recipient', fields.CharField(max_length=255)),
+                ('recipient', fields.CharField(db_index=True, max_length=255)),
                 ('subject', fields.CharField(default='', max_length=64)),
                 ('status', fields.CharField(default='sent', max_length=16)),
                 ('error', fields.TextField(default='', unique=False)),

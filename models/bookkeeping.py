@@ -21,7 +21,7 @@ class Notification(Model):
     id = fields.IntField(primary_key=True)
     type = fields.CharField(max_length=64)
     period = fields.CharField(max_length=64)
-    recipient = fields.CharField(max_length=255)
+    recipient = fields.CharField(max_length=255, db_index=True)
     subject = fields.CharField(max_length=64, default="")
     status = fields.CharField(max_length=16, default="sent")
     error = fields.TextField(default="")

@@ -1,7 +1,9 @@
 """Sending one notification over Slack, through the ledger (models/notifications/ledger.py).
 
 :func:`deliver` claims the ledger row first, opens the conversation (``conversations.open``
-with the users: a DM for one, a group DM for two to eight), posts the message and records
+with the users: a DM for one, a group DM for two to eight; only the first time, since the
+ledger remembers where earlier messages to the same people went, which keeps weekly batches
+clear of that Tier 3 method's limit), posts the message and records
 where it went; a Slack error (or an unreachable Slack) is recorded as ``failed`` with its
 reason and returned, never raised (nor logged: the caller reports it), so a batch goes on
 with the next message. Every message
@@ -19,7 +21,7 @@ from aiohttp import ClientError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from models.notifications.ledger import LedgerKey, claim, mark_failed, mark_sent
+from models.notifications.ledger import LedgerKey, claim, known_channel, mark_failed, mark_sent
 from models.notifications.recipients import Conversation
 
 log = logging.getLogger(__name__)
@@ -74,8 +76,10 @@ async def deliver(client: AsyncWebClient, notice: Notice, *, force: bool = False
     if claimed is None:
         return Delivery(notice, "already sent")
     try:
-        opened = await client.conversations_open(users=notice.conversation.key)
-        channel = str((opened.get("channel") or {}).get("id") or "")
+        channel = await known_channel(notice.conversation.key)
+        if not channel:
+            opened = await client.conversations_open(users=notice.conversation.key)
+            channel = str((opened.get("channel") or {}).get("id") or "")
         posted = await client.chat_postMessage(
             channel=channel,
             text=notice.message.text,

@@ -127,3 +127,15 @@ async def posted_messages(type: str, subject: str) -> list[PostedMessage]:
         .values_list("channel", "message_ts")
     )
     return [PostedMessage(str(channel), str(ts)) for channel, ts in rows]
+
+
+async def known_channel(recipient: str) -> str:
+    """The channel a message to ``recipient`` (a conversation's key) went to before, or ""."""
+    channel = (
+        await Notification.filter(recipient=recipient, status=SENT)
+        .exclude(channel="")
+        .order_by("-sent_at")
+        .first()
+        .values_list("channel", flat=True)
+    )
+    return str(channel or "")

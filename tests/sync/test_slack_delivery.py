@@ -88,3 +88,14 @@ async def test_a_posted_message_is_updated_in_place(db: str, slack_emulator: Sla
     assert slack_emulator.messages[(sent.channel, sent.ts)]["text"] == "Approved"
     # A DM named by the user id instead of its channel is no message Slack knows.
     assert await update_message(client, "U1", sent.ts, new) == "message_not_found"
+
+
+async def test_a_conversation_is_opened_once_and_remembered(
+    db: str, slack_emulator: SlackEmulator
+) -> None:
+    client = build_web_client(bot_settings_for(slack_emulator, db))
+    assert (await deliver(client, notice("U1", subject="week-1"))).status == "sent"
+    assert (await deliver(client, notice("U1", subject="week-2"))).status == "sent"
+    assert len(slack_emulator.calls_to("conversations.open")) == 1
+    posted = slack_emulator.calls_to("chat.postMessage")
+    assert [call.args["channel"] for call in posted] == [slack_emulator.conversation_id("U1")] * 2
