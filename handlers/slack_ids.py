@@ -19,6 +19,8 @@ class ActionId(StrEnum):
     HOME_OPEN_INVOICE = "home_open_invoice"
     INVOICE_REVIEW = "invoice_review"
     INVOICE_OPEN = "invoice_open"
+    NEW_PROJECT_OPEN = "new_project_open"
+    NEW_PROJECT_OPEN_TENKFEET = "new_project_open_tenkfeet"
 
 
 class InputId(StrEnum):
@@ -53,4 +55,6 @@ LINK_BUTTONS: tuple[ActionId, ...] = (
     ActionId.FLEX_OPEN_TENKFEET,
     ActionId.HOME_OPEN_INVOICE,
     ActionId.INVOICE_OPEN,
+    ActionId.NEW_PROJECT_OPEN,
+    ActionId.NEW_PROJECT_OPEN_TENKFEET,
 )
