@@ -3,7 +3,7 @@
 Paths (the README's admin site paths): ``/`` (what waits for the signed-in person),
 ``/users`` and ``/users.csv`` (people and their flex saldos, HR), ``/users/<guid>/flexhours``
 (one person's flex saldo in full: the person and HR), ``/contracts`` (HR), ``/groups``,
-``/sync`` (admins), ``/audit`` (admins and HR), ``/reports/early-care``
+``/sync`` and ``/notifications`` (admins), ``/audit`` (admins and HR), ``/reports/early-care``
 (HR), ``/invoices``, ``/invoices/<uuid>`` (with its entries as CSV and XLSX) and
 ``/projects/<guid>`` (the admin and finance groups, and each project's admins for their
 projects; fixed rows edited by finance), ``/healthz`` and the sign-in flow (``/sign-in``,
@@ -26,6 +26,7 @@ from sync.dispatch import AfterSync
 from web.app_keys import SETTINGS_KEY, TEMPLATES_KEY
 from web.auth import sessions, sign_in_required
 from web.company_flex import add_worker
+from web.notify_now import Notifier, NotifyNow
 from web.pages import (
     audit,
     contracts,
@@ -33,6 +34,7 @@ from web.pages import (
     fixed_row_forms,
     groups,
     invoices,
+    notifications,
     projects,
     sign_in,
 )
@@ -69,9 +71,10 @@ def build_web_app(
     settings: Settings,
     *,
     after_sync: AfterSync | None = None,
+    notifier: Notifier | None = None,
 ) -> web.Application:
     """The site; the bot gives what it does after a sync (``after_sync``: posts about new
-    projects)."""
+    projects) and the notifications it can send now (``notifier``)."""
     root = site_root(settings)
     app = web.Application(
         middlewares=[
@@ -90,6 +93,7 @@ def build_web_app(
     add_people_routes(app)
     add_flexhours_routes(app)
     add_sync_routes(app, after_sync)
+    notifications.add_routes(app, NotifyNow(settings, notifier))
     add_early_care_routes(app)
     sign_in.add_routes(app)
     if settings.demo_sign_in:

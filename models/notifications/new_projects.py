@@ -16,6 +16,9 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from tortoise.transactions import in_transaction
+
+from models.audit import record_change
 from models.people import SlackChannel
 from models.projects import Project
 
@@ -95,3 +98,51 @@ async def mark_announced(project_ids: Iterable[int]) -> None:
     ids = sorted(set(project_ids))
     if ids:
         await Project.filter(id__in=ids).update(new_project_announced=True)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelSetting:
+    """A Slack channel (from the Slack directory sync) and whether it gets new projects."""
+
+    slack_id: str
+    name: str
+    is_private: bool
+    archived: bool
+    announce_new_projects: bool
+
+
+async def channel_settings() -> list[ChannelSetting]:
+    """Every stored channel, active ones first, by name (one query)."""
+    rows = (
+        await SlackChannel.all()
+        .order_by("archived", "name", "slack_id")
+        .values_list("slack_id", "name", "is_private", "archived", "new_project_notifications")
+    )
+    return [
+        ChannelSetting(str(slack_id), str(name), bool(private), bool(archived), bool(marked))
+        for slack_id, name, private, archived, marked in rows
+    ]
+
+
+async def set_new_project_channel(slack_id: str, announce: bool, actor: str) -> bool | None:
+    """Marks (or unmarks) a channel for new projects, audit-logged when it changes.
+
+    Returns whether anything changed; None when no channel has that id."""
+    async with in_transaction():
+        channel = await SlackChannel.filter(slack_id=slack_id).select_for_update().first()
+        if channel is None:
+            return None
+        if channel.new_project_notifications == announce:
+            return False
+        before = {"name": channel.name, "announce_new_projects": channel.new_project_notifications}
+        channel.new_project_notifications = announce
+        await channel.save(update_fields=["new_project_notifications"])
+        await record_change(
+            actor=actor,
+            entity="slack_channel",
+            entity_id=channel.slack_id,
+            action="update",
+            before=before,
+            after={"name": channel.name, "announce_new_projects": announce},
+        )
+    return True
