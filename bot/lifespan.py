@@ -27,6 +27,8 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.notifications.new_projects import after_sync
+from bot.notifications.web_notifier import BotNotifier
 from bot.scheduler import BotScheduler, build_scheduler
 from bot.slack_app import build_slack_app
 from bot.socket_mode import ImmediateAckSocketModeHandler
@@ -101,7 +103,8 @@ async def finish_open_work(
 
 
 async def _start_web_site(settings: Settings, stack: AsyncExitStack) -> str:
-    runner = web.AppRunner(build_web_app(settings), access_log=None, handle_signals=False)
+    app = build_web_app(settings, after_sync=after_sync, notifier=BotNotifier(settings))
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     stack.push_async_callback(runner.cleanup)
     site = web.TCPSite(runner, settings.web_host, settings.web_port)

@@ -17,6 +17,7 @@ from typing import Any
 from apscheduler.job import Job
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.notifications.new_projects import after_sync
 from bot.notifications.schedule import register_notification_jobs
 from core.clock import company_now
 from core.settings import Settings
@@ -97,7 +98,7 @@ def build_scheduler(settings: Settings, *, sync_at_start: bool = False) -> BotSc
         timezone=settings.tz,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 15 * 60},
     )
-    register_sync_jobs(scheduler, settings)
+    register_sync_jobs(scheduler, settings, after=after_sync)
     register_notification_jobs(scheduler, settings)
     if sync_at_start and scheduler.get_job(SYNC_AT_START_JOB) is not None:
         scheduler.modify_job(SYNC_AT_START_JOB, next_run_time=company_now(settings))

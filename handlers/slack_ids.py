@@ -24,6 +24,8 @@ class ActionId(StrEnum):
     REMINDER_OPEN_SITE = "reminder_open_site"
     UNAPPROVED_OPEN_PROJECT = "unapproved_open_project"
     UNAPPROVED_OPEN_TENKFEET = "unapproved_open_tenkfeet"
+    NEW_PROJECT_OPEN = "new_project_open"
+    NEW_PROJECT_OPEN_TENKFEET = "new_project_open_tenkfeet"
 
 
 class InputId(StrEnum):
@@ -62,4 +64,6 @@ LINK_BUTTONS: tuple[ActionId, ...] = (
     ActionId.REMINDER_OPEN_SITE,
     ActionId.UNAPPROVED_OPEN_PROJECT,
     ActionId.UNAPPROVED_OPEN_TENKFEET,
+    ActionId.NEW_PROJECT_OPEN,
+    ActionId.NEW_PROJECT_OPEN_TENKFEET,
 )

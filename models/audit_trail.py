@@ -41,6 +41,7 @@ KINDS = (
     Kind("group", "Groups", ("group", "group_membership")),
     Kind("invoice_check", "Invoice checks", ("invoice_check",)),
     Kind("fixed_row", "Fixed rows", ("project_fixed_row", "invoice_fixed_row")),
+    Kind("slack_channel", "Slack channels", ("slack_channel",)),
 )
 KIND_KEYS = tuple(kind.key for kind in KINDS)
 ENTITY_LABELS = {
@@ -51,6 +52,7 @@ ENTITY_LABELS = {
     "invoice_check": "invoice check",
     "project_fixed_row": "project fixed row",
     "invoice_fixed_row": "invoice fixed row",
+    "slack_channel": "Slack channel",
 }
 #: Entities whose values are flex numbers (see the module's docstring).
 FLEX_ENTITIES = frozenset({"flex_correction"})

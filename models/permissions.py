@@ -35,6 +35,8 @@ class Capability(StrEnum):
     SEE_AUDIT = "see the audit log"
     SEE_SYNCS = "see syncs"
     RUN_SYNCS = "run syncs"
+    SEE_NOTIFICATIONS = "see notifications"
+    SEND_NOTIFICATIONS = "send notifications and choose their channels"
     SEE_INVOICES = "see invoices"
     SET_INVOICE_NUMBER = "set invoice numbers"
     EDIT_FIXED_ROWS = "edit invoices' fixed rows"
@@ -52,6 +54,8 @@ GRANTED_BY: dict[Capability, tuple[str, ...]] = {
     Capability.SEE_AUDIT: (ADMIN_GROUP, HR_GROUP),
     Capability.SEE_SYNCS: (ADMIN_GROUP,),
     Capability.RUN_SYNCS: (ADMIN_GROUP,),
+    Capability.SEE_NOTIFICATIONS: (ADMIN_GROUP,),
+    Capability.SEND_NOTIFICATIONS: (ADMIN_GROUP,),
     Capability.SEE_INVOICES: (ADMIN_GROUP, FINANCE_GROUP),
     Capability.SET_INVOICE_NUMBER: (FINANCE_GROUP,),
     Capability.EDIT_FIXED_ROWS: (FINANCE_GROUP,),

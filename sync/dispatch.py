@@ -6,7 +6,7 @@ settings and runs the sync inside ``sync_run`` (lock + run record).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -27,6 +27,10 @@ ALL_KINDS = (*TENKFEET_KINDS, *SLACK_KINDS, "aws-billing")
 """Every kind, in the order `sync all` runs them (people before the hours that name them)."""
 
 DEFAULT_HOURS_DAYS = 60
+
+AfterSync = Callable[[str, Settings], Awaitable[Sequence[str]]]
+"""What runs after a finished sync of a kind (the bot's: posts about new projects), given by
+whoever runs syncs; its lines say what it did."""
 
 
 class SyncUnavailable(RuntimeError):

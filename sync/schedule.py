@@ -8,6 +8,8 @@ environment (validated with the other settings, ``Settings.sync_schedule``):
 - ``SYNC_REFERENCE_INTERVAL_MINUTES`` (default 60): users, projects, leave types
 - ``SYNC_DAILY_AT`` (default ``03:30``, HH:MM in TIME_ZONE): holidays, Slack users and channels
 
+A finished run is followed by the ``after`` hook the bot gives (posts about new projects).
+
 Replicas may all schedule the same jobs: a run takes its kind's database lock first, and a
 replica that finds it taken lets the run go quietly (``SyncAlreadyRunning``). Each run goes
 to a process of its own (``sync.own_process``), so that the bot's event loop stays free.
@@ -19,15 +21,16 @@ import logging
 from typing import Any
 
 from core.settings import Settings
-from sync.dispatch import missing_configuration
+from sync.dispatch import AfterSync, missing_configuration
 from sync.own_process import SyncFailed, run_sync_in_own_process
 from sync.runs import SyncAlreadyRunning
 
 log = logging.getLogger(__name__)
 
 
-async def run_scheduled_sync(kind: str, settings: Settings) -> None:
-    """A job body: run one sync, quietly yielding to a run elsewhere, logging failures."""
+async def run_scheduled_sync(kind: str, settings: Settings, after: AfterSync | None = None) -> None:
+    """A job body: run one sync, quietly yielding to a run elsewhere, logging failures;
+    then ``after`` when the run finished."""
     note = missing_configuration(kind, settings)
     if note:
         log.debug("scheduled %s sync skipped: %s", kind, note)
@@ -49,10 +52,26 @@ async def run_scheduled_sync(kind: str, settings: Settings) -> None:
             run.deleted,
             run.skipped,
         )
+        if after is not None:
+            await run_after_sync(after, kind, settings)
 
 
-def register_sync_jobs(scheduler: Any, settings: Settings) -> None:
-    """Adds the periodic sync jobs to the AsyncIOScheduler (unconfigured kinds get none)."""
+async def run_after_sync(after: AfterSync, kind: str, settings: Settings) -> None:
+    """``after`` for a finished ``kind`` run; a failure is logged, never raised."""
+    try:
+        lines = await after(kind, settings)
+    except Exception:
+        log.exception("after the %s sync: the follow-up failed", kind)
+        return
+    for line in lines:
+        log.info("after the %s sync: %s", kind, line)
+
+
+def register_sync_jobs(
+    scheduler: Any, settings: Settings, *, after: AfterSync | None = None
+) -> None:
+    """Adds the periodic sync jobs to the AsyncIOScheduler (unconfigured kinds get none);
+    ``after`` follows each finished run."""
     schedule = settings.sync_schedule
     options: dict[str, Any] = {"max_instances": 1, "coalesce": True, "replace_existing": True}
 
@@ -63,7 +82,7 @@ def register_sync_jobs(scheduler: Any, settings: Settings) -> None:
             run_scheduled_sync,
             "interval",
             minutes=minutes,
-            args=(kind, settings),
+            args=(kind, settings, after),
             id=f"sync-{kind}",
             name=f"sync {kind}",
             **options,
@@ -78,7 +97,7 @@ def register_sync_jobs(scheduler: Any, settings: Settings) -> None:
             hour=schedule.daily_hour,
             minute=schedule.daily_minute,
             timezone=settings.tz,
-            args=(kind, settings),
+            args=(kind, settings, after),
             id=f"sync-{kind}",
             name=f"sync {kind}",
             **options,

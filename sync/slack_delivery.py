@@ -6,9 +6,9 @@ ledger remembers where earlier messages to the same people went, which keeps wee
 clear of that Tier 3 method's limit), posts the message and records
 where it went; a Slack error (or an unreachable Slack) is recorded as ``failed`` with its
 reason and returned, never raised (nor logged: the caller reports it), so a batch goes on
-with the next message. Every message
-has a plain-text ``text`` besides its blocks: Slack shows it in notifications and where
-blocks cannot be shown.
+with the next message. :func:`deliver_to_channel` does the same for a post to a channel.
+Every message has a plain-text ``text`` besides its blocks: Slack shows it in
+notifications and where blocks cannot be shown.
 """
 
 from __future__ import annotations
@@ -80,6 +80,34 @@ async def deliver(client: AsyncWebClient, notice: Notice, *, force: bool = False
         if not channel:
             opened = await client.conversations_open(users=notice.conversation.key)
             channel = str((opened.get("channel") or {}).get("id") or "")
+        posted = await client.chat_postMessage(
+            channel=channel,
+            text=notice.message.text,
+            blocks=notice.message.blocks,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+    except (SlackApiError, ClientError, OSError, TimeoutError) as exc:
+        error = slack_error(exc)
+        await mark_failed(claimed, error, notice.summary)
+        return Delivery(notice, "failed", error=error)
+    ts = str(posted.get("ts") or "")
+    channel = str(posted.get("channel") or channel)
+    await mark_sent(claimed, channel, ts, notice.summary)
+    return Delivery(notice, "sent", channel=channel, ts=ts)
+
+
+async def deliver_to_channel(
+    client: AsyncWebClient, notice: Notice, *, force: bool = False
+) -> Delivery:
+    """:func:`deliver` for a post to a channel: ``notice.conversation`` names the channel (its
+    one member is the channel's id, which is also the ledger's recipient). A channel needs no
+    ``conversations.open`` (that takes users): the message is posted to it directly."""
+    claimed = await claim(notice.key, force=force)
+    if claimed is None:
+        return Delivery(notice, "already sent")
+    channel = notice.conversation.key
+    try:
         posted = await client.chat_postMessage(
             channel=channel,
             text=notice.message.text,

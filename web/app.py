@@ -2,13 +2,14 @@
 
 Paths (the README's admin site paths): ``/`` (what waits for the signed-in person),
 ``/users`` and ``/users.csv`` (people and their flex saldos, HR), ``/users/<guid>/flexhours``
-(one person's flex saldo in full: the person and HR), ``/contracts`` (HR), ``/groups`` and
-``/sync`` (admins), ``/audit`` (admins and HR), ``/reports/early-care`` (HR), ``/invoices``,
-``/invoices/<uuid>`` (with its entries as CSV and XLSX) and ``/projects/<guid>`` (the admin
-and finance groups, and each project's admins for their projects; fixed rows edited by
-finance), ``/healthz`` and the sign-in flow (``/sign-in``, ``/sign-out``; ``/demo/sign-in`` in
-the demo only). Every page but the health check and the sign-in flow needs a signed-in person
-(:mod:`web.auth`); each page module adds its routes with one call below.
+(one person's flex saldo in full: the person and HR), ``/contracts`` (HR), ``/groups``,
+``/sync`` and ``/notifications`` (admins), ``/audit`` (admins and HR), ``/reports/early-care``
+(HR), ``/invoices``, ``/invoices/<uuid>`` (with its entries as CSV and XLSX) and
+``/projects/<guid>`` (the admin and finance groups, and each project's admins for their
+projects; fixed rows edited by finance), ``/healthz`` and the sign-in flow (``/sign-in``,
+``/sign-out``; ``/demo/sign-in`` in the demo only). Every page but the health check and the
+sign-in flow needs a signed-in person (:mod:`web.auth`); each page module adds its routes with
+one call below.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from aiohttp import web
 
 from core.db import check_database
 from core.settings import Settings
+from sync.dispatch import AfterSync
 from web.app_keys import SETTINGS_KEY, TEMPLATES_KEY
 from web.auth import sessions, sign_in_required
 from web.company_flex import add_worker
+from web.notify_now import Notifier, NotifyNow
 from web.pages import (
     audit,
     contracts,
@@ -31,6 +34,7 @@ from web.pages import (
     fixed_row_forms,
     groups,
     invoices,
+    notifications,
     projects,
     sign_in,
 )
@@ -63,7 +67,14 @@ async def healthz(request: web.Request) -> web.Response:
     return web.Response(text="ok")
 
 
-def build_web_app(settings: Settings) -> web.Application:
+def build_web_app(
+    settings: Settings,
+    *,
+    after_sync: AfterSync | None = None,
+    notifier: Notifier | None = None,
+) -> web.Application:
+    """The site; the bot gives what it does after a sync (``after_sync``: posts about new
+    projects) and the notifications it can send now (``notifier``)."""
     root = site_root(settings)
     app = web.Application(
         middlewares=[
@@ -81,7 +92,8 @@ def build_web_app(settings: Settings) -> web.Application:
     add_start_routes(app)
     add_people_routes(app)
     add_flexhours_routes(app)
-    add_sync_routes(app)
+    add_sync_routes(app, after_sync)
+    notifications.add_routes(app, NotifyNow(settings, notifier))
     add_early_care_routes(app)
     sign_in.add_routes(app)
     if settings.demo_sign_in:

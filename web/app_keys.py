@@ -10,6 +10,7 @@ from core.settings import Settings
 from models.invoices.visibility import InvoiceScope
 from models.people import Person
 from models.permissions import Actor
+from web.notify_now import NotifyNow
 from web.sync_now import SyncNow
 
 SETTINGS_KEY = web.AppKey("settings", Settings)
@@ -26,3 +27,5 @@ INVOICE_SCOPE_KEY = web.RequestKey("invoice_scope", InvoiceScope)
 WORKER_KEY = web.AppKey("worker", WorkerProcess)
 #: Syncs started with "Sync now", running in the background (web/pages/syncs.py).
 SYNC_NOW_KEY = web.AppKey("sync_now", SyncNow)
+#: Notifications sent with "Send now", in the background (web/pages/notifications.py).
+NOTIFY_NOW_KEY = web.AppKey("notify_now", NotifyNow)

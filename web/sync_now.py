@@ -6,7 +6,8 @@ lock + run record), so the page shows its progress from the database. A second p
 run of that kind is going on, whether started here, by the scheduler, by the CLI or by another
 replica (the database lock), is answered "already running" and starts nothing. Closing cancels
 the tasks and waits for them: the processes are stopped, and ``sync_run`` records the runs as
-failed ("cancelled") and releases their locks.
+failed ("cancelled") and releases their locks. A finished run is followed by the ``after``
+hook the bot gives (posts about new projects), in the same background task.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from core.settings import Settings
-from sync.dispatch import missing_configuration
+from sync.dispatch import AfterSync, missing_configuration
 from sync.own_process import SyncFailed, run_sync_in_own_process
 from sync.runs import SyncAlreadyRunning, lock_in_use
+from sync.schedule import run_after_sync
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +51,15 @@ class StartResult:
 class SyncNow:
     """The background syncs of one admin site."""
 
-    def __init__(self, settings: Settings, runner: SyncRunner = default_runner) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        runner: SyncRunner = default_runner,
+        after: AfterSync | None = None,
+    ) -> None:
         self._settings = settings
         self._runner = runner
+        self._after = after
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._closed = False
 
@@ -95,6 +103,9 @@ class SyncNow:
             log.error("sync now: the %s sync failed: %s", kind, exc)
         except Exception:  # recorded on the run as failed; logged here with the traceback
             log.exception("sync now: the %s sync failed", kind)
+        else:
+            if self._after is not None:
+                await run_after_sync(self._after, kind, self._settings)
 
     async def close(self) -> None:
         """Cancels the running syncs and waits until they have recorded it."""

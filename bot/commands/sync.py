@@ -3,7 +3,8 @@
 WHAT is one kind or ``all`` (every configured kind in order; unconfigured ones, and those not
 in this release, are skipped with a note). Progress is drawn with rich on a terminal;
 elsewhere only result lines print. A failed sync exits non-zero with one line; stored data
-stays as it was.
+stays as it was. After the projects sync (and the hours sync, which may add projects), new
+projects are posted to the channels marked for them (``bot.notifications.new_projects``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from bot.cli_help import COMING_SYNC_KINDS
+from bot.notifications.new_projects import after_sync
 from core.db import DatabaseError, open_database
 from core.errors import CommandError
 from core.settings import Settings, SettingsError
@@ -72,6 +74,8 @@ async def _run_one(kind: str, settings: Settings, args: argparse.Namespace) -> N
             progress=report,
         )
     print(describe_run(run), flush=True)
+    for line in await after_sync(kind, settings):
+        print(line, flush=True)
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:

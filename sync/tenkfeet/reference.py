@@ -143,7 +143,10 @@ def _phase_values(phase: api.Project, project_id: int) -> dict[str, Any]:
 
 
 async def sync_projects(client: TenkfeetClient) -> SyncCounts:
-    """Projects, phases, clients (by name) and admins (people named by a project's tags)."""
+    """Projects, phases, clients (by name) and admins (people named by a project's tags).
+
+    A project created here when the table already had projects is left with
+    ``new_project_announced`` off: news for the channels marked for new projects."""
     fetched = await client.projects()
     top = [p for p in fetched.items if p.parent_id is None]
     phases = [p for p in fetched.items if p.parent_id is not None]
@@ -156,11 +159,15 @@ async def sync_projects(client: TenkfeetClient) -> SyncCounts:
 
         existing = {p.tenkfeet_id: p for p in await Project.all()}
         states_before = {tid: p.project_state for tid, p in existing.items()}
+        # A project created now is announced to the marked channels (bot/notifications/
+        # new_projects.py), unless this is the first sync of an empty table: then every
+        # project is "new" and none is news.
+        new_project = {"new_project_announced": not existing}
         restated: list[int] = []
         for project in top:
             values = _project_values(project, client_ids)
             before = states_before.get(project.id)
-            await _upsert(Project, existing, project.id, values, counts)
+            await _upsert(Project, existing, project.id, values, counts, create_only=new_project)
             if before is not None and before != values["project_state"]:
                 restated.append(existing[project.id].id)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 import uuid
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from core.settings import load_settings
 from handlers.flex.blocks import flex_reply
 from handlers.home.blocks import home_view
 from handlers.invoices.blocks import invoice_message, review_modal
+from handlers.notifications.new_project_blocks import new_project_message
 from handlers.notifications.unapproved_blocks import unapproved_message
 from handlers.notifications.unsubmitted_blocks import reminder_message
 from handlers.slack_ids import LINK_BUTTONS, ActionId, BlockId, CallbackId, InputId
@@ -26,6 +28,7 @@ from models.invoices.approval import ReviewRights
 from models.invoices.records import InvoiceState
 from models.invoices.review import InvoiceFigures, InvoiceSummary
 from models.invoices.waiting import WaitingInvoice
+from models.notifications.new_projects import NewProject
 from models.notifications.periods import reminder_period
 from models.notifications.unapproved import ProjectInfo, UnapprovedHours
 from models.notifications.unsubmitted import EntryInfo, PersonInfo, UnsubmittedReminder
@@ -50,6 +53,8 @@ def test_the_values_are_the_ones_slack_already_has() -> None:
         "reminder_open_site",
         "unapproved_open_project",
         "unapproved_open_tenkfeet",
+        "new_project_open",
+        "new_project_open_tenkfeet",
     }
     assert {i.value for i in InputId} == {
         "review_checklist",
@@ -111,6 +116,9 @@ INVOICE = InvoiceSummary(
     review_version=0,
 )
 EVERYTHING = ReviewRights(may_approve=True, may_set_number=True)
+NEW_PROJECT = NewProject(
+    7, "p-guid", 1007, "Apollo", "Acme", False, dt.datetime(2025, 4, 1, tzinfo=dt.UTC)
+)
 
 
 def built_payloads() -> list[dict[str, Any]]:
@@ -137,6 +145,7 @@ def built_payloads() -> list[dict[str, Any]]:
             settings=SETTINGS,
             today=TODAY,
         ),
+        {"blocks": new_project_message(NEW_PROJECT, SETTINGS).blocks},
     ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -55,9 +56,12 @@ async def fetch(
 
 
 @asynccontextmanager
-async def serve_app(settings: Settings) -> AsyncIterator[tuple[str, web.Application]]:
-    """Like ``serve_web``, also yielding the app (its background syncs, its worker)."""
-    app = build_web_app(settings)
+async def serve_app(
+    settings: Settings, **options: Any
+) -> AsyncIterator[tuple[str, web.Application]]:
+    """Like ``serve_web``, also yielding the app (its background syncs, its worker);
+    ``options`` go to ``build_web_app`` (what the bot gives the site)."""
+    app = build_web_app(settings, **options)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     try:

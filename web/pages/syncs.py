@@ -17,7 +17,7 @@ from aiohttp import web
 from core.settings import Settings
 from models.bookkeeping import SyncRun
 from models.permissions import Capability, allows
-from sync.dispatch import ALL_KINDS
+from sync.dispatch import ALL_KINDS, AfterSync
 from sync.runs import latest_runs, lock_in_use, recent_runs
 from web.app_keys import SETTINGS_KEY, SYNC_NOW_KEY
 from web.auth import current_actor, requires
@@ -127,8 +127,8 @@ async def sync_now(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(site_root(settings) + "/sync")
 
 
-def add_sync_routes(app: web.Application) -> None:
-    app[SYNC_NOW_KEY] = SyncNow(app[SETTINGS_KEY])
+def add_sync_routes(app: web.Application, after: AfterSync | None = None) -> None:
+    app[SYNC_NOW_KEY] = SyncNow(app[SETTINGS_KEY], after=after)
 
     async def stop_syncs(app: web.Application) -> None:
         await app[SYNC_NOW_KEY].close()
