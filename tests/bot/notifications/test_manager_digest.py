@@ -296,3 +296,32 @@ async def test_someone_else_clicking_review_gets_a_refusal_and_no_modal(
     assert "Only the admins of Apollo" in told.args["text"]
     assert emulator.calls_to("views.open") == []
     assert (await Invoice.get()).state == "Created"
+
+
+# --- from the command line ----------------------------------------------------------------------
+
+
+async def test_notify_manager_digest_from_the_command_line(
+    db: str, slack_emulator: SlackEmulator
+) -> None:
+    from tests.bot.commands.test_notify import notify
+
+    ann = await person("Ann", "Admin", "U0ANN")
+    apollo = await project("Apollo", admins=(ann,))
+    await invoice(apollo, 2025, 3)  # a closed month, whatever today is
+
+    dry = await notify(db, slack_emulator, "manager-digest", "--dry-run", SLACK_BOT_TOKEN="")
+    assert dry.code == 0, dry.err
+    assert dry.out.splitlines()[0].startswith("would send   Ann Admin: 1 project: 0 entries")
+    assert "manager-digest" in dry.out.splitlines()[-1] and "2 would send" in dry.out
+    assert slack_emulator.calls == [] and await Notification.all().count() == 0
+
+    sent = await notify(db, slack_emulator, "manager-digest")
+    assert sent.code == 0, sent.err
+    assert "2 sent" in sent.out.splitlines()[-1]  # Ann, and the copy for U0NOTIFY
+    again = await notify(db, slack_emulator, "manager-digest")
+    assert "2 already sent" in again.out.splitlines()[-1]
+    forced = await notify(db, slack_emulator, "manager-digest", "--force")
+    assert "2 sent" in forced.out.splitlines()[-1]
+    assert len(posted_to(slack_emulator, "U0ANN")) == 2
+    assert len(posted_to(slack_emulator, "U0NOTIFY")) == 2
