@@ -26,6 +26,8 @@ class ActionId(StrEnum):
     UNAPPROVED_OPEN_TENKFEET = "unapproved_open_tenkfeet"
     NEW_PROJECT_OPEN = "new_project_open"
     NEW_PROJECT_OPEN_TENKFEET = "new_project_open_tenkfeet"
+    DIGEST_OPEN_TENKFEET = "digest_open_tenkfeet"
+    DIGEST_OPEN_PROJECT = "digest_open_project"
 
 
 class InputId(StrEnum):
@@ -66,4 +68,6 @@ LINK_BUTTONS: tuple[ActionId, ...] = (
     ActionId.UNAPPROVED_OPEN_TENKFEET,
     ActionId.NEW_PROJECT_OPEN,
     ActionId.NEW_PROJECT_OPEN_TENKFEET,
+    ActionId.DIGEST_OPEN_TENKFEET,
+    ActionId.DIGEST_OPEN_PROJECT,
 )

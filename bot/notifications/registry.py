@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.notifications.batch import Batch
+from bot.notifications.manager_digest import plan_manager_digest
 from bot.notifications.unapproved import plan_unapproved
 from bot.notifications.unsubmitted import plan_unsubmitted
 from core.settings import NotificationSchedule, Settings
@@ -117,6 +118,7 @@ KINDS: dict[str, NotificationKind] = {
 PLANNERS: dict[str, Planner] = {
     "unsubmitted": plan_unsubmitted,
     "unapproved": plan_unapproved,
+    "manager-digest": plan_manager_digest,
 }
 """The planner of every kind but ``invoices``."""
 

@@ -23,7 +23,7 @@ from handlers.flex.blocks import (
     url_button,
 )
 from handlers.home.references import HoursSubmission
-from handlers.invoices.references import InvoiceReference
+from handlers.invoices.blocks import waiting_review_button
 from handlers.slack_ids import ActionId, CallbackId
 from models.flex.report import FlexReport
 from models.invoices.records import InvoiceState
@@ -156,13 +156,7 @@ def invoices_section(
         blocks.append(
             mrkdwn_section(f"*{title}* {invoice.period}, {hours_plain(invoice.hours)}{note}")
         )
-        review: Block = {
-            "type": "button",
-            "text": {"type": "plain_text", "text": "Review"},
-            "style": "primary",
-            "action_id": ActionId.INVOICE_REVIEW,
-            "value": InvoiceReference.of_waiting(invoice).as_button_value(),
-        }
+        review = waiting_review_button(invoice)
         link = url_button(
             "Open", settings.public_link(f"/invoices/{invoice.id}"), ActionId.HOME_OPEN_INVOICE
         )

@@ -26,6 +26,7 @@ from models.invoices.approval import (
 )
 from models.invoices.flagged_entries import FlaggedEntry, PersonToTell
 from models.invoices.review import InvoiceSummary
+from models.invoices.waiting import WaitingInvoice
 from models.invoices.wording import (
     check_text,
     confirm_text,
@@ -137,12 +138,22 @@ def title_section(invoice: InvoiceSummary, settings: Settings) -> Block:
 
 
 def review_button(invoice: InvoiceSummary, text: str = "Review") -> Block:
+    return _review_button(InvoiceReference.of(invoice), text)
+
+
+def waiting_review_button(invoice: WaitingInvoice) -> Block:
+    """The same Review button for an invoice in a list of those waiting (App Home, the
+    manager digest): it opens the same modal."""
+    return _review_button(InvoiceReference.of_waiting(invoice), "Review")
+
+
+def _review_button(reference: InvoiceReference, text: str) -> Block:
     return {
         "type": "button",
         "text": {"type": "plain_text", "text": text},
         "style": "primary",
         "action_id": ActionId.INVOICE_REVIEW,
-        "value": InvoiceReference.of(invoice).as_button_value(),
+        "value": reference.as_button_value(),
     }
 
 

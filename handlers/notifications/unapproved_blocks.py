@@ -38,7 +38,8 @@ def figures_text(unapproved: UnapprovedHours, currency: str) -> str:
     )
 
 
-def _statuses(unapproved: UnapprovedHours) -> str:
+def statuses_text(unapproved: UnapprovedHours) -> str:
+    """``2 pending approval, 1 not submitted yet`` (plain)."""
     parts = []
     if unapproved.pending:
         parts.append(f"{unapproved.pending} pending approval")
@@ -73,7 +74,7 @@ def unapproved_message(
         f"*{hours_text(unapproved.hours)}*, *{format_money(unapproved.money)} {currency}*, "
         f"{dated}"
     )
-    statuses = _statuses(unapproved)
+    statuses = statuses_text(unapproved)
     body += f" ({statuses})." if statuses else "."
     body += " Please approve them in 10000ft (or ask for them to be submitted)."
     blocks: list[Block] = [
@@ -121,7 +122,7 @@ def leave_message(
         f"*Leave* has *{entries_text(unapproved.count)}* not approved, "
         f"*{hours_text(unapproved.hours)}*, *{format_money(unapproved.money)} {currency}*, {dated}"
     )
-    statuses = _statuses(unapproved)
+    statuses = statuses_text(unapproved)
     body += f" ({statuses})." if statuses else "."
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": LEAVE_HEADING}},

@@ -29,6 +29,7 @@ class WaitingInvoice:
     state: InvoiceState = InvoiceState.CREATED
     review_version: int = 0
     figures: str = ""  # the figures' fingerprint, for the Review button's reference
+    project_id: int | None = None
 
     @property
     def period(self) -> str:
@@ -59,6 +60,15 @@ def _waiting(invoice: Invoice, hours_currency: str) -> WaitingInvoice:
         state=InvoiceState(invoice.state),
         review_version=invoice.review_version,
         figures=figures_fingerprint(invoice_figures(invoice, hours_currency)),
+        project_id=int(invoice.project.id),
+    )
+
+
+def _waiting_for_approval(today: date) -> QuerySet[Invoice]:
+    """Closed months' client invoices with hours still Created, or approved once but changed
+    since: what their project's admins have to approve."""
+    return _closed_client_invoices(today).filter(
+        Q(state=InvoiceState.CREATED.value) | Q(changed_since_approval=True)
     )
 
 
@@ -67,10 +77,16 @@ async def invoices_waiting_for(
 ) -> list[WaitingInvoice]:
     """Invoices of the projects ``person_id`` administers that wait for approval: still
     Created, or approved once but changed since. Oldest month first."""
-    invoices = await _closed_client_invoices(today).filter(
-        Q(state=InvoiceState.CREATED.value) | Q(changed_since_approval=True),
-        project__admins__id=person_id,
-    )
+    invoices = await _waiting_for_approval(today).filter(project__admins__id=person_id)
+    return [_waiting(invoice, hours_currency) for invoice in invoices]
+
+
+async def invoices_waiting_for_approval(
+    today: date, hours_currency: str = "EUR"
+) -> list[WaitingInvoice]:
+    """Every invoice waiting for its admins (as :func:`invoices_waiting_for` picks them, for
+    all admins at once), oldest month first: one query."""
+    invoices = await _waiting_for_approval(today)
     return [_waiting(invoice, hours_currency) for invoice in invoices]
 
 

@@ -27,6 +27,7 @@ from models.projects import Project
 class AdminInfo:
     name: str
     slack_id: str | None = None
+    guid: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +75,7 @@ def unapproved_hours(
         for project_id, found in grouped.items()
         if project_id is not None
     ]
-    per_project.sort(key=lambda u: _order(u.project))
+    per_project.sort(key=lambda u: project_order(u.project))
     leave = grouped.get(None)
     return per_project, _summed(None, leave) if leave else None
 
@@ -93,7 +94,8 @@ def _summed(project: ProjectInfo | None, entries: list[EntryInfo]) -> Unapproved
     )
 
 
-def _order(project: ProjectInfo | None) -> tuple[str, str, str]:
+def project_order(project: ProjectInfo | None) -> tuple[str, str, str]:
+    """Projects by client and name (case-insensitive), then guid."""
     if project is None:
         return ("", "", "")
     return (project.client_name.lower(), project.name.lower(), project.guid)
@@ -104,14 +106,19 @@ def _order(project: ProjectInfo | None) -> tuple[str, str, str]:
 
 async def load_unapproved(period: DayRange) -> tuple[list[EntryInfo], dict[int, ProjectInfo]]:
     """The period's entries that are not Approved and their projects with admins (2 queries)."""
+    entries = await load_unapproved_entries(period)
+    ids = sorted({e.project_id for e in entries if e.project_id is not None})
+    return entries, await load_projects(ids)
+
+
+async def load_unapproved_entries(period: DayRange) -> list[EntryInfo]:
+    """The period's entries that are not Approved (one query)."""
     rows = (
         await HourEntry.filter(date__gte=period.first, date__lte=period.last)
         .exclude(status=HourStatus.APPROVED.value)
         .values(*ENTRY_FIELDS)
     )
-    entries = [entry_from_row(row) for row in rows]
-    ids = sorted({e.project_id for e in entries if e.project_id is not None})
-    return entries, await load_projects(ids)
+    return [entry_from_row(row) for row in rows]
 
 
 async def load_projects(ids: list[int]) -> dict[int, ProjectInfo]:
@@ -126,6 +133,7 @@ async def load_projects(ids: list[int]) -> dict[int, ProjectInfo]:
         "archived",
         "client__name",
         "admins__id",
+        "admins__guid",
         "admins__first_name",
         "admins__last_name",
         "admins__display_name",
@@ -143,7 +151,7 @@ async def load_projects(ids: list[int]) -> dict[int, ProjectInfo]:
                 row["admins__last_name"] or "",
                 row["admins__display_name"] or "",
             )
-            admin = AdminInfo(name, row["admins__slack_id"] or None)
+            admin = AdminInfo(name, row["admins__slack_id"] or None, str(row["admins__guid"]))
             admins[project_id][int(row["admins__id"])] = admin
     return {
         project_id: ProjectInfo(

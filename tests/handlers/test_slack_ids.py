@@ -18,6 +18,7 @@ from core.settings import load_settings
 from handlers.flex.blocks import flex_reply
 from handlers.home.blocks import home_view
 from handlers.invoices.blocks import invoice_message, review_modal
+from handlers.notifications.manager_digest_blocks import digest_messages
 from handlers.notifications.new_project_blocks import new_project_message
 from handlers.notifications.unapproved_blocks import unapproved_message
 from handlers.notifications.unsubmitted_blocks import reminder_message
@@ -28,6 +29,7 @@ from models.invoices.approval import ReviewRights
 from models.invoices.records import InvoiceState
 from models.invoices.review import InvoiceFigures, InvoiceSummary
 from models.invoices.waiting import WaitingInvoice
+from models.notifications.manager_digest import ProjectWaiting
 from models.notifications.new_projects import NewProject
 from models.notifications.periods import reminder_period
 from models.notifications.unapproved import ProjectInfo, UnapprovedHours
@@ -55,6 +57,8 @@ def test_the_values_are_the_ones_slack_already_has() -> None:
         "unapproved_open_tenkfeet",
         "new_project_open",
         "new_project_open_tenkfeet",
+        "digest_open_tenkfeet",
+        "digest_open_project",
     }
     assert {i.value for i in InputId} == {
         "review_checklist",
@@ -146,6 +150,10 @@ def built_payloads() -> list[dict[str, Any]]:
             today=TODAY,
         ),
         {"blocks": new_project_message(NEW_PROJECT, SETTINGS).blocks},
+        *(
+            {"blocks": message.blocks}
+            for message in digest_messages([ProjectWaiting(apollo, unapproved)], period, SETTINGS)
+        ),
     ]
 
 
