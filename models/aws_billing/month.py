@@ -132,7 +132,9 @@ class MonthCollector:
         if self.problem_count:
             raise BadBilling(self.problems, self.problem_count)
         records = []
-        for total in self._sums.values():
+        sums, self._sums = self._sums, {}
+        while sums:  # emptied as the records are made: never both in memory in full
+            _, total = sums.popitem()
             first = total.first
             records.append(
                 BillingRecord(
@@ -150,6 +152,7 @@ class MonthCollector:
                     currency=first.currency,
                 )
             )
+        records.reverse()  # popitem took them last first
         return MonthBilling(
             self.year,
             self.month,

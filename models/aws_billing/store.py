@@ -22,6 +22,8 @@ from models.aws_billing.records import BillingRecord
 from models.invoices.refresh import ensure_invoices, refresh_invoice_months
 from models.people import Person, name_key
 
+INSERT_BATCH = 1000
+
 RowKey = tuple[int, str, str, str, str, str, date, date, Decimal, Decimal, str]
 _KEY_FIELDS = (
     "account_id",
@@ -121,9 +123,9 @@ async def store_month(billing: MonthBilling) -> MonthStored:
         if gone:
             for start in range(0, len(gone), 500):
                 await AwsBillingRow.filter(id__in=gone[start : start + 500]).delete()
-        if fresh:
+        for start in range(0, len(fresh), INSERT_BATCH):  # a batch of ORM objects at a time
             await AwsBillingRow.bulk_create(
-                [_row(key, year, month) for key in fresh], batch_size=1000
+                [_row(key, year, month) for key in fresh[start : start + INSERT_BATCH]]
             )
         refreshed = 0
         if gone or fresh:
