@@ -90,6 +90,27 @@ def month_option(text: str) -> tuple[int, int]:
     return day.year, day.month
 
 
+def year_option(text: str) -> int:
+    """A year within 1990..2100."""
+    if not _WHOLE.fullmatch(text.strip()) or not 1990 <= int(text) <= 2100:
+        raise argparse.ArgumentTypeError(f"{quoted(text)} is not a year 1990-2100")
+    return int(text)
+
+
+def month_number(text: str) -> int:
+    """A month's number, 1..12."""
+    if not _WHOLE.fullmatch(text.strip()) or not 1 <= int(text) <= 12:
+        raise argparse.ArgumentTypeError(f"{quoted(text)} is not a month 1-12")
+    return int(text)
+
+
+def aws_account_id(text: str) -> str:
+    """An AWS account id: 12 digits."""
+    if not re.fullmatch(r"[0-9]{12}", text.strip()):
+        raise argparse.ArgumentTypeError(f"{quoted(text)} is not an AWS account id (12 digits)")
+    return text.strip()
+
+
 def day_count(text: str) -> int:
     """A whole number of days, 0..MAX_DAYS."""
     if not _WHOLE.fullmatch(text.strip()) or int(text) > MAX_DAYS:

@@ -16,16 +16,18 @@ from collections.abc import Sequence
 
 from bot.arguments import (
     OneLineParser,
+    aws_account_id,
     day_count,
     day_option,
     email_address,
     folder_option,
     group_name,
+    month_number,
     month_option,
+    year_option,
 )
 from bot.cli_help import (
     COMING,
-    COMING_SYNC_KINDS,
     SLACK_SYNCS,
     TENKFEET_SYNCS,
     coming_help,
@@ -45,6 +47,7 @@ SYNC_KINDS = (
     "leave-types",
     "slack-users",
     "slack-channels",
+    "aws-billing",
     "all",
 )
 SYNC_HELP = f"""\
@@ -53,6 +56,11 @@ WHAT is one kind, or all:
       from 10000ft (users before hours: hours name people)
   {SLACK_SYNCS}
       Slack's directory: people's Slack accounts and channels
+  aws-billing
+      AWS billing from S3 (AWS_BILLING_FORMAT legacy-csv or cur2): --year and --month
+      name one month; without them the current month and, until its 5th day, the
+      previous one. A file with a bad row leaves its month as it was and lists the
+      problems as FILE:LINE: message
   all
       every kind above, in that order; one without its settings is skipped with a note
 
@@ -75,6 +83,17 @@ sent again (--force sends it again); a failed one is tried again by the next run
 saying how many, when a recipient's message could not be sent.
 """
 )
+AWS_HELP = """\
+  list                               every account: name, person, linked projects, and
+                                     its latest month's total per currency
+  link ACCOUNT_ID PROJECT_GUID       the project's invoices carry the account's costs
+  unlink ACCOUNT_ID PROJECT_GUID     they no longer do
+
+An account may be linked to several projects: each one's invoice then carries the
+account's whole month. Linking an account the import has not seen yet creates it. The
+invoices of the months with costs are created (even without hours) and refreshed at once.
+Every change is audit-logged as cli:<your user name>.
+"""
 GROUP_HELP = """\
   list                every group and its members
   list GROUP          the members of GROUP
@@ -153,7 +172,6 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run one sync now.",
         before_settings=SYNC_HELP,
     )
-    sync.coming = COMING_SYNC_KINDS
     sync.add_argument(
         "what", choices=SYNC_KINDS, metavar="WHAT", help="what to sync: a kind, or all (below)"
     )
@@ -173,6 +191,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--force",
         action="store_true",
         help="hours: rewrite every day, even those whose checksum is unchanged",
+    )
+    sync.add_argument("--year", type=year_option, metavar="Y", help="aws-billing: the month's year")
+    sync.add_argument(
+        "--month", type=month_number, metavar="M", help="aws-billing: the month, 1-12"
     )
 
     imp = _command(
@@ -277,6 +299,21 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument(
         "email", nargs="?", type=email_address, metavar="EMAIL", help="the person's e-mail"
     )
+    aws = _command(
+        sub,
+        "aws",
+        "list AWS accounts, link one to a project or unlink it",
+        description="List the AWS accounts the billing import found, with their projects, "
+        "or link an account to a project or unlink it.",
+        before_settings=AWS_HELP,
+    )
+    aws.add_argument(
+        "action", choices=("list", "link", "unlink"), metavar="ACTION", help="list, link or unlink"
+    )
+    aws.add_argument(
+        "account", nargs="?", type=aws_account_id, metavar="ACCOUNT_ID", help="12 digits"
+    )
+    aws.add_argument("project", nargs="?", metavar="PROJECT_GUID", help="the project's guid")
     return parser
 
 

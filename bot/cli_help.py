@@ -80,6 +80,25 @@ SETTINGS: Mapping[str, Setting] = {
             str(_DEFAULTS.bill_rate_max),
         ),
         Setting("TIME_ZONE", "the company's time zone: today, yesterday", _DEFAULTS.time_zone),
+        Setting("AWS_BILLING_BUCKET", "the S3 bucket of the AWS billing files"),
+        Setting(
+            "AWS_BILLING_FORMAT",
+            "legacy-csv (the monthly CSV by AWS_BILLING_KEY) or cur2 (CUR 2.0 exports)",
+            _DEFAULTS.aws_billing_format,
+        ),
+        Setting(
+            "AWS_BILLING_KEY",
+            "key template of a month's legacy CSV, with {year} and {month:02d}",
+        ),
+        Setting(
+            "AWS_BILLING_CUR_PREFIX",
+            "the CUR 2.0 export's folder (holding data/ and metadata/)",
+        ),
+        Setting(
+            "AWS_ENDPOINT_URL",
+            "an S3-compatible endpoint instead of AWS's own (credentials and region: the "
+            "AWS SDK's AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION)",
+        ),
         Setting("WORKDAY_HOURS", "a full-time workday, hours", str(_DEFAULTS.workday_hours)),
         Setting("FLEX_MAX_MINUS", "lower end of the healthy band", str(_DEFAULTS.flex_max_minus)),
         Setting("FLEX_MAX_PLUS", "upper end of the healthy band", str(_DEFAULTS.flex_max_plus)),
@@ -134,6 +153,11 @@ COMMAND_SETTINGS: Mapping[str, tuple[tuple[str, str], ...]] = {
         ("SLACK_API_URL", ""),
         ("TENKFEET_AUTH", "without it the 10000ft syncs are not scheduled"),
         ("TENKFEET_API_URL", ""),
+        ("AWS_BILLING_BUCKET", "without it the AWS billing import is not scheduled"),
+        ("AWS_BILLING_FORMAT", ""),
+        ("AWS_BILLING_KEY", ""),
+        ("AWS_BILLING_CUR_PREFIX", ""),
+        ("AWS_ENDPOINT_URL", ""),
         ("PUBLIC_URL", ""),
         ("WEB_HOST", ""),
         ("WEB_PORT", ""),
@@ -166,8 +190,15 @@ COMMAND_SETTINGS: Mapping[str, tuple[tuple[str, str], ...]] = {
         ("TENKFEET_API_URL", ""),
         ("SLACK_BOT_TOKEN", f"required for {SLACK_SYNCS}"),
         ("SLACK_API_URL", ""),
+        ("AWS_BILLING_BUCKET", "required for aws-billing"),
+        ("AWS_BILLING_FORMAT", ""),
+        ("AWS_BILLING_KEY", "required for legacy-csv"),
+        ("AWS_BILLING_CUR_PREFIX", "required for cur2"),
+        ("AWS_ENDPOINT_URL", ""),
+        ("HOURS_CURRENCY", ""),
         ("TIME_ZONE", ""),
     ),
+    "aws": (("DATABASE_URL", ""),),
     "import": (("DATABASE_URL", ""),),
     "flex": (
         ("DATABASE_URL", ""),
@@ -201,11 +232,8 @@ COMMAND_SETTINGS: Mapping[str, tuple[tuple[str, str], ...]] = {
 """Each command's settings, in the order its help lists them, with a note on when one is
 required ("" when it is not: the help then shows its default)."""
 
-COMING: Mapping[str, str] = {
-    "aws": "linking AWS accounts to projects",
-}
+COMING: Mapping[str, str] = {}
 """Commands of the interface that later releases bring: not offered, and answered plainly."""
-COMING_SYNC_KINDS: Mapping[str, str] = {"aws-billing": "the AWS billing import"}
 
 
 def not_in_release(name: str, what: str) -> str:
@@ -265,9 +293,10 @@ def import_help() -> str:
 def coming_help() -> str:
     """The top-level help's note on what this release does not have."""
     coming = [f"{name} ({what})" for name, what in COMING.items()]
-    coming += [f"sync {kind} ({what})" for kind, what in COMING_SYNC_KINDS.items()]
-    return (
+    text = (
         "Settings come from the environment; `financebot COMMAND --help` names the ones each\n"
-        "command reads (docs/configuration.md has them all).\n\n"
-        + _wrapped("Not in this release yet: " + "; ".join(coming) + ".", indent=0)
+        "command reads (docs/configuration.md has them all)."
     )
+    if coming:
+        text += "\n\n" + _wrapped("Not in this release yet: " + "; ".join(coming) + ".", indent=0)
+    return text

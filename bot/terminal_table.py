@@ -11,7 +11,22 @@ from rich.table import Table
 
 #: Columns aligned left; every other column holds figures and is aligned right.
 TEXT_COLUMNS = frozenset(
-    {"", "month", "name", "email", "group", "note", "client", "project", "state", "checks"}
+    {
+        "",
+        "month",
+        "name",
+        "email",
+        "group",
+        "note",
+        "client",
+        "project",
+        "state",
+        "checks",
+        "account",
+        "person",
+        "projects",
+        "total",
+    }
 )
 
 

@@ -19,6 +19,7 @@ from typing import Literal
 from urllib.parse import urlparse
 
 DEFAULT_DATABASE_URL = "sqlite://financebot.sqlite3"
+AWS_BILLING_FORMATS = ("legacy-csv", "cur2")
 MIN_SECRET_KEY_BYTES = 32
 
 
@@ -73,6 +74,8 @@ class Settings:
     time_zone: str = "Europe/Helsinki"
     aws_billing_bucket: str = ""
     aws_billing_key: str = ""
+    aws_billing_format: str = "legacy-csv"
+    aws_billing_cur_prefix: str = ""
     aws_endpoint_url: str = ""
     workday_hours: Decimal = Decimal("7.5")
     flex_max_minus: Decimal = Decimal("-40")
@@ -360,8 +363,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 
     bucket = env.get("AWS_BILLING_BUCKET", "").strip()
     key = env.get("AWS_BILLING_KEY", "").strip()
-    if bucket and not key:
+    billing_format = env.get("AWS_BILLING_FORMAT", "").strip() or "legacy-csv"
+    if billing_format not in AWS_BILLING_FORMATS:
+        raise SettingsError(
+            f"AWS_BILLING_FORMAT must be legacy-csv or cur2, got {billing_format[:40]!r}"
+        )
+    cur_prefix = env.get("AWS_BILLING_CUR_PREFIX", "").strip().strip("/")
+    if bucket and billing_format == "legacy-csv" and not key:
         raise SettingsError("AWS_BILLING_KEY is required when AWS_BILLING_BUCKET is set")
+    if bucket and billing_format == "cur2" and not cur_prefix:
+        raise SettingsError("AWS_BILLING_CUR_PREFIX is required when AWS_BILLING_FORMAT is cur2")
     if key:
         try:
             key.format(year=2000, month=1)
@@ -401,6 +412,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         time_zone=tz_name,
         aws_billing_bucket=bucket,
         aws_billing_key=key,
+        aws_billing_format=billing_format,
+        aws_billing_cur_prefix=cur_prefix,
         aws_endpoint_url=(
             _http_url(env, "AWS_ENDPOINT_URL", "")
             if env.get("AWS_ENDPOINT_URL", "").strip()

@@ -42,6 +42,7 @@ KINDS = (
     Kind("invoice_check", "Invoice checks", ("invoice_check",)),
     Kind("fixed_row", "Fixed rows", ("project_fixed_row", "invoice_fixed_row")),
     Kind("slack_channel", "Slack channels", ("slack_channel",)),
+    Kind("aws_link", "AWS account links", ("aws_account_link",)),
 )
 KIND_KEYS = tuple(kind.key for kind in KINDS)
 ENTITY_LABELS = {
@@ -53,6 +54,7 @@ ENTITY_LABELS = {
     "project_fixed_row": "project fixed row",
     "invoice_fixed_row": "invoice fixed row",
     "slack_channel": "Slack channel",
+    "aws_account_link": "AWS account link",
 }
 #: Entities whose values are flex numbers (see the module's docstring).
 FLEX_ENTITIES = frozenset({"flex_correction"})

@@ -1,4 +1,11 @@
-"""AWS linked accounts and their monthly billing rows (imported from S3 CSVs)."""
+"""AWS linked accounts, the projects they are billed to, and their monthly billing rows.
+
+Rows come from S3 (``sync/aws/``): the legacy monthly billing CSV or Cost and Usage Report 2.0
+exports, validated by ``models/aws_billing/`` and stored one month at a time. An account may be
+linked to several projects (as in the older system); each linked project's invoice for a month
+carries the account's whole month total. An account named like a person ("First Last") is
+linked to that person when imported.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +14,10 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
-from models.base import money_field
+from models.base import cost_field
 
 if TYPE_CHECKING:
-    from models.invoices.records import Invoice
+    from models.people import Person
     from models.projects import Project
 
 
@@ -18,29 +25,41 @@ class AwsAccount(Model):
     id = fields.IntField(primary_key=True)
     account_id = fields.CharField(max_length=32, unique=True)
     name = fields.CharField(max_length=255, default="")
-    project: fields.ForeignKeyNullableRelation[Project] = fields.ForeignKeyField(
-        "financebot.Project", related_name="aws_accounts", null=True, on_delete=fields.SET_NULL
+    person: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "financebot.Person", related_name="aws_accounts", null=True, on_delete=fields.SET_NULL
+    )
+    projects: fields.ManyToManyRelation[Project] = fields.ManyToManyField(
+        "financebot.Project",
+        related_name="aws_accounts",
+        through="aws_account_project",
+        forward_key="project_id",
+        backward_key="account_id",
     )
 
     class Meta:
         table = "aws_account"
+        ordering = ["account_id"]
 
 
 class AwsBillingRow(Model):
+    """One month's costs of one account for one (record type, product, usage type,
+    description, currency): CUR 2.0 line items with the same key are added up at import."""
+
     id = fields.IntField(primary_key=True)
     account: fields.ForeignKeyRelation[AwsAccount] = fields.ForeignKeyField(
         "financebot.AwsAccount", related_name="billing_rows", on_delete=fields.CASCADE
     )
-    invoice: fields.ForeignKeyNullableRelation[Invoice] = fields.ForeignKeyField(
-        "financebot.Invoice", related_name="aws_rows", null=True, on_delete=fields.SET_NULL
-    )
     year = fields.IntField()
     month = fields.SmallIntField()
-    record_id = fields.CharField(max_length=128, default="")
     record_type = fields.CharField(max_length=64, default="")
+    product_code = fields.CharField(max_length=255, default="")
     product_name = fields.CharField(max_length=255, default="")
+    usage_type = fields.CharField(max_length=255, default="")
     description = fields.TextField(default="")
-    amount = money_field()
+    period_start = fields.DateField()
+    period_end = fields.DateField()
+    quantity = cost_field(default=0)
+    amount = cost_field()
     currency = fields.CharField(max_length=3, default="USD")
 
     class Meta:

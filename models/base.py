@@ -19,3 +19,8 @@ def money_field(**kwargs: Any) -> Any:
 
 def rate_field(**kwargs: Any) -> Any:
     return fields.DecimalField(max_digits=12, decimal_places=2, **kwargs)
+
+
+def cost_field(**kwargs: Any) -> Any:
+    """AWS amounts as AWS writes them: CUR 2.0 line items carry up to 10 decimals."""
+    return fields.DecimalField(max_digits=28, decimal_places=10, **kwargs)

@@ -43,6 +43,12 @@ class Person(Model):
         return self.full_name
 
 
+def name_key(first_name: str | None, last_name: str | None) -> str:
+    """A person's "First Last" as names are matched (project tags, AWS account names):
+    lower-cased, single spaces."""
+    return " ".join(f"{first_name or ''} {last_name or ''}".split()).lower()
+
+
 def full_name(first_name: str, last_name: str, display_name: str) -> str:
     """:attr:`Person.full_name` of a person read as plain values."""
     return f"{first_name} {last_name}".strip() or display_name

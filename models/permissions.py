@@ -40,6 +40,8 @@ class Capability(StrEnum):
     SEE_INVOICES = "see invoices"
     SET_INVOICE_NUMBER = "set invoice numbers"
     EDIT_FIXED_ROWS = "edit invoices' fixed rows"
+    SEE_AWS = "see AWS accounts and costs"
+    LINK_AWS_ACCOUNTS = "link AWS accounts to projects"
 
 
 #: The groups that grant each capability (any one of them is enough). ``()`` means every
@@ -59,6 +61,8 @@ GRANTED_BY: dict[Capability, tuple[str, ...]] = {
     Capability.SEE_INVOICES: (ADMIN_GROUP, FINANCE_GROUP),
     Capability.SET_INVOICE_NUMBER: (FINANCE_GROUP,),
     Capability.EDIT_FIXED_ROWS: (FINANCE_GROUP,),
+    Capability.SEE_AWS: (ADMIN_GROUP, FINANCE_GROUP),
+    Capability.LINK_AWS_ACCOUNTS: (ADMIN_GROUP, FINANCE_GROUP),
 }
 
 

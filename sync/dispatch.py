@@ -14,6 +14,7 @@ from core.clock import company_today
 from core.settings import Settings
 from models import SyncRun
 from sync import slack_directory
+from sync.aws.billing import billing_months, month_span, sync_aws_billing
 from sync.counts import SyncCounts
 from sync.runs import sync_run
 from sync.slack_client import build_web_client
@@ -80,13 +81,15 @@ async def run_sync(
 ) -> SyncRun:
     """Run one sync of ``kind`` under its lock; returns the finished run record.
 
-    Raises SyncAlreadyRunning when another run of the kind holds the lock, SyncUnavailable for
-    AWS billing, and whatever the sync raised (the run is then recorded as failed).
+    Raises SyncAlreadyRunning when another run of the kind holds the lock, and whatever the
+    sync raised (the run is then recorded as failed). For AWS billing, ``start`` and ``end``
+    name months (any day in them); without them, the current month and, until the 5th, the
+    previous one.
     """
     if kind not in ALL_KINDS:
         raise ValueError(f"unknown sync kind {kind!r}")
     if kind == "aws-billing":
-        raise SyncUnavailable("aws-billing sync is not available yet")
+        return await _run_aws_billing(settings, start, end)
     if kind in SLACK_KINDS:
         return await _run_slack(kind, settings)
 
@@ -128,4 +131,13 @@ async def _run_slack(kind: str, settings: Settings) -> SyncRun:
         session = getattr(client, "session", None)
         if session is not None and not session.closed:
             await session.close()
+    return run.record
+
+
+async def _run_aws_billing(settings: Settings, start: date | None, end: date | None) -> SyncRun:
+    if not settings.aws_billing_bucket:
+        raise SyncUnavailable("AWS_BILLING_BUCKET is required for the AWS billing import")
+    first, last = month_span(billing_months(company_today(settings), start, end))
+    async with sync_run("aws-billing", first, last) as run:
+        run.counts = await sync_aws_billing(settings, first, last)
     return run.record

@@ -6,7 +6,8 @@ environment (validated with the other settings, ``Settings.sync_schedule``):
 
 - ``SYNC_HOURS_INTERVAL_MINUTES`` (default 15)
 - ``SYNC_REFERENCE_INTERVAL_MINUTES`` (default 60): users, projects, leave types
-- ``SYNC_DAILY_AT`` (default ``03:30``, HH:MM in TIME_ZONE): holidays, Slack users and channels
+- ``SYNC_DAILY_AT`` (default ``03:30``, HH:MM in TIME_ZONE): holidays, Slack users and channels,
+  and AWS billing (the current month, and the previous one until the 5th: ``sync.aws.billing``)
 
 A finished run is followed by the ``after`` hook the bot gives (posts about new projects).
 
@@ -106,5 +107,5 @@ def register_sync_jobs(
     add_interval("hours", schedule.hours_minutes)
     for kind in ("users", "projects", "leave-types"):
         add_interval(kind, schedule.reference_minutes)
-    for kind in ("holidays", "slack-users", "slack-channels"):
+    for kind in ("holidays", "slack-users", "slack-channels", "aws-billing"):
         add_daily(kind)

@@ -29,6 +29,7 @@ from web.company_flex import add_worker
 from web.notify_now import Notifier, NotifyNow
 from web.pages import (
     audit,
+    aws,
     contracts,
     demo_sign_in,
     fixed_row_forms,
@@ -104,6 +105,7 @@ def build_web_app(
     invoices.add_routes(app)
     projects.add_routes(app)
     fixed_row_forms.add_routes(app)
+    aws.add_routes(app)
     static = app.router.add_static("/static", STATIC_DIR)
     assert isinstance(static, web.StaticResource)
     stylesheet = static.url_for(filename="site.css", append_version=True)

@@ -29,13 +29,10 @@ log = logging.getLogger(__name__)
 Outcome = Literal["started", "already running", "not available"]
 SyncRunner = Callable[[str, Settings], Awaitable[Any]]
 
-#: Kinds that exist but cannot run from here yet, and why.
-NOT_AVAILABLE = {"aws-billing": "the AWS billing sync is not available yet"}
-
 
 def unavailable_reason(kind: str, settings: Settings) -> str | None:
     """Why ``kind`` cannot be started with these settings, or None when it can."""
-    return missing_configuration(kind, settings) or NOT_AVAILABLE.get(kind)
+    return missing_configuration(kind, settings)
 
 
 async def default_runner(kind: str, settings: Settings) -> Any:

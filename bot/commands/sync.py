@@ -13,11 +13,11 @@ import argparse
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from bot.cli_help import COMING_SYNC_KINDS
 from bot.notifications.new_projects import after_sync
 from core.db import DatabaseError, open_database
 from core.errors import CommandError
@@ -31,6 +31,9 @@ from sync.tenkfeet.hours import Progress as ProgressFn
 def describe_run(run: SyncRun) -> str:
     seconds = (run.finished_at - run.started_at).total_seconds() if run.finished_at else 0.0
     span = f" {run.start_date}..{run.end_date}" if run.start_date and run.end_date else ""
+    if run.kind == "aws-billing" and run.start_date and run.end_date:
+        first, last = f"{run.start_date:%Y-%m}", f"{run.end_date:%Y-%m}"
+        span = f" {first}" if first == last else f" {first}..{last}"
     invalid = f" ({run.invalid} invalid upstream, recorded as events)" if run.invalid else ""
     return (
         f"{run.kind}{span}: added {run.added}, updated {run.updated}, "
@@ -64,12 +67,15 @@ def progress_display(kind: str) -> Iterator[ProgressFn | None]:
 
 
 async def _run_one(kind: str, settings: Settings, args: argparse.Namespace) -> None:
+    start, end = args.start_date, args.end_date
+    if kind == "aws-billing":
+        start = end = args.aws_month
     with progress_display(kind) as report:
         run = await run_sync(
             kind,
             settings,
-            start=args.start_date,
-            end=args.end_date,
+            start=start,
+            end=end,
             force=args.force,
             progress=report,
         )
@@ -78,9 +84,25 @@ async def _run_one(kind: str, settings: Settings, args: argparse.Namespace) -> N
         print(line, flush=True)
 
 
+def aws_month(args: argparse.Namespace) -> date | None:
+    """--year and --month (aws-billing only, both or neither) as a day of that month; the
+    dates of `sync all` are the hours' and leave AWS billing at its default months."""
+    year, month = getattr(args, "year", None), getattr(args, "month", None)
+    if args.what == "aws-billing" and (args.start_date or args.end_date):
+        raise CommandError("aws-billing takes --year and --month, not dates")
+    if year is None and month is None:
+        return None
+    if args.what != "aws-billing":
+        raise CommandError("--year and --month are for aws-billing only")
+    if year is None or month is None:
+        raise CommandError("aws-billing needs --year and --month together")
+    return date(year, month, 1)
+
+
 async def run(settings: Settings, args: argparse.Namespace) -> int:
     if args.start_date and args.end_date and args.end_date < args.start_date:
         raise CommandError(f"--end-date {args.end_date} is before --start-date {args.start_date}")
+    args.aws_month = aws_month(args)
     kinds = ALL_KINDS if args.what == "all" else (args.what,)
     if args.what != "all":
         note = missing_configuration(args.what, settings)
@@ -91,9 +113,6 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
         async with open_database(settings.database_url):
             failures = ran = 0
             for kind in kinds:
-                if kind in COMING_SYNC_KINDS:
-                    print(f"{kind}: skipped (not in this release yet)", flush=True)
-                    continue
                 note = missing_configuration(kind, settings)
                 if note:
                     print(f"{kind}: skipped ({note})", flush=True)
@@ -107,6 +126,8 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
                     print(f"{kind}: failed: {exc}", file=sys.stderr, flush=True)
                     failures += 1
                 except Exception as exc:
+                    for line in str(exc).splitlines()[1:]:  # a bad billing file's rows
+                        print(line, file=sys.stderr, flush=True)
                     if args.what != "all":
                         raise CommandError(f"{kind} sync failed: {describe_error(exc)}") from None
                     print(f"{kind}: failed: {describe_error(exc)}", file=sys.stderr, flush=True)
@@ -117,6 +138,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
         raise CommandError(f"{failures} of the syncs failed")
     if not ran:
         raise CommandError(
-            "nothing to sync: set TENKFEET_AUTH (10000ft) or SLACK_BOT_TOKEN (Slack directory)"
+            "nothing to sync: set TENKFEET_AUTH (10000ft), SLACK_BOT_TOKEN (Slack directory) "
+            "or AWS_BILLING_BUCKET (AWS billing)"
         )
     return 0

@@ -430,19 +430,19 @@ def fixed_rows_money(rows: Iterable[FixedRow]) -> dict[str, Decimal]:
 
 
 def aws_billing_money(lines: Iterable[AwsBillingLine]) -> dict[str, Decimal]:
-    """An invoice's AWS billing per currency: per linked account, its "AccountTotal" rows when
-    it has any (the legacy CSV, whose line items the total already holds), else the sum of its
-    rows (CUR 2.0 line items)."""
-    by_account: dict[int, list[AwsBillingLine]] = {}
+    """An invoice's AWS billing per currency: per linked account and currency, its
+    "AccountTotal" rows when it has any (the legacy CSV, whose line items the total already
+    holds), else the sum of its rows (CUR 2.0 line items)."""
+    by_account: dict[tuple[int, str], list[AwsBillingLine]] = {}
     for line in lines:
-        by_account.setdefault(line.account_id, []).append(line)
+        by_account.setdefault((line.account_id, line.currency), []).append(line)
     total: dict[str, Decimal] = {}
-    for account_lines in by_account.values():
+    for (_, currency), account_lines in by_account.items():
         totals = [
             line for line in account_lines if line.record_type.strip().lower() == AWS_ACCOUNT_TOTAL
         ]
         for line in totals or account_lines:
-            total[line.currency] = total.get(line.currency, ZERO) + line.amount
+            total[currency] = total.get(currency, ZERO) + line.amount
     return dict(sorted(total.items()))
 
 

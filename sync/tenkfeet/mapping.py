@@ -24,6 +24,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, NamedTuple
 
+from models.people import name_key
 from sync.tenkfeet.schema import Approval, LeaveType, Project, Tag, TimeEntry, User
 
 UNSUBMITTED = "Unsubmitted"
@@ -245,7 +246,7 @@ def map_time_entry(
 
 def person_tag_name(first_name: str | None, last_name: str | None) -> str:
     """A person's name as tags are matched: "first last", lower-cased, single spaces."""
-    return " ".join(f"{first_name or ''} {last_name or ''}".split()).lower()
+    return name_key(first_name, last_name)
 
 
 def project_admin_names(tags: Sequence[Tag]) -> set[str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from sync.dispatch import DEFAULT_HOURS_DAYS
-from tests.support.cli import assert_one_line_failure, financebot
+from tests.support.cli import financebot
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 COMMANDS = (
@@ -30,6 +30,7 @@ COMMANDS = (
     "invoices",
     "cleanup",
     "group",
+    "aws",
 )
 DATABASE_COMMANDS = (
     "serve",
@@ -41,6 +42,7 @@ DATABASE_COMMANDS = (
     "invoices",
     "cleanup",
     "group",
+    "aws",
 )
 
 
@@ -198,31 +200,5 @@ async def test_the_command_list_offers_only_what_this_release_has() -> None:
     listed = re.findall(r"^    ([a-z]+) ", text, flags=re.MULTILINE)
     assert listed == list(COMMANDS)
     sync_help = " ".join((await command_help("sync")).split())
-    assert "aws-billing" not in sync_help
-    assert "Not in this release yet: aws (linking AWS accounts to projects);" in " ".join(
-        text.split()
-    )
-    assert "notify" not in text.split("Not in this release yet:")[1]
-    assert "sync aws-billing (the AWS billing import)." in " ".join(text.split())
-
-
-@pytest.mark.parametrize(
-    ("args", "line"),
-    [
-        (["aws", "list"], "financebot: aws (linking AWS accounts to projects) is not in this"),
-        (
-            ["sync", "aws-billing"],
-            "financebot: sync: aws-billing (the AWS billing import) is not in this release yet",
-        ),
-    ],
-)
-async def test_what_is_not_in_this_release_says_so_in_one_line(
-    args: list[str], line: str, tmp_path: Path
-) -> None:
-    path = tmp_path / "financebot.sqlite3"
-    result = await financebot(
-        *args, DATABASE_URL=f"sqlite://{path}", AWS_BILLING_BUCKET="b", AWS_BILLING_KEY="{year}"
-    )
-    assert assert_one_line_failure(result).startswith(line)
-    assert result.code == 2
-    assert not path.exists()
+    assert "aws-billing AWS billing from S3" in sync_help
+    assert "Not in this release yet" not in text

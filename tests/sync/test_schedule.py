@@ -37,6 +37,12 @@ def test_jobs_for_configured_kinds_only() -> None:
         "sync-slack-users",
     ]
 
+    with_aws = AsyncIOScheduler()
+    register_sync_jobs(with_aws, Settings(aws_billing_bucket="bills", aws_billing_key="{year}"))
+    [aws] = with_aws.get_jobs()
+    assert aws.id == "sync-aws-billing"
+    assert "hour='3'" in str(aws.trigger) and "minute='30'" in str(aws.trigger)
+
 
 def test_malformed_schedule_settings_name_the_variable() -> None:
     with pytest.raises(SettingsError, match="SYNC_HOURS_INTERVAL_MINUTES"):

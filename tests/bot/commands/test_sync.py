@@ -90,7 +90,7 @@ async def test_sync_all_runs_configured_kinds_and_notes_the_rest(db: str) -> Non
         "aws-billing",
     ]
     assert "slack-users: skipped (SLACK_BOT_TOKEN is not set)" in lines
-    assert "aws-billing: skipped (not in this release yet)" in lines
+    assert "aws-billing: skipped (AWS_BILLING_BUCKET is not set)" in lines
     assert await LeaveType.all().count() == 3
     assert await PublicHoliday.all().count() == 2
     assert await HourEntry.all().count() == 5
@@ -158,12 +158,10 @@ async def test_missing_token_and_bad_range_are_refused(db: str) -> None:
     assert await SyncRun.all().count() == 0
 
 
-async def test_aws_billing_is_not_in_this_release_with_or_without_a_bucket(db: str) -> None:
-    for bucket in ({}, {"AWS_BILLING_BUCKET": "bills", "AWS_BILLING_KEY": "b-{year}.csv"}):
-        result = await financebot("sync", "aws-billing", DATABASE_URL=db, **bucket)
-        assert result.code == 2
-        assert result.err.strip().splitlines() == [
-            "financebot: sync: aws-billing (the AWS billing import) is not in this release yet "
-            "(see `financebot sync --help`)"
-        ]
+async def test_aws_billing_without_a_bucket_says_what_to_set(db: str) -> None:
+    result = await financebot("sync", "aws-billing", DATABASE_URL=db)
+    assert result.code == 1
+    assert result.err.strip().splitlines() == [
+        "financebot: cannot sync aws-billing: AWS_BILLING_BUCKET is not set"
+    ]
     assert await SyncRun.all().count() == 0

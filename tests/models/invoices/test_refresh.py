@@ -4,6 +4,7 @@ few queries however many invoices it holds."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from decimal import Decimal
 
@@ -177,13 +178,27 @@ async def test_fixed_rows_and_aws_billing_are_added_per_currency(db: str) -> Non
     await (await ProjectFixedRow.get(description="Licence")).delete()
     assert (await invoice_of(acme, 2024, 3)).fixed_rows_money == {"EUR": "500"}
 
-    account = await AwsAccount.create(account_id="123456789012", name="acme", project=acme)
+    account = await AwsAccount.create(account_id="123456789012", name="acme")
+    await account.projects.add(acme)
     unlinked = await AwsAccount.create(account_id="999999999999", name="spare")
     for record_type, amount in (("LinkedLineItem", "10"), ("AccountTotal", "12.345678")):
         await AwsBillingRow.create(
-            account=account, year=2024, month=3, record_type=record_type, amount=D(amount)
+            account=account,
+            year=2024,
+            month=3,
+            record_type=record_type,
+            amount=D(amount),
+            period_start=dt.date(2024, 3, 1),
+            period_end=dt.date(2024, 3, 31),
         )
-    await AwsBillingRow.create(account=unlinked, year=2024, month=3, amount=D("99"))
+    await AwsBillingRow.create(
+        account=unlinked,
+        year=2024,
+        month=3,
+        amount=D("99"),
+        period_start=dt.date(2024, 3, 1),
+        period_end=dt.date(2024, 3, 31),
+    )
     await refresh_invoice_months([(acme.id, 2024, 3)])
     assert (await invoice_of(acme, 2024, 3)).aws_billing_money == {"USD": "12.345678"}
 

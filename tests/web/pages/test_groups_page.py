@@ -81,7 +81,8 @@ async def test_an_admin_sees_every_group_its_members_and_what_it_grants(site: Si
     assert page.tables["members-devs"][1:] == [["Bob Test", "bob@example.com", "Remove"]]
     assert page.texts["grants-admin"] == (
         "Grants: manage groups, see the audit log, see syncs, run syncs, see notifications, "
-        "send notifications and choose their channels, see invoices."
+        "send notifications and choose their channels, see invoices, "
+        "see AWS accounts and costs, link AWS accounts to projects."
     )
     assert page.texts["grants-hr"].startswith("Grants: see others' flex, see the people overview")
     assert page.texts["grants-devs"] == "Grants no rights by itself."

@@ -1,0 +1,151 @@
+"""Linked accounts put their month's costs on the project's invoices: through the CLI, the
+import and the invoices' own figures and totals."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal as D
+
+from models import AuditLog, Invoice
+from models.aws_billing.links import link_account, unlink_account
+from models.invoices.figures import InvoiceRules
+from models.invoices.overview import load_project_overview
+from sync.dispatch import run_sync
+from tests.support.cli import financebot
+from tests.support.invoices import invoice_of, person, project, row, store_entries
+from tests.support.s3 import (
+    CUR_HEADER,
+    LEGACY_HEADER,
+    S3Server,
+    csv_bytes,
+    cur_data_key,
+    cur_row,
+    gzipped,
+    legacy_row,
+)
+
+ACME = "111111111111"
+BETA = "222222222222"
+MARCH = date(2024, 3, 1)
+
+
+def legacy_file() -> bytes:
+    return csv_bytes(
+        LEGACY_HEADER,
+        [
+            legacy_row(ACME, "LinkedLineItem", "7.25"),
+            legacy_row(ACME, "LinkedLineItem", "3.00", usage="Storage"),
+            legacy_row(ACME, "AccountTotal", "10.25", product="", usage="", quantity=""),
+            legacy_row(BETA, "LinkedLineItem", "40", currency="EUR"),
+            legacy_row(BETA, "AccountTotal", "40", currency="EUR", product="", usage=""),
+        ],
+    )
+
+
+async def test_a_linked_project_gets_an_invoice_with_its_accounts_costs_per_currency(
+    db: str, s3_server: S3Server
+) -> None:
+    portal = await project(1, "Acme portal")
+    hosting = await project(2, "Hosting")
+    ada = await person()
+    await store_entries(ada, [row(portal, "2024-03-04", "2", rate="100")])
+    s3_server.put("123456789012-aws-billing-csv-2024-03.csv", legacy_file())
+    settings = s3_server.settings(db)
+    await run_sync("aws-billing", settings, start=MARCH, end=MARCH)
+    assert await Invoice.filter(project=hosting).count() == 0  # nothing linked yet
+
+    change = await link_account(ACME, portal.guid, actor="cli:test")
+    assert (change.changed, change.invoices) == (True, 1)
+    await link_account(BETA, portal.guid, actor="cli:test")
+    await link_account(BETA, hosting.guid, actor="cli:test")
+    march = await invoice_of(portal, 2024, 3)
+    # The legacy AccountTotal, not total + line items; EUR hours and EUR AWS kept apart.
+    assert march.aws_billing_money == {"EUR": "40", "USD": "10.25"}
+    assert march.money == D("200")
+    # Hosting has no hours: the link alone makes its invoice.
+    only_aws = await invoice_of(hosting, 2024, 3)
+    assert (only_aws.hours, only_aws.aws_billing_money) == (D("0"), {"EUR": "40"})
+
+    overview = await load_project_overview(portal.guid, InvoiceRules("EUR", D("50"), D("170")))
+    assert overview is not None
+    assert overview.totals.aws_billing == {"EUR": D("40"), "USD": D("10.25")}
+    assert overview.totals.money == {"EUR": D("240"), "USD": D("10.25")}
+
+    assert (await unlink_account(BETA, portal.guid, actor="cli:test")).changed
+    assert (await invoice_of(portal, 2024, 3)).aws_billing_money == {"USD": "10.25"}
+    audit = await AuditLog.filter(entity="aws_account_link").order_by("id")
+    assert [(a.action, a.entity_id, a.actor) for a in audit] == [
+        ("link", ACME, "cli:test"),
+        ("link", BETA, "cli:test"),
+        ("link", BETA, "cli:test"),
+        ("unlink", BETA, "cli:test"),
+    ]
+    assert audit[0].after == {
+        "account": ACME,
+        "name": "Acme Dev",
+        "project": "Acme portal",
+        "project_guid": portal.guid,
+    }
+
+
+async def test_a_cur_month_is_the_sum_of_the_accounts_line_items(
+    db: str, s3_server: S3Server
+) -> None:
+    portal = await project(1, "Acme portal")
+    await link_account(ACME, portal.guid, actor="cli:test")
+    rows = [
+        cur_row(ACME, "1.0000000001"),
+        cur_row(ACME, "2", usage="Requests"),
+        cur_row(ACME, "-0.5", line_type="Credit"),
+    ]
+    s3_server.put(cur_data_key(2024, 3, 1), gzipped(csv_bytes(CUR_HEADER, rows)))
+    settings = s3_server.settings(
+        db, AWS_BILLING_FORMAT="cur2", AWS_BILLING_CUR_PREFIX="exports/finance-cur"
+    )
+    await run_sync("aws-billing", settings, start=MARCH, end=MARCH)
+    march = await invoice_of(portal, 2024, 3)
+    assert march.aws_billing_money == {"USD": "2.5000000001"}
+
+
+async def test_the_cli_links_lists_and_unlinks(db: str, s3_server: S3Server) -> None:
+    portal = await project(1, "Acme portal")
+    s3_server.put("123456789012-aws-billing-csv-2024-03.csv", legacy_file())
+    env = {
+        "DATABASE_URL": db,
+        "AWS_BILLING_BUCKET": "billing",
+        "AWS_BILLING_KEY": "123456789012-aws-billing-csv-{year}-{month:02d}.csv",
+        "AWS_ENDPOINT_URL": s3_server.endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    synced = await financebot("sync", "aws-billing", "--year", "2024", "--month", "3", **env)
+    assert synced.code == 0, synced.stderr
+    assert synced.stdout.startswith("aws-billing 2024-03: added 5, updated 0, deleted 0")
+
+    linked = await financebot("aws", "link", ACME, portal.guid, **env)
+    assert linked.stdout.splitlines() == [f"Linked {ACME} to Acme portal.", "Refreshed 1 invoice."]
+    again = await financebot("aws", "link", ACME, portal.guid, **env)
+    assert (again.code, again.stdout.strip()) == (0, f"{ACME} is already linked to Acme portal.")
+    listed = await financebot("aws", "list", **env)
+    lines = listed.stdout.splitlines()
+    assert any(
+        ACME in line and "Acme portal (project-guid-1)" in line and "10.25 USD" in line
+        for line in lines
+    ), lines
+    unknown = await financebot("aws", "link", ACME, "no-such-guid", **env)
+    assert (unknown.code, unknown.stderr_lines) == (
+        1,
+        ["financebot: No project has the guid 'no-such-guid'."],
+    )
+    bad = await financebot("aws", "link", "12345", portal.guid, **env)
+    assert bad.code == 2 and "is not an AWS account id (12 digits)" in bad.stderr
+    unlinked = await financebot("aws", "unlink", ACME, portal.guid, **env)
+    assert unlinked.stdout.startswith(f"Unlinked {ACME} from Acme portal.")
+
+    missing = await financebot("sync", "aws-billing", "--year", "2024", "--month", "4", **env)
+    assert missing.code == 1
+    assert missing.stderr_lines == [
+        "financebot: aws-billing sync failed: 1 month not imported (left as they were): "
+        "2024-04: s3://billing/123456789012-aws-billing-csv-2024-04.csv does not exist"
+    ]

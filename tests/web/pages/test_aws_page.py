@@ -1,0 +1,113 @@
+"""``/aws`` over HTTP: admins and finance see accounts, totals and products, link and unlink
+(audit-logged); everyone else is refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal as D
+
+from models import AuditLog, AwsAccount, AwsBillingRow, Person
+from models.aws_billing.links import link_account
+from models.groups import add_member
+from tests.support.browsers import browser
+from tests.support.invoices import invoice_of, project
+from tests.support.web_site import read_page, serve_web, web_settings
+
+ACME = "111111111111"
+
+
+async def person(n: int, first: str) -> Person:
+    return await Person.create(
+        tenkfeet_id=n, guid=f"g-{n}", first_name=first, last_name="Test",
+        email=f"{first.lower()}@example.com",
+    )  # fmt: skip
+
+
+async def billing(
+    account: AwsAccount, record_type: str, product: str, amount: str, currency: str = "USD"
+) -> None:
+    await AwsBillingRow.create(
+        account=account, year=2024, month=3, record_type=record_type, product_name=product,
+        amount=D(amount), currency=currency, period_start=dt.date(2024, 3, 1),
+        period_end=dt.date(2024, 3, 31),
+    )  # fmt: skip
+
+
+async def test_finance_sees_accounts_links_and_unlinks_and_reads_a_month(db: str) -> None:
+    lilja, bob = await person(1, "Lilja"), await person(2, "Bob")
+    ada = await person(3, "Ada")
+    await add_member("finance", lilja, actor="test")
+    portal = await project(1, "Acme <portal>")
+    account = await AwsAccount.create(account_id=ACME, name="Ada Test", person=ada)
+    for record_type, product, amount in (
+        ("LinkedLineItem", "Amazon EC2", "7.25"),
+        ("LinkedLineItem", "Amazon S3", "3"),
+        ("LinkedLineItem", "Amazon EC2", "1"),
+        ("AccountTotal", "", "11.25"),
+    ):
+        await billing(account, record_type, product, amount)
+    await billing(account, "LinkedLineItem", "Support", "5", "EUR")
+    settings = web_settings(db)
+    async with serve_web(settings) as url:
+        async with browser(url, settings, bob.id) as nobody:
+            status, html = await nobody.get("/aws")
+            assert status == 403 and "finance" in html
+            status, _, _ = await nobody.post("/aws/link", account=ACME, project=portal.guid)
+            assert status == 403
+        assert not await account.projects.all().exists()
+
+        async with browser(url, settings, lilja.id) as finance:
+            status, html, location = await finance.post(
+                "/aws/link", account=ACME, project=portal.guid
+            )
+            assert (status, location) == (200, "/aws")
+            page = read_page(html)
+            assert page.texts["notice"] == f"Linked {ACME} to Acme <portal>."
+            assert page.tables["aws-accounts"][1] == [
+                ACME, "Ada Test", "Ada Test", "Acme <portal> Unlink",
+                "2024-03: 5.00 EUR, 11.25 USD",
+            ]  # fmt: skip
+            assert "Acme &lt;portal&gt;" in html
+            assert '<a href="/aws" aria-current="page">AWS</a>' in html
+
+            status, html = await finance.get(f"/aws/{ACME}/2024-03")
+            assert status == 200
+            assert read_page(html).tables["aws-products"] == [
+                ["Product", "Rows", "Cost"],
+                ["Support", "1", "5.00 EUR"],
+                ["Amazon EC2", "2", "8.25 USD"],
+                ["Amazon S3", "1", "3.00 USD"],
+            ]
+            assert (await finance.get(f"/aws/{ACME}/2024-13"))[0] == 404
+            assert (await finance.get("/aws/999999999999/2024-03"))[0] == 404
+
+            status, html, _ = await finance.post("/aws/link", account="12", project=portal.guid)
+            assert status == 400
+            assert (
+                read_page(html).texts["link-error"] == "'12' is not an AWS account id (12 digits)."
+            )
+
+            status, html, _ = await finance.post("/aws/unlink", account=ACME, project=portal.guid)
+            assert read_page(html).texts["notice"] == f"Unlinked {ACME} from Acme <portal>."
+    assert (await invoice_of(portal, 2024, 3)).aws_billing_money == {}
+    audit = await AuditLog.filter(entity="aws_account_link").order_by("id")
+    assert [(a.actor, a.action) for a in audit] == [
+        ("web:lilja@example.com", "link"),
+        ("web:lilja@example.com", "unlink"),
+    ]
+
+
+async def test_linking_from_the_web_bills_the_month_on_the_invoice(db: str) -> None:
+    olivia = await person(1, "Olivia")
+    await add_member("admin", olivia, actor="test")
+    portal = await project(1, "Portal")
+    account = await AwsAccount.create(account_id=ACME)
+    await billing(account, "AccountTotal", "", "11.25")
+    await link_account(ACME, portal.guid, actor="test")
+    assert (await invoice_of(portal, 2024, 3)).aws_billing_money == {"USD": "11.25"}
+    settings = web_settings(db)
+    async with serve_web(settings) as url, browser(url, settings, olivia.id) as admin:
+        invoice = await invoice_of(portal, 2024, 3)
+        status, html = await admin.get(f"/invoices/{invoice.id}")
+    assert status == 200
+    assert read_page(html).rows["figure-aws-USD"] == ["AWS billing (USD)", "11.25 USD"]
