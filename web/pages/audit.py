@@ -41,7 +41,7 @@ async def audit_log_page(request: web.Request) -> web.Response:
         "audit.html",
         section="audit",
         result=result,
-        kinds=KINDS,
+        kinds=[(option.key, option.label) for option in KINDS],
         kind=kind,
         person=person,
         time_zone=settings.time_zone,

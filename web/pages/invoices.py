@@ -170,7 +170,7 @@ async def invoices_page(request: web.Request) -> web.Response:
         filters=filters,
         kept=kept,
         clients=await visible_clients(scope),
-        states=STATES,
+        states=[(state.lower(), state) for state in STATES],
         everything=scope.everything,
         totals=totals,
         page=page,
