@@ -12,7 +12,8 @@ from core.settings import load_settings
 from models import JobClaim, Notification
 from models.notifications.periods import reminder_period
 from tests.bot.commands.test_serve import _first_line, _serve, _serve_env
-from tests.support.hour_reminders import entry, person, project
+from tests.support.flex_people import make_person
+from tests.support.hour_reminders import entry, project
 from tests.support.processes import kill_if_running
 
 PEOPLE = 12
@@ -25,7 +26,7 @@ async def test_three_replicas_send_the_weekly_reminder_once(
     period = reminder_period(today)
     apollo = await project("Apollo")
     for n in range(PEOPLE):
-        someone = await person(f"Person{n}", "Replica", f"U0R{n:03d}")
+        someone = await make_person(f"Person{n}", "Replica", f"U0R{n:03d}")
         await entry(someone, period.last - timedelta(days=n % 5), "7.5", on=apollo)
     env = _serve_env(
         slack_emulator,
