@@ -14,6 +14,7 @@ notifications and where blocks cannot be shown.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -72,29 +73,15 @@ def slack_error(exc: Exception) -> str:
 
 async def deliver(client: AsyncWebClient, notice: Notice, *, force: bool = False) -> Delivery:
     """Claims, sends and records ``notice``; see the module docstring."""
-    claimed = await claim(notice.key, force=force)
-    if claimed is None:
-        return Delivery(notice, "already sent")
-    try:
+
+    async def open_conversation() -> str:
         channel = await known_channel(notice.conversation.key)
         if not channel:
             opened = await client.conversations_open(users=notice.conversation.key)
             channel = str((opened.get("channel") or {}).get("id") or "")
-        posted = await client.chat_postMessage(
-            channel=channel,
-            text=notice.message.text,
-            blocks=notice.message.blocks,
-            unfurl_links=False,
-            unfurl_media=False,
-        )
-    except (SlackApiError, ClientError, OSError, TimeoutError) as exc:
-        error = slack_error(exc)
-        await mark_failed(claimed, error, notice.summary)
-        return Delivery(notice, "failed", error=error)
-    ts = str(posted.get("ts") or "")
-    channel = str(posted.get("channel") or channel)
-    await mark_sent(claimed, channel, ts, notice.summary)
-    return Delivery(notice, "sent", channel=channel, ts=ts)
+        return channel
+
+    return await _claim_post_and_record(client, notice, open_conversation, force=force)
 
 
 async def deliver_to_channel(
@@ -103,11 +90,28 @@ async def deliver_to_channel(
     """:func:`deliver` for a post to a channel: ``notice.conversation`` names the channel (its
     one member is the channel's id, which is also the ledger's recipient). A channel needs no
     ``conversations.open`` (that takes users): the message is posted to it directly."""
+
+    async def the_channel() -> str:
+        return notice.conversation.key
+
+    return await _claim_post_and_record(client, notice, the_channel, force=force)
+
+
+async def _claim_post_and_record(
+    client: AsyncWebClient,
+    notice: Notice,
+    find_channel: Callable[[], Awaitable[str]],
+    *,
+    force: bool,
+) -> Delivery:
+    """What :func:`deliver` and :func:`deliver_to_channel` share: claim the ledger row, find
+    the channel (a Slack error there fails the notice like one from the post), post, and
+    record the outcome."""
     claimed = await claim(notice.key, force=force)
     if claimed is None:
         return Delivery(notice, "already sent")
-    channel = notice.conversation.key
     try:
+        channel = await find_channel()
         posted = await client.chat_postMessage(
             channel=channel,
             text=notice.message.text,

@@ -7,6 +7,7 @@ undefined names fail loudly instead of rendering as empty text.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -46,6 +47,14 @@ def query_string(**params: Any) -> str:
     """``?a=1&b=2`` from the non-empty parameters, or "" when none is left."""
     kept = {k: v for k, v in params.items() if v not in (None, "", False)}
     return "?" + urlencode(kept) if kept else ""
+
+
+def page_links(path: str, kept: Mapping[str, Any], page: int, pages: int) -> tuple[str, str]:
+    """The links to the newer and the older page around ``page`` of a list of ``pages`` ("" at
+    either end), keeping its filters ``kept``; page 1 goes without ``page``."""
+    newer = path + query_string(**kept, page=page - 1 if page > 2 else "") if page > 1 else ""
+    older = path + query_string(**kept, page=page + 1) if page < pages else ""
+    return newer, older
 
 
 def page_context(request: web.Request, context: dict[str, Any]) -> dict[str, Any]:

@@ -46,20 +46,35 @@ def details_url(settings: Settings, guid: str) -> str:
 
 
 def mrkdwn_section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": _cut(text, SECTION_TEXT_LIMIT)}}
+    text = cut_text(text, SECTION_TEXT_LIMIT)
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def sections_of(lines: Sequence[str]) -> list[Block]:
+    """``lines`` packed into as few sections as Slack's text limit allows (a line longer than
+    the limit alone in its section, cut)."""
+    sections, current = [], ""
+    for line in lines:
+        if current and len(current) + 1 + len(line) > SECTION_TEXT_LIMIT:
+            sections.append(mrkdwn_section(current))
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    if current:
+        sections.append(mrkdwn_section(current))
+    return sections
 
 
 def context(*texts: str) -> Block:
     return {
         "type": "context",
-        "elements": [{"type": "mrkdwn", "text": _cut(t, SECTION_TEXT_LIMIT)} for t in texts],
+        "elements": [{"type": "mrkdwn", "text": cut_text(t, SECTION_TEXT_LIMIT)} for t in texts],
     }
 
 
 def url_button(text: str, url: str, action_id: ActionId, *, style: str | None = None) -> Block:
     button: Block = {
         "type": "button",
-        "text": {"type": "plain_text", "text": _cut(text, BUTTON_TEXT_LIMIT)},
+        "text": {"type": "plain_text", "text": cut_text(text, BUTTON_TEXT_LIMIT)},
         "url": url,
         "action_id": action_id,
     }
@@ -68,7 +83,8 @@ def url_button(text: str, url: str, action_id: ActionId, *, style: str | None = 
     return button
 
 
-def _cut(text: str, limit: int) -> str:
+def cut_text(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters, an ellipsis marking a cut."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -227,7 +243,7 @@ def help_reply(settings: Settings) -> Message:
 
 
 def not_understood_reply(text: str) -> Message:
-    shown = escape_mrkdwn(_cut(text.replace("`", "'"), 100))
+    shown = escape_mrkdwn(cut_text(text.replace("`", "'"), 100))
     return ephemeral(
         f"I didn't understand `{shown}`. Try `/flex-hours` for your own saldo, "
         "or `/flex-hours help`."

@@ -15,7 +15,14 @@ from typing import Any
 from core.formatting import format_hours
 from core.settings import Settings
 from core.slack_text import escape_mrkdwn
-from handlers.flex.blocks import Block, context, mrkdwn_section, url_button
+from handlers.flex.blocks import (
+    MESSAGE_BLOCK_LIMIT,
+    Block,
+    context,
+    mrkdwn_section,
+    sections_of,
+    url_button,
+)
 from handlers.invoices.references import InvoiceReference
 from handlers.slack_ids import ActionId, BlockId, CallbackId, InputId
 from models.invoices.approval import (
@@ -37,12 +44,10 @@ from models.invoices.wording import (
 )
 from sync.slack_delivery import SlackMessage
 
-MESSAGE_BLOCK_LIMIT = 50
 VIEW_TITLE_LIMIT = 24
 OPTION_TEXT_LIMIT = 75
 COMMENT_MAX = 2000
 ENTRIES_SHOWN = 30
-SECTION_TEXT_LIMIT = 3000
 
 REVIEW_HEADING = "Invoice ready for review"
 CHANGED_HEADING = "Invoice changed since approval"
@@ -427,19 +432,6 @@ def _entry_line(entry: FlaggedEntry) -> str:
     )
 
 
-def _sections_of(lines: Sequence[str]) -> list[Block]:
-    """``lines`` packed into as few sections as Slack's text limit allows."""
-    sections, current = [], ""
-    for line in lines:
-        if current and len(current) + 1 + len(line) > SECTION_TEXT_LIMIT:
-            sections.append(mrkdwn_section(current))
-            current = ""
-        current = f"{current}\n{line}" if current else line
-    if current:
-        sections.append(mrkdwn_section(current))
-    return sections
-
-
 def changes_requested_message(
     invoice: InvoiceSummary,
     person: PersonToTell,
@@ -467,7 +459,7 @@ def changes_requested_message(
         {"type": "header", "text": {"type": "plain_text", "text": "Changes requested"}},
         mrkdwn_section(intro),
         mrkdwn_section(f"*Reason:* {escape_mrkdwn(reason)}"),
-        *_sections_of(lines),
+        *sections_of(lines),
         context(
             "Fix them in 10000ft; the next sync brings the changes here. "
             f"<{invoice_url(invoice, settings)}|Open the invoice>"

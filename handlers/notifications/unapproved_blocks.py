@@ -48,6 +48,21 @@ def statuses_text(unapproved: UnapprovedHours) -> str:
     return ", ".join(parts)
 
 
+def _dated(period: DayRange) -> str:
+    return f"dated between {period.first.isoformat()} and {period.last.isoformat()}"
+
+
+def _not_approved(subject: str, unapproved: UnapprovedHours, currency: str, dated: str) -> str:
+    """``SUBJECT has *5 entries* not approved, *40.00h*, *3200.00 EUR*, dated … (2 pending
+    approval).`` (``subject``: mrkdwn)."""
+    body = (
+        f"{subject} has *{entries_text(unapproved.count)}* not approved, "
+        f"*{hours_text(unapproved.hours)}*, *{format_money(unapproved.money)} {currency}*, {dated}"
+    )
+    statuses = statuses_text(unapproved)
+    return body + (f" ({statuses})." if statuses else ".")
+
+
 def why_admins(project: ProjectInfo) -> str:
     """Why a project's message went to the notifications admins (plain)."""
     if not project.admins:
@@ -68,14 +83,8 @@ def unapproved_message(
     currency = settings.hours_currency
     title = escape_mrkdwn(project_title(project))
     archived = " (archived)" if project.archived else ""
-    dated = f"dated between {period.first.isoformat()} and {period.last.isoformat()}"
-    body = (
-        f"*{title}*{archived} has *{entries_text(unapproved.count)}* not approved, "
-        f"*{hours_text(unapproved.hours)}*, *{format_money(unapproved.money)} {currency}*, "
-        f"{dated}"
-    )
-    statuses = statuses_text(unapproved)
-    body += f" ({statuses})." if statuses else "."
+    dated = _dated(period)
+    body = _not_approved(f"*{title}*{archived}", unapproved, currency, dated)
     body += " Please approve them in 10000ft (or ask for them to be submitted)."
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": HEADING}},
@@ -117,13 +126,8 @@ def leave_message(
 ) -> SlackMessage:
     """To the notifications admins: leave entries (no project) not approved."""
     currency = settings.hours_currency
-    dated = f"dated between {period.first.isoformat()} and {period.last.isoformat()}"
-    body = (
-        f"*Leave* has *{entries_text(unapproved.count)}* not approved, "
-        f"*{hours_text(unapproved.hours)}*, *{format_money(unapproved.money)} {currency}*, {dated}"
-    )
-    statuses = statuses_text(unapproved)
-    body += f" ({statuses})." if statuses else "."
+    dated = _dated(period)
+    body = _not_approved("*Leave*", unapproved, currency, dated)
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": LEAVE_HEADING}},
         mrkdwn_section(body),

@@ -15,7 +15,15 @@ from decimal import Decimal
 from core.formatting import format_hours
 from core.settings import Settings
 from core.slack_text import escape_mrkdwn
-from handlers.flex.blocks import Block, context, mrkdwn_section, url_button
+from handlers.flex.blocks import (
+    MESSAGE_BLOCK_LIMIT,
+    Block,
+    context,
+    cut_text,
+    mrkdwn_section,
+    sections_of,
+    url_button,
+)
 from handlers.home.references import ReminderSubmission
 from handlers.slack_ids import ActionId
 from models.notifications.periods import DayRange
@@ -28,8 +36,6 @@ HEADING = "Unsubmitted hours"
 ENTRIES_SHOWN = 40
 NOT_SUBMITTED_SHOWN = 20
 NOTES_SHOWN = 100
-SECTION_TEXT_LIMIT = 3000
-MESSAGE_BLOCK_LIMIT = 50
 
 
 def hours_text(hours: Decimal) -> str:
@@ -39,10 +45,6 @@ def hours_text(hours: Decimal) -> str:
 
 def entries_text(count: int) -> str:
     return f"{count} {'entry' if count == 1 else 'entries'}"
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def entry_line(entry: EntryInfo) -> str:
@@ -59,24 +61,10 @@ def entry_line(entry: EntryInfo) -> str:
     parts.append(hours_text(entry.hours))
     notes = " ".join(entry.notes.split())
     if notes:
-        parts.append("_" + escape_mrkdwn(_cut(notes, NOTES_SHOWN)) + "_")
+        parts.append("_" + escape_mrkdwn(cut_text(notes, NOTES_SHOWN)) + "_")
     elif not entry.is_leave:
         parts.append("(no notes)")
     return "• " + " · ".join(parts)
-
-
-def sections_of(lines: Sequence[str]) -> list[Block]:
-    """``lines`` packed into as few sections as Slack's text limit allows."""
-    sections, current = [], ""
-    for line in lines:
-        line = _cut(line, SECTION_TEXT_LIMIT)
-        if current and len(current) + 1 + len(line) > SECTION_TEXT_LIMIT:
-            sections.append(mrkdwn_section(current))
-            current = ""
-        current = f"{current}\n{line}" if current else line
-    if current:
-        sections.append(mrkdwn_section(current))
-    return sections
 
 
 def summary_text(reminder: UnsubmittedReminder, period: DayRange) -> str:

@@ -1,4 +1,5 @@
-"""People, projects and hour entries for the weekly hour reminders' tests."""
+"""Projects and hour entries for the weekly hour reminders' tests (people:
+``tests.support.flex_people.make_person``)."""
 
 from __future__ import annotations
 
@@ -9,19 +10,6 @@ from decimal import Decimal
 from models import Client, HourEntry, Person, Project
 
 _ids = itertools.count(5000)
-
-
-async def person(first: str, last: str, slack_id: str | None, *, archived: bool = False) -> Person:
-    n = next(_ids)
-    return await Person.create(
-        tenkfeet_id=n,
-        guid=f"guid-{n}",
-        first_name=first,
-        last_name=last,
-        email=f"p{n}@example.com",
-        slack_id=slack_id,
-        archived=archived,
-    )
 
 
 async def project(

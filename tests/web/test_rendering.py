@@ -9,7 +9,7 @@ from aiohttp.test_utils import make_mocked_request
 
 from tests.support.web_site import web_settings
 from web.app import build_web_app
-from web.rendering import render, render_in_slices
+from web.rendering import page_links, render, render_in_slices
 
 
 async def test_rendering_in_slices_gives_the_loop_turns_and_the_same_page(
@@ -37,3 +37,11 @@ async def test_rendering_in_slices_gives_the_loop_turns_and_the_same_page(
     await counter
     assert sliced.text == whole.text and sliced.status == 404
     assert turns > 3
+
+
+def test_page_links_keep_the_filters_and_leave_page_one_bare() -> None:
+    kept = {"kind": "group", "person": ""}
+    assert page_links("/audit", kept, 1, 1) == ("", "")
+    assert page_links("/audit", kept, 1, 3) == ("", "/audit?kind=group&page=2")
+    assert page_links("/audit", kept, 2, 3) == ("/audit?kind=group", "/audit?kind=group&page=3")
+    assert page_links("/audit", {}, 3, 3) == ("/audit?page=2", "")

@@ -16,7 +16,7 @@ from models.permissions import Capability
 from web.app_keys import SETTINGS_KEY
 from web.auth import current_actor, requires
 from web.page_params import choice_param, page_param
-from web.rendering import query_string, render, site_root
+from web.rendering import page_links, render, site_root
 
 ALL_KINDS = "all"
 PERSON_MAX = 200
@@ -36,21 +36,18 @@ async def audit_log_page(request: web.Request) -> web.Response:
     )
     path = site_root(settings) + "/audit"
     kept = {"kind": "" if kind == ALL_KINDS else kind, "person": person}
+    newer, older = page_links(path, kept, result.page, result.pages)
     return render(
         request,
         "audit.html",
         section="audit",
         result=result,
-        kinds=KINDS,
+        kinds=[(option.key, option.label) for option in KINDS],
         kind=kind,
         person=person,
         time_zone=settings.time_zone,
-        newer=path + query_string(**kept, page=result.page - 1 if result.page > 2 else "")
-        if result.page > 1
-        else "",
-        older=path + query_string(**kept, page=result.page + 1)
-        if result.page < result.pages
-        else "",
+        newer=newer,
+        older=older,
     )
 
 

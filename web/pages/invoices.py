@@ -53,7 +53,7 @@ from web.invoice_access import (
 from web.invoice_text import STATES, template_helpers
 from web.notices import take_notice
 from web.page_params import flag_param, month_param, page_param
-from web.rendering import query_string, render_in_slices, site_root
+from web.rendering import page_links, render_in_slices, site_root
 from web.site_errors import BadRequest, NotFound
 
 PAGE_SIZE = 100
@@ -162,6 +162,7 @@ async def invoices_page(request: web.Request) -> web.Response:
     )
     path = site_root(settings) + "/invoices"
     kept = filters.kept()
+    newer, older = page_links(path, kept, page, pages)
     return await render_in_slices(
         request,
         "invoices.html",
@@ -170,14 +171,14 @@ async def invoices_page(request: web.Request) -> web.Response:
         filters=filters,
         kept=kept,
         clients=await visible_clients(scope),
-        states=STATES,
+        states=[(state.lower(), state) for state in STATES],
         everything=scope.everything,
         totals=totals,
         page=page,
         pages=pages,
         rules=rules,
-        newer=path + query_string(**kept, page=page - 1 if page > 2 else "") if page > 1 else "",
-        older=path + query_string(**kept, page=page + 1) if page < pages else "",
+        newer=newer,
+        older=older,
         stale=any(invoice.stale(rules) for invoice in shown),
         **template_helpers(),
     )

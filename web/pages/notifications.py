@@ -39,7 +39,7 @@ from web.auth import audit_actor, current_actor, requires
 from web.notices import leave_notice, take_notice
 from web.notify_now import KINDS, NotifyNow, Plan, Sending, StartResult
 from web.page_params import page_param
-from web.rendering import query_string, render, site_root
+from web.rendering import page_links, render, site_root
 from web.site_errors import BadRequest
 
 FILTER_MAX = 200
@@ -137,6 +137,7 @@ async def notifications_page(request: web.Request) -> web.Response:
         "period": filters.period,
         "recipient": filters.recipient,
     }
+    newer, older = page_links(path, kept, result.page, result.pages)
     may_send = allows(actor, Capability.SEND_NOTIFICATIONS)
     notify_now = request.app[NOTIFY_NOW_KEY]
     return render(
@@ -152,12 +153,8 @@ async def notifications_page(request: web.Request) -> web.Response:
         may_send=may_send,
         notice=await take_notice(request),
         time_zone=settings.time_zone,
-        newer=path + query_string(**kept, page=result.page - 1 if result.page > 2 else "")
-        if result.page > 1
-        else "",
-        older=path + query_string(**kept, page=result.page + 1)
-        if result.page < result.pages
-        else "",
+        newer=newer,
+        older=older,
     )
 
 

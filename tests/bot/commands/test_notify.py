@@ -161,13 +161,13 @@ async def test_a_weekly_reminder_from_the_command_line(
     from core.clock import company_today
     from core.settings import load_settings
     from models.notifications.periods import reminder_period
+    from tests.support.flex_people import make_person
     from tests.support.hour_reminders import entry, project
-    from tests.support.hour_reminders import person as reminded
 
     period = reminder_period(company_today(load_settings({})))
     apollo = await project("Apollo")
     for name, slack_id in (("Aino", "U0AINO"), ("Eino", "U0EINO"), ("Olli", None)):
-        await entry(await reminded(name, "Test", slack_id), period.last, "7.5", on=apollo)
+        await entry(await make_person(name, "Test", slack_id), period.last, "7.5", on=apollo)
 
     dry = await notify(db, slack_emulator, "unsubmitted", "--dry-run", SLACK_BOT_TOKEN="")
     assert dry.code == 0, dry.err

@@ -1,11 +1,9 @@
 """`serve` end to end: Socket Mode through the Slack emulator, /healthz, errors, start and stop."""
-# ruff: noqa: ASYNC109 - the helpers' ``timeout`` is a bound on a wait, like asyncio's
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 from pathlib import Path
 
@@ -24,7 +22,7 @@ from handlers.error_replies import APOLOGY
 from handlers.flex.command import NOT_SET_UP
 from models import SyncLock, SyncRun
 from tests.conftest import BotUnderTest, bot_settings_for
-from tests.support.processes import ROOT, kill_if_running, start_cli
+from tests.support.processes import first_line, kill_if_running, serve_env, start_serve
 from tests.support.web_company import make_person
 from tests.support.web_site import TEST_SECRET_KEY, signed_in_headers, web_settings
 
@@ -169,45 +167,13 @@ async def test_failing_event_listener_tells_the_user(running_bot: BotUnderTest) 
 # ---------------------------------------------------------------------- the real process
 
 
-def _serve_env(emulator: SlackEmulator, database_url: str, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "WEB_"))}
-    env.update(
-        DATABASE_URL=database_url,
-        SLACK_BOT_TOKEN=emulator.bot_token,
-        SLACK_APP_TOKEN=emulator.app_token,
-        SLACK_API_URL=emulator.api_url,
-        WEB_HOST="127.0.0.1",
-        WEB_PORT="0",
-        PYTHONPATH=str(ROOT),
-    )
-    env.update(extra)
-    return env
-
-
-async def _serve(env: dict[str, str]) -> asyncio.subprocess.Process:
-    return await start_cli("serve", env=env)
-
-
-async def _first_line(stream: asyncio.StreamReader | None, marker: str, timeout: float) -> str:
-    """Reads ``stream`` until a line containing ``marker`` (which it returns)."""
-    assert stream is not None
-
-    async def read() -> str:
-        while line := (await stream.readline()).decode():
-            if marker in line:
-                return line
-        raise AssertionError(f"the stream ended without a line containing {marker!r}")
-
-    return await asyncio.wait_for(read(), timeout)
-
-
 @pytest.mark.parametrize("token", ["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"])
 async def test_rejected_token_stops_serve_with_one_line(
     slack_emulator: SlackEmulator, tmp_path: Path, token: str
 ) -> None:
     database = tmp_path / "never-created.sqlite3"
     bad = "xoxb-rejected" if token == "SLACK_BOT_TOKEN" else "xapp-rejected"
-    process = await _serve(_serve_env(slack_emulator, f"sqlite://{database}", **{token: bad}))
+    process = await start_serve(serve_env(slack_emulator, f"sqlite://{database}", **{token: bad}))
     _, stderr = await asyncio.wait_for(process.communicate(), 60)
     errors = stderr.decode().strip().splitlines()
     assert process.returncode != 0
@@ -217,7 +183,7 @@ async def test_rejected_token_stops_serve_with_one_line(
 
 
 async def test_sigterm_stops_serve_cleanly(slack_emulator: SlackEmulator, db: str) -> None:
-    process = await _serve(_serve_env(slack_emulator, db))
+    process = await start_serve(serve_env(slack_emulator, db))
     try:
         assert process.stdout is not None
         line = await asyncio.wait_for(process.stdout.readline(), 90)
@@ -247,10 +213,10 @@ async def test_serve_refuses_a_public_web_host_without_sign_in(
         ({"SLACK_CLIENT_ID": "1.2", "SECRET_KEY": TEST_SECRET_KEY}, "SLACK_CLIENT_SECRET"),
     ]
     for extra, missing in cases:
-        env = _serve_env(slack_emulator, f"sqlite://{database}", WEB_HOST="0.0.0.0", **extra)
+        env = serve_env(slack_emulator, f"sqlite://{database}", WEB_HOST="0.0.0.0", **extra)
         if "SECRET_KEY" not in extra:
             env.pop("SECRET_KEY", None)
-        process = await _serve(env)
+        process = await start_serve(env)
         _, stderr = await asyncio.wait_for(process.communicate(), 60)
         assert process.returncode == 1
         assert stderr.decode().strip().splitlines() == [
@@ -266,16 +232,16 @@ async def test_serve_with_sign_in_configured_stays_a_single_workspace_bot(
     """Bolt must not turn SLACK_CLIENT_ID/SECRET into multi-workspace OAuth (which answers
     every command "your installation with this app is no longer available")."""
     person = await make_person("Ada", "Aalto", slack_id="U0ADA")
-    env = _serve_env(
+    env = serve_env(
         slack_emulator,
         db,
         SLACK_CLIENT_ID=slack_emulator.oidc_client_id,
         SLACK_CLIENT_SECRET=slack_emulator.oidc_client_secret,
         SECRET_KEY=TEST_SECRET_KEY,
     )
-    process = await _serve(env)
+    process = await start_serve(env)
     try:
-        web_url = (await _first_line(process.stdout, "admin site at ", 90)).strip().split()[-1]
+        web_url = (await first_line(process.stdout, "admin site at ", 90)).strip().split()[-1]
         await slack_emulator.wait_for_connections(1)
         ack = await slack_emulator.send_slash_command("/flex-hours", user_id="U0NOBODY")
         assert ack.payload is not None and ack.payload["text"] == NOT_SET_UP
@@ -376,11 +342,11 @@ async def _serve_with_sync_at_start(
     slack_emulator: SlackEmulator, tenkfeet: ObservedTenkfeet, db: str
 ) -> asyncio.subprocess.Process:
     """`serve` whose start-up hours sync is held at its first 10000ft request."""
-    env = _serve_env(
+    env = serve_env(
         slack_emulator, db, TENKFEET_API_URL=tenkfeet.base_url, TENKFEET_AUTH=DEFAULT_TOKEN
     )
-    process = await _serve(env)
-    await _first_line(process.stdout, "admin site at ", 90)
+    process = await start_serve(env)
+    await first_line(process.stdout, "admin site at ", 90)
     await asyncio.wait_for(tenkfeet.first_request.wait(), 30)
     assert await SyncRun.filter(kind="hours", status="running").count() == 1
     return process
@@ -417,7 +383,7 @@ async def test_sigterm_lets_a_running_sync_finish_within_the_grace(
         process = await _serve_with_sync_at_start(slack_emulator, tenkfeet, db)
         try:
             process.send_signal(signal.SIGTERM)
-            await _first_line(process.stderr, "waiting up to", 30)
+            await first_line(process.stderr, "waiting up to", 30)
             release.set()  # the stop is under way: the sync may go on and finish now
             _, stderr = await asyncio.wait_for(process.communicate(), 30)
         finally:

@@ -23,7 +23,8 @@ from models import Invoice, Notification, Project
 from sync.slack_client import build_web_client
 from tests.conftest import BotUnderTest, bot_settings_for
 from tests.handlers.invoices.test_review_flow import APPROVE, click_review, open_review, submit
-from tests.support.hour_reminders import entry, person, project
+from tests.support.flex_people import make_person
+from tests.support.hour_reminders import entry, project
 from tests.support.invoice_review import ReviewCompany, review_company
 
 MONDAY = date(2026, 11, 30)  # period 2026-09-30 .. 2026-11-29; invoices up to 2026-10
@@ -59,12 +60,12 @@ async def invoice(on: Project, year: int, month: int, **fields: object) -> Invoi
 
 
 async def _company() -> dict[str, Any]:
-    ann = await person("Ann", "Admin", "U0ANN")
-    nils = await person("Nils", "Noslack", None)
-    gone = await person("Gone", "Admin", "U0GONE", archived=True)
-    idle = await person("Ida", "Idle", "U0IDA")  # administers Done only: nothing waiting
-    wes = await person("Wes", "Worker", "U0WES")
-    nine = [await person(f"Admin{n}", "Nine", f"U9{n}") for n in range(9)]
+    ann = await make_person("Ann", "Admin", "U0ANN")
+    nils = await make_person("Nils", "Noslack", None)
+    gone = await make_person("Gone", "Admin", "U0GONE", archived=True)
+    idle = await make_person("Ida", "Idle", "U0IDA")  # administers Done only: nothing waiting
+    wes = await make_person("Wes", "Worker", "U0WES")
+    nine = [await make_person(f"Admin{n}", "Nine", f"U9{n}") for n in range(9)]
     apollo = await project("Apollo", admins=(ann, gone))
     hermes = await project("Hermes", client="Beta", admins=(ann, nils))
     big = await project("Big", client="Beta", admins=tuple(nine))
@@ -193,7 +194,7 @@ async def test_a_dry_run_writes_nothing_and_without_notifications_admins_nobody_
 
 
 async def test_an_empty_week_sends_nothing(db: str, slack_emulator: SlackEmulator) -> None:
-    ann = await person("Ann", "Admin", "U0ANN")
+    ann = await make_person("Ann", "Admin", "U0ANN")
     apollo = await project("Apollo", admins=(ann,))
     await entry(ann, date(2026, 9, 29), "5", on=apollo)  # before the period
     await entry(ann, date(2026, 10, 1), "5", on=apollo, status="Approved")
@@ -206,7 +207,7 @@ async def test_an_empty_week_sends_nothing(db: str, slack_emulator: SlackEmulato
 async def test_a_long_digest_is_split_between_projects(
     db: str, slack_emulator: SlackEmulator
 ) -> None:
-    ann = await person("<!channel>", "Admin", "U0ANN")
+    ann = await make_person("<!channel>", "Admin", "U0ANN")
     for n in range(12):
         tricky = await project(f"<!here> P{n:02d}", client="<@U0BOSS>", admins=(ann,))
         for month in range(1, 5):
@@ -306,7 +307,7 @@ async def test_notify_manager_digest_from_the_command_line(
 ) -> None:
     from tests.bot.commands.test_notify import notify
 
-    ann = await person("Ann", "Admin", "U0ANN")
+    ann = await make_person("Ann", "Admin", "U0ANN")
     apollo = await project("Apollo", admins=(ann,))
     await invoice(apollo, 2025, 3)  # a closed month, whatever today is
 

@@ -11,9 +11,9 @@ from core.clock import company_today
 from core.settings import load_settings
 from models import JobClaim, Notification
 from models.notifications.periods import reminder_period
-from tests.bot.commands.test_serve import _first_line, _serve, _serve_env
-from tests.support.hour_reminders import entry, person, project
-from tests.support.processes import kill_if_running
+from tests.support.flex_people import make_person
+from tests.support.hour_reminders import entry, project
+from tests.support.processes import first_line, kill_if_running, serve_env, start_serve
 
 PEOPLE = 12
 
@@ -25,21 +25,21 @@ async def test_three_replicas_send_the_weekly_reminder_once(
     period = reminder_period(today)
     apollo = await project("Apollo")
     for n in range(PEOPLE):
-        someone = await person(f"Person{n}", "Replica", f"U0R{n:03d}")
+        someone = await make_person(f"Person{n}", "Replica", f"U0R{n:03d}")
         await entry(someone, period.last - timedelta(days=n % 5), "7.5", on=apollo)
-    env = _serve_env(
+    env = serve_env(
         slack_emulator,
         db,
         NOTIFY_UNSUBMITTED_AT="00:00",  # this week's send time has passed: each catches up
         NOTIFY_SEND_RATE="1000",
         TIME_ZONE="Europe/Helsinki",
     )
-    replicas = [await _serve(env) for _ in range(3)]
+    replicas = [await start_serve(env) for _ in range(3)]
     try:
         # Each replica's catch-up ends with one line, after sending or after finding the
         # period taken (the sender logs it only once its batch is through).
         done = await asyncio.gather(
-            *(_first_line(r.stderr, "notification catch-up done", 120) for r in replicas)
+            *(first_line(r.stderr, "notification catch-up done", 120) for r in replicas)
         )
     finally:
         for replica in replicas:

@@ -15,7 +15,8 @@ from handlers.slack_ids import ActionId
 from models import Notification, Project
 from sync.slack_client import build_web_client
 from tests.conftest import bot_settings_for
-from tests.support.hour_reminders import entry, person, project
+from tests.support.flex_people import make_person
+from tests.support.hour_reminders import entry, project
 
 TUESDAY = date(2026, 12, 1)  # period 2026-09-30 .. 2026-11-29
 
@@ -35,11 +36,11 @@ def shown(call: ApiCall) -> str:
 
 
 async def _company() -> dict[str, Project]:
-    ann = await person("Ann", "Admin", "U0ANN")
-    nils = await person("Nils", "Noslack", None)
-    gone = await person("Gone", "Admin", "U0GONE", archived=True)
-    worker = await person("Wes", "Worker", "U0WES")
-    nine = [await person(f"Admin{n}", "Nine", f"U9{n}") for n in range(9)]
+    ann = await make_person("Ann", "Admin", "U0ANN")
+    nils = await make_person("Nils", "Noslack", None)
+    gone = await make_person("Gone", "Admin", "U0GONE", archived=True)
+    worker = await make_person("Wes", "Worker", "U0WES")
+    nine = [await make_person(f"Admin{n}", "Nine", f"U9{n}") for n in range(9)]
     apollo = await project("Apollo", admins=(ann, gone))
     hermes = await project("Hermes", client="Beta", admins=(nils,))
     zeus = await project("Zeus", archived=True)  # archived, no admins: still reported
@@ -165,7 +166,7 @@ async def test_without_notifications_admins_nobody_is_told_and_the_batch_says_so
 
 
 async def test_an_empty_period_sends_nothing(db: str, slack_emulator: SlackEmulator) -> None:
-    ann = await person("Ann", "Admin", "U0ANN")
+    ann = await make_person("Ann", "Admin", "U0ANN")
     await entry(ann, date(2026, 11, 30), "5", on=await project("Apollo", admins=(ann,)))
     settings = bot_settings_for(slack_emulator, db, SLACK_NOTIFICATIONS_ADMIN="U0NOTE")
     batch = await plan_unapproved(settings, TUESDAY)
@@ -173,7 +174,7 @@ async def test_an_empty_period_sends_nothing(db: str, slack_emulator: SlackEmula
 
 
 async def test_upstream_names_are_escaped(db: str, slack_emulator: SlackEmulator) -> None:
-    boss = await person("<!channel>", "<https://evil.example|x>", "U0BOSS")
+    boss = await make_person("<!channel>", "<https://evil.example|x>", "U0BOSS")
     tricky = await project("<!here> & co", client="<@U0SOMEONE>", admins=(boss,))
     await entry(boss, date(2026, 10, 1), "1", on=tricky, rate="10")
     settings = bot_settings_for(slack_emulator, db, SLACK_NOTIFICATIONS_ADMIN="U0NOTE")

@@ -21,7 +21,8 @@ from handlers.slack_ids import ActionId
 from models import HourEntry, Notification, Person
 from sync.slack_client import build_web_client
 from tests.conftest import BotUnderTest, bot_settings_for
-from tests.support.hour_reminders import entry, person, project
+from tests.support.flex_people import make_person
+from tests.support.hour_reminders import entry, project
 
 MONDAY = date(2026, 11, 30)  # period 2026-09-30 .. 2026-11-29
 ADMINS = "U0NOTE,U0AINO"
@@ -41,9 +42,9 @@ def shown(call: ApiCall) -> str:
 
 
 async def _company() -> dict[str, Person]:
-    aino = await person("Aino", "Korhonen", "U0AINO")
-    ben = await person("Ben", "Archived", "U0BEN", archived=True)
-    carl = await person("Carl", "Offline", None)
+    aino = await make_person("Aino", "Korhonen", "U0AINO")
+    ben = await make_person("Ben", "Archived", "U0BEN", archived=True)
+    carl = await make_person("Carl", "Offline", None)
     apollo = await project("Apollo", admins=(aino,))
     old = await project("Old Times", archived=True)
     await entry(aino, date(2026, 9, 30), "7.5", on=apollo, notes="first day")
@@ -136,7 +137,7 @@ async def test_without_notifications_admins_no_slack_is_unreachable(
 
 
 async def test_an_empty_period_sends_nothing(db: str, slack_emulator: SlackEmulator) -> None:
-    aino = await person("Aino", "Korhonen", "U0AINO")
+    aino = await make_person("Aino", "Korhonen", "U0AINO")
     await entry(aino, date(2026, 9, 29), "5", on=await project("Apollo"))
     settings = bot_settings_for(slack_emulator, db, SLACK_NOTIFICATIONS_ADMIN=ADMINS)
     batch = await plan_unsubmitted(settings, MONDAY)
@@ -146,7 +147,7 @@ async def test_an_empty_period_sends_nothing(db: str, slack_emulator: SlackEmula
 async def test_upstream_text_is_escaped_and_long_lists_are_cut(
     db: str, slack_emulator: SlackEmulator
 ) -> None:
-    evil = await person("<!channel>", "<https://evil.example|x>", "U0EVIL")
+    evil = await make_person("<!channel>", "<https://evil.example|x>", "U0EVIL")
     tricky = await project("<!here> & co", client="<@U0BOSS>")
     for n in range(55):
         await entry(
@@ -217,8 +218,8 @@ async def _reminded(bot: BotUnderTest, tenkfeet: TenkfeetEmulator) -> tuple[Pers
     """Aino with a complete entry, one without notes and a leave day; the reminder sent.
     Returns Aino, her DM channel and the Submit button's value."""
     today = company_today(bot.settings)
-    aino = await person("Aino", "Korhonen", "U0AINO")
-    await person("Bob", "Builder", "U0NOTE")
+    aino = await make_person("Aino", "Korhonen", "U0AINO")
+    await make_person("Bob", "Builder", "U0NOTE")
     apollo = await project("Apollo")
     good = await entry(aino, today - timedelta(days=9), "7.5", on=apollo)
     no_notes = await entry(aino, today - timedelta(days=10), "2", on=apollo, notes="")

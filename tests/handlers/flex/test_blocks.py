@@ -18,6 +18,7 @@ from handlers.flex.blocks import (
     help_reply,
     month_end_chart,
     not_understood_reply,
+    sections_of,
 )
 from handlers.flex.blocks import (
     band_gauge_text as band_gauge,
@@ -352,3 +353,15 @@ def test_flex_unfurl_shows_numbers_and_private_unfurl_shows_none() -> None:
     assert "private" in private and "+" not in private
     neutral = all_text(neutral_unfurl(PublicLink("u", "invoice", "x")))
     assert "*Invoice* in Finance Bot" in neutral
+
+
+def test_sections_of_packs_lines_up_to_the_limit_and_cuts_an_overlong_one() -> None:
+    def texts(lines: list[str]) -> list[str]:
+        return [section["text"]["text"] for section in sections_of(lines)]
+
+    assert texts([]) == []
+    assert texts(["a", "b"]) == ["a\nb"]
+    # 1500 + 1 + 1499 = 3000 fits; one more character goes to the next section
+    assert texts(["x" * 1500, "y" * 1499, "z"]) == ["x" * 1500 + "\n" + "y" * 1499, "z"]
+    # a line over 3000 stands alone, cut to 2999 characters and an ellipsis
+    assert texts(["a", "w" * 3001, "b"]) == ["a", "w" * 2999 + "…", "b"]

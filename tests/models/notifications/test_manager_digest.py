@@ -26,6 +26,7 @@ from models.notifications.periods import DayRange, reminder_period
 from models.notifications.unapproved import AdminInfo, ProjectInfo, unapproved_hours
 from models.notifications.unsubmitted import EntryInfo, PersonInfo
 from tests.support import hour_reminders as company
+from tests.support.flex_people import make_person
 
 MONDAY = date(2026, 11, 30)
 PERIOD = reminder_period(MONDAY)  # 2026-09-30 .. 2026-11-29
@@ -198,9 +199,9 @@ async def _invoice(project: Project, year: int, month: int, **fields: object) ->
 
 
 async def test_loading_picks_the_admins_and_invoices_the_rule_names(db: str) -> None:
-    ann = await company.person("Ann", "Admin", "U0ANN")
-    gone = await company.person("Gone", "Admin", "U0GONE", archived=True)
-    wes = await company.person("Wes", "Worker", "U0WES")
+    ann = await make_person("Ann", "Admin", "U0ANN")
+    gone = await make_person("Gone", "Admin", "U0GONE", archived=True)
+    wes = await make_person("Wes", "Worker", "U0WES")
     apollo = await company.project("Apollo", admins=(ann, gone))
     hermes = await company.project("Hermes", client="Beta", admins=(gone,))
     inside = await company.project("Inside", admins=(ann,))
@@ -243,10 +244,10 @@ async def count_queries(caplog: pytest.LogCaptureFixture) -> int:
 async def test_loading_costs_the_same_queries_for_one_admin_or_many(
     db: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    worker = await company.person("Wes", "Worker", "U0WES")
+    worker = await make_person("Wes", "Worker", "U0WES")
 
     async def add_project(n: int) -> None:
-        admins = [await company.person(f"A{n}", f"Admin{k}", f"U{n}{k}") for k in range(3)]
+        admins = [await make_person(f"A{n}", f"Admin{k}", f"U{n}{k}") for k in range(3)]
         project = await company.project(f"P{n}", admins=tuple(admins))
         await company.entry(worker, date(2026, 10, 1), "1", on=project)
         await _invoice(project, 2026, 10)
