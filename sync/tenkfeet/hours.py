@@ -20,9 +20,10 @@ How a run goes:
    from ``HourDayChecksum`` (or every day with ``force``; days that lost all entries included)
    have their rows deleted and inserted again, with plain INSERTs (ten rows per statement) on
    SQLite and ``COPY`` on PostgreSQL. Into a table that held no rows (a first load) nothing can
-   conflict, so rows go straight in: no lookups; the flex sums are folded from the rows as they
-   go in; and on SQLite a load of ``BULK_LOAD_ROWS`` or more drops the table's secondary
-   indexes and creates them again at the end. Otherwise each batch first looks up which of its
+   conflict, so rows go straight in: no lookups; the flex sums and the invoice tallies are
+   folded from the rows as they go in (not read back); and on SQLite a load of
+   ``BULK_LOAD_ROWS`` or more drops the table's secondary indexes and creates them again at the
+   end. Otherwise each batch first looks up which of its
    entries are still stored on other days (moved in from outside the changed days) and deletes
    those rows, noting their days and projects, and the flex sums of every touched month are
    recounted once at the end. Day and window checksums are stored in the same transaction,
@@ -80,6 +81,7 @@ from models.flex.sums import (
     refresh_flex_sums,
     store_month_sums,
 )
+from models.invoices.folded_tallies import TallyFold
 from models.invoices.refresh import ensure_invoices, refresh_invoice_figures
 from sync.counts import SyncCounts
 from sync.runs import SyncAlreadyRunning, sync_run
@@ -521,6 +523,7 @@ class _Writer:
         self.staged_rows = staged_rows
         self.dropped_indexes: list[str] = []  # their CREATE statements, to run at the end
         self.month_sums: MonthSums | None = None  # a first load's flex sums, from its rows
+        self.tally_fold: TallyFold | None = None  # a first load's invoice tallies, likewise
         self.inserting: asyncio.Task[None] | None = None
         self.postgres = postgres
         self.spool = spool
@@ -545,6 +548,7 @@ class _Writer:
             # Every row the months hold is one this run inserts: fold them as they go in
             # instead of reading them back.
             self.month_sums = MonthSums(await leave_treatments(self.conn))
+            self.tally_fold = TallyFold(self.postgres)
             # Not on PostgreSQL: dropping an index locks the table against readers until the
             # run commits (SQLite's readers keep reading the last commit), and COPY's time
             # there goes mostly to the foreign key checks.
@@ -637,7 +641,10 @@ class _Writer:
             await lock_month_sums(self.conn)
             await store_month_sums({month_of(day) for day in self.flex_days}, packed, self.conn)
         invoice_ids = await ensure_invoices(self.invoice_months | self.touched_months)
-        await refresh_invoice_figures(invoice_ids)
+        await refresh_invoice_figures(
+            invoice_ids,
+            tallies=self.tally_fold.tallies() if self.tally_fold is not None else None,
+        )
         if self.unknown:
             await Event.create(
                 kind="sync.hours.unknown",
@@ -671,6 +678,8 @@ class _Writer:
         await self._inserted()
         if self.month_sums is not None:
             self.month_sums.add_rows(batch, COLUMNS)
+        if self.tally_fold is not None:
+            self.tally_fold.add_rows(batch, COLUMNS)
         self.inserting = asyncio.create_task(self._insert_now(batch))
         await asyncio.sleep(0)  # let it hand the batch over before the caller goes on
 
