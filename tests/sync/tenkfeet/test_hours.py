@@ -511,14 +511,26 @@ async def test_a_generated_company_is_stored_exactly_by_a_first_load_and_a_force
 
 
 async def test_a_first_load_and_a_rewrite_of_the_same_data_give_the_same_invoices_and_hashes(
-    db: str,
+    db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A first load folds the invoice tallies and flex sums from the rows it writes; a forced
-    rewrite of a filled table deletes, inserts and reads them back. Same data, same result:
-    rows, day hashes, flex sums and every invoice figure (to the decimal exponent)."""
+    """A first load of several windows stages them in the worker process and folds the invoice
+    tallies and flex sums from the rows it writes; a forced rewrite of a filled table, staged
+    in the sync's process, deletes, inserts and reads them back. Same data, same result: rows,
+    day hashes, flex sums and every invoice figure (to the decimal exponent)."""
     from bot.emulators.tenkfeet_data import generate_company
+    from core.off_loop import WorkerProcess
     from models import FlexMonthSums
     from models.invoices.records import FIGURE_COLUMNS
+    from sync.tenkfeet import hours as hours_sync
+
+    workers: list[WorkerProcess] = []
+
+    class CountedWorker(WorkerProcess):
+        def __init__(self, **options: Any) -> None:
+            super().__init__(**options)
+            workers.append(self)
+
+    monkeypatch.setattr(hours_sync, "WorkerProcess", CountedWorker)
 
     first, last = date(2024, 1, 1), date(2024, 4, 30)
     invoice_columns = (
@@ -549,7 +561,10 @@ async def test_a_first_load_and_a_rewrite_of_the_same_data_give_the_same_invoice
             await sync_leave_types(client)
             loaded = await sync_hours(client, first, last)
             after_first_load = await state()
+            assert len(workers) == 1
+            monkeypatch.setattr(hours_sync, "WORKER_MIN_WINDOWS", 1000)
             forced = await sync_hours(client, first, last, force=True)
+            assert len(workers) == 1
             after_rewrite = await state()
     assert loaded.added > 500 and forced.updated == loaded.added
     invoices, day_hashes, flex_sums, _ = after_first_load
