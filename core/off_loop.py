@@ -45,9 +45,12 @@ def lower_priority() -> None:
 class WorkerProcess:
     """One worker process for pure computations; calls queue up behind each other."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, lower_priority: bool = True) -> None:
+        """``lower_priority``: start the worker at a lower CPU priority than this process
+        (WORKER_NICENESS); otherwise at the same."""
         self._pool: ProcessPoolExecutor | None = None
         self._closed = False
+        self._lower_priority = lower_priority
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._closed:
@@ -56,7 +59,7 @@ class WorkerProcess:
             self._pool = ProcessPoolExecutor(
                 1,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=lower_priority,
+                initializer=lower_priority if self._lower_priority else None,
             )
         return self._pool
 

@@ -51,6 +51,7 @@ from models.invoices.figures import (
     ComputedInvoice,
     InvoiceInputs,
     InvoiceRules,
+    RateTally,
     compute_invoices,
     counted_fixed_rows,
     is_remarkable,
@@ -139,9 +140,14 @@ async def refresh_invoice_figures(
     rules: InvoiceRules | None = None,
     run_off_loop: RunOffLoop | None = None,
     conn: BaseDBAsyncClient | None = None,
+    tallies: Mapping[InvoiceKey, Sequence[RateTally]] | None = None,
 ) -> list[UUID]:
     """Recompute the figures of these invoices (and their next months' comparisons); returns
-    the ids of the invoices whose figures changed. Unknown ids are ignored."""
+    the ids of the invoices whose figures changed. Unknown ids are ignored.
+
+    ``tallies``: what ``read_tallies`` would read for them, when the caller has it without
+    asking the database (the hours sync's first load folds it from the rows it writes:
+    ``models/invoices/folded_tallies.py``)."""
     ids = list(invoice_ids)
     if not ids:
         return []
@@ -150,7 +156,12 @@ async def refresh_invoice_figures(
         if not keys:
             return []
         return await _refresh(
-            transaction, Scope.around(keys), set(keys), rules or current_rules(), run_off_loop
+            transaction,
+            Scope.around(keys),
+            set(keys),
+            rules or current_rules(),
+            run_off_loop,
+            tallies,
         )
 
 
@@ -225,8 +236,10 @@ async def _refresh(
     targets: set[InvoiceKey] | None,
     rules: InvoiceRules,
     run_off_loop: RunOffLoop | None,
+    tallies: Mapping[InvoiceKey, Sequence[RateTally]] | None = None,
 ) -> list[UUID]:
-    """Recompute ``targets`` (None: every invoice in ``scope``), all inside ``scope``."""
+    """Recompute ``targets`` (None: every invoice in ``scope``), all inside ``scope``;
+    ``tallies``, when given, stand for ``read_tallies`` of the scope."""
     await hold_refresh_lock(conn)
     # One month more on each side: the previous months to compare with, the next months
     # whose comparison changes.
@@ -238,7 +251,8 @@ async def _refresh(
     )
     if not wanted:
         return []
-    tallies = await read_tallies(conn, scope)
+    if tallies is None:
+        tallies = await read_tallies(conn, scope)
     project_rows, invoice_rows = await read_fixed_rows(conn, scope)
     aws_lines = await read_aws_lines(conn, scope)
     inputs = []

@@ -9,7 +9,9 @@ How a run goes:
    ``force``). A changed window is decoded and validated page by page (schema.py), each entry
    mapped (mapping.py) to the row the database takes, people and projects already resolved to
    their database ids; each day's rows get a hash (sorted by entry, encoded, BLAKE2b) and are
-   pickled to a temporary file. Nothing is written to the database in this phase, so a fetch
+   pickled to a temporary file (sync/tenkfeet/staging.py). A run of ``WORKER_MIN_WINDOWS`` or
+   more windows with some changed (a first sync) stages them in a worker process while this
+   one fetches the next windows. Nothing is written to the database in this phase, so a fetch
    that fails anywhere (HTTP error after retries, timeout, truncated or non-JSON body) changes
    nothing. Memory stays bounded by the windows in flight plus one window's rows.
 2. **Unknown people or projects** (a person hired since the last users sync): the users and/or
@@ -20,14 +22,15 @@ How a run goes:
    from ``HourDayChecksum`` (or every day with ``force``; days that lost all entries included)
    have their rows deleted and inserted again, with plain INSERTs (ten rows per statement) on
    SQLite and ``COPY`` on PostgreSQL. Into a table that held no rows (a first load) nothing can
-   conflict, so rows go straight in: no lookups; the flex sums are folded from the rows as they
-   go in; and on SQLite a load of ``BULK_LOAD_ROWS`` or more drops the table's secondary
-   indexes and creates them again at the end. Otherwise each batch first looks up which of its
-   entries are still stored on other days (moved in from outside the changed days) and deletes
-   those rows, noting their days and projects, and the flex sums of every touched month are
-   recounted once at the end. Day and window checksums are stored in the same transaction,
-   invoices are ensured for every project-month of the new rows, and the invoices whose days
-   changed go to ``refresh_invoice_figures``.
+   conflict, so rows go straight in: no lookups; the flex sums and the invoice tallies are
+   folded from the rows as they go in (not read back); and on SQLite a load of
+   ``BULK_LOAD_ROWS`` or more drops the table's secondary indexes and creates them again at the
+   end. Otherwise each batch first looks up which of its entries are still stored on other
+   days (moved in from outside the changed days) and deletes those rows, noting their days and
+   projects, and the flex sums of every touched month are recounted once at the end. Day and
+   window checksums are stored in the same transaction, invoices are ensured for every
+   project-month of the new rows, and the invoices whose days changed go to
+   ``refresh_invoice_figures``.
 
 The cyclic garbage collector is paused while rows are made (staging a page, writing): they
 are hundreds of thousands of tuples and no reference cycles. Not while pages are fetched: the
@@ -46,12 +49,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import hashlib
 import itertools
 import logging
-import pickle
+import os
 import tempfile
+from array import array
 from collections.abc import (
     AsyncGenerator,
     AsyncIterator,
@@ -62,15 +65,14 @@ from collections.abc import (
     Sequence,
 )
 from contextlib import aclosing
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import IO, Any
 
-import msgspec
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from core.db import dialect
+from core.off_loop import WorkerProcess
 from models import Event, HourDayChecksum, HourEntry, HourWindowChecksum, Person, Project
 from models.flex.sums import (
     MonthSums,
@@ -80,21 +82,29 @@ from models.flex.sums import (
     refresh_flex_sums,
     store_month_sums,
 )
+from models.invoices.folded_tallies import TallyFold
 from models.invoices.refresh import ensure_invoices, refresh_invoice_figures
 from sync.counts import SyncCounts
 from sync.runs import SyncAlreadyRunning, sync_run
 from sync.tenkfeet.client import TenkfeetClient
 from sync.tenkfeet.invalid import record_invalid
-from sync.tenkfeet.mapping import (
-    ProjectRef,
-    Skipped,
-    StoredRow,
-    assignable_index,
-    leave_type_name,
-    stored_row_maker,
-)
+from sync.tenkfeet.mapping import ProjectRef, Skipped, assignable_index, leave_type_name
 from sync.tenkfeet.reference import sync_projects, sync_users
-from sync.tenkfeet.schema import InvalidItem, TimeEntry, parse_page
+from sync.tenkfeet.staging import (
+    DbRow,
+    RowContext,
+    StagedWindow,
+    StageOrder,
+    cyclic_gc_paused,
+    open_spool,
+    spool_day,
+    spool_days,
+    spooled_rows,
+    stage_in_worker,
+    stage_page,
+    warm_up,
+    write_pages,
+)
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +115,8 @@ MAPPING_VERSION = b"hours-mapping-2"
 """Bump when the mapping or the row hashes change meaning: every stored checksum then stops
 matching."""
 
+WORKER_MIN_WINDOWS = 2
+"""A run of at least this many windows, some of them changed, stages in a worker process."""
 INSERT_BATCH = 20_000
 ROWS_PER_INSERT = 10
 BULK_LOAD_ROWS = 20_000
@@ -114,11 +126,6 @@ EMPTY_DAY = "0:" + "0" * 32
 
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: stage is "fetch" or "write", done/total count days."""
-
-# One row as the database takes it, in COLUMNS order: tenkfeet_id, date (ISO text on SQLite,
-# a date on PostgreSQL), person id, project id | None, client, phase, leave type, category,
-# notes, hours, bill rate, money (decimals as text), status, upstream updated_at.
-DbRow = StoredRow
 
 COLUMNS = (
     "tenkfeet_id",
@@ -153,75 +160,6 @@ def windows(start: date, end: date, size: int = WINDOW_DAYS) -> list[tuple[date,
     return result
 
 
-def day_checksum(rows: list[DbRow]) -> str:
-    """``count:hash`` of one day's rows, whatever order they came in (sorted here, in place).
-
-    Rows sort by their entry id (unique), and msgspec encodes ints, text, dates and None the
-    same way in every process and on both databases (a date as its ISO text).
-    """
-    rows.sort()
-    digest = hashlib.blake2b(msgspec.json.encode(rows), digest_size=16).hexdigest()
-    return f"{len(rows)}:{digest}"
-
-
-@dataclass
-class StagedDay:
-    checksum: str
-    count: int
-    offset: int  # where its pickled rows start in the row spool
-    projects: set[int]  # database ids of the projects with rows that day (for invoices)
-
-
-@dataclass
-class StagedWindow:
-    start: date
-    end: date
-    checksum: str
-    unchanged: bool
-    days: dict[date, StagedDay] = field(default_factory=dict)
-    invalid: list[InvalidItem] = field(default_factory=list)
-    unresolved: list[TimeEntry] = field(default_factory=list)  # unknown person or project
-    unknown: dict[date, list[int]] = field(default_factory=dict)  # still unknown: day → ids
-
-    def all_days(self) -> Iterator[date]:
-        day = self.start
-        while day <= self.end:
-            yield day
-            day += timedelta(days=1)
-
-    @property
-    def day_count(self) -> int:
-        return (self.end - self.start).days + 1
-
-
-@dataclass
-class RowContext:
-    """What turns an entry into a database row, for one run."""
-
-    assignables: Mapping[int, ProjectRef]
-    leave_types: Mapping[int, str]
-    person_ids: dict[int, int]  # tenkfeet id → database id
-    project_ids: dict[int, int]
-    postgres: bool
-    seen: set[int] = field(default_factory=set)  # entry ids staged so far in this run
-
-    def maker(self) -> Callable[[TimeEntry], DbRow | Skipped]:
-        return stored_row_maker(
-            self.assignables, self.leave_types, self.person_ids, self.project_ids, self.day_value
-        )
-
-    def day_value(self, day: date) -> Any:
-        """A day as the database takes it: a date on PostgreSQL, ISO text on SQLite."""
-        return day if self.postgres else day.isoformat()
-
-    def project_of(self, entry: TimeEntry) -> int | None:
-        """The 10000ft id of the project an entry is on (None for leave)."""
-        if entry.assignable_type == "LeaveType":
-            return None
-        ref = self.assignables.get(entry.assignable_id)
-        return entry.assignable_id if ref is None else ref.tenkfeet_id
-
-
 def mapping_context_digest(
     assignables: Mapping[int, ProjectRef], leave_types: Mapping[int, str]
 ) -> bytes:
@@ -248,25 +186,9 @@ async def sync_hours(
     return await _sync_hours(client, start, end, force, progress)
 
 
-@contextlib.contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Staging and writing make hundreds of thousands of row tuples and no reference cycles;
-    the cyclic collector would traverse them again and again for nothing (a fifth of the
-    staging time). Reference counting still frees them. Only around work that makes rows: the
-    HTTP client's responses do make cycles, and with the collector off for a whole run the
-    pages they hold would pile up (a first sync of 600 pages peaked at 626 MB)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 @contextlib.asynccontextmanager
 async def _cyclic_gc_paused_async() -> AsyncIterator[None]:
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         yield
 
 
@@ -294,22 +216,34 @@ async def _sync_hours(
     }
 
     counts = SyncCounts()
-    with tempfile.TemporaryFile(prefix="financebot-rows-") as spool:
+    spans = windows(start, end)
+    # A worker process pays off when many rows are to be staged: several windows, some of them
+    # new or forced (an unchanged re-sync stages nothing; the 15-minute sync is one window).
+    in_worker = len(spans) >= WORKER_MIN_WINDOWS and (
+        force or any(span not in stored_windows for span in spans)
+    )
+    with (
+        tempfile.TemporaryDirectory(prefix="financebot-rows-") as scratch,
+        open_spool(scratch) as spool,
+    ):
         staged: list[StagedWindow] = []
         done = 0
         report("fetch", 0, total_days)
-        fetched = _fetched_windows(client, windows(start, end), context)
-        async with aclosing(fetched):
-            async for window_start, window_end, checksum, pages in fetched:
-                if not force and stored_windows.get((window_start, window_end)) == checksum:
-                    window = StagedWindow(window_start, window_end, checksum, unchanged=True)
-                else:
-                    window = StagedWindow(window_start, window_end, checksum, unchanged=False)
-                    await _stage_window(window, pages, rows, spool)
-                del pages
-                staged.append(window)
-                done += window.day_count
-                report("fetch", done, total_days)
+        stager = _Stager(rows, spool, scratch, in_worker)
+        try:
+            fetched = _fetched_windows(client, spans, context)
+            async with aclosing(fetched):
+                async for window_start, window_end, checksum, pages in fetched:
+                    if not force and stored_windows.get((window_start, window_end)) == checksum:
+                        window = StagedWindow(window_start, window_end, checksum, unchanged=True)
+                    else:
+                        window = await stager.stage(window_start, window_end, checksum, pages)
+                    del pages
+                    staged.append(window)
+                    done += window.day_count
+                    report("fetch", done, total_days)
+        finally:
+            await stager.close()
 
         await _resolve_unknown(client, staged, rows, spool)
 
@@ -381,77 +315,64 @@ async def _fetched_windows(
                 pass
 
 
-async def _stage_window(
-    window: StagedWindow, pages: list[bytes], rows: RowContext, spool: IO[bytes]
-) -> None:
-    """Parse, validate and map one changed window; hash and spool each day's rows."""
-    by_day: dict[date, list[DbRow]] = {}
-    stored_row = rows.maker()
-    for body in pages:
-        with _cyclic_gc_paused():
-            _stage_page(body, window, rows, stored_row, by_day)
-        await asyncio.sleep(0)  # let the other windows' fetches (and the bot) go on
-    with _cyclic_gc_paused():
-        for day, day_rows in by_day.items():
-            window.days[day] = _spool_day(day_rows, spool)
+class _Stager:
+    """Stages the changed windows in order, on the event loop (a page at a time, letting the
+    fetches and the bot go on between pages) or, for a big run, in a worker process while this
+    one fetches the next windows. Either way an entry listed twice (paging shifted while
+    10000ft changed) is staged once, where it was met first."""
 
+    def __init__(self, rows: RowContext, spool: IO[bytes], scratch: str, in_worker: bool) -> None:
+        self.rows = rows
+        self.spool = spool
+        self.scratch = scratch
+        self.seen: set[int] = set()  # entry ids staged so far in this run
+        self.worker = WorkerProcess(lower_priority=False) if in_worker else None
+        self.started: asyncio.Task[None] | None = None
+        if self.worker is not None:  # spawned and importing while the first window comes in
+            self.started = asyncio.create_task(self.worker.run(warm_up))
+        self.windows = 0
 
-def _stage_page(
-    body: bytes,
-    window: StagedWindow,
-    rows: RowContext,
-    stored_row: Callable[[TimeEntry], DbRow | Skipped],
-    by_day: dict[date, list[DbRow]],
-) -> None:
-    """One page of a window into ``by_day``: its invalid entries into ``window.invalid``,
-    those naming unknown people or projects into ``window.unresolved``."""
-    first, last = window.start, window.end
-    seen, unknown = rows.seen, Skipped.UNKNOWN
-    parsed = parse_page(body, TimeEntry)
-    window.invalid.extend(parsed.invalid)
-    for entry in parsed.items:
-        day = entry.date
-        if not first <= day <= last:
-            window.invalid.append(outside_the_window(entry, first, last))
-            continue
-        if entry.id in seen:  # listed twice (paging shifted while 10000ft changed)
-            continue
-        seen.add(entry.id)
-        row = stored_row(entry)
-        if type(row) is tuple:
-            day_rows = by_day.get(day)
-            if day_rows is None:
-                day_rows = by_day[day] = []
-            day_rows.append(row)
-        elif row is unknown:
-            window.unresolved.append(entry)
+    async def stage(
+        self, start: date, end: date, checksum: str, pages: list[bytes]
+    ) -> StagedWindow:
+        if self.worker is None:
+            return await self._stage_here(start, end, checksum, pages)
+        self.windows += 1
+        pages_path = os.path.join(self.scratch, f"pages-{self.windows}")
+        sizes = await asyncio.to_thread(write_pages, pages_path, pages)
+        order = StageOrder(start, end, checksum, pages_path, sizes, self.spool.name, self.rows)
+        window, packed_ids = await self.worker.run(stage_in_worker, order)
+        ids = array("q")
+        ids.frombytes(packed_ids)
+        if self.seen.isdisjoint(ids):
+            self.seen.update(ids)
+            return window
+        # Some entry was staged in an earlier window too: stage this one again here, leaving
+        # it out (its rows spooled by the worker are never read).
+        return await self._stage_here(start, end, checksum, pages)
 
+    async def _stage_here(
+        self, start: date, end: date, checksum: str, pages: list[bytes]
+    ) -> StagedWindow:
+        window = StagedWindow(start, end, checksum, unchanged=False)
+        by_day: dict[date, list[DbRow]] = {}
+        stored_row = self.rows.maker()
+        for body in pages:
+            with cyclic_gc_paused():
+                stage_page(body, window, self.seen, stored_row, by_day)
+            await asyncio.sleep(0)  # let the other windows' fetches (and the bot) go on
+        with cyclic_gc_paused():
+            spool_days(window, by_day, self.spool)
+        return window
 
-def _spool_day(day_rows: list[DbRow], spool: IO[bytes]) -> StagedDay:
-    """Hash one day's rows and append them to the spool."""
-    checksum = day_checksum(day_rows)
-    projects = {row[3] for row in day_rows if row[3] is not None}
-    spool.seek(0, 2)
-    staged = StagedDay(checksum, len(day_rows), spool.tell(), projects)
-    pickle.dump(day_rows, spool, protocol=pickle.HIGHEST_PROTOCOL)
-    return staged
-
-
-def _spooled_rows(staged: StagedDay, spool: IO[bytes]) -> list[DbRow]:
-    spool.seek(staged.offset)
-    rows: list[DbRow] = pickle.load(spool)
-    return rows
-
-
-def outside_the_window(entry: TimeEntry, start: date, end: date) -> InvalidItem:
-    """An entry dated outside the days it was fetched for: 10000ft should never send one."""
-    return InvalidItem(
-        model="time entry",
-        item_id=entry.id,
-        field="date",
-        kind="a date outside the requested days",
-        problem=f"fetched for {start.isoformat()}..{end.isoformat()}",
-    )
+    async def close(self) -> None:
+        worker, self.worker = self.worker, None
+        if worker is not None:
+            if self.started is not None and not self.started.done():
+                self.started.cancel()
+                with contextlib.suppress(BaseException):
+                    await self.started
+            await worker.close()
 
 
 async def _resolve_unknown(
@@ -479,8 +400,8 @@ async def _resolve_unknown(
         window.unresolved = []
         for day, extra in resolved.items():
             known = window.days.get(day)
-            day_rows = _spooled_rows(known, spool) if known is not None else []
-            window.days[day] = _spool_day(day_rows + extra, spool)
+            day_rows = spooled_rows(known, spool) if known is not None else []
+            window.days[day] = spool_day(day_rows + extra, spool)
 
 
 async def _ids_syncing_first(
@@ -521,6 +442,7 @@ class _Writer:
         self.staged_rows = staged_rows
         self.dropped_indexes: list[str] = []  # their CREATE statements, to run at the end
         self.month_sums: MonthSums | None = None  # a first load's flex sums, from its rows
+        self.tally_fold: TallyFold | None = None  # a first load's invoice tallies, likewise
         self.inserting: asyncio.Task[None] | None = None
         self.postgres = postgres
         self.spool = spool
@@ -545,6 +467,7 @@ class _Writer:
             # Every row the months hold is one this run inserts: fold them as they go in
             # instead of reading them back.
             self.month_sums = MonthSums(await leave_treatments(self.conn))
+            self.tally_fold = TallyFold(self.postgres)
             # Not on PostgreSQL: dropping an index locks the table against readers until the
             # run commits (SQLite's readers keep reading the last commit), and COPY's time
             # there goes mostly to the foreign key checks.
@@ -637,7 +560,10 @@ class _Writer:
             await lock_month_sums(self.conn)
             await store_month_sums({month_of(day) for day in self.flex_days}, packed, self.conn)
         invoice_ids = await ensure_invoices(self.invoice_months | self.touched_months)
-        await refresh_invoice_figures(invoice_ids)
+        await refresh_invoice_figures(
+            invoice_ids,
+            tallies=self.tally_fold.tallies() if self.tally_fold is not None else None,
+        )
         if self.unknown:
             await Event.create(
                 kind="sync.hours.unknown",
@@ -655,7 +581,7 @@ class _Writer:
         for day in sorted(changed):
             staged = window.days.get(day)
             if staged is not None:
-                batch.extend(_spooled_rows(staged, self.spool))
+                batch.extend(spooled_rows(staged, self.spool))
             if len(batch) >= INSERT_BATCH:
                 yield batch
                 batch = []
@@ -671,6 +597,8 @@ class _Writer:
         await self._inserted()
         if self.month_sums is not None:
             self.month_sums.add_rows(batch, COLUMNS)
+        if self.tally_fold is not None:
+            self.tally_fold.add_rows(batch, COLUMNS)
         self.inserting = asyncio.create_task(self._insert_now(batch))
         await asyncio.sleep(0)  # let it hand the batch over before the caller goes on
 

@@ -361,7 +361,7 @@ async def test_invoice_an_entry_moved_away_from_is_refreshed(
 
     refreshed: list[Any] = []
 
-    async def record(invoice_ids: Any) -> None:
+    async def record(invoice_ids: Any, **options: Any) -> None:
         refreshed.extend(invoice_ids)
 
     async with running_emulator() as emulator:
@@ -508,3 +508,65 @@ async def test_a_generated_company_is_stored_exactly_by_a_first_load_and_a_force
             forced = await sync_hours(client, first, last, force=True)
     assert (forced.added, forced.updated, forced.deleted) == (0, len(expected), 0)
     assert await stored() == expected
+
+
+async def test_a_first_load_and_a_rewrite_of_the_same_data_give_the_same_invoices_and_hashes(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first load of several windows stages them in the worker process and folds the invoice
+    tallies and flex sums from the rows it writes; a forced rewrite of a filled table, staged
+    in the sync's process, deletes, inserts and reads them back. Same data, same result: rows,
+    day hashes, flex sums and every invoice figure (to the decimal exponent)."""
+    from bot.emulators.tenkfeet_data import generate_company
+    from core.off_loop import WorkerProcess
+    from models import FlexMonthSums
+    from models.invoices.records import FIGURE_COLUMNS
+    from sync.tenkfeet import hours as hours_sync
+
+    workers: list[WorkerProcess] = []
+
+    class CountedWorker(WorkerProcess):
+        def __init__(self, **options: Any) -> None:
+            super().__init__(**options)
+            workers.append(self)
+
+    monkeypatch.setattr(hours_sync, "WorkerProcess", CountedWorker)
+
+    first, last = date(2024, 1, 1), date(2024, 4, 30)
+    invoice_columns = (
+        "project_id",
+        "year",
+        "month",
+        *FIGURE_COLUMNS,
+        "remarkable_change",
+        "previous_hours",
+        "previous_average_rate",
+        "previous_money",
+    )
+
+    async def state() -> tuple[list[str], list[Any], list[Any], list[Any]]:
+        invoices = await Invoice.all().order_by("project_id", "year", "month")
+        return (
+            [repr([getattr(i, c) for c in invoice_columns]) for i in invoices],
+            await HourDayChecksum.all().order_by("date").values_list("date", "checksum"),
+            sorted(await FlexMonthSums.all().values_list("person_id", "month", "days")),
+            [row[1:] for row in await snapshot()],  # without the database ids
+        )
+
+    data = generate_company(8, 0.34, start=first)
+    async with running_emulator(data, max_per_page=200) as emulator:
+        async with client_for(emulator) as client:
+            await sync_users(client)
+            await sync_projects(client)
+            await sync_leave_types(client)
+            loaded = await sync_hours(client, first, last)
+            after_first_load = await state()
+            assert len(workers) == 1
+            monkeypatch.setattr(hours_sync, "WORKER_MIN_WINDOWS", 1000)
+            forced = await sync_hours(client, first, last, force=True)
+            assert len(workers) == 1
+            after_rewrite = await state()
+    assert loaded.added > 500 and forced.updated == loaded.added
+    invoices, day_hashes, flex_sums, _ = after_first_load
+    assert len(invoices) > 10 and len(day_hashes) == (last - first).days + 1 and flex_sums
+    assert after_rewrite == after_first_load

@@ -1,0 +1,233 @@
+"""Staging an hours window: its raw pages parsed, validated and mapped to database rows, each
+day's rows hashed and pickled to a spool file (sync/tenkfeet/hours.py, step 1).
+
+Nothing here touches the database, so it can run in a worker process of its own
+(:func:`stage_in_worker`) while the sync's process goes on fetching: a first sync of a big
+company spends a third of its time here. It imports no ORM, so the worker starts quickly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import hashlib
+import os
+import pickle
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import IO, Any
+
+import msgspec
+
+from sync.tenkfeet.mapping import ProjectRef, Skipped, StoredRow, stored_row_maker
+from sync.tenkfeet.schema import InvalidItem, TimeEntry, parse_page
+
+# One row as the database takes it, in COLUMNS order: tenkfeet_id, date (ISO text on SQLite,
+# a date on PostgreSQL), person id, project id | None, client, phase, leave type, category,
+# notes, hours, bill rate, money (decimals as text), status, upstream updated_at.
+DbRow = StoredRow
+
+
+@contextlib.contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Staging and writing make hundreds of thousands of row tuples and no reference cycles;
+    the cyclic collector would traverse them again and again for nothing (a fifth of the
+    staging time). Reference counting still frees them. Only around work that makes rows: the
+    HTTP client's responses do make cycles, and with the collector off for a whole run the
+    pages they hold would pile up (a first sync of 600 pages peaked at 626 MB)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def day_checksum(rows: list[DbRow]) -> str:
+    """``count:hash`` of one day's rows, whatever order they came in (sorted here, in place).
+
+    Rows sort by their entry id (unique), and msgspec encodes ints, text, dates and None the
+    same way in every process and on both databases (a date as its ISO text).
+    """
+    rows.sort()
+    digest = hashlib.blake2b(msgspec.json.encode(rows), digest_size=16).hexdigest()
+    return f"{len(rows)}:{digest}"
+
+
+@dataclass
+class StagedDay:
+    checksum: str
+    count: int
+    offset: int  # where its pickled rows start in the row spool
+    projects: set[int]  # database ids of the projects with rows that day (for invoices)
+
+
+@dataclass
+class StagedWindow:
+    start: date
+    end: date
+    checksum: str
+    unchanged: bool
+    days: dict[date, StagedDay] = field(default_factory=dict)
+    invalid: list[InvalidItem] = field(default_factory=list)
+    unresolved: list[TimeEntry] = field(default_factory=list)  # unknown person or project
+    unknown: dict[date, list[int]] = field(default_factory=dict)  # still unknown: day → ids
+
+    def all_days(self) -> Iterator[date]:
+        day = self.start
+        while day <= self.end:
+            yield day
+            day += timedelta(days=1)
+
+    @property
+    def day_count(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+@dataclass
+class RowContext:
+    """What turns an entry into a database row, for one run."""
+
+    assignables: Mapping[int, ProjectRef]
+    leave_types: Mapping[int, str]
+    person_ids: dict[int, int]  # tenkfeet id → database id
+    project_ids: dict[int, int]
+    postgres: bool
+
+    def maker(self) -> Callable[[TimeEntry], DbRow | Skipped]:
+        return stored_row_maker(
+            self.assignables, self.leave_types, self.person_ids, self.project_ids, self.day_value
+        )
+
+    def day_value(self, day: date) -> Any:
+        """A day as the database takes it: a date on PostgreSQL, ISO text on SQLite."""
+        return day if self.postgres else day.isoformat()
+
+    def project_of(self, entry: TimeEntry) -> int | None:
+        """The 10000ft id of the project an entry is on (None for leave)."""
+        if entry.assignable_type == "LeaveType":
+            return None
+        ref = self.assignables.get(entry.assignable_id)
+        return entry.assignable_id if ref is None else ref.tenkfeet_id
+
+
+def stage_page(
+    body: bytes,
+    window: StagedWindow,
+    seen: set[int],
+    stored_row: Callable[[TimeEntry], DbRow | Skipped],
+    by_day: dict[date, list[DbRow]],
+) -> None:
+    """One page of a window into ``by_day``: its invalid entries into ``window.invalid``,
+    those naming unknown people or projects into ``window.unresolved``; ``seen`` holds the
+    entry ids met so far (an entry listed again is left out)."""
+    first, last = window.start, window.end
+    unknown = Skipped.UNKNOWN
+    parsed = parse_page(body, TimeEntry)
+    window.invalid.extend(parsed.invalid)
+    for entry in parsed.items:
+        day = entry.date
+        if not first <= day <= last:
+            window.invalid.append(outside_the_window(entry, first, last))
+            continue
+        if entry.id in seen:  # listed twice (paging shifted while 10000ft changed)
+            continue
+        seen.add(entry.id)
+        row = stored_row(entry)
+        if type(row) is tuple:
+            day_rows = by_day.get(day)
+            if day_rows is None:
+                day_rows = by_day[day] = []
+            day_rows.append(row)
+        elif row is unknown:
+            window.unresolved.append(entry)
+
+
+def spool_day(day_rows: list[DbRow], spool: IO[bytes]) -> StagedDay:
+    """Hash one day's rows and append them to the spool."""
+    checksum = day_checksum(day_rows)
+    projects = {row[3] for row in day_rows if row[3] is not None}
+    spool.seek(0, 2)
+    staged = StagedDay(checksum, len(day_rows), spool.tell(), projects)
+    pickle.dump(day_rows, spool, protocol=pickle.HIGHEST_PROTOCOL)
+    return staged
+
+
+def spooled_rows(staged: StagedDay, spool: IO[bytes]) -> list[DbRow]:
+    spool.seek(staged.offset)
+    rows: list[DbRow] = pickle.load(spool)
+    return rows
+
+
+def outside_the_window(entry: TimeEntry, start: date, end: date) -> InvalidItem:
+    """An entry dated outside the days it was fetched for: 10000ft should never send one."""
+    return InvalidItem(
+        model="time entry",
+        item_id=entry.id,
+        field="date",
+        kind="a date outside the requested days",
+        problem=f"fetched for {start.isoformat()}..{end.isoformat()}",
+    )
+
+
+def spool_days(window: StagedWindow, by_day: dict[date, list[DbRow]], spool: IO[bytes]) -> None:
+    for day, day_rows in by_day.items():
+        window.days[day] = spool_day(day_rows, spool)
+
+
+def open_spool(directory: str) -> IO[bytes]:
+    """The run's row spool, in its scratch directory: appended to here and by the staging
+    worker (by name), read back when the rows are written."""
+    return open(os.path.join(directory, "rows"), "a+b")
+
+
+def write_pages(path: str, pages: Iterable[bytes]) -> list[int]:
+    """Raw pages into a file for the staging worker; returns their sizes."""
+    sizes = []
+    with open(path, "wb") as file:
+        for body in pages:
+            file.write(body)
+            sizes.append(len(body))
+    return sizes
+
+
+@dataclass(frozen=True)
+class StageOrder:
+    """A changed window for the staging worker: its raw pages in ``pages_path`` (deleted once
+    read), its rows to be appended to the spool at ``spool_path``."""
+
+    start: date
+    end: date
+    checksum: str
+    pages_path: str
+    page_sizes: list[int]
+    spool_path: str
+    rows: RowContext
+
+
+def warm_up() -> None:
+    """The worker's first call: by then it has imported this module (and so the schema)."""
+
+
+def stage_in_worker(order: StageOrder) -> tuple[StagedWindow, bytes]:
+    """Stages one window in the worker process. Returns it with the ids of the entries it met
+    (a packed ``array("q")``): the sync's process leaves out an entry listed in two windows."""
+    with open(order.pages_path, "rb") as file:
+        data = file.read()
+    os.unlink(order.pages_path)
+    window = StagedWindow(order.start, order.end, order.checksum, unchanged=False)
+    seen: set[int] = set()
+    by_day: dict[date, list[DbRow]] = {}
+    stored_row = order.rows.maker()
+    with cyclic_gc_paused():
+        offset = 0
+        for size in order.page_sizes:
+            stage_page(data[offset : offset + size], window, seen, stored_row, by_day)
+            offset += size
+        del data
+        with open(order.spool_path, "ab") as spool:
+            spool_days(window, by_day, spool)
+    return window, array("q", seen).tobytes()
