@@ -42,6 +42,12 @@ def lower_priority() -> None:
         log.debug("could not lower the worker process's priority")
 
 
+async def run_inline(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` right here, on the loop: the runner for one-off commands (the CLI) and
+    tests, where nothing else waits on the loop."""
+    return fn(*args)
+
+
 class WorkerProcess:
     """One worker process for pure computations; calls queue up behind each other."""
 
