@@ -19,6 +19,8 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -48,6 +50,28 @@ async def run_inline(fn: Callable[..., T], *args: Any) -> T:
     return fn(*args)
 
 
+#: How often the worker looks whether the process that started it is still there.
+PARENT_CHECK_SECONDS = 0.5
+
+
+def exit_with_parent(parent: int) -> None:
+    """Ends this process once ``parent`` is gone. A pool's worker holds both ends of its
+    own call queue, so a parent killed outright (SIGKILL, no shutdown) would leave it waiting
+    forever, holding the parent's stdout and stderr open."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)
+
+
+def start_worker() -> None:
+    """Runs first in the worker process: a lower priority, and an end with the parent's."""
+    lower_priority()
+    watch = threading.Thread(
+        target=exit_with_parent, args=(os.getppid(),), name="exit-with-parent", daemon=True
+    )
+    watch.start()
+
+
 class WorkerProcess:
     """One worker process for pure computations; calls queue up behind each other."""
 
@@ -62,7 +86,7 @@ class WorkerProcess:
             self._pool = ProcessPoolExecutor(
                 1,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=lower_priority,
+                initializer=start_worker,
             )
         return self._pool
 
