@@ -26,6 +26,7 @@ class ActionId(StrEnum):
     UNAPPROVED_OPEN_TENKFEET = "unapproved_open_tenkfeet"
     NEW_PROJECT_OPEN = "new_project_open"
     NEW_PROJECT_OPEN_TENKFEET = "new_project_open_tenkfeet"
+    CONTRACT_REPORT_OPEN = "contract_report_open"
 
 
 class InputId(StrEnum):
@@ -66,4 +67,5 @@ LINK_BUTTONS: tuple[ActionId, ...] = (
     ActionId.UNAPPROVED_OPEN_TENKFEET,
     ActionId.NEW_PROJECT_OPEN,
     ActionId.NEW_PROJECT_OPEN_TENKFEET,
+    ActionId.CONTRACT_REPORT_OPEN,
 )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.notifications.batch import Batch
+from bot.notifications.contracts import plan_contracts
 from bot.notifications.flex_saldo import plan_flex_saldo
 from bot.notifications.unapproved import plan_unapproved
 from bot.notifications.unsubmitted import plan_unsubmitted
@@ -129,6 +130,7 @@ PLANNERS: dict[str, Planner] = {
     "unsubmitted": plan_unsubmitted,
     "unapproved": plan_unapproved,
     "flex-saldo": plan_flex_saldo,
+    "contracts": plan_contracts,
 }
 """The planner of every kind but ``invoices``."""
 
