@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.notifications.batch import Batch, Outgoing, copies_for_admins
+from bot.notifications.batch import Batch, Outgoing, copies_for_admins, in_turns
 from core.off_loop import run_inline
 from core.settings import Settings
 from handlers.notifications.flex_saldo_blocks import (
@@ -47,7 +47,7 @@ async def plan_flex_saldo(
     )
     messages: list[Outgoing] = []
     unreachable: list[str] = []
-    for notice in notices:
+    async for notice in in_turns(notices):
         person = notice.person
         about = about_text(notice)
         if person.slack_id:

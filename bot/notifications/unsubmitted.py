@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.notifications.batch import Batch, Outgoing, copies_for_admins
+from bot.notifications.batch import Batch, Outgoing, copies_for_admins, in_turns
 from core.settings import Settings
 from handlers.notifications.unsubmitted_blocks import (
     entries_text,
@@ -40,7 +40,7 @@ async def plan_unsubmitted(
     people, entries = await load_unsubmitted(period)
     messages: list[Outgoing] = []
     unreachable: list[str] = []
-    for reminder in unsubmitted_reminders(people, entries, period):
+    async for reminder in in_turns(unsubmitted_reminders(people, entries, period)):
         person = reminder.person
         about = f"{person.name}: {entries_text(reminder.count)}, {hours_text(reminder.hours)}"
         if person.slack_id:
