@@ -114,7 +114,9 @@ async def seed(people: int, today: dt.date) -> None:
     entry_id = 1
     rows: list[HourEntry] = []
     for n, person in enumerate(persons):
-        hours = Decimal("7.5") if n % 2 else Decimal("8.5")  # half above the band in time
+        # +1 h or -1 h a workday since January last year: everyone far above or below the
+        # band on L, so each of them gets the monthly flex message.
+        hours = Decimal("6.5") if n % 2 else Decimal("8.5")
         for day in workdays:
             unsubmitted = day in unsubmitted_days
             rows.append(
@@ -142,10 +144,12 @@ async def seed(people: int, today: dt.date) -> None:
 
 
 async def run(args: argparse.Namespace, db_url: str, api_url: str) -> None:
+    from bot.lifespan import settle_startup_objects
     from bot.notifications.batch import send_batch
     from bot.notifications.registry import plan
     from core.clock import company_today
     from core.db import open_database
+    from core.off_loop import WorkerProcess
     from core.settings import load_settings
     from sync.slack_client import build_notification_client
 
@@ -162,11 +166,13 @@ async def run(args: argparse.Namespace, db_url: str, api_url: str) -> None:
         began = time.perf_counter()
         await seed(args.people, today)
         print(f"seeded {args.people} people in {time.perf_counter() - began:.1f} s")
+        settle_startup_objects()  # as `serve` does once started: full collections stay short
         client = build_notification_client(settings)
+        worker = WorkerProcess()  # `serve`'s: the company-wide flex batch is computed there
         for kind in ("flex-saldo", "unsubmitted"):
             with LoopProbe() as probe:
                 began = time.perf_counter()
-                batch = await plan(kind, settings, today)
+                batch = await plan(kind, settings, today, run=worker.run)
                 planned = time.perf_counter() - began
                 report = await send_batch(client, batch, send_rate=args.rate)
                 seconds = time.perf_counter() - began
@@ -176,6 +182,7 @@ async def run(args: argparse.Namespace, db_url: str, api_url: str) -> None:
                 f"(planning {planned:.1f} s)  {sent / seconds:6.1f} msg/s  "
                 f"loop blocked at most {probe.worst * 1000:.0f} ms  [{report.tally()}]"
             )
+        await worker.close()
 
 
 async def with_database(args: argparse.Namespace, api_url: str) -> None:

@@ -34,6 +34,7 @@ from bot.slack_app import build_slack_app
 from bot.socket_mode import ImmediateAckSocketModeHandler
 from core.db import DatabaseError, close_database, init_database, migrate_database
 from core.errors import CommandError
+from core.off_loop import WorkerProcess
 from core.settings import Settings
 from models.invoices.refresh import refresh_stale_invoice_figures, rules_of
 from web.app import build_web_app
@@ -102,8 +103,9 @@ async def finish_open_work(
     await asyncio.gather(scheduler.stop(grace), socket_mode.finish_in_flight(grace))
 
 
-async def _start_web_site(settings: Settings, stack: AsyncExitStack) -> str:
-    app = build_web_app(settings, after_sync=after_sync, notifier=BotNotifier(settings))
+async def _start_web_site(settings: Settings, stack: AsyncExitStack, worker: WorkerProcess) -> str:
+    notifier = BotNotifier(settings, run=worker.run)
+    app = build_web_app(settings, after_sync=after_sync, notifier=notifier, worker=worker)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     stack.push_async_callback(runner.cleanup)
@@ -158,11 +160,14 @@ async def bot_lifespan(
             # Figures from before an upgrade or a change of the invoice settings: recompute.
             await refresh_stale_invoice_figures(rules_of(settings))
 
-        web_url = await _start_web_site(settings, stack)
+        # One worker process for company-wide figures: the site's pages, its "Send now" and
+        # the scheduled notifications (the site stops it, after the scheduler).
+        worker = WorkerProcess()
+        web_url = await _start_web_site(settings, stack, worker)
 
         socket_mode = ImmediateAckSocketModeHandler(app, settings.slack_app_token)
         stack.push_async_callback(socket_mode.close_async)
-        scheduler = build_scheduler(settings, sync_at_start=sync_at_start)
+        scheduler = build_scheduler(settings, sync_at_start=sync_at_start, run=worker.run)
         stack.push_async_callback(finish_open_work, socket_mode, scheduler, SHUTDOWN_GRACE)
         await connect_socket_mode(socket_mode, socket_connect_timeout)
 

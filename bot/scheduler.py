@@ -21,6 +21,7 @@ from bot.notifications.new_projects import after_sync
 from bot.notifications.schedule import register_notification_jobs
 from core.clock import company_now
 from core.settings import Settings
+from models.flex.company import RunOffLoop
 from sync.schedule import register_sync_jobs
 
 log = logging.getLogger(__name__)
@@ -87,19 +88,23 @@ class BotScheduler(AsyncIOScheduler):
         return cancelled
 
 
-def build_scheduler(settings: Settings, *, sync_at_start: bool = False) -> BotScheduler:
+def build_scheduler(
+    settings: Settings, *, sync_at_start: bool = False, run: RunOffLoop | None = None
+) -> BotScheduler:
     """A scheduler in TIME_ZONE with every job registered (not started).
 
     A late or overlapping run is coalesced into one; jobs still claim their run in the
     database, since several replicas each have a scheduler. ``sync_at_start``: the hours
     sync (when configured) runs as soon as the scheduler starts, then on its interval.
+    ``run`` computes the notifications' company-wide flex batch off the loop (`serve`'s
+    worker process).
     """
     scheduler = BotScheduler(
         timezone=settings.tz,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 15 * 60},
     )
     register_sync_jobs(scheduler, settings, after=after_sync)
-    register_notification_jobs(scheduler, settings)
+    register_notification_jobs(scheduler, settings, run=run)
     if sync_at_start and scheduler.get_job(SYNC_AT_START_JOB) is not None:
         scheduler.modify_job(SYNC_AT_START_JOB, next_run_time=company_now(settings))
     return scheduler

@@ -19,6 +19,8 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -42,6 +44,36 @@ def lower_priority() -> None:
         log.debug("could not lower the worker process's priority")
 
 
+async def run_inline(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` right here, on the loop: the runner for one-off commands (the CLI) and
+    tests, where nothing else waits on the loop."""
+    return fn(*args)
+
+
+#: How often the worker looks whether the process that started it is still there.
+PARENT_CHECK_SECONDS = 0.5
+
+
+def exit_with_parent(parent: int) -> None:
+    """Ends this process once ``parent`` is gone. A pool's worker holds both ends of its
+    own call queue, so a parent killed outright (SIGKILL, no shutdown) would leave it waiting
+    forever, holding the parent's stdout and stderr open."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)
+
+
+def start_worker(lower: bool = True) -> None:
+    """Runs first in the worker process: a lower priority (unless ``lower`` is false), and
+    an end with the parent's."""
+    if lower:
+        lower_priority()
+    watch = threading.Thread(
+        target=exit_with_parent, args=(os.getppid(),), name="exit-with-parent", daemon=True
+    )
+    watch.start()
+
+
 class WorkerProcess:
     """One worker process for pure computations; calls queue up behind each other."""
 
@@ -59,7 +91,8 @@ class WorkerProcess:
             self._pool = ProcessPoolExecutor(
                 1,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=lower_priority if self._lower_priority else None,
+                initializer=start_worker,
+                initargs=(self._lower_priority,),
             )
         return self._pool
 

@@ -28,6 +28,7 @@ class ActionId(StrEnum):
     NEW_PROJECT_OPEN_TENKFEET = "new_project_open_tenkfeet"
     DIGEST_OPEN_TENKFEET = "digest_open_tenkfeet"
     DIGEST_OPEN_PROJECT = "digest_open_project"
+    CONTRACT_REPORT_OPEN = "contract_report_open"
 
 
 class InputId(StrEnum):
@@ -70,4 +71,5 @@ LINK_BUTTONS: tuple[ActionId, ...] = (
     ActionId.NEW_PROJECT_OPEN_TENKFEET,
     ActionId.DIGEST_OPEN_TENKFEET,
     ActionId.DIGEST_OPEN_PROJECT,
+    ActionId.CONTRACT_REPORT_OPEN,
 )

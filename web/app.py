@@ -21,6 +21,7 @@ from pathlib import Path
 from aiohttp import web
 
 from core.db import check_database
+from core.off_loop import WorkerProcess
 from core.settings import Settings
 from sync.dispatch import AfterSync
 from web.app_keys import SETTINGS_KEY, TEMPLATES_KEY
@@ -73,9 +74,11 @@ def build_web_app(
     *,
     after_sync: AfterSync | None = None,
     notifier: Notifier | None = None,
+    worker: WorkerProcess | None = None,
 ) -> web.Application:
     """The site; the bot gives what it does after a sync (``after_sync``: posts about new
-    projects) and the notifications it can send now (``notifier``)."""
+    projects), the notifications it can send now (``notifier``) and the worker process they
+    share with the site (``worker``; a new one when not given)."""
     root = site_root(settings)
     app = web.Application(
         middlewares=[
@@ -89,7 +92,7 @@ def build_web_app(
     app[SETTINGS_KEY] = settings
     app[TEMPLATES_KEY] = build_templates(settings)
     app.router.add_get("/healthz", healthz)
-    add_worker(app)
+    add_worker(app, worker)
     add_start_routes(app)
     add_people_routes(app)
     add_flexhours_routes(app)

@@ -18,8 +18,11 @@ from models.flex.company import CompanyFlex, company_flex
 from web.app_keys import SETTINGS_KEY, WORKER_KEY
 
 
-def add_worker(app: web.Application) -> None:
-    app[WORKER_KEY] = WorkerProcess()
+def add_worker(app: web.Application, worker: WorkerProcess | None = None) -> None:
+    """The site's worker: ``worker`` when `serve` shares its own (the scheduler's and "Send
+    now"'s notifications use it too), else a new one; the site stops it at cleanup, after
+    the scheduler has stopped."""
+    app[WORKER_KEY] = worker or WorkerProcess()
 
     async def stop_worker(app: web.Application) -> None:
         await app[WORKER_KEY].close()

@@ -17,11 +17,12 @@ nothing.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from aiolimiter import AsyncLimiter
 from slack_sdk.web.async_client import AsyncWebClient
@@ -32,6 +33,9 @@ from models.notifications.recipients import Conversation
 from sync.slack_delivery import Notice, SlackMessage, deliver
 
 SUBJECT_MAX = 64  # the ledger's subject column
+PER_TURN = 50  # messages a planner builds between two turns of the event loop
+MESSAGE_BLOCKS = 50  # Slack's limit of blocks in one message
+T = TypeVar("T")
 WOULD_SEND = "would send"
 ALREADY_SENT = "already sent"
 IN_FLIGHT = "left unsent"  # claimed by a run that stopped before sending: sent at most once
@@ -89,6 +93,16 @@ class BatchReport:
         covers = f" ({self.batch.covers})" if self.batch.covers else ""
         lines.append(f"{self.batch.kind} {self.batch.period}{covers}: {self.tally()}")
         return lines
+
+
+async def in_turns(items: Iterable[T], per_turn: int = PER_TURN) -> AsyncIterator[T]:
+    """``items``, giving the event loop a turn after every ``per_turn``: building a thousand
+    messages in one go held `/flex-hours` acks for a third of a second
+    (``benchmarks/notifications.py``)."""
+    for n, item in enumerate(items, start=1):
+        yield item
+        if n % per_turn == 0:
+            await asyncio.sleep(0)
 
 
 def copies_for_admins(outgoing: Outgoing, admins: Iterable[str], sent_to: str) -> list[Outgoing]:
@@ -189,16 +203,33 @@ def conversation_of(users: Sequence[str], *, for_admins: bool = False) -> Conver
 
 def blocks_fit(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """At most 50 blocks, Slack's limit for a message (the last says how many were left out)."""
-    if len(blocks) <= 50:
+    if len(blocks) <= MESSAGE_BLOCKS:
         return blocks
-    kept = blocks[:49]
-    left = len(blocks) - 49
+    kept = blocks[: MESSAGE_BLOCKS - 1]
+    left = len(blocks) - (MESSAGE_BLOCKS - 1)
     kept.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"… and {left} more"}]})
     return kept
 
 
+def in_parts(items: Sequence[T], blocks_of: Callable[[T], int], room: int) -> list[list[T]]:
+    """``items`` in order, packed into parts (one message each) whose blocks add up to at
+    most ``room``; an item is never split across two parts (one bigger than ``room`` gets a
+    part of its own, which :func:`blocks_fit` cuts). No items: no parts."""
+    parts: list[list[T]] = []
+    used = 0
+    for item in items:
+        size = blocks_of(item)
+        if not parts or used + size > room:
+            parts.append([])
+            used = 0
+        parts[-1].append(item)
+        used += size
+    return parts
+
+
 __all__ = [
     "ALREADY_SENT",
+    "MESSAGE_BLOCKS",
     "SENT",
     "Batch",
     "BatchReport",
@@ -207,5 +238,7 @@ __all__ = [
     "blocks_fit",
     "conversation_of",
     "copies_for_admins",
+    "in_parts",
+    "in_turns",
     "send_batch",
 ]

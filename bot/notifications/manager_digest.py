@@ -16,6 +16,7 @@ from datetime import date
 from bot.notifications.batch import SUBJECT_MAX, Batch, Outgoing, copies_for_admins
 from core.settings import Settings
 from handlers.notifications.manager_digest_blocks import digest_messages, digest_summary
+from models.flex.company import RunOffLoop
 from models.notifications.kinds import NotificationType
 from models.notifications.manager_digest import ManagerDigest, load_manager_digests
 from models.notifications.periods import DayRange, reminder_period, week_key
@@ -35,8 +36,11 @@ def _part_about(about: str, number: int, parts: int) -> str:
     return f"{about} (part {number} of {parts})" if parts > 1 else about
 
 
-async def plan_manager_digest(settings: Settings, today: date) -> Batch:
-    """The digests of ``today``'s week (see the module docstring)."""
+async def plan_manager_digest(
+    settings: Settings, today: date, *, run: RunOffLoop | None = None
+) -> Batch:
+    """The digests of ``today``'s week (see the module docstring); ``run`` is not needed:
+    the selection is light."""
     period = reminder_period(today)
     ledger_period = week_key(today)
     digests = await load_manager_digests(period, today, settings.hours_currency)

@@ -8,14 +8,18 @@ has its own sender (bot/notifications/invoices.py) and is listed for its name an
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.notifications.batch import Batch
+from bot.notifications.contracts import plan_contracts
+from bot.notifications.flex_saldo import plan_flex_saldo
 from bot.notifications.manager_digest import plan_manager_digest
 from bot.notifications.unapproved import plan_unapproved
 from bot.notifications.unsubmitted import plan_unsubmitted
 from core.settings import NotificationSchedule, Settings
+from models.flex.company import RunOffLoop
 from models.notifications.periods import (
     first_weekday_of_month,
     month_key,
@@ -24,7 +28,15 @@ from models.notifications.periods import (
     week_start,
 )
 
-Planner = Callable[[Settings, dt.date], Awaitable[Batch]]
+
+class Planner(Protocol):
+    """Plans one kind's batch for ``today``. ``run`` computes heavy pure work off the event
+    loop (`serve` passes its worker process); None runs it inline (the CLI, tests)."""
+
+    def __call__(
+        self, settings: Settings, today: dt.date, *, run: RunOffLoop | None = None
+    ) -> Awaitable[Batch]: ...
+
 
 MONDAY, TUESDAY, WEDNESDAY = 0, 1, 2
 
@@ -119,12 +131,16 @@ PLANNERS: dict[str, Planner] = {
     "unsubmitted": plan_unsubmitted,
     "unapproved": plan_unapproved,
     "manager-digest": plan_manager_digest,
+    "flex-saldo": plan_flex_saldo,
+    "contracts": plan_contracts,
 }
 """The planner of every kind but ``invoices``."""
 
 
-async def plan(kind: str, settings: Settings, today: dt.date) -> Batch:
-    return await PLANNERS[kind](settings, today)
+async def plan(
+    kind: str, settings: Settings, today: dt.date, *, run: RunOffLoop | None = None
+) -> Batch:
+    return await PLANNERS[kind](settings, today, run=run)
 
 
 def scheduled_kinds() -> list[NotificationKind]:

@@ -31,6 +31,7 @@ from bot.notifications.invoices import NoticeResult, send_change_notices, send_r
 from bot.notifications.registry import KINDS, NotificationKind, plan, scheduled_kinds
 from core.clock import company_now
 from core.settings import Settings
+from models.flex.company import RunOffLoop
 from models.invoices.review_requests import previous_month
 from models.job_claims import claim_job_run, finish_job_run, job_run_finished
 from sync.slack_client import build_notification_client
@@ -76,10 +77,15 @@ async def run_review_requests(settings: Settings, today: dt.date | None = None) 
 
 
 async def run_notification_kind(
-    settings: Settings, kind: str, today: dt.date | None = None
+    settings: Settings,
+    kind: str,
+    today: dt.date | None = None,
+    *,
+    run: RunOffLoop | None = None,
 ) -> BatchReport | None:
-    """One scheduled run of ``kind`` (not ``invoices``): claim the period, plan, send, finish.
-    None when another replica or run has the period, or the run failed (logged)."""
+    """One scheduled run of ``kind`` (not ``invoices``): claim the period, plan (heavy work
+    with ``run``, `serve`'s worker process), send, finish. None when another replica or run
+    has the period, or the run failed (logged)."""
     notification_kind = KINDS[kind]
     today = today or company_now(settings).date()
     period = notification_kind.period(today)
@@ -87,7 +93,7 @@ async def run_notification_kind(
         log.info("%s for %s: already claimed", kind, period)
         return None
     try:
-        batch = await plan(kind, settings, today)
+        batch = await plan(kind, settings, today, run=run)
         report = await send_batch(
             build_notification_client(settings),
             batch,
@@ -122,7 +128,7 @@ def due_kinds(
     return due
 
 
-async def catch_up(settings: Settings) -> list[str]:
+async def catch_up(settings: Settings, *, run: RunOffLoop | None = None) -> list[str]:
     """Runs every kind that is due and whose period no run has finished; returns their names."""
     now = company_now(settings)
     ran = []
@@ -133,13 +139,13 @@ async def catch_up(settings: Settings) -> list[str]:
         if kind.name == "invoices":
             await run_review_requests(settings, now.date())
         else:
-            await run_notification_kind(settings, kind.name, now.date())
+            await run_notification_kind(settings, kind.name, now.date(), run=run)
     return ran
 
 
-async def run_catch_up(settings: Settings) -> None:
+async def run_catch_up(settings: Settings, run: RunOffLoop | None = None) -> None:
     try:
-        ran = await catch_up(settings)
+        ran = await catch_up(settings, run=run)
     except Exception:
         log.exception("notification catch-up failed")
         return
@@ -160,17 +166,22 @@ async def run_change_notices(settings: Settings) -> None:
             log.warning("changed-since-approval notice not sent: %s", result.line())
 
 
-def register_notification_jobs(scheduler: Any, settings: Settings) -> None:
+def register_notification_jobs(
+    scheduler: Any, settings: Settings, *, run: RunOffLoop | None = None
+) -> None:
+    """Every notification job; ``run`` (`serve`'s worker process) computes the company-wide
+    flex batch of the flex saldo message and the contract report off the event loop."""
     if not settings.slack_bot_token:
         return
     options: dict[str, Any] = {"max_instances": 1, "coalesce": True, "replace_existing": True}
     for kind in scheduled_kinds():
         hour, minute = kind.at(settings.notification_schedule)
+        kwargs: dict[str, Any] = {}
         if kind.name == "invoices":
             func: Any = run_review_requests
             args: tuple[Any, ...] = (settings,)
         else:
-            func, args = run_notification_kind, (settings, kind.name)
+            func, args, kwargs = run_notification_kind, (settings, kind.name), {"run": run}
         scheduler.add_job(
             func,
             "cron",
@@ -179,6 +190,7 @@ def register_notification_jobs(scheduler: Any, settings: Settings) -> None:
             minute=minute,
             timezone=settings.tz,
             args=args,
+            kwargs=kwargs,
             id=kind.job_id,
             name=f"notify {kind.name}",
             **options,
@@ -188,7 +200,7 @@ def register_notification_jobs(scheduler: Any, settings: Settings) -> None:
         "interval",
         minutes=CATCH_UP_MINUTES,
         next_run_time=company_now(settings),
-        args=(settings,),
+        args=(settings, run),
         id=CATCH_UP_JOB,
         name="notify catch-up",
         **options,

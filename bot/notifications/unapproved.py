@@ -21,6 +21,7 @@ from handlers.notifications.unapproved_blocks import (
     unapproved_message,
     why_admins,
 )
+from models.flex.company import RunOffLoop
 from models.notifications.kinds import NotificationType
 from models.notifications.periods import reminder_period, week_key
 from models.notifications.recipients import Conversation, conversations_for
@@ -37,8 +38,11 @@ def _sent_to(project: ProjectInfo, conversation: Conversation) -> str:
     return ", ".join(names) or conversation.key
 
 
-async def plan_unapproved(settings: Settings, today: date) -> Batch:
-    """The reminders of ``today``'s week (see the module docstring)."""
+async def plan_unapproved(
+    settings: Settings, today: date, *, run: RunOffLoop | None = None
+) -> Batch:
+    """The reminders of ``today``'s week (see the module docstring); ``run`` is not needed:
+    nothing here computes long enough to leave the loop."""
     period = reminder_period(today)
     ledger_period = week_key(today)
     admins = settings.slack_notifications_admin

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.notifications.batch import Batch, Outgoing, copies_for_admins
+from bot.notifications.batch import Batch, Outgoing, copies_for_admins, in_turns
 from core.settings import Settings
 from handlers.notifications.unsubmitted_blocks import (
     entries_text,
@@ -18,6 +18,7 @@ from handlers.notifications.unsubmitted_blocks import (
     no_slack_message,
     reminder_message,
 )
+from models.flex.company import RunOffLoop
 from models.notifications.kinds import NotificationType
 from models.notifications.periods import reminder_period, week_key
 from models.notifications.recipients import Conversation, conversations_for
@@ -28,15 +29,18 @@ KIND = "unsubmitted"
 NOBODY = "no Slack account and SLACK_NOTIFICATIONS_ADMIN is empty"
 
 
-async def plan_unsubmitted(settings: Settings, today: date) -> Batch:
-    """The reminders of ``today``'s week (see the module docstring)."""
+async def plan_unsubmitted(
+    settings: Settings, today: date, *, run: RunOffLoop | None = None
+) -> Batch:
+    """The reminders of ``today``'s week (see the module docstring); ``run`` is not needed:
+    nothing here computes long enough to leave the loop."""
     period = reminder_period(today)
     ledger_period = week_key(today)
     admins = settings.slack_notifications_admin
     people, entries = await load_unsubmitted(period)
     messages: list[Outgoing] = []
     unreachable: list[str] = []
-    for reminder in unsubmitted_reminders(people, entries, period):
+    async for reminder in in_turns(unsubmitted_reminders(people, entries, period)):
         person = reminder.person
         about = f"{person.name}: {entries_text(reminder.count)}, {hours_text(reminder.hours)}"
         if person.slack_id:

@@ -15,6 +15,7 @@ from bot.notifications.invoices import NO_RECIPIENT, NoticeResult, send_review_r
 from bot.notifications.registry import PLANNERS, plan
 from core.settings import Settings
 from handlers.invoices.blocks import title_text
+from models.flex.company import RunOffLoop
 from models.invoices.review_requests import previous_month
 from sync.slack_client import build_notification_client
 from web.notify_now import KINDS, Plan, PlannedMessage
@@ -58,8 +59,9 @@ def plan_of_invoices(results: list[NoticeResult], period: str) -> Plan:
 class BotNotifier:
     """See the module docstring."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, run: RunOffLoop | None = None) -> None:
         self._settings = settings
+        self._off_loop = run  # the site's worker process: the flex batch stays off the loop
 
     def unavailable(self, kind: str) -> str | None:
         if kind not in KINDS:
@@ -82,7 +84,7 @@ class BotNotifier:
                 year, month = previous_month(today)
                 results = await send_review_requests(settings, client, year, month, dry_run=dry_run)
                 return plan_of_invoices(results, f"{year:04d}-{month:02d}")
-            batch = await plan(kind, settings, today)
+            batch = await plan(kind, settings, today, run=self._off_loop)
             report = await send_batch(
                 client,
                 batch,

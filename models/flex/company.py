@@ -178,6 +178,15 @@ def company_flex_from_rows(
     return CompanyFlex(as_of, saldos, tuple(problems))
 
 
+async def everyone_flex(
+    as_of: dt.date, workday_hours: Decimal, run: RunOffLoop
+) -> tuple[list[ListedPerson], CompanyFlex]:
+    """Every non-archived person (e-mail or not, by name) and their saldos and contract
+    problems as of ``as_of``: what the monthly flex message and the contract report need."""
+    people = await listed_people()
+    return people, await company_flex([p.id for p in people], as_of, workday_hours, run)
+
+
 async def company_flex(
     person_ids: Sequence[int], as_of: dt.date, workday_hours: Decimal, run: RunOffLoop
 ) -> CompanyFlex:

@@ -28,6 +28,7 @@ from models.invoices.waiting import (
     invoices_waiting_for,
     invoices_waiting_for_finance,
 )
+from models.notifications.contract_report import problems_by_person as grouped_problems
 from models.people import Person
 from models.permissions import Capability, allows
 from models.unsubmitted_hours import unsubmitted_hours_of
@@ -112,16 +113,10 @@ def outside_band(
 
 
 def problems_by_person(people: list[ListedPerson], company: CompanyFlex) -> list[PersonProblems]:
-    by_id = {person.id: person for person in people}
-    reasons: dict[int, list[str]] = {}
-    for problem in company.problems:
-        reasons.setdefault(problem.person_id, []).append(problem.reason)
-    found = [
-        PersonProblems(by_id[pid].full_name, by_id[pid].guid, texts)
-        for pid, texts in reasons.items()
-        if pid in by_id
+    return [
+        PersonProblems(found.person.full_name, found.person.guid, found.reasons)
+        for found in grouped_problems(people, company.problems)
     ]
-    return sorted(found, key=lambda p: p.name.casefold())
 
 
 async def failed_syncs(settings: Settings) -> list[FailedSync]:

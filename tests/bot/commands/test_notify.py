@@ -189,3 +189,36 @@ async def test_a_weekly_reminder_from_the_command_line(
     # Aino, Eino, and for the notifications admin: two copies and the word about Olli.
     assert await Notification.filter(status="sent").count() == 5
     assert len(slack_emulator.messages) == 5  # each once: the refused post posted nothing
+
+
+async def test_the_flex_saldo_message_and_the_contract_report_from_the_command_line(
+    db: str, slack_emulator: SlackEmulator
+) -> None:
+    from core.clock import company_today
+    from core.settings import load_settings
+    from models import WorkContract
+    from models.flex.saldo import previous_month_end
+    from tests.support.hour_reminders import person as someone
+
+    last_month_end = previous_month_end(company_today(load_settings({})))
+    # From the first of last month, no hours: a month of workdays below the band on L.
+    aino = await someone("Aino", "Below", "U0AINO")
+    await WorkContract.create(
+        person=aino, start_date=last_month_end.replace(day=1), worktime_percent=100
+    )
+    empty = await notify(db, slack_emulator, "contracts", "--dry-run", SLACK_BOT_TOKEN="")
+    assert empty.code == 0, empty.err
+    assert empty.out.strip().endswith(": no contract problems): nothing to send")
+
+    dry = await notify(db, slack_emulator, "flex-saldo", "--dry-run", SLACK_BOT_TOKEN="")
+    assert dry.code == 0, dry.err
+    assert "would send" in dry.out and "Aino Below: -" in dry.out and "below_band" in dry.out
+    assert f"(as of {last_month_end.isoformat()}): 2 would send" in dry.out  # DM + a copy
+    assert slack_emulator.calls == [] and await Notification.all().count() == 0
+
+    sent = await notify(db, slack_emulator, "flex-saldo")
+    assert sent.code == 0, sent.err
+    assert "2 sent" in sent.out.splitlines()[-1]
+    again = await notify(db, slack_emulator, "flex-saldo")
+    assert again.code == 0 and "2 already sent" in again.out.splitlines()[-1]
+    assert len(slack_emulator.messages) == 2

@@ -74,7 +74,7 @@ def _fake_planners(monkeypatch: pytest.MonkeyPatch, *kinds: str, calls: list[str
     """Registers planners for ``kinds`` that plan one DM to U0SOMEONE (and count their runs)."""
 
     def planner_for(kind: str):  # type: ignore[no-untyped-def]
-        async def planner(settings: Settings, today: date) -> Batch:
+        async def planner(settings: Settings, today: date, *, run: object = None) -> Batch:
             if calls is not None:
                 calls.append(kind)
             message = SlackMessage(text=f"{kind} for you")

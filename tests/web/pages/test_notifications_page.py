@@ -64,7 +64,7 @@ async def site(db: str, slack_emulator: SlackEmulator) -> AsyncIterator[Site]:
         yield Site(url, app, settings, admin, hr, employee, slack_emulator)
 
 
-async def plan_unsubmitted(settings: Settings, today: dt.date) -> Batch:
+async def plan_unsubmitted(settings: Settings, today: dt.date, *, run: object = None) -> Batch:
     """A stand-in planner: two messages (a DM with a name to escape, a group DM), and one
     person nobody can be told about."""
     period = week_key(today)
@@ -92,12 +92,9 @@ async def plan_unsubmitted(settings: Settings, today: dt.date) -> Batch:
 
 
 @pytest.fixture
-def unsubmitted_planner() -> Iterator[None]:
-    PLANNERS["unsubmitted"] = plan_unsubmitted
-    try:
-        yield
-    finally:
-        del PLANNERS["unsubmitted"]
+def unsubmitted_planner(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setitem(PLANNERS, "unsubmitted", plan_unsubmitted)
+    yield
 
 
 async def ledger_row(type_: str, recipient: str, **fields: object) -> Notification:
@@ -311,7 +308,8 @@ async def test_a_confirm_from_another_day_sends_nothing(
     assert site.slack.calls_to("chat.postMessage") == []
 
 
-async def test_kinds_without_a_planner_say_so(site: Site) -> None:
+async def test_kinds_without_a_planner_say_so(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(PLANNERS, "contracts", raising=False)  # as a later release's kind
     page = read_page((await get(site, "/notifications")).text)
     assert "not available in this version yet" in page.rows["kind-contracts"][2]
     assert page.rows["kind-invoices"][2] == "Preview"
