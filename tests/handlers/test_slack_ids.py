@@ -18,17 +18,23 @@ from core.settings import load_settings
 from handlers.flex.blocks import flex_reply
 from handlers.home.blocks import home_view
 from handlers.invoices.blocks import invoice_message, review_modal
+from handlers.notifications.contract_blocks import person_blocks, report_message
+from handlers.notifications.flex_saldo_blocks import flex_saldo_message
 from handlers.notifications.manager_digest_blocks import digest_messages
 from handlers.notifications.new_project_blocks import new_project_message
 from handlers.notifications.unapproved_blocks import unapproved_message
 from handlers.notifications.unsubmitted_blocks import reminder_message
 from handlers.slack_ids import LINK_BUTTONS, ActionId, BlockId, CallbackId, InputId
+from models.flex.company import ListedPerson
+from models.flex.contract_problems import ContractProblem
 from models.flex.report import FlexReport
-from models.flex.saldo import FlexResult, MonthSummary
+from models.flex.saldo import FlexMessage, FlexResult, MonthSummary
 from models.invoices.approval import ReviewRights
 from models.invoices.records import InvoiceState
 from models.invoices.review import InvoiceFigures, InvoiceSummary
 from models.invoices.waiting import WaitingInvoice
+from models.notifications.contract_report import PersonProblems
+from models.notifications.flex_saldo import FlexSaldoNotice
 from models.notifications.manager_digest import ProjectWaiting
 from models.notifications.new_projects import NewProject
 from models.notifications.periods import reminder_period
@@ -59,6 +65,7 @@ def test_the_values_are_the_ones_slack_already_has() -> None:
         "new_project_open_tenkfeet",
         "digest_open_tenkfeet",
         "digest_open_project",
+        "contract_report_open",
     }
     assert {i.value for i in InputId} == {
         "review_checklist",
@@ -135,6 +142,11 @@ def built_payloads() -> list[dict[str, Any]]:
     apollo = ProjectInfo(1, "p-77", 77, "Apollo", "Acme")
     unapproved = UnapprovedHours(apollo, 1, Decimal(1), Decimal(100))
     period = reminder_period(TODAY)
+    jane = ListedPerson(1, "g-1", "Jane Doe", "jane@example.com", "U0JANE", False)
+    gap = ContractProblem(1, "contract_gap", date(2025, 1, 1), date(2025, 1, 31), "a gap")
+    problems = PersonProblems(jane, (gap,))
+    below = FlexMessage("below_band", "Your flex saldo is -30.00h.")
+    flex_notice = FlexSaldoNotice(jane, date(2025, 2, 28), Decimal(-30), Decimal(-12), below)
     return [
         {"blocks": reminder_message(reminder, period, TODAY, SETTINGS).blocks},
         {"blocks": unapproved_message(unapproved, apollo, period, SETTINGS).blocks},
@@ -154,6 +166,12 @@ def built_payloads() -> list[dict[str, Any]]:
             {"blocks": message.blocks}
             for message in digest_messages([ProjectWaiting(apollo, unapproved)], period, SETTINGS)
         ),
+        {"blocks": flex_saldo_message(flex_notice, SETTINGS).blocks},
+        {
+            "blocks": report_message(
+                [(problems, person_blocks(problems, SETTINGS))], 1, 1, 1, TODAY, SETTINGS
+            ).blocks
+        },
     ]
 
 

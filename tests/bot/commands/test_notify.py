@@ -198,7 +198,7 @@ async def test_the_flex_saldo_message_and_the_contract_report_from_the_command_l
     from core.settings import load_settings
     from models import WorkContract
     from models.flex.saldo import previous_month_end
-    from tests.support.hour_reminders import person as someone
+    from tests.support.flex_people import make_person as someone
 
     last_month_end = previous_month_end(company_today(load_settings({})))
     # From the first of last month, no hours: a month of workdays below the band on L.
