@@ -249,7 +249,7 @@ class Migration(migrations.Migration):
                 ('account_id', fields.CharField(unique=True, max_length=32)),
                 ('name', fields.CharField(default='', max_length=255)),
                 ('person', fields.ForeignKeyField('financebot.Person', source_field='person_id', null=True, db_constraint=True, to_field='id', related_name='aws_accounts', on_delete=OnDelete.SET_NULL)),
-                ('projects', fields.ManyToManyField('financebot.Project', unique=True, db_constraint=True, through='aws_account_project', forward_key='project_id', backward_key='account_id', related_name='aws_accounts', on_delete=OnDelete.CASCADE)),
+                ('project', fields.ForeignKeyField('financebot.Project', source_field='project_id', null=True, db_constraint=True, to_field='id', related_name='aws_accounts', on_delete=OnDelete.SET_NULL)),
             ],
             options={'table': 'aws_account', 'app': 'financebot', 'pk_attr': 'id'},
             bases=['Model'],

@@ -137,7 +137,7 @@ async def store_month(billing: MonthBilling) -> MonthStored:
 async def _refresh_invoices(account_pks: list[int], year: int, month: int, conn: object) -> int:
     """Creates and refreshes the month's invoices of the projects linked to these accounts."""
     linked: list[Any] = await AwsAccount.filter(id__in=account_pks).values_list(
-        "projects__id", flat=True
+        "project_id", flat=True
     )
     keys = {(int(p), year, month) for p in linked if p is not None}
     if not keys:

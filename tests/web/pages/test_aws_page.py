@@ -38,6 +38,7 @@ async def test_finance_sees_accounts_links_and_unlinks_and_reads_a_month(db: str
     ada = await person(3, "Ada")
     await add_member("finance", lilja, actor="test")
     portal = await project(1, "Acme <portal>")
+    hosting = await project(2, "Hosting")
     account = await AwsAccount.create(account_id=ACME, name="Ada Test", person=ada)
     for record_type, product, amount in (
         ("LinkedLineItem", "Amazon EC2", "7.25"),
@@ -54,7 +55,7 @@ async def test_finance_sees_accounts_links_and_unlinks_and_reads_a_month(db: str
             assert status == 403 and "finance" in html
             status, _, _ = await nobody.post("/aws/link", account=ACME, project=portal.guid)
             assert status == 403
-        assert not await account.projects.all().exists()
+        assert (await AwsAccount.get(id=account.id)).project_id is None  # type: ignore[attr-defined]
 
         async with browser(url, settings, lilja.id) as finance:
             status, html, location = await finance.post(
@@ -87,12 +88,31 @@ async def test_finance_sees_accounts_links_and_unlinks_and_reads_a_month(db: str
                 read_page(html).texts["link-error"] == "'12' is not an AWS account id (12 digits)."
             )
 
+            # Linking to another project moves the account: one project, billed once.
+            _, html, _ = await finance.post("/aws/link", account=ACME, project=hosting.guid)
+            page = read_page(html)
+            assert page.texts["notice"] == f"Moved {ACME} from Acme <portal> to Hosting."
+            assert page.tables["aws-accounts"][1][3] == "Hosting Unlink"
+            assert (await invoice_of(portal, 2024, 3)).aws_billing_money == {}
+            assert (await invoice_of(hosting, 2024, 3)).aws_billing_money == {
+                "EUR": "5",
+                "USD": "11.25",
+            }
+
+            # A page opened before the move unlinks from the old project: refused.
             status, html, _ = await finance.post("/aws/unlink", account=ACME, project=portal.guid)
-            assert read_page(html).texts["notice"] == f"Unlinked {ACME} from Acme <portal>."
-    assert (await invoice_of(portal, 2024, 3)).aws_billing_money == {}
+            assert status == 400
+            assert read_page(html).texts["link-error"] == (
+                f"{ACME} is linked to Hosting (project-guid-2), not to Acme <portal>: "
+                "nothing changed."
+            )
+            status, html, _ = await finance.post("/aws/unlink", account=ACME, project=hosting.guid)
+            assert read_page(html).texts["notice"] == f"Unlinked {ACME} from Hosting."
+    assert (await invoice_of(hosting, 2024, 3)).aws_billing_money == {}
     audit = await AuditLog.filter(entity="aws_account_link").order_by("id")
     assert [(a.actor, a.action) for a in audit] == [
         ("web:lilja@example.com", "link"),
+        ("web:lilja@example.com", "move"),
         ("web:lilja@example.com", "unlink"),
     ]
 
