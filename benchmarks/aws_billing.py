@@ -28,11 +28,17 @@ import boto3
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.emulators.aws_billing_files import (
+    CUR_HEADER,
+    LEGACY_HEADER,
+    csv_bytes,
+    cur_row,
+    legacy_row,
+)
 from core.db import close_database, init_database, migrate_database
 from core.settings import load_settings
 from models import AwsBillingRow
 from sync.dispatch import run_sync
-from tests.support.s3 import CUR_HEADER, LEGACY_HEADER, csv_bytes, cur_row, legacy_row
 
 BUCKET = "billing"
 
