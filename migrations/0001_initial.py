@@ -28,6 +28,19 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='AwsBillingMonth',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('year', fields.IntField()),
+                ('month', fields.SmallIntField()),
+                ('checksum', fields.CharField(max_length=64)),
+                ('row_count', fields.IntField(default=0)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'aws_billing_month', 'app': 'financebot', 'unique_together': (('year', 'month'),), 'pk_attr': 'id', 'table_description': "Checksum of a month's rows as last imported: files whose records hash the same leave"},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='Client',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),

@@ -61,3 +61,19 @@ class AwsBillingRow(Model):
     class Meta:
         table = "aws_billing_row"
         indexes = (("year", "month"),)
+
+
+class AwsBillingMonth(Model):
+    """Checksum of a month's rows as last imported: files whose records hash the same leave
+    the month alone, so importing the same files again changes nothing (and reads no row)."""
+
+    id = fields.IntField(primary_key=True)
+    year = fields.IntField()
+    month = fields.SmallIntField()
+    checksum = fields.CharField(max_length=64)
+    row_count = fields.IntField(default=0)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "aws_billing_month"
+        unique_together = (("year", "month"),)
