@@ -84,14 +84,16 @@ saying how many, when a recipient's message could not be sent.
 """
 )
 AWS_HELP = """\
-  list                               every account: name, person, linked projects, and
-                                     its latest month's total per currency
-  link ACCOUNT_ID PROJECT_GUID       the project's invoices carry the account's costs
-  unlink ACCOUNT_ID PROJECT_GUID     they no longer do
+  list                               every account: name, person, its project, and its
+                                     latest month's total per currency
+  link ACCOUNT_ID PROJECT_GUID       the project's invoices carry the account's costs; an
+                                     account linked to another project moves here
+  unlink ACCOUNT_ID [PROJECT_GUID]   its project's invoices no longer do; with
+                                     PROJECT_GUID, refused unless that is its project
 
-An account may be linked to several projects: each one's invoice then carries the
-account's whole month. Linking an account the import has not seen yet creates it. The
-invoices of the months with costs are created (even without hours) and refreshed at once.
+An account is billed to one project at most (on two it would be billed twice). Linking an
+account the import has not seen yet creates it. The invoices of the months with costs are
+created (even without hours) and refreshed at once, the old project's too on a move.
 Every change is audit-logged as cli:<your user name>.
 """
 GROUP_HELP = """\
@@ -303,8 +305,8 @@ def build_parser() -> argparse.ArgumentParser:
         sub,
         "aws",
         "list AWS accounts, link one to a project or unlink it",
-        description="List the AWS accounts the billing import found, with their projects, "
-        "or link an account to a project or unlink it.",
+        description="List the AWS accounts the billing import found, each with its project, "
+        "or link an account to a project (one project per account) or unlink it.",
         before_settings=AWS_HELP,
     )
     aws.add_argument(

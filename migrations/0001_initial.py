@@ -28,6 +28,19 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='AwsBillingMonth',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('year', fields.IntField()),
+                ('month', fields.SmallIntField()),
+                ('checksum', fields.CharField(max_length=64)),
+                ('row_count', fields.IntField(default=0)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'aws_billing_month', 'app': 'financebot', 'unique_together': (('year', 'month'),), 'pk_attr': 'id', 'table_description': "Checksum of a month's rows as last imported: files whose records hash the same leave"},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='Client',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
@@ -249,7 +262,7 @@ class Migration(migrations.Migration):
                 ('account_id', fields.CharField(unique=True, max_length=32)),
                 ('name', fields.CharField(default='', max_length=255)),
                 ('person', fields.ForeignKeyField('financebot.Person', source_field='person_id', null=True, db_constraint=True, to_field='id', related_name='aws_accounts', on_delete=OnDelete.SET_NULL)),
-                ('projects', fields.ManyToManyField('financebot.Project', unique=True, db_constraint=True, through='aws_account_project', forward_key='project_id', backward_key='account_id', related_name='aws_accounts', on_delete=OnDelete.CASCADE)),
+                ('project', fields.ForeignKeyField('financebot.Project', source_field='project_id', null=True, db_constraint=True, to_field='id', related_name='aws_accounts', on_delete=OnDelete.SET_NULL)),
             ],
             options={'table': 'aws_account', 'app': 'financebot', 'pk_attr': 'id'},
             bases=['Model'],

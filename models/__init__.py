@@ -1,6 +1,6 @@
 """Tortoise models (the `financebot` app) and the domain logic that reads them."""
 
-from models.aws import AwsAccount, AwsBillingRow
+from models.aws import AwsAccount, AwsBillingMonth, AwsBillingRow
 from models.bookkeeping import AuditLog, Event, JobClaim, Notification, SyncLock, SyncRun
 from models.flex.contracts import FlexCorrection, WorkContract
 from models.flex.sums import FlexMonthSums
@@ -24,6 +24,7 @@ from models.projects import Client, LeaveType, Phase, Project
 __all__ = [
     "AuditLog",
     "AwsAccount",
+    "AwsBillingMonth",
     "AwsBillingRow",
     "Client",
     "Event",

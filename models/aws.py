@@ -1,10 +1,10 @@
 """AWS linked accounts, the projects they are billed to, and their monthly billing rows.
 
 Rows come from S3 (``sync/aws/``): the legacy monthly billing CSV or Cost and Usage Report 2.0
-exports, validated by ``models/aws_billing/`` and stored one month at a time. An account may be
-linked to several projects (as in the older system); each linked project's invoice for a month
-carries the account's whole month total. An account named like a person ("First Last") is
-linked to that person when imported.
+exports, validated by ``models/aws_billing/`` and stored one month at a time. An account is
+billed to at most one project (as in the older system), whose invoice for a month carries the
+account's whole month total: an account on two invoices would be billed twice. An account
+named like a person ("First Last") is linked to that person when imported.
 """
 
 from __future__ import annotations
@@ -28,12 +28,8 @@ class AwsAccount(Model):
     person: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
         "financebot.Person", related_name="aws_accounts", null=True, on_delete=fields.SET_NULL
     )
-    projects: fields.ManyToManyRelation[Project] = fields.ManyToManyField(
-        "financebot.Project",
-        related_name="aws_accounts",
-        through="aws_account_project",
-        forward_key="project_id",
-        backward_key="account_id",
+    project: fields.ForeignKeyNullableRelation[Project] = fields.ForeignKeyField(
+        "financebot.Project", related_name="aws_accounts", null=True, on_delete=fields.SET_NULL
     )
 
     class Meta:
@@ -65,3 +61,19 @@ class AwsBillingRow(Model):
     class Meta:
         table = "aws_billing_row"
         indexes = (("year", "month"),)
+
+
+class AwsBillingMonth(Model):
+    """Checksum of a month's rows as last imported: files whose records hash the same leave
+    the month alone, so importing the same files again changes nothing (and reads no row)."""
+
+    id = fields.IntField(primary_key=True)
+    year = fields.IntField()
+    month = fields.SmallIntField()
+    checksum = fields.CharField(max_length=64)
+    row_count = fields.IntField(default=0)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "aws_billing_month"
+        unique_together = (("year", "month"),)

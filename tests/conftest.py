@@ -71,7 +71,7 @@ async def migrated_database(database_url: str) -> AsyncIterator[str]:
 async def clear_tables() -> None:
     conn = connections.get("default")
     tables = [m._meta.db_table for m in Tortoise.apps["financebot"].values()]
-    tables += ["project_admin", "aws_account_project"]
+    tables.append("project_admin")
     if "sqlite" in type(conn).__module__:
         await conn.execute_script(
             "PRAGMA foreign_keys=OFF;"

@@ -1,9 +1,11 @@
 """`financebot aws list|link|unlink [ACCOUNT_ID] [PROJECT_GUID]`: AWS accounts and projects.
 
-``list`` prints every account with its name, the person it is named after, its linked
-projects and its latest month's total per currency; ``link`` and ``unlink`` change one link,
-audit-logged as ``cli:<OS user>``. Linking twice or unlinking what is not linked changes
-nothing, says so and exits 0.
+``list`` prints every account with its name, the person it is named after, its project and
+its latest month's total per currency; ``link`` links an account to a project (moving it from
+the one it was on: an account is billed to one project), ``unlink`` takes it off its project;
+changes are audit-logged as ``cli:<OS user>``. Linking twice or unlinking what is not linked
+changes nothing, says so and exits 0; ``unlink`` naming a project the account is not on is
+refused (exit 1), nothing changed.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ from models.invoices.wording import money_text
 def checked_arguments(args: argparse.Namespace) -> None:
     if args.action == "list" and (args.account or args.project):
         raise CommandError("aws list takes no ACCOUNT_ID or PROJECT_GUID")
-    if args.action in ("link", "unlink") and not (args.account and args.project):
-        raise CommandError(f"aws {args.action} needs an ACCOUNT_ID and a PROJECT_GUID")
+    if args.action == "link" and not (args.account and args.project):
+        raise CommandError("aws link needs an ACCOUNT_ID and a PROJECT_GUID")
+    if args.action == "unlink" and not args.account:
+        raise CommandError("aws unlink needs an ACCOUNT_ID (and, to make sure, its PROJECT_GUID)")
 
 
 async def print_accounts() -> None:
@@ -40,14 +44,14 @@ async def print_accounts() -> None:
                 account.account_id,
                 account.name,
                 account.person_name,
-                ", ".join(f"{p.name} ({p.guid})" for p in account.projects) or "(none)",
+                f"{account.project.name} ({account.project.guid})" if account.project else "(none)",
                 latest.label if latest else "",
                 money_text(latest.money) if latest else "",
             ]
         )
     print_table(
         "AWS accounts",
-        ["account", "name", "person", "projects", "month", "total"],
+        ["account", "name", "person", "project", "month", "total"],
         rows,
     )
 
@@ -59,8 +63,10 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
             if args.action == "list":
                 await print_accounts()
                 return 0
-            change = link_account if args.action == "link" else unlink_account
-            result = await change(args.account, args.project, actor=cli_actor())
+            if args.action == "link":
+                result = await link_account(args.account, args.project, actor=cli_actor())
+            else:
+                result = await unlink_account(args.account, args.project, actor=cli_actor())
             print(result.message)
             if result.invoices:
                 noun = "invoice" if result.invoices == 1 else "invoices"

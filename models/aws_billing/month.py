@@ -4,16 +4,22 @@ Rows with the same account, record type, product, usage type, description, perio
 currency are one stored row (CUR 2.0 writes a line item per hour; their sum is exact). The
 month is good only when every file's header and every kept row are; otherwise
 :meth:`MonthCollector.result` raises :class:`BadBilling` listing the first problems as
-``FILE:LINE: message``.
+``FILE:LINE: message``. Records wait in a temporary file (:class:`MonthSpill`), not in
+memory, until the month is known good; a good month carries a checksum of its records, so
+the store can leave a month imported from the same files as it is.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import TracebackType
 
 from models.aws_billing.formats import BillingFormat, header_problem
 from models.aws_billing.records import BadRow, BillingRecord, RowReader
+from models.aws_billing.spill import MonthSpill
 
 MAX_LISTED = 20
 """Problems listed by name; the rest are counted."""
@@ -33,29 +39,61 @@ class BadBilling(ValueError):
         self.total = total
 
 
-@dataclass(frozen=True, slots=True)
+CHECKSUM_VERSION = b"aws-billing-month 1\n"
+"""Starts every checksum: a change of what is hashed changes every month's checksum."""
+
+
+def record_line(record: BillingRecord) -> bytes:
+    """One record as it is hashed: its stored values, tab-separated (a tab or newline inside
+    a value escaped), numbers without trailing zeros."""
+    values = (
+        record.account_id,
+        record.record_type,
+        record.product_code,
+        record.product_name,
+        record.usage_type,
+        record.description,
+        record.period_start.isoformat(),
+        record.period_end.isoformat(),
+        _number(record.quantity),
+        _number(record.cost),
+        record.currency,
+    )
+    escaped = (v.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n") for v in values)
+    return ("\t".join(escaped) + "\n").encode()
+
+
+def _number(value: Decimal) -> str:
+    return format((value + 0).normalize(), "f")
+
+
+@dataclass(frozen=True)
 class MonthBilling:
+    """A good month, its records in the collector's spill file: read them with
+    :meth:`records` before the collector is closed."""
+
     year: int
     month: int
-    records: list[BillingRecord]
-    """Added up per key, in file order."""
+    spill: MonthSpill
     account_names: dict[str, str]
-    """Account id → the last non-empty name seen."""
+    """Account id → the last non-empty name seen; every account of the month is here."""
+    record_count: int
+    """Records after adding up."""
+    checksum: str
+    """sha256 of the records in order (:func:`record_line`)."""
     rows_read: int
     rows_left_out: int
     """Rows of record types the format does not keep (the legacy payer and invoice totals)."""
 
-
-@dataclass
-class _Sum:
-    first: BillingRecord
-    quantity: Decimal
-    cost: Decimal
+    def records(self) -> Iterator[BillingRecord]:
+        """Added up per key, in file order; read from the spill file as they are needed."""
+        return self.spill.records(self.account_names)
 
 
 @dataclass
 class MonthCollector:
-    """Give it each file's header (:meth:`start_file`) and rows (:meth:`add_row`)."""
+    """Give it each file's header (:meth:`start_file`) and rows (:meth:`add_row`), then take
+    :meth:`result`; :meth:`close` (or leaving a ``with`` block) removes the spill file."""
 
     format: BillingFormat
     year: int
@@ -65,7 +103,7 @@ class MonthCollector:
     rows_read: int = 0
     rows_left_out: int = 0
     files: int = 0
-    _sums: dict[tuple[object, ...], _Sum] = field(default_factory=dict)
+    spill: MonthSpill = field(default_factory=MonthSpill)
     _names: dict[str, str] = field(default_factory=dict)
     _reader: RowReader | None = None
     _file: str = ""
@@ -102,62 +140,44 @@ class MonthCollector:
             return
         if self.problem_count:
             return  # nothing will be stored: only look for more problems
-        if record.account_name:
+        if record.account_name or record.account_id not in self._names:
             self._names[record.account_id] = record.account_name
-        key = (
-            record.account_id,
-            record.record_type,
-            record.product_code,
-            record.product_name,
-            record.usage_type,
-            record.description,
-            record.period_start,
-            record.period_end,
-            record.currency,
-        )
-        found = self._sums.get(key)
-        if found is None:
-            self._sums[key] = _Sum(record, record.quantity, record.cost)
-        else:
-            found.quantity += record.quantity
-            found.cost += record.cost
+        self.spill.add(record)
 
     def result(self) -> MonthBilling:
         """The month, or BadBilling when a file or row had a problem, or nothing was read."""
-        if not self.problem_count and not self._sums:
+        count = 0 if self.problem_count else self.spill.count()
+        if not self.problem_count and not count:
             self.problem(
                 f"{self.year}-{self.month:02d}",
                 "no billing rows in the files: the month is left as it was",
             )
         if self.problem_count:
             raise BadBilling(self.problems, self.problem_count)
-        records = []
-        sums, self._sums = self._sums, {}
-        while sums:  # emptied as the records are made: never both in memory in full
-            _, total = sums.popitem()
-            first = total.first
-            records.append(
-                BillingRecord(
-                    account_id=first.account_id,
-                    account_name=self._names.get(first.account_id, first.account_name),
-                    record_type=first.record_type,
-                    product_code=first.product_code,
-                    product_name=first.product_name,
-                    usage_type=first.usage_type,
-                    description=first.description,
-                    period_start=first.period_start,
-                    period_end=first.period_end,
-                    quantity=total.quantity,
-                    cost=total.cost,
-                    currency=first.currency,
-                )
-            )
-        records.reverse()  # popitem took them last first
+        digest = hashlib.sha256(CHECKSUM_VERSION)
+        for record in self.spill.records(self._names):
+            digest.update(record_line(record))
         return MonthBilling(
             self.year,
             self.month,
-            records,
+            self.spill,
             dict(self._names),
+            count,
+            digest.hexdigest(),
             self.rows_read,
             self.rows_left_out,
         )
+
+    def close(self) -> None:
+        self.spill.close()
+
+    def __enter__(self) -> MonthCollector:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,5 +1,5 @@
-"""What the /aws page and `financebot aws list` show: each account with its person, linked
-projects and monthly totals per currency; one account's month grouped by product.
+"""What the /aws page, a person's page and `financebot aws list` show: each account with its
+person, its project and monthly totals per currency; one account's month grouped by product.
 
 A month's total of an account is its legacy ``AccountTotal`` rows when it has any, else the
 sum of its rows (CUR 2.0 line items): the rule invoices use (``aws_billing_money``).
@@ -39,7 +39,7 @@ class AccountOverview:
     name: str
     person_name: str
     person_guid: str
-    projects: tuple[LinkedProject, ...]
+    project: LinkedProject | None
     months: tuple[MonthTotal, ...]
     """Newest first."""
 
@@ -66,11 +66,16 @@ def month_totals(rows: Iterable[tuple[int, int, str, str, Decimal]]) -> list[Mon
     ]
 
 
-async def account_overviews(account_id: str | None = None) -> list[AccountOverview]:
-    """Every account (or the one), by account id; four queries whatever their number."""
+async def account_overviews(
+    account_id: str | None = None, *, person_id: int | None = None
+) -> list[AccountOverview]:
+    """Every account (or the one, or a person's), by account id; two queries whatever their
+    number."""
     accounts = AwsAccount.all().order_by("account_id")
     if account_id is not None:
         accounts = accounts.filter(account_id=account_id)
+    if person_id is not None:
+        accounts = accounts.filter(person_id=person_id)
     stored = await accounts.values(
         "id",
         "account_id",
@@ -79,13 +84,10 @@ async def account_overviews(account_id: str | None = None) -> list[AccountOvervi
         "person__first_name",
         "person__last_name",
         "person__display_name",
+        "project__guid",
+        "project__name",
     )
     ids = [row["id"] for row in stored]
-    links: dict[int, list[LinkedProject]] = {}
-    for pk, guid, name in await AwsAccount.filter(
-        id__in=ids, projects__id__isnull=False
-    ).values_list("id", "projects__guid", "projects__name"):
-        links.setdefault(int(pk), []).append(LinkedProject(str(guid), str(name)))
     rows: dict[int, list[tuple[int, int, str, str, Decimal]]] = {}
     for pk, year, month, record_type, currency, amount in await AwsBillingRow.filter(
         account_id__in=ids
@@ -105,7 +107,9 @@ async def account_overviews(account_id: str | None = None) -> list[AccountOvervi
             if row["person__guid"]
             else "",
             person_guid=row["person__guid"] or "",
-            projects=tuple(sorted(links.get(row["id"], []), key=lambda p: p.name.casefold())),
+            project=LinkedProject(row["project__guid"], row["project__name"])
+            if row["project__guid"]
+            else None,
             months=tuple(month_totals(rows.get(row["id"], []))),
         )
         for row in stored

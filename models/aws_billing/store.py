@@ -1,43 +1,30 @@
 """A validated month stored: its rows replace the month's rows in one transaction.
 
-Only the difference is written (rows gone are deleted, new rows inserted), so importing the
-same files again changes nothing. Accounts are created as they appear, take the file's name,
-and one named like exactly one active person ("First Last") is linked to that person. The
-invoices of the projects linked to the accounts (before and after) are created for the month
-if missing and their figures refreshed in the same transaction.
+A month whose checksum (``MonthBilling.checksum``) equals the one stored at its last import is
+left as it is: importing the same files again changes nothing. Otherwise the month's rows are
+deleted and the new ones inserted a batch at a time as they are read from the spill file, so
+memory stays bounded whatever the month's size. Accounts are created as they appear, take the
+file's name, and one named like exactly one active person ("First Last") is linked to that
+person (also when the rows are unchanged: the person may have been synced since). The
+invoices of the projects linked to the month's accounts (before and after) are created for
+the month if missing and their figures refreshed in the same transaction.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
+from itertools import islice
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from models.aws import AwsAccount, AwsBillingRow
+from models.aws import AwsAccount, AwsBillingMonth, AwsBillingRow
 from models.aws_billing.month import MonthBilling
 from models.aws_billing.records import BillingRecord
 from models.invoices.refresh import ensure_invoices, refresh_invoice_months
 from models.people import Person, name_key
 
 INSERT_BATCH = 1000
-
-RowKey = tuple[int, str, str, str, str, str, date, date, Decimal, Decimal, str]
-_KEY_FIELDS = (
-    "account_id",
-    "record_type",
-    "product_code",
-    "product_name",
-    "usage_type",
-    "description",
-    "period_start",
-    "period_end",
-    "quantity",
-    "amount",
-    "currency",
-)
 
 
 @dataclass(frozen=True)
@@ -63,34 +50,16 @@ def person_links(accounts: dict[str, str], people: list[tuple[int, str, str]]) -
     return links
 
 
-def _row_key(account_pk: int, record: BillingRecord) -> RowKey:
-    return (
-        account_pk,
-        record.record_type,
-        record.product_code,
-        record.product_name,
-        record.usage_type,
-        record.description,
-        record.period_start,
-        record.period_end,
-        record.quantity,
-        record.cost,
-        record.currency,
-    )
-
-
 async def _accounts(billing: MonthBilling) -> tuple[dict[str, int], int]:
     """Account id → primary key, creating and naming accounts; returns also how many new."""
-    wanted = {record.account_id for record in billing.records}
+    wanted = billing.account_names
     stored = {a.account_id: a for a in await AwsAccount.filter(account_id__in=sorted(wanted))}
-    missing = sorted(wanted - stored.keys())
+    missing = sorted(wanted.keys() - stored.keys())
     if missing:
-        await AwsAccount.bulk_create(
-            [AwsAccount(account_id=i, name=billing.account_names.get(i, "")) for i in missing]
-        )
+        await AwsAccount.bulk_create([AwsAccount(account_id=i, name=wanted[i]) for i in missing])
         for account in await AwsAccount.filter(account_id__in=missing):
             stored[account.account_id] = account
-    names = {i: billing.account_names.get(i, a.name) for i, a in stored.items()}
+    names = {i: wanted[i] or a.name for i, a in stored.items()}
     people = await Person.filter(archived=False).values_list("id", "first_name", "last_name")
     links = person_links(names, [(int(p), str(f), str(last)) for p, f, last in people])
     for account_id, account in stored.items():
@@ -104,40 +73,33 @@ async def _accounts(billing: MonthBilling) -> tuple[dict[str, int], int]:
 
 
 async def store_month(billing: MonthBilling) -> MonthStored:
-    """Replaces the month's stored rows with ``billing``'s, writing only the difference."""
+    """Replaces the month's stored rows with ``billing``'s unless they hash the same."""
     year, month = billing.year, billing.month
     async with in_transaction() as conn:
         pks, accounts_added = await _accounts(billing)
-        new_rows = {_row_key(pks[r.account_id], r): r for r in billing.records}
-        stored = await AwsBillingRow.filter(year=year, month=month).values_list("id", *_KEY_FIELDS)
-        old: dict[RowKey, list[int]] = {}
-        for row_id, *key in stored:
-            old.setdefault(tuple(key), []).append(int(row_id))  # type: ignore[arg-type]
-        kept = [key for key in new_rows if key in old]
-        gone = [
-            row_id
-            for key, ids in old.items()
-            for row_id in (ids[1:] if key in new_rows else ids)  # a duplicate row goes too
-        ]
-        fresh = [key for key in new_rows if key not in old]
-        if gone:
-            for start in range(0, len(gone), 500):
-                await AwsBillingRow.filter(id__in=gone[start : start + 500]).delete()
-        for start in range(0, len(fresh), INSERT_BATCH):  # a batch of ORM objects at a time
-            await AwsBillingRow.bulk_create(
-                [_row(key, year, month) for key in fresh[start : start + INSERT_BATCH]]
-            )
-        refreshed = 0
-        if gone or fresh:
-            accounts = {key[0] for key in old} | {key[0] for key in new_rows}
-            refreshed = await _refresh_invoices(sorted(accounts), year, month, conn)
-    return MonthStored(len(fresh), len(gone), len(kept), accounts_added, refreshed)
+        last = await AwsBillingMonth.select_for_update().get_or_none(year=year, month=month)
+        if last is not None and last.checksum == billing.checksum:
+            return MonthStored(0, 0, last.row_count, accounts_added, 0)
+        month_rows = AwsBillingRow.filter(year=year, month=month)
+        before: list[Any] = await month_rows.distinct().values_list("account_id", flat=True)
+        deleted = await month_rows.delete()
+        added = 0
+        records = billing.records()
+        while batch := list(islice(records, INSERT_BATCH)):
+            await AwsBillingRow.bulk_create([_row(pks, r, year, month) for r in batch])
+            added += len(batch)
+        await AwsBillingMonth.update_or_create(
+            {"checksum": billing.checksum, "row_count": added}, year=year, month=month
+        )
+        accounts = {int(pk) for pk in before} | set(pks.values())
+        refreshed = await _refresh_invoices(sorted(accounts), year, month, conn)
+    return MonthStored(added, deleted, 0, accounts_added, refreshed)
 
 
 async def _refresh_invoices(account_pks: list[int], year: int, month: int, conn: object) -> int:
     """Creates and refreshes the month's invoices of the projects linked to these accounts."""
     linked: list[Any] = await AwsAccount.filter(id__in=account_pks).values_list(
-        "projects__id", flat=True
+        "project_id", flat=True
     )
     keys = {(int(p), year, month) for p in linked if p is not None}
     if not keys:
@@ -146,6 +108,19 @@ async def _refresh_invoices(account_pks: list[int], year: int, month: int, conn:
     return len(await refresh_invoice_months(keys, conn=conn))  # type: ignore[arg-type]
 
 
-def _row(key: RowKey, year: int, month: int) -> AwsBillingRow:
-    values = dict(zip(_KEY_FIELDS, key, strict=True))
-    return AwsBillingRow(year=year, month=month, **values)
+def _row(pks: dict[str, int], record: BillingRecord, year: int, month: int) -> AwsBillingRow:
+    return AwsBillingRow(
+        account_id=pks[record.account_id],
+        year=year,
+        month=month,
+        record_type=record.record_type,
+        product_code=record.product_code,
+        product_name=record.product_name,
+        usage_type=record.usage_type,
+        description=record.description,
+        period_start=record.period_start,
+        period_end=record.period_end,
+        quantity=record.quantity,
+        amount=record.cost,
+        currency=record.currency,
+    )

@@ -497,16 +497,15 @@ async def read_aws_lines(
     conn: BaseDBAsyncClient, scope: Scope
 ) -> dict[InvoiceKey, list[AwsBillingLine]]:
     """The billing rows of AWS accounts linked to projects in scope, per project and month
-    (an account linked to several projects counts on each of them)."""
+    (an account is linked to at most one project)."""
     query = _Query(conn)
-    where = _months_where(query, scope, 'r."year"', 'r."month"')
+    where = ['a."project_id" IS NOT NULL', *_months_where(query, scope, 'r."year"', 'r."month"')]
     if scope.project_ids is not None:
-        where.append(query.one_of('l."project_id"', sorted(scope.project_ids), cast="int"))
+        where.append(query.one_of('a."project_id"', sorted(scope.project_ids), cast="int"))
     sql = (
-        'SELECT l."project_id", r."year", r."month", r."account_id", r."record_type", '
+        'SELECT a."project_id", r."year", r."month", r."account_id", r."record_type", '
         'r."currency", r."amount" FROM "aws_billing_row" r '
-        'JOIN "aws_account_project" l ON l."account_id" = r."account_id"'
-        + (" WHERE " + " AND ".join(where) if where else "")
+        'JOIN "aws_account" a ON a."id" = r."account_id" WHERE ' + " AND ".join(where)
     )
     _, rows = await conn.execute_query(sql, query.values)
     lines: dict[InvoiceKey, list[AwsBillingLine]] = {}

@@ -5,14 +5,16 @@
   ``metadata/``), the files the newest ``metadata/BILLING_PERIOD=YYYY-MM/…Manifest.json``
   lists; without a manifest, every ``.csv.gz`` under ``data/BILLING_PERIOD=YYYY-MM/``.
 
-Every file of the month is read before anything is stored; any problem (a missing file, a
-wrong header, a bad row) leaves the month as it was and fails the run, naming file and line.
+Every file of the month is read (its records added up in a temporary file) before anything
+is stored; any problem (a missing file, a wrong header, a bad row) leaves the month as it was
+and fails the run, naming file and line.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -119,15 +121,19 @@ def _manifest_files(bucket: str, key: str, raw: bytes) -> list[BillingFile]:
     return files
 
 
-async def read_month(client: object, settings: Settings, year: int, month: int) -> MonthBilling:
-    """Every file of the month read and validated; raises BadBilling or S3Problem."""
-    collector = MonthCollector(BY_NAME[settings.aws_billing_format], year, month)
-    for file in await month_files(client, settings, year, month):
-        reader = BillingFileReader(collector, file.key, gzipped=file.gzipped)
-        async for chunk in read_chunks(client, settings.aws_billing_bucket, file.key):
-            reader.feed(chunk)
-        reader.close()
-    return collector.result()
+@asynccontextmanager
+async def read_month(
+    client: object, settings: Settings, year: int, month: int
+) -> AsyncIterator[MonthBilling]:
+    """Every file of the month read and validated; raises BadBilling or S3Problem. The
+    month's records are in a temporary file until the ``async with`` block ends."""
+    with MonthCollector(BY_NAME[settings.aws_billing_format], year, month) as collector:
+        for file in await month_files(client, settings, year, month):
+            reader = BillingFileReader(collector, file.key, gzipped=file.gzipped)
+            async for chunk in read_chunks(client, settings.aws_billing_bucket, file.key):
+                reader.feed(chunk)
+            reader.close()
+        yield collector.result()
 
 
 class AwsBillingFailed(RuntimeError):
@@ -145,11 +151,11 @@ async def sync_aws_billing(
     async with s3_client(settings) as client:
         for year, month in months:
             try:
-                billing = await read_month(client, settings, year, month)
+                async with read_month(client, settings, year, month) as billing:
+                    stored = await store_month(billing)
             except (BadBilling, S3Problem) as exc:
                 failures.append(f"{year}-{month:02d}: {exc}")
                 continue
-            stored = await store_month(billing)
             counts += SyncCounts(
                 added=stored.added,
                 deleted=stored.deleted,

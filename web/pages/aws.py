@@ -1,7 +1,7 @@
 """``/aws``: admins and finance see the AWS accounts the billing import found, with the person
-each is named after, their linked projects and monthly totals per currency; link an account
-to a project or unlink it (audit-logged); ``/aws/<account>/<YYYY-MM>`` shows one account's
-month grouped by product.
+each is named after, the project each is billed to and monthly totals per currency; link an
+account to a project (moving it from another) or unlink it (audit-logged);
+``/aws/<account>/<YYYY-MM>`` shows one account's month grouped by product.
 
 The forms post and redirect back with a one-time notice; a refused form shows the page again,
 status 400, with the reason beside the form and nothing changed.
@@ -54,9 +54,12 @@ async def aws_page(request: web.Request) -> web.Response:
 async def _change(request: web.Request, link: bool) -> web.StreamResponse:
     account = await form_text(request, "account")
     project = await form_text(request, "project")
-    change = link_account if link else unlink_account
+    actor = audit_actor(request)
     try:
-        result = await change(account, project, actor=audit_actor(request))
+        if link:
+            result = await link_account(account, project, actor=actor)
+        else:
+            result = await unlink_account(account, project or None, actor=actor)
     except (InvalidInput, NotFound) as refused:
         values = {"account": account, "project": project} if link else {}
         return await show_accounts(request, refused.message, values)

@@ -3,7 +3,9 @@
 Seen by the person and by HR only (``may_see_flex``): anyone else gets 403 whether or not the
 guid exists. The figures come from ``flex_for_person`` (the engine Slack and the CLI use),
 and the sentences from the Slack replies' wording, so the page and ``/flex-hours`` always
-agree; a month-end saldo chart (inline SVG) sits above the monthly summary.
+agree; a month-end saldo chart (inline SVG) sits above the monthly summary. The AWS accounts
+named like the person are listed with their latest month's total per currency, the month a
+link to ``/aws/<account>/<YYYY-MM>`` for a viewer who may open ``/aws``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from core.formatting import format_hours
+from models.aws_billing.overview import account_overviews
 from models.flex.contracts import FlexCorrection, WorkContract
 from models.flex.data import flex_for_person
 from models.flex.report import FlexReport
@@ -28,6 +31,7 @@ from web.flex_tables import (
     month_rows,
     month_totals,
 )
+from web.invoice_text import money_parts
 from web.page_params import as_of_param, month_param
 from web.rendering import render_in_slices
 from web.saldo_chart import saldo_chart
@@ -97,6 +101,8 @@ async def flexhours_page(request: web.Request) -> web.Response:
         totals=month_totals(result.months),
         day_months=day_months(result, open_month),
         as_of_param=as_of.isoformat() if as_of_given else "",
+        aws_accounts=await account_overviews(person_id=person.id),
+        money_parts=money_parts,
     )
 
 

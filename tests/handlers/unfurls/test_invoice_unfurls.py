@@ -22,7 +22,17 @@ import pytest
 from bot.notifications.invoices import send_review_requests
 from handlers.slack_ids import ActionId, BlockId, CallbackId, InputId
 from handlers.unfurls.invoice_blocks import HIDDEN_TEXT, FiguresHidden
-from models import Client, Invoice, Notification, Person, Project, ProjectFixedRow
+from models import (
+    AwsAccount,
+    AwsBillingRow,
+    Client,
+    Invoice,
+    Notification,
+    Person,
+    Project,
+    ProjectFixedRow,
+)
+from models.aws_billing.links import link_account
 from models.invoices.approval import ReviewForm, record_review, review_access
 from models.invoices.refresh import refresh_all_invoice_figures
 from models.invoices.review import load_invoice_summary
@@ -152,6 +162,41 @@ async def test_money_per_currency_adds_fixed_rows_and_project_totals_follow(
     assert "*Hours, all invoices*\n29.75" in project
     assert "*Money, all invoices*\n2994.98 EUR, 60.00 USD" in project
     assert "From hours 2494.98 EUR · fixed rows 500.00 EUR, 60.00 USD" in project
+
+
+async def test_aws_billing_of_a_linked_account_shows_per_currency(
+    running_bot: BotUnderTest, acme: Acme
+) -> None:
+    """January's AWS billing of an account linked to Acme portal: its AccountTotal rows,
+    40.00 EUR and 10.25 USD (the line items beside them are in the total, not added again)."""
+    account = await AwsAccount.create(account_id="111111111111", name="Acme Dev")
+    for record_type, amount, currency in (
+        ("LinkedLineItem", "10.25", "USD"),
+        ("AccountTotal", "10.25", "USD"),
+        ("LinkedLineItem", "40", "EUR"),
+        ("AccountTotal", "40", "EUR"),
+    ):
+        await AwsBillingRow.create(
+            account=account, year=2025, month=1, record_type=record_type,
+            amount=Decimal(amount), currency=currency, period_start=date(2025, 1, 1),
+            period_end=date(2025, 1, 31),
+        )  # fmt: skip
+    await link_account(account.account_id, acme.project.guid, actor="test")
+    url = acme.invoice_url(running_bot, acme.january)
+    text = await unfurl_of(running_bot, "U0ALICE", url)
+    # Hour money 1494.9775 EUR + AWS 40 EUR; the USD apart, never converted or added to EUR.
+    assert "*Money*\n1534.98 EUR, 10.25 USD" in text
+    assert "From hours 1494.98 EUR · AWS billing 40.00 EUR, 10.25 USD" in text
+    december = await unfurl_of(running_bot, "U0ALICE", acme.invoice_url(running_bot, acme.december))
+    assert "AWS" not in december and "USD" not in december  # no costs that month
+
+    project = await unfurl_of(running_bot, "U0ALICE", acme.project_url(running_bot))
+    assert "*Money, all invoices*\n2534.98 EUR, 10.25 USD" in project
+    assert "From hours 2494.98 EUR · AWS billing 40.00 EUR, 10.25 USD" in project
+
+    hidden = await unfurl_of(running_bot, "U0BOB", url)  # Bob may not see the figures
+    assert HIDDEN_TEXT[FiguresHidden.NOT_ALLOWED] in hidden
+    assert "AWS" not in hidden and "USD" not in hidden and "EUR" not in hidden
 
 
 async def test_an_approved_invoice_says_approved_and_by_whom(

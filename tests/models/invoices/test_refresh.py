@@ -178,8 +178,7 @@ async def test_fixed_rows_and_aws_billing_are_added_per_currency(db: str) -> Non
     await (await ProjectFixedRow.get(description="Licence")).delete()
     assert (await invoice_of(acme, 2024, 3)).fixed_rows_money == {"EUR": "500"}
 
-    account = await AwsAccount.create(account_id="123456789012", name="acme")
-    await account.projects.add(acme)
+    account = await AwsAccount.create(account_id="123456789012", name="acme", project=acme)
     unlinked = await AwsAccount.create(account_id="999999999999", name="spare")
     for record_type, amount in (("LinkedLineItem", "10"), ("AccountTotal", "12.345678")):
         await AwsBillingRow.create(

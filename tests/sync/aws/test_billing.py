@@ -7,7 +7,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from models import AwsAccount, AwsBillingRow, Person, SyncRun
+from models import AwsAccount, AwsBillingMonth, AwsBillingRow, Person, SyncRun
 from sync.aws.billing import AwsBillingFailed, billing_months
 from sync.dispatch import run_sync
 from tests.support.s3 import (
@@ -92,9 +92,14 @@ async def test_importing_the_same_file_again_changes_nothing(db: str, s3_server:
     s3_server.put(LEGACY_MARCH, legacy_march())
     await import_march(s3_server, db)
     ids = await AwsBillingRow.all().order_by("id").values_list("id", flat=True)
+    month = await AwsBillingMonth.get(year=2024, month=3)
+    assert month.row_count == 5 and len(month.checksum) == 64
+    # Ada is synced after the first import: the unchanged month still links her account.
+    ada = await Person.create(tenkfeet_id=1, guid="p1", first_name="Ada", last_name="Lovelace")
     again = await import_march(s3_server, db)
     assert (again.added, again.deleted, again.skipped) == (0, 0, 5)
     assert await AwsBillingRow.all().order_by("id").values_list("id", flat=True) == ids
+    assert (await AwsAccount.get(account_id=BETA)).person_id == ada.id  # type: ignore[attr-defined]
 
     changed = csv_bytes(
         LEGACY_HEADER,
@@ -105,7 +110,8 @@ async def test_importing_the_same_file_again_changes_nothing(db: str, s3_server:
     )
     s3_server.put(LEGACY_MARCH, changed)
     third = await import_march(s3_server, db)
-    assert (third.added, third.deleted, third.skipped) == (1, 4, 1)
+    assert (third.added, third.deleted, third.skipped) == (2, 5, 0)  # the month replaced
+    assert (await AwsBillingMonth.get(year=2024, month=3)).checksum != month.checksum
     assert await stored() == [
         (ACME, "LinkedLineItem", "BoxUsage:t3.micro", D("7.7376"), "USD"),
         (ACME, "AccountTotal", "", D("7.7376"), "USD"),

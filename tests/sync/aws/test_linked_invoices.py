@@ -6,6 +6,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal as D
 
+import pytest
+
+from core.errors import InvalidInput
 from models import AuditLog, Invoice
 from models.aws_billing.links import link_account, unlink_account
 from models.invoices.figures import InvoiceRules
@@ -57,27 +60,42 @@ async def test_a_linked_project_gets_an_invoice_with_its_accounts_costs_per_curr
     change = await link_account(ACME, portal.guid, actor="cli:test")
     assert (change.changed, change.invoices) == (True, 1)
     await link_account(BETA, portal.guid, actor="cli:test")
-    await link_account(BETA, hosting.guid, actor="cli:test")
     march = await invoice_of(portal, 2024, 3)
     # The legacy AccountTotal, not total + line items; EUR hours and EUR AWS kept apart.
     assert march.aws_billing_money == {"EUR": "40", "USD": "10.25"}
     assert march.money == D("200")
-    # Hosting has no hours: the link alone makes its invoice.
-    only_aws = await invoice_of(hosting, 2024, 3)
-    assert (only_aws.hours, only_aws.aws_billing_money) == (D("0"), {"EUR": "40"})
-
     overview = await load_project_overview(portal.guid, InvoiceRules("EUR", D("50"), D("170")))
     assert overview is not None
     assert overview.totals.aws_billing == {"EUR": D("40"), "USD": D("10.25")}
     assert overview.totals.money == {"EUR": D("240"), "USD": D("10.25")}
 
-    assert (await unlink_account(BETA, portal.guid, actor="cli:test")).changed
+    # One project per account: linking Beta to Hosting moves it, both invoices refreshed.
+    moved = await link_account(BETA, hosting.guid, actor="cli:test")
+    assert (moved.changed, moved.message, moved.invoices) == (
+        True, f"Moved {BETA} from Acme portal to Hosting.", 2
+    )  # fmt: skip
     assert (await invoice_of(portal, 2024, 3)).aws_billing_money == {"USD": "10.25"}
+    # Hosting has no hours: the link alone makes its invoice.
+    only_aws = await invoice_of(hosting, 2024, 3)
+    assert (only_aws.hours, only_aws.aws_billing_money) == (D("0"), {"EUR": "40"})
+    billed = [i.aws_billing_money.get("EUR") for i in await Invoice.filter(year=2024, month=3)]
+    assert sorted(b for b in billed if b) == ["40"]  # billed once, not on both projects
+
+    with pytest.raises(InvalidInput) as refused:
+        await unlink_account(BETA, portal.guid, actor="cli:test")
+    assert refused.value.message == (
+        f"{BETA} is linked to Hosting (project-guid-2), not to Acme portal: nothing changed."
+    )
+    assert (await invoice_of(hosting, 2024, 3)).aws_billing_money == {"EUR": "40"}
+    assert (await unlink_account(BETA, actor="cli:test")).changed
+    assert (await invoice_of(hosting, 2024, 3)).aws_billing_money == {}
+    again = await unlink_account(BETA, hosting.guid, actor="cli:test")
+    assert (again.changed, again.message) == (False, f"{BETA} is not linked to any project.")
     audit = await AuditLog.filter(entity="aws_account_link").order_by("id")
     assert [(a.action, a.entity_id, a.actor) for a in audit] == [
         ("link", ACME, "cli:test"),
         ("link", BETA, "cli:test"),
-        ("link", BETA, "cli:test"),
+        ("move", BETA, "cli:test"),
         ("unlink", BETA, "cli:test"),
     ]
     assert audit[0].after == {
@@ -86,6 +104,7 @@ async def test_a_linked_project_gets_an_invoice_with_its_accounts_costs_per_curr
         "project": "Acme portal",
         "project_guid": portal.guid,
     }
+    assert (audit[2].before["project"], audit[2].after["project"]) == ("Acme portal", "Hosting")
 
 
 async def test_a_cur_month_is_the_sum_of_the_accounts_line_items(
@@ -107,8 +126,9 @@ async def test_a_cur_month_is_the_sum_of_the_accounts_line_items(
     assert march.aws_billing_money == {"USD": "2.5000000001"}
 
 
-async def test_the_cli_links_lists_and_unlinks(db: str, s3_server: S3Server) -> None:
+async def test_the_cli_links_moves_lists_and_unlinks(db: str, s3_server: S3Server) -> None:
     portal = await project(1, "Acme portal")
+    hosting = await project(2, "Hosting")
     s3_server.put("123456789012-aws-billing-csv-2024-03.csv", legacy_file())
     env = {
         "DATABASE_URL": db,
@@ -140,8 +160,26 @@ async def test_the_cli_links_lists_and_unlinks(db: str, s3_server: S3Server) -> 
     )
     bad = await financebot("aws", "link", "12345", portal.guid, **env)
     assert bad.code == 2 and "is not an AWS account id (12 digits)" in bad.stderr
-    unlinked = await financebot("aws", "unlink", ACME, portal.guid, **env)
-    assert unlinked.stdout.startswith(f"Unlinked {ACME} from Acme portal.")
+    moved = await financebot("aws", "link", ACME, hosting.guid, **env)
+    assert moved.stdout.splitlines() == [
+        f"Moved {ACME} from Acme portal to Hosting.",
+        "Refreshed 2 invoices.",
+    ]
+    listed = await financebot("aws", "list", **env)
+    row = next(line for line in listed.stdout.splitlines() if ACME in line)
+    assert "Hosting (project-guid-2)" in row and "Acme portal" not in row
+    wrong = await financebot("aws", "unlink", ACME, portal.guid, **env)
+    assert (wrong.code, wrong.stderr_lines) == (
+        1,
+        [
+            f"financebot: {ACME} is linked to Hosting (project-guid-2), not to Acme portal: "
+            "nothing changed."
+        ],
+    )
+    unlinked = await financebot("aws", "unlink", ACME, **env)
+    assert unlinked.stdout.startswith(f"Unlinked {ACME} from Hosting.")
+    twice = await financebot("aws", "unlink", ACME, **env)
+    assert (twice.code, twice.stdout.strip()) == (0, f"{ACME} is not linked to any project.")
 
     missing = await financebot("sync", "aws-billing", "--year", "2024", "--month", "4", **env)
     assert missing.code == 1

@@ -38,6 +38,7 @@ async def test_finance_sees_accounts_links_and_unlinks_and_reads_a_month(db: str
     ada = await person(3, "Ada")
     await add_member("finance", lilja, actor="test")
     portal = await project(1, "Acme <portal>")
+    hosting = await project(2, "Hosting")
     account = await AwsAccount.create(account_id=ACME, name="Ada Test", person=ada)
     for record_type, product, amount in (
         ("LinkedLineItem", "Amazon EC2", "7.25"),
@@ -54,7 +55,7 @@ async def test_finance_sees_accounts_links_and_unlinks_and_reads_a_month(db: str
             assert status == 403 and "finance" in html
             status, _, _ = await nobody.post("/aws/link", account=ACME, project=portal.guid)
             assert status == 403
-        assert not await account.projects.all().exists()
+        assert (await AwsAccount.get(id=account.id)).project_id is None  # type: ignore[attr-defined]
 
         async with browser(url, settings, lilja.id) as finance:
             status, html, location = await finance.post(
@@ -87,12 +88,31 @@ async def test_finance_sees_accounts_links_and_unlinks_and_reads_a_month(db: str
                 read_page(html).texts["link-error"] == "'12' is not an AWS account id (12 digits)."
             )
 
+            # Linking to another project moves the account: one project, billed once.
+            _, html, _ = await finance.post("/aws/link", account=ACME, project=hosting.guid)
+            page = read_page(html)
+            assert page.texts["notice"] == f"Moved {ACME} from Acme <portal> to Hosting."
+            assert page.tables["aws-accounts"][1][3] == "Hosting Unlink"
+            assert (await invoice_of(portal, 2024, 3)).aws_billing_money == {}
+            assert (await invoice_of(hosting, 2024, 3)).aws_billing_money == {
+                "EUR": "5",
+                "USD": "11.25",
+            }
+
+            # A page opened before the move unlinks from the old project: refused.
             status, html, _ = await finance.post("/aws/unlink", account=ACME, project=portal.guid)
-            assert read_page(html).texts["notice"] == f"Unlinked {ACME} from Acme <portal>."
-    assert (await invoice_of(portal, 2024, 3)).aws_billing_money == {}
+            assert status == 400
+            assert read_page(html).texts["link-error"] == (
+                f"{ACME} is linked to Hosting (project-guid-2), not to Acme <portal>: "
+                "nothing changed."
+            )
+            status, html, _ = await finance.post("/aws/unlink", account=ACME, project=hosting.guid)
+            assert read_page(html).texts["notice"] == f"Unlinked {ACME} from Hosting."
+    assert (await invoice_of(hosting, 2024, 3)).aws_billing_money == {}
     audit = await AuditLog.filter(entity="aws_account_link").order_by("id")
     assert [(a.actor, a.action) for a in audit] == [
         ("web:lilja@example.com", "link"),
+        ("web:lilja@example.com", "move"),
         ("web:lilja@example.com", "unlink"),
     ]
 
@@ -111,3 +131,47 @@ async def test_linking_from_the_web_bills_the_month_on_the_invoice(db: str) -> N
         status, html = await admin.get(f"/invoices/{invoice.id}")
     assert status == 200
     assert read_page(html).rows["figure-aws-USD"] == ["AWS billing (USD)", "11.25 USD"]
+
+
+async def test_a_persons_page_lists_the_accounts_named_like_them(db: str) -> None:
+    """Ada's page (seen by Ada and HR) shows her accounts with the latest month's total per
+    currency; the month links to /aws only for a viewer who may open it (admin, finance)."""
+    ada, bob, hanna = await person(1, "Ada"), await person(2, "Bob"), await person(3, "Hanna")
+    await add_member("hr", hanna, actor="test")
+    portal = await project(1, "Acme <portal>")
+    account = await AwsAccount.create(account_id=ACME, name="Ada Test", person=ada, project=portal)
+    await billing(account, "AccountTotal", "", "11.25")
+    await billing(account, "AccountTotal", "", "5", "EUR")
+    await AwsBillingRow.create(
+        account=account, year=2024, month=2, record_type="AccountTotal", amount=D("99"),
+        currency="USD", period_start=dt.date(2024, 2, 1), period_end=dt.date(2024, 2, 29),
+    )  # fmt: skip
+    await AwsAccount.create(account_id="222222222222", name="Ada Test (sandbox)", person=ada)
+    await AwsAccount.create(account_id="333333333333", name="Bob Test", person=bob)
+    expected = [
+        ["Account", "Name", "Billed to", "Latest month", "Total"],
+        [ACME, "Ada Test", "Acme <portal>", "2024-03", "5.00 EUR, 11.25 USD"],
+        ["222222222222", "Ada Test (sandbox)", "no project", "no costs imported", ""],
+    ]
+    month_link = f'href="/aws/{ACME}/2024-03"'
+    settings = web_settings(db)
+    async with serve_web(settings) as url:
+        async with browser(url, settings, ada.id) as own:
+            status, html = await own.get(f"/users/{ada.guid}/flexhours")
+            assert status == 200
+            assert read_page(html).tables["aws-accounts"] == expected
+            assert month_link not in html and "Bob Test" not in html
+            assert "Acme &lt;portal&gt;" in html
+            status, html = await own.get(f"/users/{bob.guid}/flexhours")
+            assert status == 403 and "Bob Test" not in html
+        async with browser(url, settings, hanna.id) as hr:
+            status, html = await hr.get(f"/users/{ada.guid}/flexhours")
+            assert read_page(html).tables["aws-accounts"] == expected
+            assert month_link not in html  # HR does not see /aws
+            _, html = await hr.get(f"/users/{hanna.guid}/flexhours")
+            assert "aws-accounts" not in read_page(html).tables  # no accounts: no section
+            await add_member("admin", hanna, actor="test")
+            _, html = await hr.get(f"/users/{ada.guid}/flexhours")
+            assert month_link in html
+            status, _ = await hr.get(f"/aws/{ACME}/2024-03")
+            assert status == 200
