@@ -63,6 +63,7 @@ DEFAULT_LEASE = NotificationSchedule().claim_lease
 #: Looked-up history starts this long before the claim: our clock and Slack's may differ.
 CLOCK_SKEW = dt.timedelta(minutes=1)
 HISTORY_PAGE = 200
+NOT_CHECKED = "in doubt, not checked in Slack"
 SLACK_ERRORS = (SlackApiError, ClientError, OSError, TimeoutError)
 
 
@@ -180,7 +181,10 @@ async def _claim_post_and_record(
     claimed = await claim(notice.key, force=force)
     if claimed is None:
         doubtful = await row_in_doubt(notice.key, lease=lease)
-        if doubtful is None or await settle(client, doubtful, lease=lease) != FAILED:
+        settled = None if doubtful is None else await settle(client, doubtful, lease=lease)
+        if settled == UNKNOWN:
+            return Delivery(notice, "unknown", error=NOT_CHECKED)
+        if settled != FAILED:
             return Delivery(notice, "already sent")
         claimed = await claim(notice.key)
         if claimed is None:
@@ -227,7 +231,7 @@ async def settle(client: AsyncWebClient, row: Notification, *, lease: dt.timedel
     try:
         ts = await find_posted(client, row.channel, key, since=row.sent_at)
     except SLACK_ERRORS as exc:
-        await mark_unknown(row, f"not checked in Slack: {slack_error(exc)}", row.summary)
+        await mark_unknown(row, f"{NOT_CHECKED}: {slack_error(exc)}", row.summary)
         return UNKNOWN
     if ts:
         await mark_sent(row, row.channel, ts, row.summary)

@@ -47,6 +47,7 @@ from models.notifications.ledger import (
 from models.notifications.recipients import Conversation
 from sync.slack_delivery import (
     DEFAULT_LEASE,
+    NOT_CHECKED,
     Notice,
     SlackMessage,
     deliver,
@@ -219,12 +220,21 @@ async def send_batch(
     results: list[Outcome] = []
     for message, target in plan:
         if target is None:
-            results.append(Outcome(message, ALREADY_SENT))
+            results.append(_not_sent_now(message, statuses))
             continue
         async with limiter:
             delivery = await deliver(client, target.notice, force=force, lease=lease)
         results.append(Outcome(target, delivery.status, delivery.error))
     return BatchReport(batch, tuple(results))
+
+
+def _not_sent_now(message: Outgoing, statuses: dict[MessageKey, dict[str, str]]) -> Outcome:
+    """A message that reached everybody already, or whose post is still in doubt (Slack
+    could not be asked about it: counted with the failures, so the period is tried again)."""
+    notice = message.notice
+    if statuses.get(_message_key(notice), {}).get(notice.conversation.key) == UNKNOWN:
+        return Outcome(message, UNKNOWN, NOT_CHECKED)
+    return Outcome(message, ALREADY_SENT)
 
 
 def _message_key(notice: Notice) -> MessageKey:

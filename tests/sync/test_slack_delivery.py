@@ -236,9 +236,10 @@ async def test_a_row_slack_cannot_be_asked_about_stays_in_doubt(
     slack_emulator.fail_once("chat.postMessage", status=502, error="bad_gateway", handled=True)
     assert (await deliver(client, notice("U1"))).status == "unknown"
     slack_emulator.fail_once("conversations.history", status=200, error="missing_scope")
-    assert (await deliver(client, notice("U1"))).status == "already sent"
+    unchecked = await deliver(client, notice("U1"))
+    assert (unchecked.status, unchecked.error) == ("unknown", "in doubt, not checked in Slack")
     row = await Notification.get()
-    assert (row.status, row.error) == ("unknown", "not checked in Slack: missing_scope")
+    assert (row.status, row.error) == ("unknown", "in doubt, not checked in Slack: missing_scope")
     assert (await deliver(client, notice("U1"))).status == "already sent"
     assert (await Notification.get()).status == "sent"
     assert len(slack_emulator.messages) == 1

@@ -310,3 +310,20 @@ async def test_one_admin_added_to_nine_gets_the_message_alone(
     ]
     reached = users_reached(slack_emulator, "Acme – Big")
     assert reached == {**{f"U9{n}": 1 for n in range(9)}, "U0AAR": 1}
+
+
+async def test_a_post_slack_cannot_be_asked_about_counts_as_not_sent(
+    db: str, slack_emulator: SlackEmulator
+) -> None:
+    client = build_notification_client(bot_settings_for(slack_emulator, db))
+    slack_emulator.fail_once("chat.postMessage", status=502, error="bad_gateway", handled=True)
+    await send_batch(client, batch_for(PEOPLE[:1]), send_rate=1000)
+    slack_emulator.fail_once("conversations.history", status=500, error="internal_error")
+    report = await send_batch(client, batch_for(PEOPLE[:1]), send_rate=1000)
+    assert [(o.status, o.error) for o in report.outcomes] == [
+        ("unknown", "in doubt, not checked in Slack")
+    ]
+    assert report.failed == 1
+    settled = await send_batch(client, batch_for(PEOPLE[:1]), send_rate=1000)
+    assert [o.status for o in settled.outcomes] == ["already sent"] and settled.failed == 0
+    assert len(slack_emulator.messages) == 1
