@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import ipaddress
 import os
 import re
@@ -55,6 +56,12 @@ class NotificationSchedule:
     send_rate: float = 5.0
     #: How long a crashed run's claim on (job, period) holds before a later run takes it over.
     claim_minutes: int = 30
+
+    @property
+    def claim_lease(self) -> dt.timedelta:
+        """``claim_minutes``; also how long a message claimed in the ledger is left to its
+        run before a later run looks it up in Slack (``sync/slack_delivery.py``)."""
+        return dt.timedelta(minutes=self.claim_minutes)
 
 
 @dataclass(frozen=True)

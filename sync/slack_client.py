@@ -33,5 +33,15 @@ def build_web_client(
 
 
 def build_notification_client(settings: Settings) -> AsyncWebClient:
-    """The client notification batches send with (see NOTIFICATION_RATE_LIMIT_RETRIES)."""
-    return build_web_client(settings, rate_limit_retries=NOTIFICATION_RATE_LIMIT_RETRIES)
+    """The client notification batches send with: it retries only 429s (each after its
+    Retry-After, see NOTIFICATION_RATE_LIMIT_RETRIES), which Slack answers without handling
+    the request. A 5xx or a dropped connection may come after Slack posted the message, so a
+    retry could post it twice: the sender records such a post as unknown and looks it up in
+    Slack before it sends again (``sync/slack_delivery.py``)."""
+    return AsyncWebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        retry_handlers=[
+            AsyncRateLimitErrorRetryHandler(max_retry_count=NOTIFICATION_RATE_LIMIT_RETRIES)
+        ],
+    )

@@ -40,6 +40,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
                     force=args.force,
                     dry_run=args.dry_run,
                     send_rate=settings.notification_schedule.send_rate,
+                    lease=settings.notification_schedule.claim_lease,
                 )
                 for line in report.lines():
                     print(line)

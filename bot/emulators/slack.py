@@ -79,6 +79,7 @@ class _Fault:
     error: str
     retry_after: int | None
     after: int  # calls of the method that still succeed before this one fails
+    handled: bool = False  # the call takes effect, then the error is answered
 
 
 @dataclass
@@ -278,10 +279,13 @@ class SlackEmulator:
         error: str = "ratelimited",
         retry_after: int = 0,
         after: int = 0,
+        handled: bool = False,
     ) -> None:
         """One call of ``method`` (the next, or the one after ``after`` more) gets this error.
 
         A 429 comes with Retry-After; any status answers ``{"ok": false, "error": error}``.
+        ``handled``: the call takes effect first (a message is posted), as when Slack answers
+        a 5xx after doing the work, so a client that retries it does it twice.
         """
         self._faults.setdefault(method, []).append(
             _Fault(
@@ -289,6 +293,7 @@ class SlackEmulator:
                 error=error,
                 retry_after=retry_after if status == 429 else None,
                 after=after,
+                handled=handled,
             )
         )
 
@@ -673,16 +678,13 @@ class SlackEmulator:
         await self._record(method, args, token)
 
         faults = self._faults.get(method)
+        fault: _Fault | None = None
         if faults and faults[0].after > 0:
             faults[0].after -= 1
         elif faults:
             fault = faults.pop(0)
-            headers = (
-                {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-            )
-            return web.json_response(
-                {"ok": False, "error": fault.error}, status=fault.status, headers=headers
-            )
+            if not fault.handled:
+                return self._fault_response(fault)
 
         if method == "openid.connect.token":  # client credentials instead of a token
             authorization = request.headers.get("Authorization", "")
@@ -711,7 +713,16 @@ class SlackEmulator:
                 self.violations.append(f"{method}: {refusal}: {args['trigger_id']}")
                 return web.json_response({"ok": False, "error": refusal})
         result: dict[str, Any] = handler(args)
+        if fault is not None:  # handled, and still answered with an error
+            return self._fault_response(fault)
         return web.json_response(result)
+
+    @staticmethod
+    def _fault_response(fault: _Fault) -> web.Response:
+        headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+        return web.json_response(
+            {"ok": False, "error": fault.error}, status=fault.status, headers=headers
+        )
 
     def _trigger_refusal(self, trigger_id: str) -> str | None:
         """Slack's error for exchanging ``trigger_id`` now, or None (and it is used up)."""
@@ -930,8 +941,15 @@ class SlackEmulator:
             "blocks": args.get("blocks", []),
             "ts": ts,
         }
+        metadata = args.get("metadata")
+        if isinstance(metadata, dict):  # Slack keeps it, and shows it to conversations.history
+            message["metadata"] = {
+                "event_type": metadata.get("event_type", ""),
+                "event_payload": metadata.get("event_payload", {}),
+            }
         self.messages[(channel, ts)] = message
-        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+        shown = {key: value for key, value in message.items() if key != "metadata"}
+        return {"ok": True, "channel": channel, "ts": ts, "message": shown}
 
     def _api_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("channel") or not args.get("user"):
@@ -1102,6 +1120,37 @@ class SlackEmulator:
             "response_metadata": {"next_cursor": next_cursor},
         }
 
+    def _api_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The bot's messages in ``channel``, newest first, between ``oldest`` and ``latest``
+        (both left out unless ``inclusive``), paged; their metadata only with
+        ``include_all_metadata``, as on Slack."""
+        channel = str(args.get("channel") or "")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        try:
+            oldest = float(args.get("oldest") or 0)
+            latest = float(args.get("latest") or time.time() + 1)
+        except ValueError:
+            return {"ok": False, "error": "invalid_ts_oldest"}
+        inclusive = _truthy(args.get("inclusive"))
+        with_metadata = _truthy(args.get("include_all_metadata"))
+        found = []
+        for (where, ts), message in self.messages.items():
+            at = float(ts)
+            inside = oldest <= at <= latest if inclusive else oldest < at < latest
+            if where == channel and inside:
+                shown = (
+                    message
+                    if with_metadata
+                    else {key: value for key, value in message.items() if key != "metadata"}
+                )
+                found.append(dict(shown))
+        found.sort(key=lambda message: float(message["ts"]), reverse=True)
+        page = self._page(found, args, "messages")
+        if page.get("ok"):
+            page["has_more"] = bool(page["response_metadata"]["next_cursor"])
+        return page
+
     def _api_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
         return self._page(self.users, args, "members")
 
@@ -1128,6 +1177,10 @@ class SlackEmulator:
             if str(user["profile"].get("email", "")).lower() == email and not user["deleted"]:
                 return {"ok": True, "user": user}
         return {"ok": False, "error": "users_not_found"}
+
+
+def _truthy(value: Any) -> bool:
+    return str(value).lower() in ("1", "true")
 
 
 def _initial_state(blocks: list[Any]) -> dict[str, dict[str, dict[str, Any]]]:

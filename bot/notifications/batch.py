@@ -9,7 +9,11 @@ operator, and :attr:`Batch.unreachable` lines for the people nobody could be tol
 :func:`send_batch` sends it through the ledger (``sync/slack_delivery.py``): each message is
 claimed before it goes out and marked sent or failed after, so a re-run within the period
 sends nothing (``force`` sends again) and a run that crashed half-way is resumed without
-doubles. Messages are paced to ``NOTIFY_SEND_RATE``; Slack's 429s are waited out (the client's
+doubles: rows in doubt (a post whose answer was lost, or one claimed by a run that stopped)
+are first settled against Slack, then each message goes only to the people it has not
+reached yet (``models/notifications/ledger.py`` ``narrowed``: a project admin added since
+the last run gets it alone), and a copy for the notifications admins goes with the message
+it copies. Messages are paced to ``NOTIFY_SEND_RATE``; Slack's 429s are waited out (the client's
 rate-limit handler honours Retry-After) and any other error is recorded for its recipient
 while the batch goes on. ``dry_run`` reads the ledger to say what would be sent and writes
 nothing.
@@ -18,6 +22,7 @@ nothing.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
@@ -28,9 +33,26 @@ from aiolimiter import AsyncLimiter
 from slack_sdk.web.async_client import AsyncWebClient
 
 from core.slack_text import escape_mrkdwn
-from models.notifications.ledger import FAILED, SENDING, SENT, existing_statuses
+from models.notifications.ledger import (
+    FAILED,
+    SENDING,
+    SENT,
+    UNKNOWN,
+    LedgerKey,
+    MessageKey,
+    message_statuses,
+    narrowed,
+    reached_users,
+)
 from models.notifications.recipients import Conversation
-from sync.slack_delivery import Notice, SlackMessage, deliver
+from sync.slack_delivery import (
+    DEFAULT_LEASE,
+    NOT_CHECKED,
+    Notice,
+    SlackMessage,
+    deliver,
+    settle_in_doubt,
+)
 
 SUBJECT_MAX = 64  # the ledger's subject column
 PER_TURN = 50  # messages a planner builds between two turns of the event loop
@@ -38,7 +60,7 @@ MESSAGE_BLOCKS = 50  # Slack's limit of blocks in one message
 T = TypeVar("T")
 WOULD_SEND = "would send"
 ALREADY_SENT = "already sent"
-IN_FLIGHT = "left unsent"  # claimed by a run that stopped before sending: sent at most once
+IN_DOUBT = "in doubt"  # a dry run: its post may have gone out; a run looks it up in Slack first
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +70,7 @@ class Outgoing:
 
     notice: Notice
     about: str
+    copy_of: LedgerKey | None = None  # a copy for a notifications admin: its original's key
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +85,7 @@ class Batch:
 @dataclass(frozen=True, slots=True)
 class Outcome:
     outgoing: Outgoing
-    status: str  # sent / failed / already sent / left unsent / would send
+    status: str  # sent / failed / unknown / already sent / in doubt / would send
     error: str = ""
 
     def line(self) -> str:
@@ -78,7 +101,8 @@ class BatchReport:
 
     @property
     def failed(self) -> int:
-        return sum(1 for outcome in self.outcomes if outcome.status == FAILED)
+        """Messages not known to be sent: refused, or posted with a lost answer (unknown)."""
+        return sum(1 for outcome in self.outcomes if outcome.status in (FAILED, UNKNOWN))
 
     def tally(self) -> str:
         counts = Counter(outcome.status for outcome in self.outcomes)
@@ -134,6 +158,7 @@ def copies_for_admins(outgoing: Outgoing, admins: Iterable[str], sent_to: str) -
                 subject=subject,
             ),
             f"copy of {outgoing.about}",
+            copy_of=notice.key,
         )
         for admin in sorted(set(admins))
         if admin not in receivers
@@ -173,28 +198,102 @@ async def send_batch(
     force: bool = False,
     dry_run: bool = False,
     send_rate: float = 5.0,
+    lease: dt.timedelta = DEFAULT_LEASE,
 ) -> BatchReport:
-    """Sends ``batch`` (or, ``dry_run`` or no client, says what it would send)."""
-    if dry_run or client is None:
-        existing = await existing_statuses([m.notice.key for m in batch.messages])
+    """Sends ``batch`` (or, ``dry_run`` or no client, says what it would send); ``lease``:
+    how long a message claimed by another run is left to it (``NOTIFY_CLAIM_MINUTES``)."""
+    sending = not dry_run and client is not None
+    if sending:
+        assert client is not None
+        for type_, period in {(m.notice.type, m.notice.period) for m in batch.messages}:
+            await settle_in_doubt(client, type_, period, lease=lease)
+    statuses = await message_statuses(m.notice.key for m in batch.messages)
+    plan = _still_to_send(batch.messages, statuses, force=force)
+    if not sending:
         outcomes = [
-            Outcome(message, _dry_run_status(existing.get(message.notice.key), force))
-            for message in batch.messages
+            Outcome(target or message, _dry_run_status(message, target, statuses, force))
+            for message, target in plan
         ]
         return BatchReport(batch, tuple(outcomes))
+    assert client is not None
     limiter = AsyncLimiter(max(send_rate, 0.1), 1)
     results: list[Outcome] = []
-    for message in batch.messages:
+    for message, target in plan:
+        if target is None:
+            results.append(_not_sent_now(message, statuses))
+            continue
         async with limiter:
-            delivery = await deliver(client, message.notice, force=force)
-        results.append(Outcome(message, delivery.status, delivery.error))
+            delivery = await deliver(client, target.notice, force=force, lease=lease)
+        results.append(Outcome(target, delivery.status, delivery.error))
     return BatchReport(batch, tuple(results))
 
 
-def _dry_run_status(existing: str | None, force: bool) -> str:
-    if existing is None or existing == FAILED or force:
+def _not_sent_now(message: Outgoing, statuses: dict[MessageKey, dict[str, str]]) -> Outcome:
+    """A message that reached everybody already, or whose post is still in doubt (Slack
+    could not be asked about it: counted with the failures, so the period is tried again)."""
+    notice = message.notice
+    if statuses.get(_message_key(notice), {}).get(notice.conversation.key) == UNKNOWN:
+        return Outcome(message, UNKNOWN, NOT_CHECKED)
+    return Outcome(message, ALREADY_SENT)
+
+
+def _message_key(notice: Notice) -> MessageKey:
+    return (notice.type, notice.period, notice.subject)
+
+
+def _still_to_send(
+    messages: Sequence[Outgoing], statuses: dict[MessageKey, dict[str, str]], *, force: bool
+) -> list[tuple[Outgoing, Outgoing | None]]:
+    """Each of ``messages`` with what to send of it now: for the people it has not reached
+    yet (``statuses``: the ledger's rows of each message), or None. A copy goes with its
+    original: none when the original reaches nobody new (unless the copy itself failed
+    before), and keyed by whom the original goes to now."""
+    reached: dict[MessageKey, frozenset[str]] = {}
+
+    def reached_by(notice: Notice) -> frozenset[str]:
+        key = _message_key(notice)
+        if key not in reached:
+            reached[key] = reached_users(statuses.get(key, {}))
+        return reached[key]
+
+    originals: dict[LedgerKey, Notice | None] = {}
+    plan: list[tuple[Outgoing, Outgoing | None]] = []
+    for message in messages:
+        notice = message.notice
+        if message.copy_of in originals and not force:
+            original = originals[message.copy_of]
+            if original is None:
+                own = statuses.get(_message_key(notice), {}).get(notice.conversation.key)
+                if own != FAILED:
+                    plan.append((message, None))
+                    continue
+            elif original.key != message.copy_of:
+                notice = replace(notice, subject=_copy_subject(original))
+        conversation = narrowed(notice.conversation, reached_by(notice), force=force)
+        target = None
+        if conversation is not None:
+            target = replace(message, notice=replace(notice, conversation=conversation))
+        if message.copy_of is None:
+            originals[message.notice.key] = target.notice if target else None
+        plan.append((message, target))
+    return plan
+
+
+def _dry_run_status(
+    message: Outgoing,
+    target: Outgoing | None,
+    statuses: dict[MessageKey, dict[str, str]],
+    force: bool,
+) -> str:
+    """What a run would do: send, or nothing (already sent), or first look the message up
+    in Slack (its row is in doubt: a run settles it, then sends it if it was not posted)."""
+    if force:
         return WOULD_SEND
-    return IN_FLIGHT if existing == SENDING else ALREADY_SENT
+    notice = message.notice
+    existing = statuses.get(_message_key(notice), {}).get(notice.conversation.key)
+    if existing in (SENDING, UNKNOWN):
+        return IN_DOUBT
+    return ALREADY_SENT if target is None else WOULD_SEND
 
 
 def conversation_of(users: Sequence[str], *, for_admins: bool = False) -> Conversation:
@@ -229,6 +328,7 @@ def in_parts(items: Sequence[T], blocks_of: Callable[[T], int], room: int) -> li
 
 __all__ = [
     "ALREADY_SENT",
+    "IN_DOUBT",
     "MESSAGE_BLOCKS",
     "SENT",
     "Batch",

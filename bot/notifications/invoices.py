@@ -3,9 +3,11 @@ approval" when a sync moves an approved invoice's hours or money.
 
 Review requests: for each client project whose invoice of the month has hours, one message
 to its admins (a DM for one, a group DM for two to eight, split beyond eight; the
-notifications admins when no admin has Slack), once per invoice through the ledger (type
-``invoice-review``, period the month, subject the invoice; ``force`` sends again). A failed
-send is recorded and the batch goes on; the next run tries it again.
+notifications admins when no admin has Slack), once per invoice and person through the ledger
+(type ``invoice-review``, period the month, subject the invoice; an admin added later gets
+it alone, ``models/notifications/ledger.py`` ``narrowed``; ``force`` sends again). A failed
+send is recorded and the batch goes on; the next run tries it again, after settling the
+posts in doubt against Slack (``sync/slack_delivery.py``).
 
 Change notices: every invoice marked changed since approval whose current figures its admins
 have not been told about yet (ledger period ``change-<fingerprint>``: once per change), and
@@ -15,7 +17,7 @@ its review messages updated in place to show the change.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -27,9 +29,9 @@ from models.invoices.records import Invoice
 from models.invoices.review import InvoiceSummary, load_invoice_summary
 from models.invoices.review_requests import admin_slack_ids, invoices_to_review
 from models.notifications.kinds import NotificationType
-from models.notifications.ledger import recipients_to_send, statuses
+from models.notifications.ledger import narrowed, reached_users, statuses
 from models.notifications.recipients import Conversation, conversations_for
-from sync.slack_delivery import Notice, SlackMessage, deliver
+from sync.slack_delivery import Notice, SlackMessage, deliver, settle_in_doubt
 
 #: What a dry run, or a message not needed, reports instead of a delivery status.
 WOULD_SEND, NO_RECIPIENT = "would send", "no recipient"
@@ -65,23 +67,23 @@ async def _send(
     force: bool,
     dry_run: bool,
 ) -> list[NoticeResult]:
-    """Sends ``notices`` (one message, several conversations) to those the ledger allows."""
+    """Sends ``notices`` (one message, several conversations) to the people it has not
+    reached yet."""
     if not notices:
         return [NoticeResult(invoice, None, NO_RECIPIENT)]
     first = notices[0]
-    existing = await statuses(first.type, first.period, first.subject)
-    wanted = set(recipients_to_send([n.conversation.key for n in notices], existing, force=force))
+    reached = reached_users(await statuses(first.type, first.period, first.subject))
     results = []
     for notice in notices:
-        if notice.conversation.key not in wanted:
+        conversation = narrowed(notice.conversation, reached, force=force)
+        if conversation is None:
             results.append(NoticeResult(invoice, notice.conversation, "already sent"))
         elif dry_run or client is None:
-            results.append(NoticeResult(invoice, notice.conversation, WOULD_SEND))
+            results.append(NoticeResult(invoice, conversation, WOULD_SEND))
         else:
+            notice = replace(notice, conversation=conversation)
             delivery = await deliver(client, notice, force=force)
-            results.append(
-                NoticeResult(invoice, notice.conversation, delivery.status, delivery.error)
-            )
+            results.append(NoticeResult(invoice, conversation, delivery.status, delivery.error))
     return results
 
 
@@ -110,6 +112,9 @@ async def send_review_requests(
 ) -> list[NoticeResult]:
     """The month's review requests (``dry_run`` or no client: only says what it would do)."""
     results: list[NoticeResult] = []
+    if client is not None and not dry_run:
+        period = f"{year:04d}-{month:02d}"
+        await settle_in_doubt(client, NotificationType.INVOICE_REVIEW, period)
     for audience in await invoices_to_review(year, month, settings.hours_currency):
         invoice = audience.invoice
         if invoice.review_version:  # reviewed before: show who did what

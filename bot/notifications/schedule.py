@@ -98,6 +98,7 @@ async def run_notification_kind(
             build_notification_client(settings),
             batch,
             send_rate=settings.notification_schedule.send_rate,
+            lease=settings.notification_schedule.claim_lease,
         )
     except Exception:
         log.exception("%s for %s failed; a later run takes it over", kind, period)

@@ -90,6 +90,7 @@ class BotNotifier:
                 batch,
                 dry_run=dry_run,
                 send_rate=settings.notification_schedule.send_rate,
+                lease=settings.notification_schedule.claim_lease,
             )
             return plan_of_report(report)
         finally:

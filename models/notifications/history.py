@@ -19,12 +19,12 @@ from tortoise.queryset import QuerySet
 
 from models.bookkeeping import Notification
 from models.notifications.kinds import NotificationType
-from models.notifications.ledger import FAILED, SENDING, SENT
+from models.notifications.ledger import FAILED, SENDING, SENT, UNKNOWN
 from models.people import Person, SlackChannel, SlackUser, full_name
 from models.permissions import Actor, Capability, allows
 
 PAGE_SIZE = 100
-STATUSES = (SENT, FAILED, SENDING)
+STATUSES = (SENT, FAILED, UNKNOWN, SENDING)
 #: Types whose summaries are flex numbers (see the module docstring).
 FLEX_TYPES = frozenset({NotificationType.FLEX_SALDO.value})
 #: The most people or channels a name search may stand for.

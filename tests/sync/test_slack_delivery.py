@@ -1,14 +1,21 @@
-"""Delivering a notification through the Slack emulator: claimed, sent once, failures recorded."""
+"""Delivering a notification through the Slack emulator: claimed, sent once, failures
+recorded, and a post in doubt (its answer lost, or its run stopped) looked up in Slack before
+it is sent again."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+
+import pytest
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.emulators.slack import SlackEmulator
 from models import Notification
 from models.notifications.recipients import Conversation
-from sync.slack_client import build_web_client
-from sync.slack_delivery import Notice, SlackMessage, deliver, update_message
+from sync import slack_delivery
+from sync.slack_client import build_notification_client, build_web_client
+from sync.slack_delivery import EVENT_TYPE, Notice, SlackMessage, deliver, update_message
 from tests.conftest import bot_settings_for
 
 MESSAGE = SlackMessage(
@@ -99,3 +106,140 @@ async def test_a_conversation_is_opened_once_and_remembered(
     assert len(slack_emulator.calls_to("conversations.open")) == 1
     posted = slack_emulator.calls_to("chat.postMessage")
     assert [call.args["channel"] for call in posted] == [slack_emulator.conversation_id("U1")] * 2
+
+
+def notification_client(slack_emulator: SlackEmulator, db: str) -> AsyncWebClient:
+    return build_notification_client(bot_settings_for(slack_emulator, db))
+
+
+async def age(row_id: int) -> None:
+    """The row's claim is older than any lease: its run stopped long ago."""
+    await Notification.filter(id=row_id).update(
+        sent_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+    )
+
+
+async def test_a_post_carries_its_ledger_key_as_metadata(
+    db: str, slack_emulator: SlackEmulator
+) -> None:
+    sent = await deliver(notification_client(slack_emulator, db), notice("U1"))
+    (posted,) = slack_emulator.calls_to("chat.postMessage")
+    payload = {"type": "invoice-review", "period": "2025-03", "subject": "inv-1", "recipient": "U1"}
+    assert posted.args["metadata"] == {"event_type": EVENT_TYPE, "event_payload": payload}
+    assert slack_emulator.messages[(sent.channel, sent.ts)]["metadata"]["event_payload"] == payload
+
+
+async def test_the_notification_client_waits_out_429s_but_never_retries_a_5xx(
+    db: str, slack_emulator: SlackEmulator
+) -> None:
+    client = notification_client(slack_emulator, db)
+    slack_emulator.fail_once("chat.postMessage", status=429, retry_after=0)
+    assert (await deliver(client, notice("U1", subject="inv-0"))).status == "sent"
+    assert len(slack_emulator.calls_to("chat.postMessage")) == 2  # the 429, then the post
+    # Slack posts the message, then answers 500: retrying would post it twice.
+    slack_emulator.fail_once("chat.postMessage", status=500, error="internal_error", handled=True)
+    lost = await deliver(client, notice("U1"))
+    assert (lost.status, lost.error) == ("unknown", "internal_error")
+    assert len(slack_emulator.calls_to("chat.postMessage")) == 3
+    row = await Notification.get(subject="inv-1")
+    assert (row.status, row.error, row.channel) == ("unknown", "internal_error", lost.channel)
+    # The next run looks it up in the conversation's history, finds it and posts nothing.
+    again = await deliver(client, notice("U1"))
+    assert again.status == "already sent"
+    assert len(slack_emulator.calls_to("chat.postMessage")) == 3
+    (looked,) = slack_emulator.calls_to("conversations.history")
+    assert looked.args["channel"] == lost.channel
+    assert looked.args["include_all_metadata"] in (True, "true", "1")
+    assert float(looked.args["oldest"]) < row.sent_at.timestamp()
+    ((channel, ts),) = [key for key, m in slack_emulator.messages.items() if "inv-1" in str(m)]
+    row = await Notification.get(subject="inv-1")
+    assert (row.status, row.channel, row.message_ts) == ("sent", channel, ts)
+    assert (await deliver(client, notice("U1"))).status == "already sent"
+    assert len(slack_emulator.calls_to("conversations.history")) == 1
+
+
+async def test_a_5xx_before_slack_posted_is_sent_once_by_the_next_run(
+    db: str, slack_emulator: SlackEmulator
+) -> None:
+    client = notification_client(slack_emulator, db)
+    slack_emulator.fail_once("chat.postMessage", status=503, error="service_unavailable")
+    assert (await deliver(client, notice("U1"))).status == "unknown"
+    assert slack_emulator.messages == {}
+    retried = await deliver(client, notice("U1"))
+    assert retried.status == "sent"
+    assert len(slack_emulator.messages) == 1
+    row = await Notification.get()
+    assert (row.status, row.message_ts, row.error) == ("sent", retried.ts, "")
+
+
+async def test_a_run_that_stopped_after_posting_is_marked_sent_without_a_second_post(
+    db: str, slack_emulator: SlackEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = notification_client(slack_emulator, db)
+
+    async def stopped(*args: object, **kwargs: object) -> None:
+        raise asyncio.CancelledError  # the process went down before recording the post
+
+    with monkeypatch.context() as patched:
+        patched.setattr(slack_delivery, "mark_sent", stopped)
+        with pytest.raises(asyncio.CancelledError):
+            await deliver(client, notice("U1"))
+    assert len(slack_emulator.messages) == 1
+    row = await Notification.get()
+    assert row.status == "sending"
+    # Within the lease its run may still be at it: left alone.
+    assert (await deliver(client, notice("U1"))).status == "already sent"
+    assert slack_emulator.calls_to("conversations.history") == []
+    await age(row.id)
+    assert (await deliver(client, notice("U1"))).status == "already sent"
+    assert len(slack_emulator.calls_to("chat.postMessage")) == 1
+    ((channel, ts),) = slack_emulator.messages
+    row = await Notification.get()
+    assert (row.status, row.channel, row.message_ts) == ("sent", channel, ts)
+
+
+async def test_a_run_that_stopped_before_posting_is_sent_once_by_the_next_run(
+    db: str, slack_emulator: SlackEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = notification_client(slack_emulator, db)
+
+    async def stopped(*args: object, **kwargs: object) -> None:
+        raise asyncio.CancelledError
+
+    # Stopped after the channel was recorded, before the post (looked up: not there), and
+    # stopped before even the channel was known (nothing to look up).
+    with monkeypatch.context() as patched:
+        patched.setattr(client, "chat_postMessage", stopped)
+        with pytest.raises(asyncio.CancelledError):
+            await deliver(client, notice("U1"))
+    with monkeypatch.context() as patched:
+        patched.setattr(slack_delivery, "mark_posting", stopped)
+        with pytest.raises(asyncio.CancelledError):
+            await deliver(client, notice("U2", subject="inv-2"))
+    rows = await Notification.all().order_by("id")
+    assert [(r.status, bool(r.channel)) for r in rows] == [("sending", True), ("sending", False)]
+    for row in rows:
+        await age(row.id)
+    assert (await deliver(client, notice("U1"))).status == "sent"
+    assert (await deliver(client, notice("U2", subject="inv-2"))).status == "sent"
+    assert len(slack_emulator.calls_to("conversations.history")) == 1  # only the first
+    assert len(slack_emulator.messages) == 2
+    assert (await deliver(client, notice("U1"))).status == "already sent"
+    assert len(slack_emulator.messages) == 2
+    assert {row.status for row in await Notification.all()} == {"sent"}
+
+
+async def test_a_row_slack_cannot_be_asked_about_stays_in_doubt(
+    db: str, slack_emulator: SlackEmulator
+) -> None:
+    client = notification_client(slack_emulator, db)
+    slack_emulator.fail_once("chat.postMessage", status=502, error="bad_gateway", handled=True)
+    assert (await deliver(client, notice("U1"))).status == "unknown"
+    slack_emulator.fail_once("conversations.history", status=200, error="missing_scope")
+    unchecked = await deliver(client, notice("U1"))
+    assert (unchecked.status, unchecked.error) == ("unknown", "in doubt, not checked in Slack")
+    row = await Notification.get()
+    assert (row.status, row.error) == ("unknown", "in doubt, not checked in Slack: missing_scope")
+    assert (await deliver(client, notice("U1"))).status == "already sent"
+    assert (await Notification.get()).status == "sent"
+    assert len(slack_emulator.messages) == 1

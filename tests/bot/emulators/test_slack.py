@@ -266,6 +266,54 @@ async def test_only_a_posted_message_can_be_updated(slack_emulator: SlackEmulato
         assert caught.value.response["error"] == "message_not_found"
 
 
+async def test_history_shows_posted_messages_and_their_metadata_when_asked(
+    slack_emulator: SlackEmulator,
+) -> None:
+    client = AsyncWebClient(token=slack_emulator.bot_token, base_url=slack_emulator.api_url)
+    dm = (await client.conversations_open(users="U1"))["channel"]["id"]
+    metadata = {"event_type": "financebot_notification", "event_payload": {"type": "unapproved"}}
+    first = await client.chat_postMessage(channel=dm, text="First", metadata=metadata)
+    assert "metadata" not in first["message"]
+    second = await client.chat_postMessage(channel=dm, text="Second")
+    await client.chat_postMessage(channel="D0OTHER", text="Elsewhere")
+    history = await client.conversations_history(channel=dm, include_all_metadata=True)
+    assert [m["text"] for m in history["messages"]] == ["Second", "First"]  # newest first
+    assert history["messages"][1]["metadata"] == metadata
+    assert "metadata" not in history["messages"][0]
+    assert history["has_more"] is False
+    # Without include_all_metadata there is none; oldest (exclusive unless inclusive) and
+    # limit page through it.
+    plain = await client.conversations_history(channel=dm)
+    assert all("metadata" not in m for m in plain["messages"])
+    after = await client.conversations_history(channel=dm, oldest=first["ts"])
+    assert [m["ts"] for m in after["messages"]] == [second["ts"]]
+    both = await client.conversations_history(channel=dm, oldest=first["ts"], inclusive=True)
+    assert len(both["messages"]) == 2
+    page = await client.conversations_history(channel=dm, limit=1)
+    assert [m["text"] for m in page["messages"]] == ["Second"] and page["has_more"] is True
+    cursor = page["response_metadata"]["next_cursor"]
+    rest = await client.conversations_history(channel=dm, limit=1, cursor=cursor)
+    assert [m["text"] for m in rest["messages"]] == ["First"] and rest["has_more"] is False
+
+
+async def test_a_handled_fault_takes_effect_and_still_answers_the_error(
+    slack_emulator: SlackEmulator,
+) -> None:
+    client = AsyncWebClient(
+        token=slack_emulator.bot_token, base_url=slack_emulator.api_url, retry_handlers=[]
+    )
+    slack_emulator.fail_once("chat.postMessage", status=500, error="internal_error", handled=True)
+    with pytest.raises(SlackApiError) as caught:
+        await client.chat_postMessage(channel="D1", text="Posted anyway")
+    assert caught.value.response.status_code == 500
+    assert [m["text"] for m in slack_emulator.messages.values()] == ["Posted anyway"]
+    # An ordinary fault is answered before the call takes effect.
+    slack_emulator.fail_once("chat.postMessage", status=500, error="internal_error")
+    with pytest.raises(SlackApiError):
+        await client.chat_postMessage(channel="D1", text="Not posted")
+    assert len(slack_emulator.messages) == 1
+
+
 FORM = {
     "type": "modal",
     "callback_id": "review",
