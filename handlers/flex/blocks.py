@@ -15,7 +15,7 @@ from typing import Any
 
 from core.formatting import format_hours
 from core.settings import Settings
-from core.slack_text import escape_mrkdwn
+from core.slack_text import cut_mrkdwn, escape_mrkdwn
 from handlers.slack_ids import ActionId, BlockId
 from models.flex.report import FlexReport
 from models.flex.saldo import FlexResult, band_position
@@ -46,7 +46,7 @@ def details_url(settings: Settings, guid: str) -> str:
 
 
 def mrkdwn_section(text: str) -> Block:
-    text = cut_text(text, SECTION_TEXT_LIMIT)
+    text = cut_mrkdwn(text, SECTION_TEXT_LIMIT)
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
@@ -67,7 +67,7 @@ def sections_of(lines: Sequence[str]) -> list[Block]:
 def context(*texts: str) -> Block:
     return {
         "type": "context",
-        "elements": [{"type": "mrkdwn", "text": cut_text(t, SECTION_TEXT_LIMIT)} for t in texts],
+        "elements": [{"type": "mrkdwn", "text": cut_mrkdwn(t, SECTION_TEXT_LIMIT)} for t in texts],
     }
 
 
@@ -84,7 +84,8 @@ def url_button(text: str, url: str, action_id: ActionId, *, style: str | None = 
 
 
 def cut_text(text: str, limit: int) -> str:
-    """``text`` within ``limit`` characters, an ellipsis marking a cut."""
+    """Plain ``text`` within ``limit`` characters, an ellipsis marking a cut (cut before
+    escaping; escaped mrkdwn is cut with :func:`core.slack_text.cut_mrkdwn`)."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from urllib.parse import quote
 
 from core.settings import Settings
-from core.slack_text import escape_mrkdwn
+from core.slack_text import cut_mrkdwn, escape_mrkdwn
 from handlers.flex.blocks import Block, context, url_button
 from handlers.notifications.unsubmitted_blocks import sections_of
 from handlers.slack_ids import ActionId
@@ -89,7 +89,4 @@ def report_message(
     )
     plain = " ".join(f"{found.person.full_name}: {' '.join(found.reasons)}" for found, _ in part)
     text = f"{HEADING} as of {as_of.isoformat()}{f' ({number}/{parts})' if parts > 1 else ''}: "
-    text += escape_mrkdwn(plain)
-    if len(text) > TEXT_LIMIT:
-        text = text[: TEXT_LIMIT - 1] + "…"
-    return SlackMessage(text=text, blocks=blocks)
+    return SlackMessage(text=cut_mrkdwn(text + escape_mrkdwn(plain), TEXT_LIMIT), blocks=blocks)
