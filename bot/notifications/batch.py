@@ -34,7 +34,6 @@ from sync.slack_delivery import Notice, SlackMessage, deliver
 
 SUBJECT_MAX = 64  # the ledger's subject column
 PER_TURN = 50  # messages a planner builds between two turns of the event loop
-MESSAGE_BLOCKS = 50  # Slack's limit of blocks in one message
 T = TypeVar("T")
 WOULD_SEND = "would send"
 ALREADY_SENT = "already sent"
@@ -197,24 +196,12 @@ def _dry_run_status(existing: str | None, force: bool) -> str:
     return IN_FLIGHT if existing == SENDING else ALREADY_SENT
 
 
-def conversation_of(users: Sequence[str], *, for_admins: bool = False) -> Conversation:
-    return Conversation(tuple(sorted(set(users))), for_admins=for_admins)
-
-
-def blocks_fit(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """At most 50 blocks, Slack's limit for a message (the last says how many were left out)."""
-    if len(blocks) <= MESSAGE_BLOCKS:
-        return blocks
-    kept = blocks[: MESSAGE_BLOCKS - 1]
-    left = len(blocks) - (MESSAGE_BLOCKS - 1)
-    kept.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"… and {left} more"}]})
-    return kept
-
-
 def in_parts(items: Sequence[T], blocks_of: Callable[[T], int], room: int) -> list[list[T]]:
     """``items`` in order, packed into parts (one message each) whose blocks add up to at
-    most ``room``; an item is never split across two parts (one bigger than ``room`` gets a
-    part of its own, which :func:`blocks_fit` cuts). No items: no parts."""
+    most ``room``; an item is never split across two parts, so one bigger than ``room`` gets
+    a part of its own: a builder keeps its items within ``room`` (the contract report lists at
+    most so many problems a person, the digest so many invoices a project). No items: no
+    parts."""
     parts: list[list[T]] = []
     used = 0
     for item in items:
@@ -229,14 +216,11 @@ def in_parts(items: Sequence[T], blocks_of: Callable[[T], int], room: int) -> li
 
 __all__ = [
     "ALREADY_SENT",
-    "MESSAGE_BLOCKS",
     "SENT",
     "Batch",
     "BatchReport",
     "Outcome",
     "Outgoing",
-    "blocks_fit",
-    "conversation_of",
     "copies_for_admins",
     "in_parts",
     "in_turns",

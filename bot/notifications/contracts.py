@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.notifications.batch import MESSAGE_BLOCKS, Batch, Outgoing, in_parts
+from bot.notifications.batch import Batch, Outgoing, in_parts
 from core.off_loop import run_inline
 from core.settings import Settings
+from handlers.flex.blocks import MESSAGE_BLOCK_LIMIT
 from handlers.notifications.contract_blocks import (
     REPORT_FRAME_BLOCKS,
     about_text,
@@ -47,7 +48,7 @@ async def plan_contracts(
         return Batch(KIND, period, covers=f"as of {as_of.isoformat()}: no contract problems")
     covers = f"as of {as_of.isoformat()}: {people_text(len(report))} with contract problems"
     items = [(found, person_blocks(found, settings)) for found in report]
-    parts = in_parts(items, lambda item: len(item[1]), MESSAGE_BLOCKS - REPORT_FRAME_BLOCKS)
+    parts = in_parts(items, lambda item: len(item[1]), MESSAGE_BLOCK_LIMIT - REPORT_FRAME_BLOCKS)
     conversations = conversations_for([], settings.slack_notifications_admin)
     messages: list[Outgoing] = []
     unreachable: list[str] = []
