@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
@@ -196,24 +196,6 @@ def _dry_run_status(existing: str | None, force: bool) -> str:
     return IN_FLIGHT if existing == SENDING else ALREADY_SENT
 
 
-def in_parts(items: Sequence[T], blocks_of: Callable[[T], int], room: int) -> list[list[T]]:
-    """``items`` in order, packed into parts (one message each) whose blocks add up to at
-    most ``room``; an item is never split across two parts, so one bigger than ``room`` gets
-    a part of its own: a builder keeps its items within ``room`` (the contract report lists at
-    most so many problems a person, the digest so many invoices a project). No items: no
-    parts."""
-    parts: list[list[T]] = []
-    used = 0
-    for item in items:
-        size = blocks_of(item)
-        if not parts or used + size > room:
-            parts.append([])
-            used = 0
-        parts[-1].append(item)
-        used += size
-    return parts
-
-
 __all__ = [
     "ALREADY_SENT",
     "SENT",
@@ -222,7 +204,6 @@ __all__ = [
     "Outcome",
     "Outgoing",
     "copies_for_admins",
-    "in_parts",
     "in_turns",
     "send_batch",
 ]

@@ -14,17 +14,17 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.notifications.batch import Batch, Outgoing, in_parts
+from bot.notifications.batch import Batch, Outgoing
 from core.off_loop import run_inline
 from core.settings import Settings
-from handlers.flex.blocks import MESSAGE_BLOCK_LIMIT
+from handlers.flex.blocks import MESSAGE_BLOCK_LIMIT, in_parts
 from handlers.notifications.contract_blocks import (
     REPORT_FRAME_BLOCKS,
     about_text,
-    people_text,
     person_blocks,
     report_message,
 )
+from handlers.notifications.wording import people_text
 from models.flex.company import RunOffLoop, everyone_flex
 from models.notifications.contract_report import problems_by_person
 from models.notifications.kinds import NotificationType

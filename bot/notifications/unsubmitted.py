@@ -12,12 +12,8 @@ from datetime import date
 
 from bot.notifications.batch import Batch, Outgoing, copies_for_admins, in_turns
 from core.settings import Settings
-from handlers.notifications.unsubmitted_blocks import (
-    entries_text,
-    hours_text,
-    no_slack_message,
-    reminder_message,
-)
+from handlers.notifications.unsubmitted_blocks import no_slack_message, reminder_message
+from handlers.notifications.wording import entries_text, hours_text
 from models.flex.company import RunOffLoop
 from models.notifications.kinds import NotificationType
 from models.notifications.periods import reminder_period, week_key

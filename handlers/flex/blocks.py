@@ -8,10 +8,10 @@ notification/fallback line and always carries the sentence the tests and people 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from core.formatting import format_hours
 from core.settings import Settings
@@ -22,6 +22,7 @@ from models.flex.saldo import FlexResult, band_position
 from models.flex.wording import band_text, change_text, report_text, saldo_sentence
 
 Block = dict[str, Any]
+T = TypeVar("T")
 Message = dict[str, Any]
 
 CHART_MONTHS = 12
@@ -62,6 +63,24 @@ def sections_of(lines: Sequence[str]) -> list[Block]:
     if current:
         sections.append(mrkdwn_section(current))
     return sections
+
+
+def in_parts(items: Sequence[T], blocks_of: Callable[[T], int], room: int) -> list[list[T]]:
+    """``items`` in order, packed into parts (one message each) whose blocks add up to at
+    most ``room``; an item is never split across two parts, so one bigger than ``room`` gets
+    a part of its own: a builder keeps its items within ``room`` (the contract report lists at
+    most so many problems a person, the digest so many invoices a project). No items: no
+    parts."""
+    parts: list[list[T]] = []
+    used = 0
+    for item in items:
+        size = blocks_of(item)
+        if not parts or used + size > room:
+            parts.append([])
+            used = 0
+        parts[-1].append(item)
+        used += size
+    return parts
 
 
 def context(*texts: str) -> Block:

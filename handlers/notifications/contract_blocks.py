@@ -15,8 +15,8 @@ from urllib.parse import quote
 
 from core.settings import Settings
 from core.slack_text import cut_mrkdwn, escape_mrkdwn
-from handlers.flex.blocks import Block, context, url_button
-from handlers.notifications.unsubmitted_blocks import sections_of
+from handlers.flex.blocks import Block, context, sections_of, url_button
+from handlers.notifications.wording import people_text
 from handlers.slack_ids import ActionId
 from models.notifications.contract_report import PersonProblems
 from sync.slack_delivery import SlackMessage
@@ -24,10 +24,6 @@ from sync.slack_delivery import SlackMessage
 HEADING = "Contract problems"
 REPORT_FRAME_BLOCKS = 3
 TEXT_LIMIT = 3000
-
-
-def people_text(count: int) -> str:
-    return "1 person" if count == 1 else f"{count} people"
 
 
 def person_contracts_url(found: PersonProblems, settings: Settings) -> str:

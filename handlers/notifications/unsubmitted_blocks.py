@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from decimal import Decimal
 
-from core.formatting import format_hours
 from core.settings import Settings
 from core.slack_text import escape_mrkdwn
 from handlers.flex.blocks import (
@@ -25,6 +23,7 @@ from handlers.flex.blocks import (
     url_button,
 )
 from handlers.home.references import ReminderSubmission
+from handlers.notifications.wording import entries_text, hours_text
 from handlers.slack_ids import ActionId
 from models.notifications.periods import DayRange
 from models.notifications.unsubmitted import EntryInfo, UnsubmittedReminder
@@ -36,15 +35,6 @@ HEADING = "Unsubmitted hours"
 ENTRIES_SHOWN = 40
 NOT_SUBMITTED_SHOWN = 20
 NOTES_SHOWN = 100
-
-
-def hours_text(hours: Decimal) -> str:
-    """``12.50h``: a count of hours (format_hours without the plus sign)."""
-    return format_hours(hours).lstrip("+")
-
-
-def entries_text(count: int) -> str:
-    return f"{count} {'entry' if count == 1 else 'entries'}"
 
 
 def entry_line(entry: EntryInfo) -> str:
