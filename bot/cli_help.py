@@ -66,7 +66,8 @@ SETTINGS: Mapping[str, Setting] = {
         Setting("SECRET_KEY", "key of the admin site's session cookies, base64 of 32+ bytes"),
         Setting(
             "SLACK_NOTIFICATIONS_ADMIN",
-            "Slack user IDs told about people and projects without a Slack account",
+            "Slack user IDs that get a copy of every reminder and digest (flex figures only for "
+            "HR members) and are told about people and projects without a Slack account",
         ),
         Setting("HOURS_CURRENCY", "currency of hour-based invoice money", _DEFAULTS.hours_currency),
         Setting(

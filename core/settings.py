@@ -163,6 +163,10 @@ class Settings:
     def public_link(self, path: str) -> str:
         return self.public_url.rstrip("/") + "/" + path.lstrip("/")
 
+    def tenkfeet_project_link(self, tenkfeet_id: int) -> str:
+        """A project in 10000ft's web app (``TENKFEET_APP_URL``)."""
+        return f"{self.tenkfeet_app_url}/viewproject?id={tenkfeet_id}"
+
 
 def is_loopback_host(host: str) -> bool:
     """127.0.0.0/8, ::1 and localhost: only this machine reaches the site."""

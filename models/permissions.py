@@ -148,3 +148,25 @@ async def is_in_group(person: Person, group_name: str) -> bool:
 async def may_see_flex_of(viewer: Person | None, subject: Person) -> bool:
     """:func:`may_see_flex` for a stored person (one query for their groups)."""
     return may_see_flex(await actor_for(viewer), subject.id)
+
+
+async def actors_by_slack_id(slack_ids: Collection[str]) -> dict[str, Actor]:
+    """The :class:`Actor` of each of ``slack_ids`` that is a person (two queries in all); a
+    Slack id no person has is left out, and has no rights. Of two people with one Slack id the
+    non-archived one counts."""
+    if not slack_ids:
+        return {}
+    people = await Person.filter(slack_id__in=list(set(slack_ids))).order_by("archived", "id")
+    groups: dict[int, set[str]] = {person.id: set() for person in people}
+    rows = await GroupMembership.filter(person_id__in=list(groups)).values_list(
+        "person_id", "group__name"
+    )
+    for person_id, name in rows:
+        groups[int(person_id)].add(str(name))
+    actors: dict[str, Actor] = {}
+    for person in people:
+        assert person.slack_id is not None
+        actors.setdefault(
+            person.slack_id, Actor(person.id, person.archived, frozenset(groups[person.id]))
+        )
+    return actors

@@ -6,6 +6,10 @@ a real phase (not "[Non Phase Specific]") and a category (not empty, "[none]" or
 "No category"). Leave entries have no notes, phase or category by nature, so only the date
 window applies to them.
 
+The weekly reminder's button takes the days its DM listed instead of that window (``days``,
+from last Sunday − 60 days: older than the App Home's window by up to a week), so a click
+submits what the person was shown, as it stands at the click.
+
 The selection is pure (plain data in, plain data out); the two database functions at the end
 load a person's entries and record what 10000ft accepted.
 """
@@ -22,6 +26,7 @@ from tortoise.transactions import in_transaction
 from models.flex.sums import refresh_flex_sums
 from models.hours import NON_PHASE_SPECIFIC, HourEntry, HourStatus
 from models.invoices.refresh import refresh_invoice_months
+from models.notifications.periods import DayRange
 
 SUBMIT_WINDOW_DAYS = 60
 NO_CATEGORY_VALUES = frozenset({"", "[none]", "no category"})
@@ -44,13 +49,18 @@ class UnsubmittedEntry:
         return bool(self.leave_type)
 
 
-def missing_for_submission(entry: UnsubmittedEntry, today: date) -> list[str]:
-    """Why ``entry`` cannot be submitted from Slack (empty list: it can)."""
+def missing_for_submission(
+    entry: UnsubmittedEntry, today: date, days: DayRange | None = None
+) -> list[str]:
+    """Why ``entry`` cannot be submitted from Slack (empty list: it can); ``days``: the days
+    that may be (default: the last ``SUBMIT_WINDOW_DAYS`` up to today)."""
     missing: list[str] = []
     if entry.date > today:
         missing.append("in the future")
-    elif entry.date < today - timedelta(days=SUBMIT_WINDOW_DAYS):
+    elif days is None and entry.date < today - timedelta(days=SUBMIT_WINDOW_DAYS):
         missing.append(f"older than {SUBMIT_WINDOW_DAYS} days")
+    elif days is not None and entry.date not in days:
+        missing.append(f"not dated {days.first.isoformat()} … {days.last.isoformat()}")
     if entry.is_leave:
         # Submittable means notes, phase and category present (issue 4): leave has no phase
         # or category, so it is submitted in 10000ft itself.
@@ -66,8 +76,8 @@ def missing_for_submission(entry: UnsubmittedEntry, today: date) -> list[str]:
     return missing
 
 
-def is_submittable(entry: UnsubmittedEntry, today: date) -> bool:
-    return not missing_for_submission(entry, today)
+def is_submittable(entry: UnsubmittedEntry, today: date, days: DayRange | None = None) -> bool:
+    return not missing_for_submission(entry, today, days)
 
 
 @dataclass(frozen=True)
@@ -95,13 +105,19 @@ class UnsubmittedHours:
         return sum((e.hours for e in self.submittable), Decimal(0))
 
 
-def summarize_unsubmitted(entries: Iterable[UnsubmittedEntry], today: date) -> UnsubmittedHours:
-    """Entries dated up to ``today``, oldest first; future entries are not waiting yet."""
-    waiting = sorted((e for e in entries if e.date <= today), key=lambda e: (e.date, e.tenkfeet_id))
+def summarize_unsubmitted(
+    entries: Iterable[UnsubmittedEntry], today: date, days: DayRange | None = None
+) -> UnsubmittedHours:
+    """Entries dated up to ``today`` (and in ``days``, when given), oldest first; future
+    entries are not waiting yet."""
+    waiting = sorted(
+        (e for e in entries if e.date <= today and (days is None or e.date in days)),
+        key=lambda e: (e.date, e.tenkfeet_id),
+    )
     submittable: list[UnsubmittedEntry] = []
     blocked: list[tuple[UnsubmittedEntry, tuple[str, ...]]] = []
     for entry in waiting:
-        missing = missing_for_submission(entry, today)
+        missing = missing_for_submission(entry, today, days)
         if missing:
             blocked.append((entry, tuple(missing)))
         else:
@@ -109,12 +125,20 @@ def summarize_unsubmitted(entries: Iterable[UnsubmittedEntry], today: date) -> U
     return UnsubmittedHours(tuple(waiting), tuple(submittable), tuple(blocked))
 
 
-async def load_unsubmitted_entries(person_id: int, today: date) -> list[UnsubmittedEntry]:
-    """The person's Unsubmitted entries dated up to ``today`` (one query)."""
+async def load_unsubmitted_entries(
+    person_id: int, today: date, days: DayRange | None = None
+) -> list[UnsubmittedEntry]:
+    """The person's Unsubmitted entries dated up to ``today`` (and in ``days``), one query."""
+    dated = (
+        {"date__lte": today}
+        if days is None
+        else {
+            "date__gte": days.first,
+            "date__lte": min(days.last, today),
+        }
+    )
     rows = (
-        await HourEntry.filter(
-            person_id=person_id, status=HourStatus.UNSUBMITTED.value, date__lte=today
-        )
+        await HourEntry.filter(person_id=person_id, status=HourStatus.UNSUBMITTED.value, **dated)
         .order_by("date", "tenkfeet_id")
         .values(
             "tenkfeet_id",
@@ -144,8 +168,12 @@ async def load_unsubmitted_entries(person_id: int, today: date) -> list[Unsubmit
     ]
 
 
-async def unsubmitted_hours_of(person_id: int, today: date) -> UnsubmittedHours:
-    return summarize_unsubmitted(await load_unsubmitted_entries(person_id, today), today)
+async def unsubmitted_hours_of(
+    person_id: int, today: date, days: DayRange | None = None
+) -> UnsubmittedHours:
+    """What waits of the person's (``days``: of those days only, as a reminder listed them)."""
+    entries = await load_unsubmitted_entries(person_id, today, days)
+    return summarize_unsubmitted(entries, today, days)
 
 
 async def mark_pending_approval(person_id: int, tenkfeet_ids: Sequence[int]) -> int:

@@ -24,8 +24,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import re
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
@@ -55,8 +56,8 @@ from sync.slack_delivery import (
 )
 
 SUBJECT_MAX = 64  # the ledger's subject column
+SUMMARY_MAX = 500  # what the ledger keeps of a message's text
 PER_TURN = 50  # messages a planner builds between two turns of the event loop
-MESSAGE_BLOCKS = 50  # Slack's limit of blocks in one message
 T = TypeVar("T")
 WOULD_SEND = "would send"
 ALREADY_SENT = "already sent"
@@ -129,10 +130,26 @@ async def in_turns(items: Iterable[T], per_turn: int = PER_TURN) -> AsyncIterato
             await asyncio.sleep(0)
 
 
-def copies_for_admins(outgoing: Outgoing, admins: Iterable[str], sent_to: str) -> list[Outgoing]:
-    """Copies of a reminder for the notifications admins who did not get it themselves, each
-    headed "This was sent to NAME:", with its link buttons but not its action buttons (those
-    act for the recipient only).
+@dataclass(frozen=True, slots=True)
+class Withheld:
+    """A message with figures that only some readers may see (a person's flex saldo: that
+    person and HR): ``readers`` are the notifications admins (Slack ids) who may; the copy of
+    any other admin is ``instead`` (who it was sent to, without the figures)."""
+
+    readers: frozenset[str]
+    instead: SlackMessage
+
+
+def copies_for_admins(
+    outgoing: Outgoing, admins: Iterable[str], sent_to: str, *, withheld: Withheld | None = None
+) -> list[Outgoing]:
+    """Copies of a message for the notifications admins who did not get it themselves, each
+    headed "This was sent to NAME:".
+
+    A copy is for reading: it carries no buttons and no links. They act or open pages for the
+    recipient, which the admin may not use (someone else's flex page, a project's page that
+    needs its admins or finance, "your hours" that opens the admin's own). With ``withheld``,
+    an admin who may not see the message's figures gets ``withheld.instead``.
 
     The ledger keeps each copy apart by its subject: ``copy:`` and the original's subject and
     recipient (hashed when that would not fit the column), so copies of two messages to the
@@ -141,28 +158,37 @@ def copies_for_admins(outgoing: Outgoing, admins: Iterable[str], sent_to: str) -
     notice = outgoing.notice
     receivers = set(notice.conversation.users)
     heading = f"This was sent to {escape_mrkdwn(sent_to)}:"
-    message = SlackMessage(
-        text=f"{heading} {notice.message.text}",
+    full = _copy(heading, notice.message)
+    short = full if withheld is None else _copy(heading, withheld.instead)
+    subject = _copy_subject(notice)
+    copies = []
+    for admin in sorted(set(admins) - receivers):
+        sees = withheld is None or admin in withheld.readers
+        message = full if sees else short
+        copies.append(
+            Outgoing(
+                replace(
+                    notice,
+                    conversation=Conversation((admin,), for_admins=True),
+                    message=message,
+                    subject=subject,
+                    summary=notice.summary if sees else message.text[:SUMMARY_MAX],
+                ),
+                f"copy of {outgoing.about}" + ("" if sees else " (without the figures)"),
+                copy_of=notice.key,
+            )
+        )
+    return copies
+
+
+def _copy(heading: str, message: SlackMessage) -> SlackMessage:
+    return SlackMessage(
+        text=f"{heading} {message.text}",
         blocks=[
             {"type": "context", "elements": [{"type": "mrkdwn", "text": heading}]},
-            *_without_actions(notice.message.blocks),
+            *_for_reading(message.blocks),
         ],
     )
-    subject = _copy_subject(notice)
-    return [
-        Outgoing(
-            replace(
-                notice,
-                conversation=Conversation((admin,), for_admins=True),
-                message=message,
-                subject=subject,
-            ),
-            f"copy of {outgoing.about}",
-            copy_of=notice.key,
-        )
-        for admin in sorted(set(admins))
-        if admin not in receivers
-    ]
 
 
 def _copy_subject(notice: Notice) -> str:
@@ -175,20 +201,27 @@ def _copy_subject(notice: Notice) -> str:
     return "copy:" + hashlib.sha256(original.encode()).hexdigest()[:32]
 
 
-def _without_actions(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``blocks`` with only the link buttons left in their actions blocks (and accessories)."""
-    kept: list[dict[str, Any]] = []
-    for block in blocks:
-        if block.get("type") == "actions":
-            links = [element for element in block.get("elements", []) if element.get("url")]
-            if links:
-                kept.append({**block, "elements": links})
-            continue
-        accessory = block.get("accessory")
-        if accessory is not None and accessory.get("type") == "button" and not accessory.get("url"):
-            block = {key: value for key, value in block.items() if key != "accessory"}
-        kept.append(block)
-    return kept
+_LINK = re.compile(r"<(?:https?|mailto):[^<>|]*\|([^<>]*)>")
+
+
+def _for_reading(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``blocks`` without actions blocks and accessories, and with each ``<url|label>`` in
+    their mrkdwn shown as its label."""
+    return [
+        _unlinked({key: value for key, value in block.items() if key != "accessory"})
+        for block in blocks
+        if block.get("type") != "actions"
+    ]
+
+
+def _unlinked(value: Any) -> Any:
+    if isinstance(value, dict):
+        if value.get("type") == "mrkdwn" and isinstance(value.get("text"), str):
+            return {**value, "text": _LINK.sub(r"\1", value["text"])}
+        return {key: _unlinked(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unlinked(item) for item in value]
+    return value
 
 
 async def send_batch(
@@ -296,49 +329,16 @@ def _dry_run_status(
     return ALREADY_SENT if target is None else WOULD_SEND
 
 
-def conversation_of(users: Sequence[str], *, for_admins: bool = False) -> Conversation:
-    return Conversation(tuple(sorted(set(users))), for_admins=for_admins)
-
-
-def blocks_fit(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """At most 50 blocks, Slack's limit for a message (the last says how many were left out)."""
-    if len(blocks) <= MESSAGE_BLOCKS:
-        return blocks
-    kept = blocks[: MESSAGE_BLOCKS - 1]
-    left = len(blocks) - (MESSAGE_BLOCKS - 1)
-    kept.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"… and {left} more"}]})
-    return kept
-
-
-def in_parts(items: Sequence[T], blocks_of: Callable[[T], int], room: int) -> list[list[T]]:
-    """``items`` in order, packed into parts (one message each) whose blocks add up to at
-    most ``room``; an item is never split across two parts (one bigger than ``room`` gets a
-    part of its own, which :func:`blocks_fit` cuts). No items: no parts."""
-    parts: list[list[T]] = []
-    used = 0
-    for item in items:
-        size = blocks_of(item)
-        if not parts or used + size > room:
-            parts.append([])
-            used = 0
-        parts[-1].append(item)
-        used += size
-    return parts
-
-
 __all__ = [
     "ALREADY_SENT",
     "IN_DOUBT",
-    "MESSAGE_BLOCKS",
     "SENT",
     "Batch",
     "BatchReport",
     "Outcome",
     "Outgoing",
-    "blocks_fit",
-    "conversation_of",
+    "Withheld",
     "copies_for_admins",
-    "in_parts",
     "in_turns",
     "send_batch",
 ]

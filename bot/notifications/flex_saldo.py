@@ -2,23 +2,30 @@
 before, one DM per person who has one, copies to the notifications admins, and a word to them
 (a name, no figures) about each person without a Slack account.
 
+A person's flex figures are for them and HR (docs/domain-rules.md, "Privacy and
+permissions"): a notifications admin in the HR group gets the full copy, any other only that a
+message went to that person (handlers/notifications/flex_saldo_blocks.py ``copy_without_figures``).
+
 The whole company's saldos are computed in one batch by ``run`` (`serve` passes its worker
 process, so the event loop stays free; the CLI runs it inline).
 
 Ledger: type ``flex-saldo``, period the month of L (``2026-10`` for a run in November),
 recipient the person's DM (subject ""); the word about someone without Slack is subject
-``no-slack:<guid>`` to the notifications admins' conversation; copies are ``copy:<recipient>``.
+``no-slack:<guid>`` to the notifications admins' conversation; copies are ``copy:<recipient>``
+(bot/notifications/personal.py).
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from bot.notifications.batch import Batch, Outgoing, copies_for_admins, in_turns
+from bot.notifications.batch import Batch, Outgoing, Withheld, in_turns
+from bot.notifications.personal import Addressee, to_person
 from core.off_loop import run_inline
 from core.settings import Settings
 from handlers.notifications.flex_saldo_blocks import (
     about_text,
+    copy_without_figures,
     flex_saldo_message,
     no_slack_message,
 )
@@ -27,11 +34,9 @@ from models.flex.saldo import previous_month_end
 from models.notifications.flex_saldo import flex_saldo_notices
 from models.notifications.kinds import NotificationType
 from models.notifications.periods import month_key
-from models.notifications.recipients import Conversation, conversations_for
-from sync.slack_delivery import Notice
+from models.permissions import actors_by_slack_id, may_see_flex
 
 KIND = "flex-saldo"
-NOBODY = "no Slack account and SLACK_NOTIFICATIONS_ADMIN is empty"
 
 
 async def plan_flex_saldo(
@@ -41,6 +46,7 @@ async def plan_flex_saldo(
     as_of = previous_month_end(today)
     period = month_key(as_of)
     admins = settings.slack_notifications_admin
+    viewers = await actors_by_slack_id(admins)
     people, company = await everyone_flex(as_of, settings.workday_hours, run or run_inline)
     notices = flex_saldo_notices(
         people, company.saldos, as_of, settings.flex_max_minus, settings.flex_max_plus
@@ -49,38 +55,22 @@ async def plan_flex_saldo(
     unreachable: list[str] = []
     async for notice in in_turns(notices):
         person = notice.person
-        about = about_text(notice)
         if person.slack_id:
-            message = flex_saldo_message(notice, settings)
-            outgoing = Outgoing(
-                Notice(
-                    NotificationType.FLEX_SALDO,
-                    period,
-                    Conversation((person.slack_id,)),
-                    message,
-                    summary=f"{person.full_name}: {message.text}"[:500],
-                ),
-                about,
-            )
-            messages.append(outgoing)
-            messages += copies_for_admins(outgoing, admins, person.full_name)
-            continue
-        report = no_slack_message(notice)
-        conversations = conversations_for([], admins)
-        if not conversations:
-            unreachable.append(f"{person.full_name}: {NOBODY}")
-        messages += [
-            Outgoing(
-                Notice(
-                    NotificationType.FLEX_SALDO,
-                    period,
-                    conversation,
-                    report,
-                    summary=report.text[:500],
-                    subject=f"no-slack:{person.guid}"[:64],
-                ),
-                f"{person.full_name} (no Slack: told the notifications admins, no figures)",
-            )
-            for conversation in conversations
-        ]
+            readers = frozenset(a for a in admins if may_see_flex(viewers.get(a), person.id))
+            withheld = Withheld(readers, copy_without_figures(notice))
+            about, message = about_text(notice), flex_saldo_message(notice, settings)
+        else:
+            withheld, about, message = None, person.full_name, no_slack_message(notice)
+        personal = to_person(
+            NotificationType.FLEX_SALDO,
+            period,
+            Addressee(person.full_name, person.guid, person.slack_id or None),
+            about,
+            [message],
+            admins,
+            reported="no Slack: told the notifications admins, no figures",
+            withheld=withheld,
+        )
+        messages += personal.messages
+        unreachable += personal.unreachable
     return Batch(KIND, period, tuple(messages), tuple(unreachable), f"as of {as_of.isoformat()}")

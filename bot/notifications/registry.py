@@ -144,5 +144,7 @@ async def plan(
 
 
 def scheduled_kinds() -> list[NotificationKind]:
-    """The kinds that can be sent: ``invoices`` and every kind with a planner."""
+    """The kinds with a sender: ``invoices`` and every kind in :data:`PLANNERS`, which is every
+    kind (tests/bot/notifications/test_registry.py); the scheduler's tests narrow
+    :data:`PLANNERS` to the kinds they fake, and this keeps the others out of their runs."""
     return [kind for kind in KINDS.values() if kind.name == "invoices" or kind.name in PLANNERS]

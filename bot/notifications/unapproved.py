@@ -23,10 +23,10 @@ from handlers.notifications.unapproved_blocks import (
 )
 from models.flex.company import RunOffLoop
 from models.notifications.kinds import NotificationType
-from models.notifications.periods import reminder_period, week_key
+from models.notifications.periods import reminder_week
 from models.notifications.recipients import Conversation, conversations_for
 from models.notifications.unapproved import ProjectInfo, load_unapproved, unapproved_hours
-from sync.slack_delivery import Notice
+from sync.slack_delivery import Notice, SlackMessage
 
 KIND = "unapproved"
 LEAVE = "leave"
@@ -38,13 +38,22 @@ def _sent_to(project: ProjectInfo, conversation: Conversation) -> str:
     return ", ".join(names) or conversation.key
 
 
+def _notice(period: str, conversation: Conversation, message: SlackMessage, subject: str) -> Notice:
+    return Notice(
+        NotificationType.UNAPPROVED,
+        period,
+        conversation,
+        message,
+        summary=message.text,
+        subject=subject,
+    )
+
+
 async def plan_unapproved(
     settings: Settings, today: date, *, run: RunOffLoop | None = None
 ) -> Batch:
-    """The reminders of ``today``'s week (see the module docstring); ``run`` is not needed:
-    nothing here computes long enough to leave the loop."""
-    period = reminder_period(today)
-    ledger_period = week_key(today)
+    """See the module docstring (``run`` is not needed: the selection is light)."""
+    period, ledger_period = reminder_week(today)
     admins = settings.slack_notifications_admin
     currency = settings.hours_currency
     entries, projects = await load_unapproved(period)
@@ -65,14 +74,7 @@ async def plan_unapproved(
             )
             note = f" (notifications admins: {why_admins(project)})"
             outgoing = Outgoing(
-                Notice(
-                    NotificationType.UNAPPROVED,
-                    ledger_period,
-                    conversation,
-                    message,
-                    summary=message.text,
-                    subject=project.guid,
-                ),
+                _notice(ledger_period, conversation, message, project.guid),
                 about + (note if conversation.for_admins else ""),
             )
             messages.append(outgoing)
@@ -86,14 +88,7 @@ async def plan_unapproved(
         message = leave_message(leave, period, settings)
         messages += [
             Outgoing(
-                Notice(
-                    NotificationType.UNAPPROVED,
-                    ledger_period,
-                    conversation,
-                    message,
-                    summary=message.text,
-                    subject=LEAVE,
-                ),
+                _notice(ledger_period, conversation, message, LEAVE),
                 about + " (notifications admins)",
             )
             for conversation in conversations

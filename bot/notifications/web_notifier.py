@@ -1,8 +1,8 @@
 """The admin site's "Send now", done by the bot (the site may not import the bot's planners).
 
 :class:`BotNotifier` is the :class:`web.notify_now.Notifier` that `serve` hands the site:
-the kinds of :data:`bot.notifications.registry.PLANNERS` are planned there and sent with
-``send_batch`` (a preview is its dry run); ``invoices`` are the review requests of last
+every kind but ``invoices`` is planned by :data:`bot.notifications.registry.PLANNERS` and
+sent with ``send_batch`` (a preview is its dry run); ``invoices`` are the review requests of last
 month (``send_review_requests``, ``dry_run`` for the preview).
 """
 
@@ -12,7 +12,7 @@ from datetime import date
 
 from bot.notifications.batch import BatchReport, send_batch
 from bot.notifications.invoices import NO_RECIPIENT, NoticeResult, send_review_requests
-from bot.notifications.registry import PLANNERS, plan
+from bot.notifications.registry import plan
 from core.settings import Settings
 from handlers.invoices.blocks import title_text
 from models.flex.company import RunOffLoop
@@ -64,11 +64,7 @@ class BotNotifier:
         self._off_loop = run  # the site's worker process: the flex batch stays off the loop
 
     def unavailable(self, kind: str) -> str | None:
-        if kind not in KINDS:
-            return "no such kind"
-        if kind != INVOICES and kind not in PLANNERS:
-            return "not available in this version yet"
-        return None
+        return None if kind in KINDS else "no such kind"
 
     async def preview(self, kind: str, today: date) -> Plan:
         return await self._run(kind, today, dry_run=True)

@@ -8,20 +8,21 @@ notification/fallback line and always carries the sentence the tests and people 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from core.formatting import format_hours
 from core.settings import Settings
-from core.slack_text import escape_mrkdwn
+from core.slack_text import cut_mrkdwn, escape_mrkdwn
 from handlers.slack_ids import ActionId, BlockId
 from models.flex.report import FlexReport
 from models.flex.saldo import FlexResult, band_position
 from models.flex.wording import band_text, change_text, report_text, saldo_sentence
 
 Block = dict[str, Any]
+T = TypeVar("T")
 Message = dict[str, Any]
 
 CHART_MONTHS = 12
@@ -46,7 +47,7 @@ def details_url(settings: Settings, guid: str) -> str:
 
 
 def mrkdwn_section(text: str) -> Block:
-    text = cut_text(text, SECTION_TEXT_LIMIT)
+    text = cut_mrkdwn(text, SECTION_TEXT_LIMIT)
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
@@ -64,10 +65,28 @@ def sections_of(lines: Sequence[str]) -> list[Block]:
     return sections
 
 
+def in_parts(items: Sequence[T], blocks_of: Callable[[T], int], room: int) -> list[list[T]]:
+    """``items`` in order, packed into parts (one message each) whose blocks add up to at
+    most ``room``; an item is never split across two parts, so one bigger than ``room`` gets
+    a part of its own: a builder keeps its items within ``room`` (the contract report lists at
+    most so many problems a person, the digest so many invoices a project). No items: no
+    parts."""
+    parts: list[list[T]] = []
+    used = 0
+    for item in items:
+        size = blocks_of(item)
+        if not parts or used + size > room:
+            parts.append([])
+            used = 0
+        parts[-1].append(item)
+        used += size
+    return parts
+
+
 def context(*texts: str) -> Block:
     return {
         "type": "context",
-        "elements": [{"type": "mrkdwn", "text": cut_text(t, SECTION_TEXT_LIMIT)} for t in texts],
+        "elements": [{"type": "mrkdwn", "text": cut_mrkdwn(t, SECTION_TEXT_LIMIT)} for t in texts],
     }
 
 
@@ -84,7 +103,8 @@ def url_button(text: str, url: str, action_id: ActionId, *, style: str | None = 
 
 
 def cut_text(text: str, limit: int) -> str:
-    """``text`` within ``limit`` characters, an ellipsis marking a cut."""
+    """Plain ``text`` within ``limit`` characters, an ellipsis marking a cut (cut before
+    escaping; escaped mrkdwn is cut with :func:`core.slack_text.cut_mrkdwn`)."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

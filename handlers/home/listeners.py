@@ -25,6 +25,7 @@ from handlers.notifications.unsubmitted_blocks import submission_reply
 from handlers.slack_ids import ActionId
 from models.flex.report import flex_report_for
 from models.invoices.waiting import invoices_waiting_for, invoices_waiting_for_finance
+from models.notifications.periods import DayRange
 from models.people import Person
 from models.permissions import Capability, actor_for, allows
 from models.unsubmitted_hours import unsubmitted_hours_of
@@ -136,9 +137,9 @@ async def submit_reminded_hours(
     settings: Settings,
     person: Person | None,
 ) -> None:
-    """The reminder's button: only the person it was sent to may submit; the submission is
-    the App Home's (what is submittable today), and the reply in the DM says what was
-    submitted and what was not, and why."""
+    """The reminder's button: only the person it was sent to may submit; it submits the
+    entries of the days the reminder listed that are still Unsubmitted and complete now, and
+    the reply in the DM says what was submitted and what was not, and why."""
     await ack()
     reminder = ReminderSubmission.from_button_value(action.get("value"))
     if person is None or person.archived:
@@ -146,8 +147,9 @@ async def submit_reminded_hours(
     if person.guid != reminder.person:
         raise NotAllowed(NOT_YOUR_REMINDER)
     today = company_today(settings)
-    outcome = await submit_unsubmitted_hours(person, today, settings)
-    left = await unsubmitted_hours_of(person.id, today)
+    days = DayRange(reminder.first, reminder.last)
+    outcome = await submit_unsubmitted_hours(person, today, settings, days)
+    left = await unsubmitted_hours_of(person.id, today, days)
     reply = submission_reply(outcome, left.blocked)
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
         "channel_id"

@@ -3,8 +3,8 @@ admins about someone without Slack.
 
 Pure functions from domain data to :class:`SlackMessage`: the person's DM carries rule 8's text,
 the saldo and the change with two decimals and the links of every flex answer (the person's
-flex page on the admin site, 10000ft). The word about someone without Slack names them only:
-their figures are for them and HR.
+flex page on the admin site, 10000ft). The word about someone without Slack, and the copy for a
+notifications admin outside HR, name them only: their figures are for them and HR.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from sync.slack_delivery import SlackMessage
 
 HEADING = "Your monthly flex saldo"
 NO_SLACK_HEADING = "Flex saldo message (no Slack)"
+COPY_HEADING = "Flex saldo message sent"
 
 
 def change_figure(change: Decimal | None) -> str:
@@ -65,6 +66,21 @@ def flex_saldo_message(notice: FlexSaldoNotice, settings: Settings) -> SlackMess
         ),
     ]
     return SlackMessage(text=notice.message.text, blocks=blocks)
+
+
+def copy_without_figures(notice: FlexSaldoNotice) -> SlackMessage:
+    """What a notifications admin outside HR gets instead of a copy (headed "This was sent to
+    NAME:" by the copy): that the message went out, without its words, figures or links."""
+    text = (
+        f"Their monthly flex saldo message for {month_name(notice.as_of)}. Its figures are "
+        "for them and HR only, so this copy leaves them out."
+    )
+    blocks: list[Block] = [
+        {"type": "header", "text": {"type": "plain_text", "text": COPY_HEADING}},
+        mrkdwn_section(text),
+        context("You get this as a notifications admin (SLACK_NOTIFICATIONS_ADMIN)."),
+    ]
+    return SlackMessage(text=text, blocks=blocks)
 
 
 def no_slack_message(notice: FlexSaldoNotice) -> SlackMessage:

@@ -16,14 +16,23 @@ from collections.abc import Sequence
 from core.formatting import format_money
 from core.settings import Settings
 from core.slack_text import escape_mrkdwn
-from handlers.flex.blocks import Block, context, mrkdwn_section, url_button
-from handlers.invoices.blocks import waiting_review_button
-from handlers.notifications.unapproved_blocks import (
-    project_title,
-    statuses_text,
-    tenkfeet_project_url,
+from handlers.flex.blocks import (
+    MESSAGE_BLOCK_LIMIT,
+    Block,
+    context,
+    in_parts,
+    mrkdwn_section,
+    url_button,
 )
-from handlers.notifications.unsubmitted_blocks import entries_text, hours_text
+from handlers.invoices.blocks import waiting_review_button
+from handlers.notifications.unapproved_blocks import project_title, statuses_text
+from handlers.notifications.wording import (
+    entries_text,
+    hours_text,
+    invoices_text,
+    people_text,
+    plural,
+)
 from handlers.slack_ids import ActionId
 from models.invoices.waiting import WaitingInvoice
 from models.invoices.wording import state_text
@@ -34,21 +43,9 @@ from sync.slack_delivery import SlackMessage
 
 HEADING = "Waiting for you"
 NO_SLACK_HEADING = "Waiting for an admin without Slack"
-MESSAGE_BLOCK_LIMIT = 50
 INVOICES_SHOWN = 10  # per project; the rest are counted, with a link to the invoices page
 PEOPLE_SHOWN = 20  # per project
-
-
-def _plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
-
-
-def invoices_text(count: int) -> str:
-    return _plural(count, "invoice", "invoices")
-
-
-def people_text(count: int) -> str:
-    return _plural(count, "person", "people")
+DIGEST_ROOM = MESSAGE_BLOCK_LIMIT - 3  # a part's header, intro and footer
 
 
 def project_summary(waiting: ProjectWaiting, currency: str) -> str:
@@ -75,7 +72,7 @@ def digest_summary(projects: Sequence[ProjectWaiting]) -> str:
     invoices = sum(len(p.invoices) for p in projects)
     people = len({u.person.id for p in projects for u in p.unsubmitted})
     return (
-        f"{_plural(len(projects), 'project', 'projects')}: {entries_text(entries)} not approved, "
+        f"{plural(len(projects), 'project', 'projects')}: {entries_text(entries)} not approved, "
         f"{invoices_text(invoices)}, {people_text(people)} with unsubmitted hours"
     )
 
@@ -141,7 +138,7 @@ def project_blocks(
             "elements": [
                 url_button(
                     "Open in 10000ft",
-                    tenkfeet_project_url(waiting.project, settings),
+                    settings.tenkfeet_project_link(waiting.project.tenkfeet_id),
                     ActionId.DIGEST_OPEN_TENKFEET,
                 ),
                 url_button(
@@ -170,7 +167,7 @@ def digest_messages(
     projects). ``without_slack``: the report about that admin to the notifications admins,
     without Review buttons (they act for the project's admins)."""
     heading = HEADING if without_slack is None else NO_SLACK_HEADING
-    count = _plural(len(projects), "project", "projects")
+    count = plural(len(projects), "project", "projects")
     if without_slack is None:
         intro = (
             f"This is what waits for you in *{count}* ({_dated(period)}, invoices of closed "
@@ -188,7 +185,7 @@ def digest_messages(
         footer = "You get this as a notifications admin (SLACK_NOTIFICATIONS_ADMIN)."
         text_intro = f"{without_slack.name} has no Slack account; waiting for them"
     groups = [project_blocks(p, settings, reviewable=without_slack is None) for p in projects]
-    parts = packed([len(group) for group in groups], room=MESSAGE_BLOCK_LIMIT - 3)
+    parts = in_parts(range(len(groups)), lambda index: len(groups[index]), DIGEST_ROOM)
     messages = []
     for number, indexes in enumerate(parts, start=1):
         title = heading if len(parts) == 1 else f"{heading} ({number}/{len(parts)})"
@@ -205,17 +202,3 @@ def digest_messages(
         text = escape_mrkdwn(f"{text_intro}{part}: {summary}.")
         messages.append(SlackMessage(text=text, blocks=blocks))
     return messages
-
-
-def packed(sizes: Sequence[int], room: int) -> list[list[int]]:
-    """The indexes of ``sizes`` (each project's block count) in consecutive parts of at most
-    ``room`` blocks, a project never split; one part when there is nothing."""
-    parts: list[list[int]] = [[]]
-    used = 0
-    for index, size in enumerate(sizes):
-        if parts[-1] and used + size > room:
-            parts.append([])
-            used = 0
-        parts[-1].append(index)
-        used += size
-    return parts

@@ -21,15 +21,10 @@ def admin_site_url(project: NewProject, settings: Settings) -> str:
     return settings.public_link(f"/projects/{project.guid}")
 
 
-def tenkfeet_url(project: NewProject, settings: Settings) -> str:
-    """The project in 10000ft's web app (``TENKFEET_APP_URL``)."""
-    return f"{settings.tenkfeet_app_url}/viewproject?id={project.tenkfeet_id}"
-
-
 def new_project_message(project: NewProject, settings: Settings) -> SlackMessage:
     title = escape_mrkdwn(project.title)
     admin_url = admin_site_url(project, settings)
-    upstream_url = tenkfeet_url(project, settings)
+    upstream_url = settings.tenkfeet_project_link(project.tenkfeet_id)
     text = f"{HEADING}: {title}. Admin site: {admin_url} · 10000ft: {upstream_url}"
     blocks = [
         mrkdwn_section(f"*{HEADING}:* <{admin_url}|{title}>"),

@@ -11,7 +11,7 @@ from core.formatting import format_money
 from core.settings import Settings
 from core.slack_text import escape_mrkdwn
 from handlers.flex.blocks import Block, context, mrkdwn_section, url_button
-from handlers.notifications.unsubmitted_blocks import entries_text, hours_text
+from handlers.notifications.wording import entries_text, hours_text
 from handlers.slack_ids import ActionId
 from models.notifications.periods import DayRange
 from models.notifications.unapproved import ProjectInfo, UnapprovedHours
@@ -24,10 +24,6 @@ LEAVE_HEADING = "Leave waiting for approval"
 def project_title(project: ProjectInfo) -> str:
     """``Acme – Apollo`` (plain, not escaped)."""
     return f"{project.client_name} – {project.name}" if project.client_name else project.name
-
-
-def tenkfeet_project_url(project: ProjectInfo, settings: Settings) -> str:
-    return f"{settings.tenkfeet_app_url}/viewproject?id={project.tenkfeet_id}"
 
 
 def figures_text(unapproved: UnapprovedHours, currency: str) -> str:
@@ -94,7 +90,7 @@ def unapproved_message(
             "elements": [
                 url_button(
                     "Open in 10000ft",
-                    tenkfeet_project_url(project, settings),
+                    settings.tenkfeet_project_link(project.tenkfeet_id),
                     ActionId.UNAPPROVED_OPEN_TENKFEET,
                     style="primary",
                 ),

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from decimal import Decimal
 
-from core.formatting import format_hours
 from core.settings import Settings
 from core.slack_text import escape_mrkdwn
 from handlers.flex.blocks import (
@@ -25,10 +23,11 @@ from handlers.flex.blocks import (
     url_button,
 )
 from handlers.home.references import ReminderSubmission
+from handlers.notifications.wording import entries_text, hours_text
 from handlers.slack_ids import ActionId
 from models.notifications.periods import DayRange
 from models.notifications.unsubmitted import EntryInfo, UnsubmittedReminder
-from models.unsubmitted_hours import SUBMIT_WINDOW_DAYS, UnsubmittedEntry
+from models.unsubmitted_hours import UnsubmittedEntry
 from sync.slack_delivery import SlackMessage
 from sync.tenkfeet.submission import SubmissionOutcome
 
@@ -36,15 +35,6 @@ HEADING = "Unsubmitted hours"
 ENTRIES_SHOWN = 40
 NOT_SUBMITTED_SHOWN = 20
 NOTES_SHOWN = 100
-
-
-def hours_text(hours: Decimal) -> str:
-    """``12.50h``: a count of hours (format_hours without the plus sign)."""
-    return format_hours(hours).lstrip("+")
-
-
-def entries_text(count: int) -> str:
-    return f"{count} {'entry' if count == 1 else 'entries'}"
 
 
 def entry_line(entry: EntryInfo) -> str:
@@ -75,8 +65,11 @@ def summary_text(reminder: UnsubmittedReminder, period: DayRange) -> str:
     )
 
 
-def submit_button(reminder: UnsubmittedReminder, today: date) -> Block:
-    reference = ReminderSubmission(person=reminder.person.guid, sent_on=today)
+def submit_button(reminder: UnsubmittedReminder, period: DayRange, today: date) -> Block:
+    """Submits the entries of ``period`` (the days the DM lists) still unsubmitted at the click."""
+    reference = ReminderSubmission(
+        person=reminder.person.guid, sent_on=today, first=period.first, last=period.last
+    )
     return {
         "type": "button",
         "text": {"type": "plain_text", "text": "Submit to 10000ft"},
@@ -87,8 +80,9 @@ def submit_button(reminder: UnsubmittedReminder, today: date) -> Block:
             "title": {"type": "plain_text", "text": "Submit hours?"},
             "text": {
                 "type": "mrkdwn",
-                "text": "Submit your complete unsubmitted entries of the last "
-                f"{SUBMIT_WINDOW_DAYS} days to 10000ft for approval?",
+                "text": "Submit your complete unsubmitted entries dated "
+                f"{period.first.isoformat()} … {period.last.isoformat()} to 10000ft for "
+                "approval?",
             },
             "confirm": {"type": "plain_text", "text": "Submit"},
             "deny": {"type": "plain_text", "text": "Cancel"},
@@ -126,7 +120,7 @@ def reminder_message(
         {
             "type": "actions",
             "elements": [
-                submit_button(reminder, today),
+                submit_button(reminder, period, today),
                 url_button(
                     "Open 10000ft", settings.tenkfeet_app_url, ActionId.REMINDER_OPEN_TENKFEET
                 ),
@@ -140,9 +134,8 @@ def reminder_message(
     )
     blocks.append(
         context(
-            "The button submits the entries of the last "
-            f"{SUBMIT_WINDOW_DAYS} days that have notes, a phase and a category; "
-            "leave and the others are submitted in 10000ft."
+            "The button submits the entries of these dates that are still unsubmitted and "
+            "have notes, a phase and a category; leave and the others are submitted in 10000ft."
         )
     )
     return SlackMessage(text=f"You have {summary}.", blocks=blocks[:MESSAGE_BLOCK_LIMIT])

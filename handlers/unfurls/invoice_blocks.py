@@ -23,7 +23,7 @@ from typing import Any
 from uuid import UUID
 
 from core.settings import Settings
-from core.slack_text import escape_mrkdwn
+from core.slack_text import cut_mrkdwn, escape_mrkdwn
 from handlers.flex.blocks import Block, context, mrkdwn_section
 from handlers.unfurls.blocks import unfurl
 from models.invoices.overview import InvoiceOverview, ProjectInvoice, ProjectOverview
@@ -78,7 +78,7 @@ def _at(moment: datetime | None, settings: Settings) -> str:
 
 def _field(title: str, value: str) -> dict[str, str]:
     text = f"*{title}*\n{value}"
-    return {"type": "mrkdwn", "text": text[:FIELD_TEXT_LIMIT]}
+    return {"type": "mrkdwn", "text": cut_mrkdwn(text, FIELD_TEXT_LIMIT)}
 
 
 def _money_parts(

@@ -34,13 +34,23 @@ ONE_DAY = dt.timedelta(days=1)
 
 @dataclass(frozen=True, slots=True)
 class ContractProblem:
-    """One thing to fix for one person; ``reason`` says it in a sentence without the name."""
+    """One thing to fix for one person; ``reason`` says it in a sentence without the name.
+
+    ``without_figures`` is the reason for a reader outside HR when ``reason`` carries flex
+    figures (a correction's hours); empty when it carries none.
+    """
 
     person_id: int
     kind: ProblemKind
     first: dt.date | None
     last: dt.date | None
     reason: str
+    without_figures: str = ""
+
+    @property
+    def public_reason(self) -> str:
+        """The reason as anyone may read it (no flex figures)."""
+        return self.without_figures or self.reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +153,7 @@ def contract_problems(person_id: int, inp: FlexInput, result: FlexResult) -> lis
                     correction.date,
                     f"Correction on {correction.date.isoformat()} "
                     f"({_correction_text(correction)}) is outside every contract.",
+                    f"Correction on {correction.date.isoformat()} is outside every contract.",
                 )
             )
 

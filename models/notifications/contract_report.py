@@ -27,6 +27,11 @@ class PersonProblems:
     def reasons(self) -> list[str]:
         return [problem.reason for problem in self.problems]
 
+    def reasons_for(self, *, hr: bool) -> list[str]:
+        """The reasons as HR reads them, or without flex figures for anyone else (a
+        correction's hours are flex figures: docs/domain-rules.md, "Privacy and permissions")."""
+        return self.reasons if hr else [problem.public_reason for problem in self.problems]
+
 
 def problems_by_person(
     people: Iterable[ListedPerson], problems: Iterable[ContractProblem]

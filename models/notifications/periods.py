@@ -42,6 +42,11 @@ def reminder_period(today: dt.date) -> DayRange:
     return DayRange(end - dt.timedelta(days=REMINDER_DAYS_BEFORE), end)
 
 
+def reminder_week(today: dt.date) -> tuple[DayRange, str]:
+    """What a weekly reminder run on ``today`` covers: its days and the ledger's period."""
+    return reminder_period(today), week_key(today)
+
+
 def week_key(today: dt.date) -> str:
     """The ledger's period of a weekly message: the ISO week it is sent in, ``2026-W49``."""
     year, week, _ = today.isocalendar()

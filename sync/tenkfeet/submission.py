@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 from core.settings import Settings
+from models.notifications.periods import DayRange
 from models.people import Person
 from models.unsubmitted_hours import (
     UnsubmittedEntry,
@@ -46,10 +47,11 @@ class SubmissionOutcome:
 
 
 async def submit_unsubmitted_hours(
-    person: Person, today: date, settings: Settings
+    person: Person, today: date, settings: Settings, days: DayRange | None = None
 ) -> SubmissionOutcome:
-    """Sends the person's submittable entries to 10000ft and records what it accepted."""
-    unsubmitted = await unsubmitted_hours_of(person.id, today)
+    """Sends the person's submittable entries (``days``: of those days, as a reminder listed
+    them; default the App Home's window) to 10000ft and records what it accepted."""
+    unsubmitted = await unsubmitted_hours_of(person.id, today, days)
     attempted = unsubmitted.submittable
     if not attempted:
         return SubmissionOutcome()

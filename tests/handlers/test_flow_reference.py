@@ -18,7 +18,7 @@ from handlers.flow_reference import (
     BrokenReference,
     FlowReference,
 )
-from handlers.home.references import HoursSubmission
+from handlers.home.references import HoursSubmission, ReminderSubmission
 from handlers.invoices.references import InvoiceReference
 from models import Client, Invoice, Project
 from models.invoices.review import InvoiceSummary, load_invoice_summary
@@ -118,6 +118,17 @@ def test_typed_fields_are_checked_too() -> None:
     ):
         with pytest.raises(BrokenReference):
             HoursSubmission.from_button_value("submit-hours:" + json.dumps(payload))
+
+
+def test_a_reminders_days_round_trip_and_must_be_in_order() -> None:
+    reminder = ReminderSubmission(
+        person="guid", sent_on=date(2026, 11, 30), first=date(2026, 9, 30), last=date(2026, 11, 29)
+    )
+    assert ReminderSubmission.from_button_value(reminder.as_button_value()) == reminder
+    backwards = {"person": "guid", "sent_on": "2026-11-30", "first": "2026-11-29"}
+    for payload in (backwards | {"last": "2026-09-30"}, backwards):  # reversed, or no last
+        with pytest.raises(BrokenReference):
+            ReminderSubmission.from_button_value("submit-reminded-hours:" + json.dumps(payload))
 
 
 def test_size_limits_of_slack_are_kept_both_ways() -> None:

@@ -169,7 +169,13 @@ def built_payloads() -> list[dict[str, Any]]:
         {"blocks": flex_saldo_message(flex_notice, SETTINGS).blocks},
         {
             "blocks": report_message(
-                [(problems, person_blocks(problems, SETTINGS))], 1, 1, 1, TODAY, SETTINGS
+                [(problems, person_blocks(problems, SETTINGS, hr=True))],
+                1,
+                1,
+                1,
+                TODAY,
+                SETTINGS,
+                hr=True,
             ).blocks
         },
     ]

@@ -25,6 +25,7 @@ from aiohttp import web
 from core.clock import company_today
 from core.days import iso_day
 from models.notifications.history import (
+    FLEX_TYPES,
     STATUSES,
     HistoryFilters,
     history_page,
@@ -45,8 +46,6 @@ from web.site_errors import BadRequest
 FILTER_MAX = 200
 #: Lines of a finished send shown on the page (its failures first).
 OUTCOME_LINES = 50
-#: Kinds whose messages carry flex numbers: their lines are for the hr group only.
-FLEX_KINDS = frozenset({"flex-saldo"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +74,7 @@ def _local(moment: dt.datetime | None, request: web.Request) -> str:
 
 
 def hides_values(kind: str, actor: Actor | None) -> bool:
-    return kind in FLEX_KINDS and not allows(actor, Capability.SEE_FLEX_OF_OTHERS)
+    return kind in FLEX_TYPES and not allows(actor, Capability.SEE_FLEX_OF_OTHERS)
 
 
 def outcome_lines(outcome: Plan, hidden: bool, names: dict[str, str]) -> tuple[str, ...]:

@@ -1,6 +1,7 @@
 """The monthly flex saldo message through the Slack emulator, on the admin-site test company
 (tests/support/web_company.py, hand-counted as of 2025-02-28), run on the first Wednesday of
-March 2025: Frank (-120.00, below the band) gets a DM and the notifications admins a copy;
+March 2025: Frank (-120.00, below the band) gets a DM and the notifications admins a copy (with
+his figures for the one in HR, only that it was sent for the other);
 Gina (+150.00, above) has no Slack, so they are told her name only; Alice (+8.75, changed by
 +2.25), Bob (not active), Carol (no contract on 16 Jan), Dave (archived) and Erin (no
 contract) get nothing."""
@@ -19,7 +20,8 @@ from models import Notification, Person
 from sync.slack_client import build_web_client
 from tests.bot.notifications.test_unsubmitted import blocks_of, posted_to, shown
 from tests.conftest import bot_settings_for
-from tests.support.web_company import Company, build_company
+from tests.support.signed_in import join
+from tests.support.web_company import Company, build_company, make_person
 
 FIRST_WEDNESDAY = dt.date(2025, 3, 5)
 ADMINS = "U0NOTE,UALICE"
@@ -36,13 +38,15 @@ async def test_dm_copies_and_a_word_about_no_slack_sent_once(
     db: str, slack_emulator: SlackEmulator
 ) -> None:
     company = await _company()
+    await join(await make_person("Hanna", "Hr", slack_id="U0NOTE"), "hr")
+    await join(company.alice, "admin")  # an admin, but not HR: no one else's flex figures
     settings = bot_settings_for(slack_emulator, db, SLACK_NOTIFICATIONS_ADMIN=ADMINS)
     batch = await plan_flex_saldo(settings, FIRST_WEDNESDAY)
     assert (batch.kind, batch.period, batch.covers) == ("flex-saldo", "2025-02", "as of 2025-02-28")
     assert [o.about for o in batch.messages] == [
         "Frank Fisher: -120.00h, change -, below_band",
         "copy of Frank Fisher: -120.00h, change -, below_band",
-        "copy of Frank Fisher: -120.00h, change -, below_band",
+        "copy of Frank Fisher: -120.00h, change -, below_band (without the figures)",
         "Gina Gray (no Slack: told the notifications admins, no figures)",
     ]
 
@@ -74,16 +78,31 @@ async def test_dm_copies_and_a_word_about_no_slack_sent_once(
     )
     assert buttons[ActionId.FLEX_OPEN_TENKFEET]["url"] == settings.tenkfeet_app_url
 
-    for admin in ("U0NOTE", "UALICE"):
-        (copy,) = posted_to(slack_emulator, slack_emulator.conversation_id(admin))
-        assert copy.args["text"].startswith("This was sent to Frank Fisher: Your flex saldo is")
-        assert "-120.00h" in shown(copy)
+    # Hanna (HR) reads the whole message, without its buttons and links.
+    (full,) = posted_to(slack_emulator, slack_emulator.conversation_id("U0NOTE"))
+    assert full.args["text"].startswith("This was sent to Frank Fisher: Your flex saldo is")
+    assert "-120.00h" in shown(full)
+    assert all(b["type"] != "actions" for b in blocks_of(full))
+    assert "flexhours" not in shown(full) and "http" not in shown(full)
+    # Alice (not HR) reads only that it went out: no figures, words or links of it.
+    (short,) = posted_to(slack_emulator, slack_emulator.conversation_id("UALICE"))
+    assert short.args["text"] == (
+        "This was sent to Frank Fisher: Their monthly flex saldo message for February 2025. "
+        "Its figures are for them and HR only, so this copy leaves them out."
+    )
+    for figure in ("120", "-40.00", "below", "band", "http", "flexhours"):
+        assert figure not in shown(short) and figure not in short.args["text"]
+    assert all(b["type"] != "actions" for b in blocks_of(short))
     (told,) = posted_to(slack_emulator, slack_emulator.conversation_id("U0NOTE", "UALICE"))
     assert told.args["text"].startswith("Gina Gray has a flex saldo message for February 2025")
     assert "150" not in shown(told) and "150" not in told.args["text"]  # her figures are hers
     everything = json.dumps([c.args for c in slack_emulator.calls], ensure_ascii=False)
     for nobody in ("Alice Aalto", "Bob", "Carol", "Dave", "Erin", "U0DAVE", "8.75"):
         assert nobody not in everything
+    summaries = dict(
+        await Notification.filter(subject="copy:U0FRANK").values_list("recipient", "summary")
+    )
+    assert "-120.00h" in summaries["U0NOTE"] and "120" not in summaries["UALICE"]
     rows = await Notification.all().order_by("recipient", "subject")
     assert [(r.type, r.period, r.recipient, r.subject, r.status) for r in rows] == [
         ("flex-saldo", "2025-02", "U0FRANK", "", "sent"),

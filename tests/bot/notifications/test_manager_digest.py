@@ -151,7 +151,9 @@ async def test_one_dm_per_admin_copies_no_slack_and_the_repeat(
     assert len(copies) == 10
     ann_copy = next(c for c in copies if "Ann Admin" in c.args["text"])
     assert ann_copy.args["text"].startswith("This was sent to Ann Admin: Waiting for you: Acme")
-    assert all(b.get("url") for b in buttons_of(ann_copy))  # no Review in a copy
+    # A copy is for reading: no Review, no links to pages of Ann's projects or invoices.
+    assert buttons_of(ann_copy) == [] and "<http" not in shown(ann_copy)
+    assert "Invoice *2026-10*: Waiting for approval, 12.50h · Open" in shown(ann_copy)
     # Nothing for Ida (nothing waiting), Gone (archived) or Wes (no project of his).
     for nobody in ("U0IDA", "U0GONE", "U0WES"):
         assert posted_to(slack_emulator, nobody) == []

@@ -19,6 +19,7 @@ from core.clock import company_today
 from handlers.home.listeners import NOT_YOUR_REMINDER
 from handlers.slack_ids import ActionId
 from models import HourEntry, Notification, Person
+from models.notifications.periods import reminder_period
 from sync.slack_client import build_web_client
 from tests.conftest import BotUnderTest, bot_settings_for
 from tests.support.flex_people import make_person
@@ -265,17 +266,11 @@ async def test_someone_else_clicking_the_button_submits_nothing(
 ) -> None:
     aino, _, value = await _reminded(bot, tenkfeet)
     emulator = bot.emulator
-    # Bob (U0NOTE) got a copy of Aino's reminder as a notifications admin, without the button
-    # (its links kept); a forged click with the button's value is refused all the same.
+    # Bob (U0NOTE) got a copy of Aino's reminder as a notifications admin, without buttons
+    # ("your hours" would open his own); a forged click with the button's value is refused.
     copy_channel = emulator.conversation_id("U0NOTE")
     (copy,) = posted_to(emulator, copy_channel)
-    buttons = [
-        element
-        for block in copy.args["blocks"]
-        if block["type"] == "actions"
-        for element in block["elements"]
-    ]
-    assert buttons and all(button.get("url") for button in buttons)
+    assert all(block["type"] != "actions" for block in blocks_of(copy))
     seen = len(emulator.calls)
     await emulator.send_block_action(
         ActionId.REMINDER_SUBMIT_HOURS, value, user_id="U0NOTE", channel_id=copy_channel
@@ -286,3 +281,50 @@ async def test_someone_else_clicking_the_button_submits_nothing(
     assert [r for r in tenkfeet.requests if r.method == "POST"] == []
     assert await HourEntry.filter(person=aino, status="Unsubmitted").count() == 3
     assert [c for c in emulator.calls[seen:] if c.method == "chat.postMessage"] == []
+
+
+async def test_submit_takes_the_days_the_reminder_listed_as_they_stand_at_the_click(
+    bot: BotUnderTest, tenkfeet: TenkfeetEmulator
+) -> None:
+    # The DM lists last Sunday − 60 days … last Sunday; its oldest day is older than the App
+    # Home's 60 days, and the days after last Sunday are not listed.
+    today = company_today(bot.settings)
+    period = reminder_period(today)
+    aino = await make_person("Aino", "Korhonen", "U0AINO")
+    apollo = await project("Apollo")
+    oldest = await entry(aino, period.first, "1.5", on=apollo)
+    submitted_since = await entry(aino, period.last, "2", on=apollo)
+    not_listed = await entry(aino, period.last + timedelta(days=1), "3", on=apollo)
+    for row in (oldest, submitted_since, not_listed):
+        tenkfeet.data.time_entries.add(upstream(row, aino.tenkfeet_id))
+    await send_batch(build_web_client(bot.settings), await plan_unsubmitted(bot.settings, today))
+    emulator = bot.emulator
+    channel = emulator.conversation_id("U0AINO")
+    (dm,) = posted_to(emulator, channel)
+    assert f"• {period.first.isoformat()} · Acme – Apollo" in shown(dm)
+    assert f"• {not_listed.date.isoformat()}" not in shown(dm)
+    (actions,) = [b for b in blocks_of(dm) if b["type"] == "actions"]
+    (submit,) = [b for b in actions["elements"] if b["action_id"] == ActionId.REMINDER_SUBMIT_HOURS]
+    assert submit["confirm"]["text"]["text"] == (
+        f"Submit your complete unsubmitted entries dated {period.first.isoformat()} … "
+        f"{period.last.isoformat()} to 10000ft for approval?"
+    )
+    # Between the DM and the click a sync brings one listed entry as submitted.
+    await HourEntry.filter(id=submitted_since.id).update(status="Pending Approval")
+
+    seen = len(emulator.calls)
+    await emulator.send_block_action(
+        ActionId.REMINDER_SUBMIT_HOURS, submit["value"], user_id="U0AINO", channel_id=channel
+    )
+    reply = await emulator.wait_for_call("chat.postMessage", after=seen)
+    assert reply.args["text"] == (
+        ":white_check_mark: Submitted 1 entry (1.50h) to 10000ft for approval."
+    )
+    (post,) = [r for r in tenkfeet.requests if r.method == "POST"]
+    assert [a["id"] for a in json.loads(post.body)["approvables"]] == [oldest.tenkfeet_id]
+    statuses = dict(await HourEntry.filter(person=aino).values_list("id", "status"))
+    assert statuses == {
+        oldest.id: "Pending Approval",
+        submitted_since.id: "Pending Approval",
+        not_listed.id: "Unsubmitted",
+    }

@@ -30,6 +30,7 @@ from tests.support.web_company import make_person
 from tests.support.web_site import read_page, web_settings
 from web.app_keys import NOTIFY_NOW_KEY
 from web.auth import CSRF_HEADER
+from web.notify_now import KINDS
 
 WAIT = 10.0
 EVIL = "<!channel> <https://evil.example|x> <script>alert(1)</script>"
@@ -308,14 +309,10 @@ async def test_a_confirm_from_another_day_sends_nothing(
     assert site.slack.calls_to("chat.postMessage") == []
 
 
-async def test_kinds_without_a_planner_say_so(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delitem(PLANNERS, "contracts", raising=False)  # as a later release's kind
+async def test_every_kind_can_be_previewed_and_an_unknown_one_is_refused(site: Site) -> None:
     page = read_page((await get(site, "/notifications")).text)
-    assert "not available in this version yet" in page.rows["kind-contracts"][2]
-    assert page.rows["kind-invoices"][2] == "Preview"
-    preview = await get(site, "/notifications/preview?kind=contracts")
-    assert "cannot be planned here: not available in this version yet" in preview.text
-    assert 'id="confirm"' not in preview.text
+    for kind in KINDS:
+        assert page.rows[f"kind-{kind}"][2] == "Preview", kind
     unknown = await get(site, "/notifications/preview?kind=everything")
     assert unknown.status == 400
 
