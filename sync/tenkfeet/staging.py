@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import os
 import pickle
 from array import array
@@ -20,6 +19,7 @@ from datetime import date, timedelta
 from typing import IO, Any
 
 import msgspec
+import xxhash
 
 from sync.tenkfeet.mapping import ProjectRef, Skipped, StoredRow, stored_row_maker
 from sync.tenkfeet.schema import InvalidItem, TimeEntry, parse_page
@@ -46,15 +46,23 @@ def cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+HASH_TAG = "x3"
+"""Names the algorithm of the stored day and window hashes (XXH3-128). Every hash starts with
+it, so a hash stored by a version that hashed otherwise (``count:blake2b`` days, bare SHA-256
+windows) never equals a new one: after a change of algorithm every day counts as changed once.
+Change it whenever the algorithm changes."""
+EMPTY_DAY = f"{HASH_TAG}:0:" + "0" * 32
+"""The hash of a day without entries."""
+
+
 def day_checksum(rows: list[DbRow]) -> str:
-    """``count:hash`` of one day's rows, whatever order they came in (sorted here, in place).
+    """``x3:count:hash`` of one day's rows, whatever order they came in (sorted here, in place).
 
     Rows sort by their entry id (unique), and msgspec encodes ints, text, dates and None the
     same way in every process and on both databases (a date as its ISO text).
     """
     rows.sort()
-    digest = hashlib.blake2b(msgspec.json.encode(rows), digest_size=16).hexdigest()
-    return f"{len(rows)}:{digest}"
+    return f"{HASH_TAG}:{len(rows)}:{xxhash.xxh3_128_hexdigest(msgspec.json.encode(rows))}"
 
 
 @dataclass

@@ -147,6 +147,34 @@ async def test_unchanged_resync_skips_every_day(db: str) -> None:
         assert await HourWindowChecksum.all().count() == 1  # 61 days: one window
 
 
+async def test_hashes_of_an_older_algorithm_count_every_day_as_changed_once(db: str) -> None:
+    """Hashes stored by a version that hashed otherwise (bare ``count:digest`` days, bare
+    digest windows) vouch for nothing, even one whose digest happens to read the same: every
+    day is rewritten once (here repairing a row that version stored otherwise), then skipped."""
+    async with running_emulator() as emulator:
+        await synced(emulator)
+        notes = (await entry(3)).notes
+        await HourEntry.filter(tenkfeet_id=3).update(notes="as an older version stored it")
+        for stored_day in await HourDayChecksum.all():
+            tag, rest = stored_day.checksum.split(":", 1)
+            assert tag == "x3"
+            await HourDayChecksum.filter(id=stored_day.id).update(checksum=rest)
+        for stored_window in await HourWindowChecksum.all():
+            tag, rest = stored_window.checksum.split(":", 1)
+            assert tag == "x3"
+            await HourWindowChecksum.filter(id=stored_window.id).update(checksum=rest)
+        async with client_for(emulator) as client:
+            counts = await sync_hours(client, START, END)
+            assert (counts.added, counts.updated, counts.deleted, counts.skipped) == (0, 5, 0, 0)
+            assert (await entry(3)).notes == notes
+            assert all(
+                c.startswith("x3:")
+                for c in await HourDayChecksum.all().values_list("checksum", flat=True)
+            )
+            again = await sync_hours(client, START, END)
+        assert (again.added, again.updated, again.deleted, again.skipped) == (0, 0, 0, RANGE_DAYS)
+
+
 async def test_changed_day_is_replaced_and_others_untouched(db: str) -> None:
     async with running_emulator() as emulator:
         await synced(emulator)
