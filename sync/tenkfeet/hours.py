@@ -56,6 +56,7 @@ import logging
 import os
 import tempfile
 from array import array
+from collections import deque
 from collections.abc import (
     AsyncGenerator,
     AsyncIterator,
@@ -66,8 +67,9 @@ from collections.abc import (
     Sequence,
 )
 from contextlib import aclosing
+from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import IO, Any
+from typing import Any
 
 import xxhash
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -97,13 +99,14 @@ from sync.tenkfeet.staging import (
     HASH_TAG,
     DbRow,
     RowContext,
+    Spools,
     StagedWindow,
     StageOrder,
     cyclic_gc_paused,
-    open_spool,
+    open_spools,
+    read_pages,
     spool_day,
     spool_days,
-    spooled_rows,
     stage_in_worker,
     stage_page,
     warm_up,
@@ -120,7 +123,10 @@ MAPPING_VERSION = b"hours-mapping-2"
 matching."""
 
 WORKER_MIN_WINDOWS = 2
-"""A run of at least this many windows, some of them changed, stages in a worker process."""
+"""A run of at least this many windows, some of them changed, stages in worker processes."""
+STAGING_WORKERS = 2
+"""Worker processes staging windows side by side (each window in one): staging is most of a
+first sync's CPU before the writes, and the sync's own process mostly waits meanwhile."""
 INSERT_BATCH = 20_000
 ROWS_PER_INSERT = 10
 BULK_LOAD_ROWS = 20_000
@@ -220,35 +226,44 @@ async def _sync_hours(
 
     counts = SyncCounts()
     spans = windows(start, end)
-    # A worker process pays off when many rows are to be staged: several windows, some of them
+    # Worker processes pay off when many rows are to be staged: several windows, some of them
     # new or forced (an unchanged re-sync stages nothing; the 15-minute sync is one window).
     in_worker = len(spans) >= WORKER_MIN_WINDOWS and (
         force or any(span not in stored_windows for span in spans)
     )
     with (
         tempfile.TemporaryDirectory(prefix="financebot-rows-") as scratch,
-        open_spool(scratch) as spool,
+        open_spools(scratch) as spools,
     ):
         staged: list[StagedWindow] = []
         done = 0
         report("fetch", 0, total_days)
-        stager = _Stager(rows, spool, scratch, in_worker)
+        workers = min(STAGING_WORKERS, len(spans)) if in_worker else 0
+        stager = _Stager(rows, spools, scratch, workers)
         try:
             fetched = _fetched_windows(client, spans, context)
             async with aclosing(fetched):
                 async for window_start, window_end, checksum, pages in fetched:
                     if not force and stored_windows.get((window_start, window_end)) == checksum:
-                        window = StagedWindow(window_start, window_end, checksum, unchanged=True)
+                        stager.add_unchanged(
+                            StagedWindow(window_start, window_end, checksum, unchanged=True)
+                        )
                     else:
-                        window = await stager.stage(window_start, window_end, checksum, pages)
+                        await stager.add(window_start, window_end, checksum, pages)
                     del pages
-                    staged.append(window)
-                    done += window.day_count
-                    report("fetch", done, total_days)
+                    # As many windows are staged at once as there are workers.
+                    for window in await stager.ready(keep=max(workers - 1, 0)):
+                        staged.append(window)
+                        done += window.day_count
+                        report("fetch", done, total_days)
+            for window in await stager.ready(keep=0):
+                staged.append(window)
+                done += window.day_count
+                report("fetch", done, total_days)
         finally:
             await stager.close()
 
-        await _resolve_unknown(client, staged, rows, spool)
+        await _resolve_unknown(client, staged, rows, spools)
 
         done = 0
         report("write", 0, total_days)
@@ -257,7 +272,7 @@ async def _sync_hours(
         # Nothing but rows is made from here on: no HTTP responses.
         async with in_transaction() as conn, _cyclic_gc_paused_async():
             staged_rows = sum(d.count for w in staged for d in w.days.values())
-            writer = _Writer(conn, rows.postgres, spool, force, staged_rows)
+            writer = _Writer(conn, rows.postgres, spools, force, staged_rows)
             try:
                 await writer.start()
                 for window in staged:
@@ -319,40 +334,76 @@ async def _fetched_windows(
 
 
 class _Stager:
-    """Stages the changed windows in order, on the event loop (a page at a time, letting the
-    fetches and the bot go on between pages) or, for a big run, in a worker process while this
-    one fetches the next windows. Either way an entry listed twice (paging shifted while
-    10000ft changed) is staged once, where it was met first."""
+    """Stages the changed windows and hands them back in order: on the event loop (a page at a
+    time, letting the fetches and the bot go on between pages) or, for a big run, in
+    ``workers`` worker processes, each window in one of them, while this process fetches the
+    next ones. Either way an entry listed twice (paging shifted while 10000ft changed) is
+    staged once, where it was met first."""
 
-    def __init__(self, rows: RowContext, spool: IO[bytes], scratch: str, in_worker: bool) -> None:
+    def __init__(self, rows: RowContext, spools: Spools, scratch: str, workers: int) -> None:
         self.rows = rows
-        self.spool = spool
+        self.spools = spools
         self.scratch = scratch
         self.seen: set[int] = set()  # entry ids staged so far in this run
-        self.worker = WorkerProcess(lower_priority=False) if in_worker else None
-        self.started: asyncio.Task[None] | None = None
+        self.workers = workers
+        self.worker = (
+            WorkerProcess(lower_priority=False, processes=workers) if workers > 0 else None
+        )
+        self.started: list[asyncio.Task[None]] = []
         if self.worker is not None:  # spawned and importing while the first window comes in
-            self.started = asyncio.create_task(self.worker.run(warm_up))
+            self.started = [asyncio.create_task(self.worker.run(warm_up)) for _ in range(workers)]
         self.windows = 0
+        self.queue: deque[StagedWindow | _Staging] = deque()  # in the range's order
 
     async def stage(
         self, start: date, end: date, checksum: str, pages: list[bytes]
     ) -> StagedWindow:
+        """Stage one window and return it (nothing else queued)."""
+        await self.add(start, end, checksum, pages)
+        (window,) = await self.ready(keep=0)
+        return window
+
+    def add_unchanged(self, window: StagedWindow) -> None:
+        self.queue.append(window)
+
+    async def add(self, start: date, end: date, checksum: str, pages: list[bytes]) -> None:
+        """Queue a changed window: staged here at once, or handed to a worker."""
         if self.worker is None:
-            return await self._stage_here(start, end, checksum, pages)
+            self.queue.append(await self._stage_here(start, end, checksum, pages))
+            return
         self.windows += 1
         pages_path = os.path.join(self.scratch, f"pages-{self.windows}")
         sizes = await asyncio.to_thread(write_pages, pages_path, pages)
-        order = StageOrder(start, end, checksum, pages_path, sizes, self.spool.name, self.rows)
-        window, packed_ids = await self.worker.run(stage_in_worker, order)
+        spool_path = self.spools.window_path(self.windows)
+        order = StageOrder(start, end, checksum, pages_path, sizes, spool_path, self.rows)
+        task = asyncio.create_task(self.worker.run(stage_in_worker, order))
+        self.queue.append(_Staging(order, task))
+
+    async def ready(self, keep: int) -> list[StagedWindow]:
+        """The queued windows, in order, until at most ``keep`` windows are being staged."""
+        done: list[StagedWindow] = []
+        while self.queue and (isinstance(self.queue[0], StagedWindow) or self._staging() > keep):
+            head = self.queue.popleft()
+            done.append(head if isinstance(head, StagedWindow) else await self._collect(head))
+        return done
+
+    def _staging(self) -> int:
+        return sum(isinstance(item, _Staging) for item in self.queue)
+
+    async def _collect(self, staging: _Staging) -> StagedWindow:
+        window, packed_ids = await staging.task
+        order = staging.order
         ids = array("q")
         ids.frombytes(packed_ids)
         if self.seen.isdisjoint(ids):
             self.seen.update(ids)
-            return window
-        # Some entry was staged in an earlier window too: stage this one again here, leaving
-        # it out (its rows spooled by the worker are never read).
-        return await self._stage_here(start, end, checksum, pages)
+        else:
+            # Some entry was staged in an earlier window too: stage this one again here,
+            # leaving it out (the rows the worker spooled are never read).
+            pages = await asyncio.to_thread(read_pages, order.pages_path, order.page_sizes)
+            window = await self._stage_here(order.start, order.end, order.checksum, pages)
+        os.unlink(order.pages_path)
+        return window
 
     async def _stage_here(
         self, start: date, end: date, checksum: str, pages: list[bytes]
@@ -365,21 +416,33 @@ class _Stager:
                 stage_page(body, window, self.seen, stored_row, by_day)
             await asyncio.sleep(0)  # let the other windows' fetches (and the bot) go on
         with cyclic_gc_paused():
-            spool_days(window, by_day, self.spool)
+            spool_days(window, by_day, self.spools.main)
         return window
 
     async def close(self) -> None:
+        """Stop the workers; windows still being staged are dropped (the run failed)."""
         worker, self.worker = self.worker, None
+        pending = [item.task for item in self.queue if isinstance(item, _Staging)]
+        self.queue.clear()
+        for task in [*self.started, *pending]:
+            if not task.done():
+                task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
         if worker is not None:
-            if self.started is not None and not self.started.done():
-                self.started.cancel()
-                with contextlib.suppress(BaseException):
-                    await self.started
             await worker.close()
 
 
+@dataclass
+class _Staging:
+    """A window handed to a worker."""
+
+    order: StageOrder
+    task: asyncio.Task[tuple[StagedWindow, bytes]]
+
+
 async def _resolve_unknown(
-    client: TenkfeetClient, staged: Sequence[StagedWindow], rows: RowContext, spool: IO[bytes]
+    client: TenkfeetClient, staged: Sequence[StagedWindow], rows: RowContext, spools: Spools
 ) -> None:
     """Sync people and projects first when entries name unknown ones, then stage those
     entries with their day (hashed again); the ones still unknown stay in ``window.unknown``."""
@@ -403,8 +466,8 @@ async def _resolve_unknown(
         window.unresolved = []
         for day, extra in resolved.items():
             known = window.days.get(day)
-            day_rows = spooled_rows(known, spool) if known is not None else []
-            window.days[day] = spool_day(day_rows + extra, spool)
+            day_rows = spools.rows(known) if known is not None else []
+            window.days[day] = spool_day(day_rows + extra, spools.main)
 
 
 async def _ids_syncing_first(
@@ -437,7 +500,7 @@ class _Writer:
         self,
         conn: BaseDBAsyncClient,
         postgres: bool,
-        spool: IO[bytes],
+        spools: Spools,
         force: bool,
         staged_rows: int,
     ) -> None:
@@ -448,7 +511,7 @@ class _Writer:
         self.tally_fold: TallyFold | None = None  # a first load's invoice tallies, likewise
         self.inserting: asyncio.Task[None] | None = None
         self.postgres = postgres
-        self.spool = spool
+        self.spools = spools
         self.force = force
         self.had_rows = True
         self.flex_days: set[date] = set()  # days whose flex sums change
@@ -584,7 +647,7 @@ class _Writer:
         for day in sorted(changed):
             staged = window.days.get(day)
             if staged is not None:
-                batch.extend(spooled_rows(staged, self.spool))
+                batch.extend(self.spools.rows(staged))
             if len(batch) >= INSERT_BATCH:
                 yield batch
                 batch = []

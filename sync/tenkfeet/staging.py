@@ -13,7 +13,7 @@ import gc
 import os
 import pickle
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import IO, Any
@@ -69,8 +69,9 @@ def day_checksum(rows: list[DbRow]) -> str:
 class StagedDay:
     checksum: str
     count: int
-    offset: int  # where its pickled rows start in the row spool
+    offset: int  # where its pickled rows start in its spool
     projects: set[int]  # database ids of the projects with rows that day (for invoices)
+    spool: str  # the path of the spool holding its rows
 
 
 @dataclass
@@ -159,15 +160,37 @@ def spool_day(day_rows: list[DbRow], spool: IO[bytes]) -> StagedDay:
     checksum = day_checksum(day_rows)
     projects = {row[3] for row in day_rows if row[3] is not None}
     spool.seek(0, 2)
-    staged = StagedDay(checksum, len(day_rows), spool.tell(), projects)
+    staged = StagedDay(checksum, len(day_rows), spool.tell(), projects, str(spool.name))
     pickle.dump(day_rows, spool, protocol=pickle.HIGHEST_PROTOCOL)
     return staged
 
 
-def spooled_rows(staged: StagedDay, spool: IO[bytes]) -> list[DbRow]:
-    spool.seek(staged.offset)
-    rows: list[DbRow] = pickle.load(spool)
-    return rows
+class Spools:
+    """A run's row spools, in its scratch directory: ``main``, appended to in the sync's
+    process, and one file per window a worker stages (workers stage windows side by side, so
+    they cannot share a file). A day's rows are read back from the file it names."""
+
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+        self.main: IO[bytes] = open(os.path.join(directory, "rows"), "a+b")
+        self._files: dict[str, IO[bytes]] = {str(self.main.name): self.main}
+
+    def window_path(self, number: int) -> str:
+        """Where a worker spools the rows of the run's ``number``-th staged window."""
+        return os.path.join(self.directory, f"rows-{number}")
+
+    def rows(self, staged: StagedDay) -> list[DbRow]:
+        spool = self._files.get(staged.spool)
+        if spool is None:
+            spool = self._files[staged.spool] = open(staged.spool, "rb")
+        spool.seek(staged.offset)
+        rows: list[DbRow] = pickle.load(spool)
+        return rows
+
+    def close(self) -> None:
+        for spool in self._files.values():
+            spool.close()
+        self._files.clear()
 
 
 def outside_the_window(entry: TimeEntry, start: date, end: date) -> InvalidItem:
@@ -186,10 +209,14 @@ def spool_days(window: StagedWindow, by_day: dict[date, list[DbRow]], spool: IO[
         window.days[day] = spool_day(day_rows, spool)
 
 
-def open_spool(directory: str) -> IO[bytes]:
-    """The run's row spool, in its scratch directory: appended to here and by the staging
-    worker (by name), read back when the rows are written."""
-    return open(os.path.join(directory, "rows"), "a+b")
+@contextlib.contextmanager
+def open_spools(directory: str) -> Iterator[Spools]:
+    """The run's row spools (:class:`Spools`), closed at the end."""
+    spools = Spools(directory)
+    try:
+        yield spools
+    finally:
+        spools.close()
 
 
 def write_pages(path: str, pages: Iterable[bytes]) -> list[int]:
@@ -202,10 +229,16 @@ def write_pages(path: str, pages: Iterable[bytes]) -> list[int]:
     return sizes
 
 
+def read_pages(path: str, sizes: Sequence[int]) -> list[bytes]:
+    """The pages :func:`write_pages` wrote."""
+    with open(path, "rb") as file:
+        return [file.read(size) for size in sizes]
+
+
 @dataclass(frozen=True)
 class StageOrder:
-    """A changed window for the staging worker: its raw pages in ``pages_path`` (deleted once
-    read), its rows to be appended to the spool at ``spool_path``."""
+    """A changed window for a staging worker: its raw pages in ``pages_path``, its rows to be
+    spooled to the file at ``spool_path`` (the window's own)."""
 
     start: date
     end: date
@@ -225,7 +258,6 @@ def stage_in_worker(order: StageOrder) -> tuple[StagedWindow, bytes]:
     (a packed ``array("q")``): the sync's process leaves out an entry listed in two windows."""
     with open(order.pages_path, "rb") as file:
         data = file.read()
-    os.unlink(order.pages_path)
     window = StagedWindow(order.start, order.end, order.checksum, unchanged=False)
     seen: set[int] = set()
     by_day: dict[date, list[DbRow]] = {}
