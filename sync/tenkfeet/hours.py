@@ -72,6 +72,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import xxhash
+from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
@@ -95,6 +96,7 @@ from sync.tenkfeet.invalid import record_invalid
 from sync.tenkfeet.mapping import ProjectRef, Skipped, assignable_index, leave_type_name
 from sync.tenkfeet.reference import sync_projects, sync_users
 from sync.tenkfeet.staging import (
+    COLUMNS,
     EMPTY_DAY,
     HASH_TAG,
     DbRow,
@@ -135,23 +137,6 @@ secondary indexes once at the end instead of updating them row by row."""
 
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: stage is "fetch" or "write", done/total count days."""
-
-COLUMNS = (
-    "tenkfeet_id",
-    "date",
-    "person_id",
-    "project_id",
-    "client_name",
-    "phase_name",
-    "leave_type",
-    "category",
-    "notes",
-    "hours",
-    "bill_rate",
-    "money",
-    "status",
-    "upstream_updated_at",
-)
 
 
 class HoursSyncError(RuntimeError):
@@ -239,7 +224,11 @@ async def _sync_hours(
         done = 0
         report("fetch", 0, total_days)
         workers = min(STAGING_WORKERS, len(spans)) if in_worker else 0
-        stager = _Stager(rows, spools, scratch, workers)
+        # Into an empty table (a first load) the workers fold the rows they stage, too.
+        fold_treatments = None
+        if workers and not await HourEntry.exists():
+            fold_treatments = await leave_treatments(connections.get("default"))
+        stager = _Stager(rows, spools, scratch, workers, fold_treatments)
         try:
             fetched = _fetched_windows(client, spans, context)
             async with aclosing(fetched):
@@ -340,8 +329,16 @@ class _Stager:
     next ones. Either way an entry listed twice (paging shifted while 10000ft changed) is
     staged once, where it was met first."""
 
-    def __init__(self, rows: RowContext, spools: Spools, scratch: str, workers: int) -> None:
+    def __init__(
+        self,
+        rows: RowContext,
+        spools: Spools,
+        scratch: str,
+        workers: int,
+        fold_treatments: dict[str, str] | None = None,
+    ) -> None:
         self.rows = rows
+        self.fold_treatments = fold_treatments
         self.spools = spools
         self.scratch = scratch
         self.seen: set[int] = set()  # entry ids staged so far in this run
@@ -375,7 +372,9 @@ class _Stager:
         pages_path = os.path.join(self.scratch, f"pages-{self.windows}")
         sizes = await asyncio.to_thread(write_pages, pages_path, pages)
         spool_path = self.spools.window_path(self.windows)
-        order = StageOrder(start, end, checksum, pages_path, sizes, spool_path, self.rows)
+        order = StageOrder(
+            start, end, checksum, pages_path, sizes, spool_path, self.rows, self.fold_treatments
+        )
         task = asyncio.create_task(self.worker.run(stage_in_worker, order))
         self.queue.append(_Staging(order, task))
 
@@ -464,6 +463,8 @@ async def _resolve_unknown(
             else:
                 resolved.setdefault(entry.date, []).append(row)
         window.unresolved = []
+        if resolved:
+            window.folds = None  # they lack the rows resolved here
         for day, extra in resolved.items():
             known = window.days.get(day)
             day_rows = spools.rows(known) if known is not None else []
@@ -518,6 +519,7 @@ class _Writer:
         self.invoice_months: set[tuple[int, int, int]] = set()  # (project id, year, month)
         self.touched_months: set[tuple[int, int, int]] = set()  # of them, whose figures change
         self.unknown: list[int] = []
+        self.treatments: dict[str, str] | None = None  # a first load's leave treatments
         columns = ", ".join(f'"{c}"' for c in COLUMNS)
         marks = _placeholders(len(COLUMNS), postgres)
         self.insert_sql = f'INSERT INTO "hour_entry" ({columns}) VALUES ({marks})'
@@ -531,8 +533,9 @@ class _Writer:
         self.had_rows = await HourEntry.exists(using_db=self.conn)
         if not self.had_rows:
             # Every row the months hold is one this run inserts: fold them as they go in
-            # instead of reading them back.
-            self.month_sums = MonthSums(await leave_treatments(self.conn))
+            # (or add up what the staging workers folded) instead of reading them back.
+            self.treatments = await leave_treatments(self.conn)
+            self.month_sums = MonthSums(self.treatments)
             self.tally_fold = TallyFold(self.postgres)
             # Not on PostgreSQL: dropping an index locks the table against readers until the
             # run commits (SQLite's readers keep reading the last commit), and COPY's time
@@ -577,13 +580,24 @@ class _Writer:
                     self.touched_months.add((project_id, day.year, day.month))
             await self._delete_days(changed, kept)
 
+        # Every row of the window goes in, and a worker folded them all: add that up.
+        folds = window.folds
+        if not (
+            self.month_sums is not None
+            and window.fold_treatments == self.treatments
+            and window.days.keys() <= changed
+        ):
+            folds = None
         new_ids: list[int] = []
         for batch in self._batches(window, changed):
             new_ids.extend(row[0] for row in batch)
             if self.had_rows:
                 await self._clear_moved_in([row[0] for row in batch])
-            await self._insert(batch)
+            await self._insert(batch, fold=folds is None)
         await self._inserted()
+        if folds is not None and self.month_sums is not None and self.tally_fold is not None:
+            self.month_sums.merge(folds.sums)
+            self.tally_fold.merge(folds.tallies)
         for day in changed:
             staged = window.days.get(day)
             if staged is not None:
@@ -654,16 +668,16 @@ class _Writer:
         if batch:
             yield batch
 
-    async def _insert(self, batch: list[DbRow]) -> None:
+    async def _insert(self, batch: list[DbRow], *, fold: bool = True) -> None:
         """Start inserting ``batch`` and return: while the database (SQLite's thread, or the
         PostgreSQL server) works on it, the caller reads the next batch from the spool.
 
         Nothing else runs beside it: Python code on the event loop would take the GIL back
         from SQLite's thread at every row it binds."""
         await self._inserted()
-        if self.month_sums is not None:
+        if fold and self.month_sums is not None:
             self.month_sums.add_rows(batch, COLUMNS)
-        if self.tally_fold is not None:
+        if fold and self.tally_fold is not None:
             self.tally_fold.add_rows(batch, COLUMNS)
         self.inserting = asyncio.create_task(self._insert_now(batch))
         await asyncio.sleep(0)  # let it hand the batch over before the caller goes on

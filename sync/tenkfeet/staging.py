@@ -21,6 +21,8 @@ from typing import IO, Any
 import msgspec
 import xxhash
 
+from models.flex.sums import MonthSums
+from models.invoices.folded_tallies import TallyFold
 from sync.tenkfeet.mapping import ProjectRef, Skipped, StoredRow, stored_row_maker
 from sync.tenkfeet.schema import InvalidItem, TimeEntry, parse_page
 
@@ -28,6 +30,22 @@ from sync.tenkfeet.schema import InvalidItem, TimeEntry, parse_page
 # a date on PostgreSQL), person id, project id | None, client, phase, leave type, category,
 # notes, hours, bill rate, money (decimals as text), status, upstream updated_at.
 DbRow = StoredRow
+COLUMNS = (
+    "tenkfeet_id",
+    "date",
+    "person_id",
+    "project_id",
+    "client_name",
+    "phase_name",
+    "leave_type",
+    "category",
+    "notes",
+    "hours",
+    "bill_rate",
+    "money",
+    "status",
+    "upstream_updated_at",
+)
 
 
 @contextlib.contextmanager
@@ -75,6 +93,26 @@ class StagedDay:
 
 
 @dataclass
+class WindowFolds:
+    """Every staged row of a window folded as a first load folds the rows it inserts: flex
+    sums and invoice tallies. A worker folds the windows it stages; the writer adds them up
+    instead of folding the rows itself when it inserts every row of the window."""
+
+    sums: MonthSums
+    tallies: TallyFold
+
+    @classmethod
+    def of(
+        cls, rows: Iterable[list[DbRow]], treatments: dict[str, str], postgres: bool
+    ) -> WindowFolds:
+        folds = cls(MonthSums(treatments), TallyFold(postgres))
+        for day_rows in rows:
+            folds.sums.add_rows(day_rows, COLUMNS)
+            folds.tallies.add_rows(day_rows, COLUMNS)
+        return folds
+
+
+@dataclass
 class StagedWindow:
     start: date
     end: date
@@ -84,6 +122,8 @@ class StagedWindow:
     invalid: list[InvalidItem] = field(default_factory=list)
     unresolved: list[TimeEntry] = field(default_factory=list)  # unknown person or project
     unknown: dict[date, list[int]] = field(default_factory=dict)  # still unknown: day → ids
+    folds: WindowFolds | None = None  # of the rows in ``days``, when a worker folded them
+    fold_treatments: dict[str, str] | None = None  # the leave treatments ``folds`` used
 
     def all_days(self) -> Iterator[date]:
         day = self.start
@@ -247,6 +287,7 @@ class StageOrder:
     page_sizes: list[int]
     spool_path: str
     rows: RowContext
+    fold_treatments: dict[str, str] | None = None  # fold the rows with these (a first load)
 
 
 def warm_up() -> None:
@@ -270,4 +311,9 @@ def stage_in_worker(order: StageOrder) -> tuple[StagedWindow, bytes]:
         del data
         with open(order.spool_path, "ab") as spool:
             spool_days(window, by_day, spool)
+        if order.fold_treatments is not None:
+            window.folds = WindowFolds.of(
+                by_day.values(), order.fold_treatments, order.rows.postgres
+            )
+            window.fold_treatments = order.fold_treatments
     return window, array("q", seen).tobytes()
