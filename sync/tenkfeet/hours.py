@@ -9,12 +9,13 @@ How a run goes:
    whose hash equals the stored ``HourWindowChecksum`` is dropped without parsing (unless
    ``force``). A changed window is decoded and validated page by page (schema.py), each entry
    mapped (mapping.py) to the row the database takes, people and projects already resolved to
-   their database ids; each day's rows get a hash (sorted by entry, encoded, XXH3-128) and are
-   pickled to a temporary file (sync/tenkfeet/staging.py). A run of ``WORKER_MIN_WINDOWS`` or
-   more windows with some changed (a first sync) stages them in a worker process while this
-   one fetches the next windows. Nothing is written to the database in this phase, so a fetch
-   that fails anywhere (HTTP error after retries, timeout, truncated or non-JSON body) changes
-   nothing. Memory stays bounded by the windows in flight plus one window's rows.
+   their database ids; each day's rows get a hash (sorted by entry, JSON-encoded, XXH3-128)
+   and that JSON goes to a temporary file (sync/tenkfeet/staging.py). A run of
+   ``WORKER_MIN_WINDOWS`` or more windows with some changed (a first sync) stages them in
+   ``STAGING_WORKERS`` worker processes, side by side, while this one fetches the next
+   windows; into an empty table the workers also fold the rows' flex sums and invoice
+   tallies. Nothing is written to the database in this phase, so a fetch that fails anywhere
+   (HTTP error after retries, timeout, truncated or non-JSON body) changes nothing. Memory stays bounded by the windows in flight plus one window's rows.
 2. **Unknown people or projects** (a person hired since the last users sync): the users and/or
    projects sync runs first (under its own lock and run record). Entries that still name an
    unknown person or project are skipped and logged as an Event; their days keep no checksum,
@@ -218,7 +219,7 @@ async def _sync_hours(
     )
     with (
         tempfile.TemporaryDirectory(prefix="financebot-rows-") as scratch,
-        open_spools(scratch) as spools,
+        open_spools(scratch, rows.postgres) as spools,
     ):
         staged: list[StagedWindow] = []
         done = 0
@@ -240,8 +241,9 @@ async def _sync_hours(
                     else:
                         await stager.add(window_start, window_end, checksum, pages)
                     del pages
-                    # As many windows are staged at once as there are workers.
-                    for window in await stager.ready(keep=max(workers - 1, 0)):
+                    # As many windows are staged at once as there are workers, and one more
+                    # waits for the first of them to be free.
+                    for window in await stager.ready(keep=workers):
                         staged.append(window)
                         done += window.day_count
                         report("fetch", done, total_days)

@@ -1,5 +1,6 @@
 """Staging an hours window: its raw pages parsed, validated and mapped to database rows, each
-day's rows hashed and pickled to a spool file (sync/tenkfeet/hours.py, step 1).
+day's rows hashed and spooled to a file, as the JSON that was hashed (sync/tenkfeet/hours.py,
+step 1).
 
 Nothing here touches the database, so it can run in a worker process of its own
 (:func:`stage_in_worker`) while the sync's process goes on fetching: a first sync of a big
@@ -11,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-import pickle
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -73,21 +73,34 @@ EMPTY_DAY = f"{HASH_TAG}:0:" + "0" * 32
 """The hash of a day without entries."""
 
 
-def day_checksum(rows: list[DbRow]) -> str:
-    """``x3:count:hash`` of one day's rows, whatever order they came in (sorted here, in place).
+def encoded_day(rows: list[DbRow]) -> tuple[str, bytes]:
+    """``x3:count:hash`` of one day's rows, whatever order they came in (sorted here, in
+    place), and the JSON that was hashed, which is also what the spool keeps of them.
 
     Rows sort by their entry id (unique), and msgspec encodes ints, text, dates and None the
     same way in every process and on both databases (a date as its ISO text).
     """
     rows.sort()
-    return f"{HASH_TAG}:{len(rows)}:{xxhash.xxh3_128_hexdigest(msgspec.json.encode(rows))}"
+    encoded = _ENCODER.encode(rows)
+    return f"{HASH_TAG}:{len(rows)}:{xxhash.xxh3_128_hexdigest(encoded)}", encoded
+
+
+_ENCODER = msgspec.json.Encoder()
+# A spooled row read back: the day as ISO text for SQLite, a date for PostgreSQL.
+_ROWS_SQLITE = msgspec.json.Decoder(
+    list[tuple[int, str, int, int | None, str, str, str, str, str, str, str, str, str, str]]
+)
+_ROWS_POSTGRES = msgspec.json.Decoder(
+    list[tuple[int, date, int, int | None, str, str, str, str, str, str, str, str, str, str]]
+)
 
 
 @dataclass
 class StagedDay:
     checksum: str
     count: int
-    offset: int  # where its pickled rows start in its spool
+    offset: int  # where its rows start in its spool
+    size: int  # how many bytes they take there
     projects: set[int]  # database ids of the projects with rows that day (for invoices)
     spool: str  # the path of the spool holding its rows
 
@@ -164,7 +177,7 @@ class RowContext:
 
 
 def stage_page(
-    body: bytes,
+    body: bytes | memoryview,
     window: StagedWindow,
     seen: set[int],
     stored_row: Callable[[TimeEntry], DbRow | Skipped],
@@ -197,12 +210,12 @@ def stage_page(
 
 def spool_day(day_rows: list[DbRow], spool: IO[bytes]) -> StagedDay:
     """Hash one day's rows and append them to the spool."""
-    checksum = day_checksum(day_rows)
+    checksum, encoded = encoded_day(day_rows)
     projects = {row[3] for row in day_rows if row[3] is not None}
     spool.seek(0, 2)
-    staged = StagedDay(checksum, len(day_rows), spool.tell(), projects, str(spool.name))
-    pickle.dump(day_rows, spool, protocol=pickle.HIGHEST_PROTOCOL)
-    return staged
+    offset = spool.tell()
+    spool.write(encoded)
+    return StagedDay(checksum, len(day_rows), offset, len(encoded), projects, str(spool.name))
 
 
 class Spools:
@@ -210,10 +223,11 @@ class Spools:
     process, and one file per window a worker stages (workers stage windows side by side, so
     they cannot share a file). A day's rows are read back from the file it names."""
 
-    def __init__(self, directory: str) -> None:
+    def __init__(self, directory: str, postgres: bool) -> None:
         self.directory = directory
         self.main: IO[bytes] = open(os.path.join(directory, "rows"), "a+b")
         self._files: dict[str, IO[bytes]] = {str(self.main.name): self.main}
+        self._decoder = _ROWS_POSTGRES if postgres else _ROWS_SQLITE
 
     def window_path(self, number: int) -> str:
         """Where a worker spools the rows of the run's ``number``-th staged window."""
@@ -224,7 +238,7 @@ class Spools:
         if spool is None:
             spool = self._files[staged.spool] = open(staged.spool, "rb")
         spool.seek(staged.offset)
-        rows: list[DbRow] = pickle.load(spool)
+        rows: list[DbRow] = self._decoder.decode(spool.read(staged.size))
         return rows
 
     def close(self) -> None:
@@ -250,9 +264,9 @@ def spool_days(window: StagedWindow, by_day: dict[date, list[DbRow]], spool: IO[
 
 
 @contextlib.contextmanager
-def open_spools(directory: str) -> Iterator[Spools]:
+def open_spools(directory: str, postgres: bool) -> Iterator[Spools]:
     """The run's row spools (:class:`Spools`), closed at the end."""
-    spools = Spools(directory)
+    spools = Spools(directory, postgres)
     try:
         yield spools
     finally:
@@ -305,9 +319,11 @@ def stage_in_worker(order: StageOrder) -> tuple[StagedWindow, bytes]:
     stored_row = order.rows.maker()
     with cyclic_gc_paused():
         offset = 0
+        pages = memoryview(data)
         for size in order.page_sizes:
-            stage_page(data[offset : offset + size], window, seen, stored_row, by_day)
+            stage_page(pages[offset : offset + size], window, seen, stored_row, by_day)
             offset += size
+        pages.release()
         del data
         with open(order.spool_path, "ab") as spool:
             spool_days(window, by_day, spool)

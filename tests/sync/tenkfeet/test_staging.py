@@ -63,7 +63,7 @@ def described(window: StagedWindow, spools: Spools) -> dict[str, Any]:
 
 
 async def staged_both_windows(workers: int) -> list[dict[str, Any]]:
-    with tempfile.TemporaryDirectory() as scratch, open_spools(scratch) as spools:
+    with tempfile.TemporaryDirectory() as scratch, open_spools(scratch, postgres=False) as spools:
         stager = _Stager(context(), spools, scratch, workers)
         assert (stager.worker is not None) is (workers > 0)
         try:
@@ -91,7 +91,7 @@ async def test_workers_stage_exactly_what_the_sync_process_stages(workers: int) 
 
 
 async def test_a_page_the_worker_cannot_read_fails_the_run() -> None:
-    with tempfile.TemporaryDirectory() as scratch, open_spools(scratch) as spools:
+    with tempfile.TemporaryDirectory() as scratch, open_spools(scratch, postgres=False) as spools:
         stager = _Stager(context(), spools, scratch, workers=2)
         try:
             with pytest.raises(TenkfeetError, match="invalid JSON"):
