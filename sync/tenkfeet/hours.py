@@ -15,7 +15,8 @@ How a run goes:
    ``STAGING_WORKERS`` worker processes, side by side, while this one fetches the next
    windows; into an empty table the workers also fold the rows' flex sums and invoice
    tallies. Nothing is written to the database in this phase, so a fetch that fails anywhere
-   (HTTP error after retries, timeout, truncated or non-JSON body) changes nothing. Memory stays bounded by the windows in flight plus one window's rows.
+   (HTTP error after retries, timeout, truncated or non-JSON body) changes nothing. Memory
+   stays bounded by the windows in flight plus one window's rows.
 2. **Unknown people or projects** (a person hired since the last users sync): the users and/or
    projects sync runs first (under its own lock and run record). Entries that still name an
    unknown person or project are skipped and logged as an Event; their days keep no checksum,
@@ -25,7 +26,8 @@ How a run goes:
    have their rows deleted and inserted again, with plain INSERTs (ten rows per statement) on
    SQLite and ``COPY`` on PostgreSQL. Into a table that held no rows (a first load) nothing can
    conflict, so rows go straight in: no lookups; the flex sums and the invoice tallies are
-   folded from the rows as they go in (not read back); and on SQLite a load of
+   folded from the rows (by the staging workers, window by window, or as they go in; not read
+   back); and on SQLite a load of
    ``BULK_LOAD_ROWS`` or more drops the table's secondary indexes and creates them again at the
    end. Otherwise each batch first looks up which of its entries are still stored on other
    days (moved in from outside the changed days) and deletes those rows, noting their days and
