@@ -1,5 +1,5 @@
 """The 10000ft client's GETs over plain asyncio streams: keep-alive HTTP/1.1 connections that
-read a page's body in a few large reads.
+take a page's body from the stream in one piece.
 
 Why not httpx for these: an unchanged hours re-sync is nothing but reading every page of the
 range (600 pages of 660 KB for 500 people x 3 years) and hashing them, and httpx's pure-Python
@@ -10,10 +10,11 @@ injected transport (tests), a proxy from the environment, credentials in the URL
 
 What is kept from httpx: the request headers of the client, ``accept-encoding: gzip, deflate``
 with the answer decoded, bodies sized by ``Content-Length``, chunked or read to the end of the
-connection, TLS with httpx's certificate store, the timeout on each connect, write and read, and
-httpx's own exception types (so ``TenkfeetClient._send`` retries and words every failure as it
-did). A connection that fails or is told to close is not used again; a request that finds a
-kept connection closed by the server is sent once more on a new one, as httpcore does.
+connection, TLS with httpx's certificate store, the timeout on each connect, write and read
+(and on each megabyte of a body), and httpx's own exception types (so
+``TenkfeetClient._send`` retries and words every failure as it did). A connection that fails
+or is told to close is not used again; a request that finds a kept connection closed by the
+server is sent once more on a new one, as httpcore does.
 """
 
 from __future__ import annotations
@@ -221,17 +222,21 @@ class _Connection:
         return status, headers, keep_alive
 
     async def _exactly(self, length: int) -> bytes:
-        chunks = []
-        left = length
-        while left > 0:
-            chunk = await self._read(min(left, READ_BYTES))
-            if not chunk:
-                raise httpx.RemoteProtocolError(
-                    f"the server closed the connection {left} bytes before the body's end"
-                )
-            chunks.append(chunk)
-            left -= len(chunk)
-        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        """``length`` bytes, taken from the stream's buffer in one piece once they are all
+        there (one copy of a page, not one per read and another to join them); the timeout
+        counts once per megabyte."""
+        try:
+            async with asyncio.timeout(self.timeout * (1 + length // READ_BYTES)):
+                return await self.reader.readexactly(length)
+        except TimeoutError:
+            raise httpx.ReadTimeout("reading the answer timed out") from None
+        except asyncio.IncompleteReadError as exc:
+            left = length - len(exc.partial)
+            raise httpx.RemoteProtocolError(
+                f"the server closed the connection {left} bytes before the body's end"
+            ) from None
+        except OSError as exc:
+            raise httpx.ReadError(str(exc) or type(exc).__name__) from exc
 
     async def _chunked(self) -> bytes:
         chunks: list[bytes] = []

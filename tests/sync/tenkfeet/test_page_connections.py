@@ -188,6 +188,24 @@ async def test_a_silent_server_times_out_as_httpx_would() -> None:
         await pages.aclose()
 
 
+async def test_a_body_that_stops_midway_times_out() -> None:
+    release = asyncio.Event()
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(PAGE), PAGE[:99]))
+        await writer.drain()
+        await release.wait()
+        writer.close()
+
+    async with raw_server(handler) as origin:
+        pages = connections(origin, timeout=0.2)
+        with pytest.raises(httpx.ReadTimeout):
+            await pages.get("/a")
+        release.set()
+        await pages.aclose()
+
+
 async def test_the_client_retries_a_dropped_connection_then_answers() -> None:
     attempts = 0
 
