@@ -75,21 +75,24 @@ def start_worker(lower: bool = True) -> None:
 
 
 class WorkerProcess:
-    """One worker process for pure computations; calls queue up behind each other."""
+    """Worker processes for pure computations (one unless told otherwise): calls beyond them
+    queue up behind each other."""
 
-    def __init__(self, *, lower_priority: bool = True) -> None:
+    def __init__(self, *, lower_priority: bool = True, processes: int = 1) -> None:
         """``lower_priority``: start the worker at a lower CPU priority than this process
-        (WORKER_NICENESS); otherwise at the same."""
+        (WORKER_NICENESS); otherwise at the same. ``processes``: how many calls run at once,
+        each in a process of its own."""
         self._pool: ProcessPoolExecutor | None = None
         self._closed = False
         self._lower_priority = lower_priority
+        self._processes = processes
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._closed:
             raise RuntimeError("the worker process has been shut down")
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                1,
+                self._processes,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=start_worker,
                 initargs=(self._lower_priority,),

@@ -176,6 +176,22 @@ class MonthSums:
                 day_sums = person_days[place[1]] = [0, 0, 0, 0]
             day_sums[3 if is_overtime else 0] += units
 
+    def merge(self, other: MonthSums) -> None:
+        """Add what ``other`` folded (with the same treatments), taking over its lists."""
+        sums = self._sums
+        for key, days in other._sums.items():
+            mine = sums.get(key)
+            if mine is None:
+                sums[key] = days
+                continue
+            for day, day_sums in days.items():
+                have = mine.get(day)
+                if have is None:
+                    mine[day] = day_sums
+                else:
+                    for slot, units in enumerate(day_sums):
+                        have[slot] += units
+
     def packed(self, postgres: bool) -> list[list[Any]]:
         """(person id, month, packed days) rows, the month as the database takes it."""
         return [

@@ -113,6 +113,17 @@ class TallyFold:
             if no_category:
                 tally[7] += 1
 
+    def merge(self, other: TallyFold) -> None:
+        """Add what ``other`` folded (for the same database), taking over its lists."""
+        sums = self._sums
+        for key, tally in other._sums.items():
+            have = sums.get(key)
+            if have is None:
+                sums[key] = tally
+            else:
+                for slot, value in enumerate(tally):
+                    have[slot] += value
+
     def tallies(self) -> dict[InvoiceKey, list[RateTally]]:
         """What ``read_tallies`` reads for these rows (each invoice's rates lowest first)."""
         result: dict[InvoiceKey, list[RateTally]] = {}

@@ -4,26 +4,30 @@ How a run goes:
 
 1. **Fetch and stage everything first.** The range is split into windows of at most 90 days,
    fetched ``FETCH_AHEAD`` at a time while the window before is staged. Each window's raw pages
-   are hashed (with a digest of the mapping context: projects, phases and leave types). A window
+   are hashed (XXH3-128, with a digest of the mapping context: projects, phases and leave
+   types; stored hashes name their algorithm, so another version's never match). A window
    whose hash equals the stored ``HourWindowChecksum`` is dropped without parsing (unless
    ``force``). A changed window is decoded and validated page by page (schema.py), each entry
    mapped (mapping.py) to the row the database takes, people and projects already resolved to
-   their database ids; each day's rows get a hash (sorted by entry, encoded, BLAKE2b) and are
-   pickled to a temporary file (sync/tenkfeet/staging.py). A run of ``WORKER_MIN_WINDOWS`` or
-   more windows with some changed (a first sync) stages them in a worker process while this
-   one fetches the next windows. Nothing is written to the database in this phase, so a fetch
-   that fails anywhere (HTTP error after retries, timeout, truncated or non-JSON body) changes
-   nothing. Memory stays bounded by the windows in flight plus one window's rows.
+   their database ids; each day's rows get a hash (sorted by entry, JSON-encoded, XXH3-128)
+   and that JSON goes to a temporary file (sync/tenkfeet/staging.py). A run of
+   ``WORKER_MIN_WINDOWS`` or more windows with some changed (a first sync) stages them in
+   ``STAGING_WORKERS`` worker processes, side by side, while this one fetches the next
+   windows; into an empty table the workers also fold the rows' flex sums and invoice
+   tallies. Nothing is written to the database in this phase, so a fetch that fails anywhere
+   (HTTP error after retries, timeout, truncated or non-JSON body) changes nothing. Memory
+   stays bounded by the windows in flight plus one window's rows.
 2. **Unknown people or projects** (a person hired since the last users sync): the users and/or
    projects sync runs first (under its own lock and run record). Entries that still name an
    unknown person or project are skipped and logged as an Event; their days keep no checksum,
    so the next run tries them again.
 3. **Write changed days**, in one transaction for the whole range: the days whose hash differs
    from ``HourDayChecksum`` (or every day with ``force``; days that lost all entries included)
-   have their rows deleted and inserted again, with plain INSERTs (ten rows per statement) on
+   have their rows deleted and inserted again, with plain INSERTs (50 rows per statement) on
    SQLite and ``COPY`` on PostgreSQL. Into a table that held no rows (a first load) nothing can
    conflict, so rows go straight in: no lookups; the flex sums and the invoice tallies are
-   folded from the rows as they go in (not read back); and on SQLite a load of
+   folded from the rows (by the staging workers, window by window, or as they go in; not read
+   back); and on SQLite a load of
    ``BULK_LOAD_ROWS`` or more drops the table's secondary indexes and creates them again at the
    end. Otherwise each batch first looks up which of its entries are still stored on other
    days (moved in from outside the changed days) and deletes those rows, noting their days and
@@ -55,6 +59,7 @@ import logging
 import os
 import tempfile
 from array import array
+from collections import deque
 from collections.abc import (
     AsyncGenerator,
     AsyncIterator,
@@ -65,9 +70,12 @@ from collections.abc import (
     Sequence,
 )
 from contextlib import aclosing
+from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import IO, Any
+from typing import Any
 
+import xxhash
+from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
@@ -91,15 +99,19 @@ from sync.tenkfeet.invalid import record_invalid
 from sync.tenkfeet.mapping import ProjectRef, Skipped, assignable_index, leave_type_name
 from sync.tenkfeet.reference import sync_projects, sync_users
 from sync.tenkfeet.staging import (
+    COLUMNS,
+    EMPTY_DAY,
+    HASH_TAG,
     DbRow,
     RowContext,
+    Spools,
     StagedWindow,
     StageOrder,
     cyclic_gc_paused,
-    open_spool,
+    open_spools,
+    read_pages,
     spool_day,
     spool_days,
-    spooled_rows,
     stage_in_worker,
     stage_page,
     warm_up,
@@ -116,33 +128,19 @@ MAPPING_VERSION = b"hours-mapping-2"
 matching."""
 
 WORKER_MIN_WINDOWS = 2
-"""A run of at least this many windows, some of them changed, stages in a worker process."""
+"""A run of at least this many windows, some of them changed, stages in worker processes."""
+STAGING_WORKERS = 2
+"""Worker processes staging windows side by side (each window in one): staging is most of a
+first sync's CPU before the writes, and the sync's own process mostly waits meanwhile."""
 INSERT_BATCH = 20_000
-ROWS_PER_INSERT = 10
+ROWS_PER_INSERT = 50
+"""SQLite rows per INSERT statement (700 parameters: under SQLite's oldest limit of 999)."""
 BULK_LOAD_ROWS = 20_000
 """On SQLite, a load of at least this many rows into an empty table rebuilds the table's
 secondary indexes once at the end instead of updating them row by row."""
-EMPTY_DAY = "0:" + "0" * 32
 
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: stage is "fetch" or "write", done/total count days."""
-
-COLUMNS = (
-    "tenkfeet_id",
-    "date",
-    "person_id",
-    "project_id",
-    "client_name",
-    "phase_name",
-    "leave_type",
-    "category",
-    "notes",
-    "hours",
-    "bill_rate",
-    "money",
-    "status",
-    "upstream_updated_at",
-)
 
 
 class HoursSyncError(RuntimeError):
@@ -217,35 +215,49 @@ async def _sync_hours(
 
     counts = SyncCounts()
     spans = windows(start, end)
-    # A worker process pays off when many rows are to be staged: several windows, some of them
+    # Worker processes pay off when many rows are to be staged: several windows, some of them
     # new or forced (an unchanged re-sync stages nothing; the 15-minute sync is one window).
     in_worker = len(spans) >= WORKER_MIN_WINDOWS and (
         force or any(span not in stored_windows for span in spans)
     )
     with (
         tempfile.TemporaryDirectory(prefix="financebot-rows-") as scratch,
-        open_spool(scratch) as spool,
+        open_spools(scratch, rows.postgres) as spools,
     ):
         staged: list[StagedWindow] = []
         done = 0
         report("fetch", 0, total_days)
-        stager = _Stager(rows, spool, scratch, in_worker)
+        workers = min(STAGING_WORKERS, len(spans)) if in_worker else 0
+        # Into an empty table (a first load) the workers fold the rows they stage, too.
+        fold_treatments = None
+        if workers and not await HourEntry.exists():
+            fold_treatments = await leave_treatments(connections.get("default"))
+        stager = _Stager(rows, spools, scratch, workers, fold_treatments)
         try:
             fetched = _fetched_windows(client, spans, context)
             async with aclosing(fetched):
                 async for window_start, window_end, checksum, pages in fetched:
                     if not force and stored_windows.get((window_start, window_end)) == checksum:
-                        window = StagedWindow(window_start, window_end, checksum, unchanged=True)
+                        stager.add_unchanged(
+                            StagedWindow(window_start, window_end, checksum, unchanged=True)
+                        )
                     else:
-                        window = await stager.stage(window_start, window_end, checksum, pages)
+                        await stager.add(window_start, window_end, checksum, pages)
                     del pages
-                    staged.append(window)
-                    done += window.day_count
-                    report("fetch", done, total_days)
+                    # As many windows are staged at once as there are workers, and one more
+                    # waits for the first of them to be free.
+                    for window in await stager.ready(keep=workers):
+                        staged.append(window)
+                        done += window.day_count
+                        report("fetch", done, total_days)
+            for window in await stager.ready(keep=0):
+                staged.append(window)
+                done += window.day_count
+                report("fetch", done, total_days)
         finally:
             await stager.close()
 
-        await _resolve_unknown(client, staged, rows, spool)
+        await _resolve_unknown(client, staged, rows, spools)
 
         done = 0
         report("write", 0, total_days)
@@ -254,7 +266,7 @@ async def _sync_hours(
         # Nothing but rows is made from here on: no HTTP responses.
         async with in_transaction() as conn, _cyclic_gc_paused_async():
             staged_rows = sum(d.count for w in staged for d in w.days.values())
-            writer = _Writer(conn, rows.postgres, spool, force, staged_rows)
+            writer = _Writer(conn, rows.postgres, spools, force, staged_rows)
             try:
                 await writer.start()
                 for window in staged:
@@ -276,13 +288,14 @@ async def _sync_hours(
 
 
 def window_checksum(context: bytes, first: date, last: date, pages: Sequence[bytes]) -> str:
-    """The hash of one window's raw pages, with the mapping context and the window's days."""
-    h = hashlib.sha256(context)
+    """The hash of one window's raw pages, with the mapping context and the window's days
+    (``x3:`` and XXH3-128: an unchanged re-sync hashes every page it reads)."""
+    h = xxhash.xxh3_128(context)
     h.update(f"{first.isoformat()}..{last.isoformat()}".encode())
     for body in pages:
         h.update(len(body).to_bytes(8, "big"))
         h.update(body)
-    return h.hexdigest()
+    return f"{HASH_TAG}:{h.hexdigest()}"
 
 
 async def _fetched_windows(
@@ -293,9 +306,8 @@ async def _fetched_windows(
 
     async def fetch(first: date, last: date) -> tuple[str, list[bytes]]:
         pages = [page.body async for page in client.time_entry_pages(first, last)]
-        # hashlib lets go of the GIL on large inputs: the hash runs beside the event loop.
-        checksum = await asyncio.to_thread(window_checksum, context, first, last, pages)
-        return checksum, pages
+        # XXH3 hashes a window's ~60 MB in a few milliseconds: no thread needed.
+        return window_checksum(context, first, last, pages), pages
 
     tasks: list[asyncio.Task[tuple[str, list[bytes]]]] = []
     try:
@@ -316,40 +328,86 @@ async def _fetched_windows(
 
 
 class _Stager:
-    """Stages the changed windows in order, on the event loop (a page at a time, letting the
-    fetches and the bot go on between pages) or, for a big run, in a worker process while this
-    one fetches the next windows. Either way an entry listed twice (paging shifted while
-    10000ft changed) is staged once, where it was met first."""
+    """Stages the changed windows and hands them back in order: on the event loop (a page at a
+    time, letting the fetches and the bot go on between pages) or, for a big run, in
+    ``workers`` worker processes, each window in one of them, while this process fetches the
+    next ones. Either way an entry listed twice (paging shifted while 10000ft changed) is
+    staged once, where it was met first."""
 
-    def __init__(self, rows: RowContext, spool: IO[bytes], scratch: str, in_worker: bool) -> None:
+    def __init__(
+        self,
+        rows: RowContext,
+        spools: Spools,
+        scratch: str,
+        workers: int,
+        fold_treatments: dict[str, str] | None = None,
+    ) -> None:
         self.rows = rows
-        self.spool = spool
+        self.fold_treatments = fold_treatments
+        self.spools = spools
         self.scratch = scratch
         self.seen: set[int] = set()  # entry ids staged so far in this run
-        self.worker = WorkerProcess(lower_priority=False) if in_worker else None
-        self.started: asyncio.Task[None] | None = None
+        self.workers = workers
+        self.worker = (
+            WorkerProcess(lower_priority=False, processes=workers) if workers > 0 else None
+        )
+        self.started: list[asyncio.Task[None]] = []
         if self.worker is not None:  # spawned and importing while the first window comes in
-            self.started = asyncio.create_task(self.worker.run(warm_up))
+            self.started = [asyncio.create_task(self.worker.run(warm_up)) for _ in range(workers)]
         self.windows = 0
+        self.queue: deque[StagedWindow | _Staging] = deque()  # in the range's order
 
     async def stage(
         self, start: date, end: date, checksum: str, pages: list[bytes]
     ) -> StagedWindow:
+        """Stage one window and return it (nothing else queued)."""
+        await self.add(start, end, checksum, pages)
+        (window,) = await self.ready(keep=0)
+        return window
+
+    def add_unchanged(self, window: StagedWindow) -> None:
+        self.queue.append(window)
+
+    async def add(self, start: date, end: date, checksum: str, pages: list[bytes]) -> None:
+        """Queue a changed window: staged here at once, or handed to a worker."""
         if self.worker is None:
-            return await self._stage_here(start, end, checksum, pages)
+            self.queue.append(await self._stage_here(start, end, checksum, pages))
+            return
         self.windows += 1
         pages_path = os.path.join(self.scratch, f"pages-{self.windows}")
         sizes = await asyncio.to_thread(write_pages, pages_path, pages)
-        order = StageOrder(start, end, checksum, pages_path, sizes, self.spool.name, self.rows)
-        window, packed_ids = await self.worker.run(stage_in_worker, order)
+        spool_path = self.spools.window_path(self.windows)
+        order = StageOrder(
+            start, end, checksum, pages_path, sizes, spool_path, self.rows, self.fold_treatments
+        )
+        task = asyncio.create_task(self.worker.run(stage_in_worker, order))
+        self.queue.append(_Staging(order, task))
+
+    async def ready(self, keep: int) -> list[StagedWindow]:
+        """The queued windows, in order, until at most ``keep`` windows are being staged."""
+        done: list[StagedWindow] = []
+        while self.queue and (isinstance(self.queue[0], StagedWindow) or self._staging() > keep):
+            head = self.queue.popleft()
+            done.append(head if isinstance(head, StagedWindow) else await self._collect(head))
+        return done
+
+    def _staging(self) -> int:
+        return sum(isinstance(item, _Staging) for item in self.queue)
+
+    async def _collect(self, staging: _Staging) -> StagedWindow:
+        window, packed_ids = await staging.task
+        order = staging.order
         ids = array("q")
         ids.frombytes(packed_ids)
         if self.seen.isdisjoint(ids):
             self.seen.update(ids)
-            return window
-        # Some entry was staged in an earlier window too: stage this one again here, leaving
-        # it out (its rows spooled by the worker are never read).
-        return await self._stage_here(start, end, checksum, pages)
+        else:
+            # Some entry was staged in an earlier window too: stage this one again here,
+            # leaving it out (the rows the worker spooled are never read).
+            pages = await asyncio.to_thread(read_pages, order.pages_path, order.page_sizes)
+            window = await self._stage_here(order.start, order.end, order.checksum, pages)
+        os.unlink(order.pages_path)
+        return window
 
     async def _stage_here(
         self, start: date, end: date, checksum: str, pages: list[bytes]
@@ -362,21 +420,33 @@ class _Stager:
                 stage_page(body, window, self.seen, stored_row, by_day)
             await asyncio.sleep(0)  # let the other windows' fetches (and the bot) go on
         with cyclic_gc_paused():
-            spool_days(window, by_day, self.spool)
+            spool_days(window, by_day, self.spools.main)
         return window
 
     async def close(self) -> None:
+        """Stop the workers; windows still being staged are dropped (the run failed)."""
         worker, self.worker = self.worker, None
+        pending = [item.task for item in self.queue if isinstance(item, _Staging)]
+        self.queue.clear()
+        for task in [*self.started, *pending]:
+            if not task.done():
+                task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
         if worker is not None:
-            if self.started is not None and not self.started.done():
-                self.started.cancel()
-                with contextlib.suppress(BaseException):
-                    await self.started
             await worker.close()
 
 
+@dataclass
+class _Staging:
+    """A window handed to a worker."""
+
+    order: StageOrder
+    task: asyncio.Task[tuple[StagedWindow, bytes]]
+
+
 async def _resolve_unknown(
-    client: TenkfeetClient, staged: Sequence[StagedWindow], rows: RowContext, spool: IO[bytes]
+    client: TenkfeetClient, staged: Sequence[StagedWindow], rows: RowContext, spools: Spools
 ) -> None:
     """Sync people and projects first when entries name unknown ones, then stage those
     entries with their day (hashed again); the ones still unknown stay in ``window.unknown``."""
@@ -398,10 +468,12 @@ async def _resolve_unknown(
             else:
                 resolved.setdefault(entry.date, []).append(row)
         window.unresolved = []
+        if resolved:
+            window.folds = None  # they lack the rows resolved here
         for day, extra in resolved.items():
             known = window.days.get(day)
-            day_rows = spooled_rows(known, spool) if known is not None else []
-            window.days[day] = spool_day(day_rows + extra, spool)
+            day_rows = spools.rows(known) if known is not None else []
+            window.days[day] = spool_day(day_rows + extra, spools.main)
 
 
 async def _ids_syncing_first(
@@ -434,7 +506,7 @@ class _Writer:
         self,
         conn: BaseDBAsyncClient,
         postgres: bool,
-        spool: IO[bytes],
+        spools: Spools,
         force: bool,
         staged_rows: int,
     ) -> None:
@@ -445,17 +517,19 @@ class _Writer:
         self.tally_fold: TallyFold | None = None  # a first load's invoice tallies, likewise
         self.inserting: asyncio.Task[None] | None = None
         self.postgres = postgres
-        self.spool = spool
+        self.spools = spools
         self.force = force
         self.had_rows = True
         self.flex_days: set[date] = set()  # days whose flex sums change
         self.invoice_months: set[tuple[int, int, int]] = set()  # (project id, year, month)
         self.touched_months: set[tuple[int, int, int]] = set()  # of them, whose figures change
         self.unknown: list[int] = []
+        self.treatments: dict[str, str] | None = None  # a first load's leave treatments
         columns = ", ".join(f'"{c}"' for c in COLUMNS)
         marks = _placeholders(len(COLUMNS), postgres)
         self.insert_sql = f'INSERT INTO "hour_entry" ({columns}) VALUES ({marks})'
-        # SQLite runs one statement per ROWS_PER_INSERT rows: a third less time per row.
+        # SQLite runs one statement per ROWS_PER_INSERT rows: ten to a statement took a third
+        # less time per row than one, fifty another 5-10 %.
         self.insert_many_sql = f'INSERT INTO "hour_entry" ({columns}) VALUES ' + ", ".join(
             [f"({marks})"] * ROWS_PER_INSERT
         )
@@ -465,8 +539,9 @@ class _Writer:
         self.had_rows = await HourEntry.exists(using_db=self.conn)
         if not self.had_rows:
             # Every row the months hold is one this run inserts: fold them as they go in
-            # instead of reading them back.
-            self.month_sums = MonthSums(await leave_treatments(self.conn))
+            # (or add up what the staging workers folded) instead of reading them back.
+            self.treatments = await leave_treatments(self.conn)
+            self.month_sums = MonthSums(self.treatments)
             self.tally_fold = TallyFold(self.postgres)
             # Not on PostgreSQL: dropping an index locks the table against readers until the
             # run commits (SQLite's readers keep reading the last commit), and COPY's time
@@ -511,13 +586,24 @@ class _Writer:
                     self.touched_months.add((project_id, day.year, day.month))
             await self._delete_days(changed, kept)
 
+        # Every row of the window goes in, and a worker folded them all: add that up.
+        folds = window.folds
+        if not (
+            self.month_sums is not None
+            and window.fold_treatments == self.treatments
+            and window.days.keys() <= changed
+        ):
+            folds = None
         new_ids: list[int] = []
         for batch in self._batches(window, changed):
             new_ids.extend(row[0] for row in batch)
             if self.had_rows:
                 await self._clear_moved_in([row[0] for row in batch])
-            await self._insert(batch)
+            await self._insert(batch, fold=folds is None)
         await self._inserted()
+        if folds is not None and self.month_sums is not None and self.tally_fold is not None:
+            self.month_sums.merge(folds.sums)
+            self.tally_fold.merge(folds.tallies)
         for day in changed:
             staged = window.days.get(day)
             if staged is not None:
@@ -581,23 +667,23 @@ class _Writer:
         for day in sorted(changed):
             staged = window.days.get(day)
             if staged is not None:
-                batch.extend(spooled_rows(staged, self.spool))
+                batch.extend(self.spools.rows(staged))
             if len(batch) >= INSERT_BATCH:
                 yield batch
                 batch = []
         if batch:
             yield batch
 
-    async def _insert(self, batch: list[DbRow]) -> None:
+    async def _insert(self, batch: list[DbRow], *, fold: bool = True) -> None:
         """Start inserting ``batch`` and return: while the database (SQLite's thread, or the
         PostgreSQL server) works on it, the caller reads the next batch from the spool.
 
         Nothing else runs beside it: Python code on the event loop would take the GIL back
         from SQLite's thread at every row it binds."""
         await self._inserted()
-        if self.month_sums is not None:
+        if fold and self.month_sums is not None:
             self.month_sums.add_rows(batch, COLUMNS)
-        if self.tally_fold is not None:
+        if fold and self.tally_fold is not None:
             self.tally_fold.add_rows(batch, COLUMNS)
         self.inserting = asyncio.create_task(self._insert_now(batch))
         await asyncio.sleep(0)  # let it hand the batch over before the caller goes on

@@ -287,7 +287,7 @@ _RAW_PAGE = msgspec.json.Decoder(_RawPage)
 _LENIENT = msgspec.json.Decoder(float_hook=Decimal)  # numbers keep their digits
 
 
-def parse_page(body: bytes, item_type: type[T]) -> Page[T]:
+def parse_page(body: bytes | memoryview, item_type: type[T]) -> Page[T]:
     """The items of one collection page; invalid items are left out and described."""
     name = _MODEL_NAMES.get(item_type, item_type.__name__)
     try:

@@ -1,5 +1,6 @@
 """Staging an hours window: its raw pages parsed, validated and mapped to database rows, each
-day's rows hashed and pickled to a spool file (sync/tenkfeet/hours.py, step 1).
+day's rows hashed and spooled to a file, as the JSON that was hashed (sync/tenkfeet/hours.py,
+step 1).
 
 Nothing here touches the database, so it can run in a worker process of its own
 (:func:`stage_in_worker`) while the sync's process goes on fetching: a first sync of a big
@@ -10,17 +11,18 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import os
-import pickle
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import IO, Any
 
 import msgspec
+import xxhash
 
+from models.flex.sums import MonthSums
+from models.invoices.folded_tallies import TallyFold
 from sync.tenkfeet.mapping import ProjectRef, Skipped, StoredRow, stored_row_maker
 from sync.tenkfeet.schema import InvalidItem, TimeEntry, parse_page
 
@@ -28,6 +30,22 @@ from sync.tenkfeet.schema import InvalidItem, TimeEntry, parse_page
 # a date on PostgreSQL), person id, project id | None, client, phase, leave type, category,
 # notes, hours, bill rate, money (decimals as text), status, upstream updated_at.
 DbRow = StoredRow
+COLUMNS = (
+    "tenkfeet_id",
+    "date",
+    "person_id",
+    "project_id",
+    "client_name",
+    "phase_name",
+    "leave_type",
+    "category",
+    "notes",
+    "hours",
+    "bill_rate",
+    "money",
+    "status",
+    "upstream_updated_at",
+)
 
 
 @contextlib.contextmanager
@@ -46,23 +64,65 @@ def cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def day_checksum(rows: list[DbRow]) -> str:
-    """``count:hash`` of one day's rows, whatever order they came in (sorted here, in place).
+HASH_TAG = "x3"
+"""Names the algorithm of the stored day and window hashes (XXH3-128). Every hash starts with
+it, so a hash stored by a version that hashed otherwise (``count:blake2b`` days, bare SHA-256
+windows) never equals a new one: after a change of algorithm every day counts as changed once.
+Change it whenever the algorithm changes."""
+EMPTY_DAY = f"{HASH_TAG}:0:" + "0" * 32
+"""The hash of a day without entries."""
+
+
+def encoded_day(rows: list[DbRow]) -> tuple[str, bytes]:
+    """``x3:count:hash`` of one day's rows, whatever order they came in (sorted here, in
+    place), and the JSON that was hashed, which is also what the spool keeps of them.
 
     Rows sort by their entry id (unique), and msgspec encodes ints, text, dates and None the
     same way in every process and on both databases (a date as its ISO text).
     """
     rows.sort()
-    digest = hashlib.blake2b(msgspec.json.encode(rows), digest_size=16).hexdigest()
-    return f"{len(rows)}:{digest}"
+    encoded = _ENCODER.encode(rows)
+    return f"{HASH_TAG}:{len(rows)}:{xxhash.xxh3_128_hexdigest(encoded)}", encoded
+
+
+_ENCODER = msgspec.json.Encoder()
+# A spooled row read back: the day as ISO text for SQLite, a date for PostgreSQL.
+_ROWS_SQLITE = msgspec.json.Decoder(
+    list[tuple[int, str, int, int | None, str, str, str, str, str, str, str, str, str, str]]
+)
+_ROWS_POSTGRES = msgspec.json.Decoder(
+    list[tuple[int, date, int, int | None, str, str, str, str, str, str, str, str, str, str]]
+)
 
 
 @dataclass
 class StagedDay:
     checksum: str
     count: int
-    offset: int  # where its pickled rows start in the row spool
+    offset: int  # where its rows start in its spool
+    size: int  # how many bytes they take there
     projects: set[int]  # database ids of the projects with rows that day (for invoices)
+    spool: str  # the path of the spool holding its rows
+
+
+@dataclass
+class WindowFolds:
+    """Every staged row of a window folded as a first load folds the rows it inserts: flex
+    sums and invoice tallies. A worker folds the windows it stages; the writer adds them up
+    instead of folding the rows itself when it inserts every row of the window."""
+
+    sums: MonthSums
+    tallies: TallyFold
+
+    @classmethod
+    def of(
+        cls, rows: Iterable[list[DbRow]], treatments: dict[str, str], postgres: bool
+    ) -> WindowFolds:
+        folds = cls(MonthSums(treatments), TallyFold(postgres))
+        for day_rows in rows:
+            folds.sums.add_rows(day_rows, COLUMNS)
+            folds.tallies.add_rows(day_rows, COLUMNS)
+        return folds
 
 
 @dataclass
@@ -75,6 +135,8 @@ class StagedWindow:
     invalid: list[InvalidItem] = field(default_factory=list)
     unresolved: list[TimeEntry] = field(default_factory=list)  # unknown person or project
     unknown: dict[date, list[int]] = field(default_factory=dict)  # still unknown: day → ids
+    folds: WindowFolds | None = None  # of the rows in ``days``, when a worker folded them
+    fold_treatments: dict[str, str] | None = None  # the leave treatments ``folds`` used
 
     def all_days(self) -> Iterator[date]:
         day = self.start
@@ -115,7 +177,7 @@ class RowContext:
 
 
 def stage_page(
-    body: bytes,
+    body: bytes | memoryview,
     window: StagedWindow,
     seen: set[int],
     stored_row: Callable[[TimeEntry], DbRow | Skipped],
@@ -148,18 +210,41 @@ def stage_page(
 
 def spool_day(day_rows: list[DbRow], spool: IO[bytes]) -> StagedDay:
     """Hash one day's rows and append them to the spool."""
-    checksum = day_checksum(day_rows)
+    checksum, encoded = encoded_day(day_rows)
     projects = {row[3] for row in day_rows if row[3] is not None}
     spool.seek(0, 2)
-    staged = StagedDay(checksum, len(day_rows), spool.tell(), projects)
-    pickle.dump(day_rows, spool, protocol=pickle.HIGHEST_PROTOCOL)
-    return staged
+    offset = spool.tell()
+    spool.write(encoded)
+    return StagedDay(checksum, len(day_rows), offset, len(encoded), projects, str(spool.name))
 
 
-def spooled_rows(staged: StagedDay, spool: IO[bytes]) -> list[DbRow]:
-    spool.seek(staged.offset)
-    rows: list[DbRow] = pickle.load(spool)
-    return rows
+class Spools:
+    """A run's row spools, in its scratch directory: ``main``, appended to in the sync's
+    process, and one file per window a worker stages (workers stage windows side by side, so
+    they cannot share a file). A day's rows are read back from the file it names."""
+
+    def __init__(self, directory: str, postgres: bool) -> None:
+        self.directory = directory
+        self.main: IO[bytes] = open(os.path.join(directory, "rows"), "a+b")
+        self._files: dict[str, IO[bytes]] = {str(self.main.name): self.main}
+        self._decoder = _ROWS_POSTGRES if postgres else _ROWS_SQLITE
+
+    def window_path(self, number: int) -> str:
+        """Where a worker spools the rows of the run's ``number``-th staged window."""
+        return os.path.join(self.directory, f"rows-{number}")
+
+    def rows(self, staged: StagedDay) -> list[DbRow]:
+        spool = self._files.get(staged.spool)
+        if spool is None:
+            spool = self._files[staged.spool] = open(staged.spool, "rb")
+        spool.seek(staged.offset)
+        rows: list[DbRow] = self._decoder.decode(spool.read(staged.size))
+        return rows
+
+    def close(self) -> None:
+        for spool in self._files.values():
+            spool.close()
+        self._files.clear()
 
 
 def outside_the_window(entry: TimeEntry, start: date, end: date) -> InvalidItem:
@@ -178,10 +263,14 @@ def spool_days(window: StagedWindow, by_day: dict[date, list[DbRow]], spool: IO[
         window.days[day] = spool_day(day_rows, spool)
 
 
-def open_spool(directory: str) -> IO[bytes]:
-    """The run's row spool, in its scratch directory: appended to here and by the staging
-    worker (by name), read back when the rows are written."""
-    return open(os.path.join(directory, "rows"), "a+b")
+@contextlib.contextmanager
+def open_spools(directory: str, postgres: bool) -> Iterator[Spools]:
+    """The run's row spools (:class:`Spools`), closed at the end."""
+    spools = Spools(directory, postgres)
+    try:
+        yield spools
+    finally:
+        spools.close()
 
 
 def write_pages(path: str, pages: Iterable[bytes]) -> list[int]:
@@ -194,10 +283,16 @@ def write_pages(path: str, pages: Iterable[bytes]) -> list[int]:
     return sizes
 
 
+def read_pages(path: str, sizes: Sequence[int]) -> list[bytes]:
+    """The pages :func:`write_pages` wrote."""
+    with open(path, "rb") as file:
+        return [file.read(size) for size in sizes]
+
+
 @dataclass(frozen=True)
 class StageOrder:
-    """A changed window for the staging worker: its raw pages in ``pages_path`` (deleted once
-    read), its rows to be appended to the spool at ``spool_path``."""
+    """A changed window for a staging worker: its raw pages in ``pages_path``, its rows to be
+    spooled to the file at ``spool_path`` (the window's own)."""
 
     start: date
     end: date
@@ -206,6 +301,7 @@ class StageOrder:
     page_sizes: list[int]
     spool_path: str
     rows: RowContext
+    fold_treatments: dict[str, str] | None = None  # fold the rows with these (a first load)
 
 
 def warm_up() -> None:
@@ -217,17 +313,23 @@ def stage_in_worker(order: StageOrder) -> tuple[StagedWindow, bytes]:
     (a packed ``array("q")``): the sync's process leaves out an entry listed in two windows."""
     with open(order.pages_path, "rb") as file:
         data = file.read()
-    os.unlink(order.pages_path)
     window = StagedWindow(order.start, order.end, order.checksum, unchanged=False)
     seen: set[int] = set()
     by_day: dict[date, list[DbRow]] = {}
     stored_row = order.rows.maker()
     with cyclic_gc_paused():
         offset = 0
+        pages = memoryview(data)
         for size in order.page_sizes:
-            stage_page(data[offset : offset + size], window, seen, stored_row, by_day)
+            stage_page(pages[offset : offset + size], window, seen, stored_row, by_day)
             offset += size
+        pages.release()
         del data
         with open(order.spool_path, "ab") as spool:
             spool_days(window, by_day, spool)
+        if order.fold_treatments is not None:
+            window.folds = WindowFolds.of(
+                by_day.values(), order.fold_treatments, order.rows.postgres
+            )
+            window.fold_treatments = order.fold_treatments
     return window, array("q", seen).tobytes()

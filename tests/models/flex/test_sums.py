@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 from bot.emulators.tenkfeet_data import approval, time_entry
 from models import FlexMonthSums, HourEntry, LeaveType, WorkContract
 from models.flex.data import load_flex_inputs
-from models.flex.sums import rebuild_all_flex_sums, refresh_flex_sums
+from models.flex.sums import MonthSums, rebuild_all_flex_sums, refresh_flex_sums
 from models.unsubmitted_hours import mark_pending_approval
 from sync.tenkfeet.hours import sync_hours
 from sync.tenkfeet.reference import sync_leave_types, sync_projects, sync_users
@@ -171,3 +171,30 @@ async def test_changing_a_leave_types_treatment_recounts(db: str) -> None:
     counted = (await load_flex_inputs([person.id], day))[person.id].days[day]
     assert (counted.leave, counted.unpaid) == (Decimal(0), Decimal(0))
     await assert_sums_match_a_recount()
+
+
+def test_month_sums_folded_in_parts_and_merged_equal_one_fold() -> None:
+    """The staging workers fold their windows apart; the sync adds them up."""
+    columns = ("person_id", "date", "leave_type", "phase_name", "hours", "status")
+    rows = [
+        (1, "2024-01-31", "", "Development", "7.5", "Approved"),
+        (1, "2024-01-31", "", "Overtime work", "1.25", "Pending approval"),
+        (1, "2024-02-01", "", "Development", "8", "Approved"),
+        (1, "2024-02-01", "Vacation", "", "7.5", "Approved"),
+        (1, "2024-02-02", "Unpaid leave", "", "3", "Approved"),
+        (2, "2024-02-01", "", "Development", "4", "Unsubmitted"),
+        (2, "2024-02-01", "", "Development", "2.5", "Approved"),
+    ]
+    whole = MonthSums({})
+    whole.add_rows(rows, columns)
+    merged = MonthSums({})
+    for part in (rows[:1], rows[1:4], rows[4:], []):  # a day split across parts, too
+        fold = MonthSums({})
+        fold.add_rows(part, columns)
+        merged.merge(fold)
+    assert sorted(merged.packed(False)) == sorted(whole.packed(False))
+    assert sorted(whole.packed(False)) == [
+        [1, "2024-01-01", "31:75000:0:0:12500"],
+        [1, "2024-02-01", "1:80000:75000:0:0 2:0:0:30000:0"],
+        [2, "2024-02-01", "1:25000:0:0:0"],
+    ]

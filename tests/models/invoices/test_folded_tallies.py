@@ -114,6 +114,13 @@ async def test_folded_tallies_equal_the_database_sums_on_tricky_rows(db: str) ->
         tallies.sort(key=lambda t: (t.bill_rate, str(t.bill_rate)))
     as_text = {key: [repr(t) for t in tallies] for key, tallies in read.items()}
     assert {key: [repr(t) for t in tallies] for key, tallies in folded.items()} == as_text
+    # Folded in parts (as the staging workers fold their windows) and merged: the same.
+    merged = TallyFold(postgres)
+    for part in (rows[::3], rows[1::3], rows[2::3]):
+        part_fold = TallyFold(postgres)
+        part_fold.add_rows(part, COLUMNS)
+        merged.merge(part_fold)
+    assert {k: [repr(t) for t in v] for k, v in merged.tallies().items()} == as_text
 
 
 async def test_no_rows_fold_to_no_tallies(db: str) -> None:

@@ -22,6 +22,7 @@ from models import (
     Project,
     SyncRun,
 )
+from models.flex.sums import MonthSums
 from sync.runs import SyncAlreadyRunning, sync_run
 from sync.tenkfeet.client import TenkfeetClient, TenkfeetError
 from sync.tenkfeet.hours import COLUMNS, EMPTY_DAY, HoursSyncError, sync_hours, windows
@@ -145,6 +146,34 @@ async def test_unchanged_resync_skips_every_day(db: str) -> None:
         assert counts.skipped == RANGE_DAYS
         assert await snapshot() == before
         assert await HourWindowChecksum.all().count() == 1  # 61 days: one window
+
+
+async def test_hashes_of_an_older_algorithm_count_every_day_as_changed_once(db: str) -> None:
+    """Hashes stored by a version that hashed otherwise (bare ``count:digest`` days, bare
+    digest windows) vouch for nothing, even one whose digest happens to read the same: every
+    day is rewritten once (here repairing a row that version stored otherwise), then skipped."""
+    async with running_emulator() as emulator:
+        await synced(emulator)
+        notes = (await entry(3)).notes
+        await HourEntry.filter(tenkfeet_id=3).update(notes="as an older version stored it")
+        for stored_day in await HourDayChecksum.all():
+            tag, rest = stored_day.checksum.split(":", 1)
+            assert tag == "x3"
+            await HourDayChecksum.filter(id=stored_day.id).update(checksum=rest)
+        for stored_window in await HourWindowChecksum.all():
+            tag, rest = stored_window.checksum.split(":", 1)
+            assert tag == "x3"
+            await HourWindowChecksum.filter(id=stored_window.id).update(checksum=rest)
+        async with client_for(emulator) as client:
+            counts = await sync_hours(client, START, END)
+            assert (counts.added, counts.updated, counts.deleted, counts.skipped) == (0, 5, 0, 0)
+            assert (await entry(3)).notes == notes
+            assert all(
+                c.startswith("x3:")
+                for c in await HourDayChecksum.all().values_list("checksum", flat=True)
+            )
+            again = await sync_hours(client, START, END)
+        assert (again.added, again.updated, again.deleted, again.skipped) == (0, 0, 0, RANGE_DAYS)
 
 
 async def test_changed_day_is_replaced_and_others_untouched(db: str) -> None:
@@ -513,8 +542,8 @@ async def test_a_generated_company_is_stored_exactly_by_a_first_load_and_a_force
 async def test_a_first_load_and_a_rewrite_of_the_same_data_give_the_same_invoices_and_hashes(
     db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A first load of several windows stages them in the worker process and folds the invoice
-    tallies and flex sums from the rows it writes; a forced rewrite of a filled table, staged
+    """A first load of several windows stages them in worker processes, which fold the invoice
+    tallies and flex sums of the rows staged; a forced rewrite of a filled table, staged
     in the sync's process, deletes, inserts and reads them back. Same data, same result: rows,
     day hashes, flex sums and every invoice figure (to the decimal exponent)."""
     from bot.emulators.tenkfeet_data import generate_company
@@ -553,6 +582,10 @@ async def test_a_first_load_and_a_rewrite_of_the_same_data_give_the_same_invoice
             [row[1:] for row in await snapshot()],  # without the database ids
         )
 
+    merged: list[Any] = []
+    merge = MonthSums.merge
+    monkeypatch.setattr(MonthSums, "merge", lambda self, other: merged.append(merge(self, other)))
+
     data = generate_company(8, 0.34, start=first)
     async with running_emulator(data, max_per_page=200) as emulator:
         async with client_for(emulator) as client:
@@ -562,6 +595,7 @@ async def test_a_first_load_and_a_rewrite_of_the_same_data_give_the_same_invoice
             loaded = await sync_hours(client, first, last)
             after_first_load = await state()
             assert len(workers) == 1
+            assert len(merged) == 2  # both windows' folds came from the workers
             monkeypatch.setattr(hours_sync, "WORKER_MIN_WINDOWS", 1000)
             forced = await sync_hours(client, first, last, force=True)
             assert len(workers) == 1
@@ -570,3 +604,46 @@ async def test_a_first_load_and_a_rewrite_of_the_same_data_give_the_same_invoice
     invoices, day_hashes, flex_sums, _ = after_first_load
     assert len(invoices) > 10 and len(day_hashes) == (last - first).days + 1 and flex_sums
     assert after_rewrite == after_first_load
+
+
+async def test_a_first_load_that_skips_some_days_of_a_window_folds_only_what_it_writes(
+    db: str,
+) -> None:
+    """An empty table, but day hashes still stored (its rows were deleted by hand): the days
+    whose hash still matches are not written, so the workers' folds of those windows (every
+    staged row) must not be used; the flex sums and invoices hold only the rows written."""
+    from bot.emulators.tenkfeet_data import generate_company
+    from models import FlexMonthSums
+    from models.invoices.refresh import refresh_invoice_figures
+
+    first, last = date(2024, 1, 1), date(2024, 4, 30)
+    data = generate_company(6, 0.34, start=first)
+    async with running_emulator(data, max_per_page=200) as emulator:
+        async with client_for(emulator) as client:
+            await sync_users(client)
+            await sync_projects(client)
+            await sync_leave_types(client)
+            await sync_hours(client, first, last)
+            await HourEntry.all().delete()
+            await FlexMonthSums.all().delete()
+            await Invoice.all().delete()
+            await HourWindowChecksum.all().delete()
+            changed = next(
+                e
+                for e in (data.time_entries.get(i) for i in data.time_entries.ids())
+                if not e["is_suggestion"]
+                and float(e["hours"]) > 0
+                and e["assignable_type"] != "LeaveType"
+                and e["approvals"]["data"]
+            )
+            data.time_entries.update(changed["id"], notes="changed after the rows were lost")
+            counts = await sync_hours(client, first, last)
+    assert counts.added == await HourEntry.all().count() > 0
+    assert counts.skipped == (last - first).days  # every day but the changed one
+    assert await flex_sums_match_a_recount()
+    invoices = await Invoice.all().order_by("id")
+    figures = [(i.id, i.hours, i.money) for i in invoices]
+    assert invoices and all(i.hours for i in invoices)
+    await refresh_invoice_figures([i.id for i in invoices])
+    refreshed = await Invoice.all().order_by("id")
+    assert [(i.id, i.hours, i.money) for i in refreshed] == figures

@@ -4,6 +4,7 @@ invalid entries either way; an entry met in two windows is staged once, where me
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from datetime import date
 from typing import Any
@@ -14,7 +15,7 @@ from bot.emulators.tenkfeet_data import time_entry
 from sync.tenkfeet.hours import _Stager
 from sync.tenkfeet.mapping import ProjectRef
 from sync.tenkfeet.schema import TenkfeetError
-from sync.tenkfeet.staging import RowContext, StagedWindow, open_spool, spooled_rows
+from sync.tenkfeet.staging import RowContext, Spools, StagedWindow, open_spools
 
 JAN, APR = (date(2024, 1, 1), date(2024, 3, 30)), (date(2024, 3, 31), date(2024, 6, 28))
 PERSON, PROJECT = 1, 1000
@@ -50,10 +51,10 @@ APR_PAGES = [
 ]
 
 
-def described(window: StagedWindow, spool: Any) -> dict[str, Any]:
+def described(window: StagedWindow, spools: Spools) -> dict[str, Any]:
     return {
         "days": {
-            day: (staged.checksum, staged.count, staged.projects, spooled_rows(staged, spool))
+            day: (staged.checksum, staged.count, staged.projects, spools.rows(staged))
             for day, staged in sorted(window.days.items())
         },
         "invalid": sorted((i.item_id, i.field) for i in window.invalid),
@@ -61,21 +62,25 @@ def described(window: StagedWindow, spool: Any) -> dict[str, Any]:
     }
 
 
-async def staged_both_windows(in_worker: bool) -> list[dict[str, Any]]:
-    with tempfile.TemporaryDirectory() as scratch, open_spool(scratch) as spool:
-        stager = _Stager(context(), spool, scratch, in_worker)
-        assert (stager.worker is not None) is in_worker
+async def staged_both_windows(workers: int) -> list[dict[str, Any]]:
+    with tempfile.TemporaryDirectory() as scratch, open_spools(scratch, postgres=False) as spools:
+        stager = _Stager(context(), spools, scratch, workers)
+        assert (stager.worker is not None) is (workers > 0)
         try:
-            jan = await stager.stage(*JAN, "jan", JAN_PAGES)
-            apr = await stager.stage(*APR, "apr", APR_PAGES)
+            # Both queued before either is collected: with two workers, staged side by side.
+            await stager.add(*JAN, "jan", JAN_PAGES)
+            await stager.add(*APR, "apr", APR_PAGES)
+            jan, apr = await stager.ready(keep=0)
         finally:
             await stager.close()
-        return [described(jan, spool), described(apr, spool)]
+        assert sorted(os.listdir(scratch)) == ["rows"] + (["rows-1", "rows-2"] if workers else [])
+        return [described(jan, spools), described(apr, spools)]
 
 
-async def test_the_worker_stages_exactly_what_the_sync_process_stages() -> None:
-    here = await staged_both_windows(in_worker=False)
-    there = await staged_both_windows(in_worker=True)
+@pytest.mark.parametrize("workers", [1, 2])
+async def test_workers_stage_exactly_what_the_sync_process_stages(workers: int) -> None:
+    here = await staged_both_windows(workers=0)
+    there = await staged_both_windows(workers)
     assert there == here
     jan, apr = here
     assert [count for _, count, _, _ in jan["days"].values()] == [2, 1]
@@ -86,8 +91,8 @@ async def test_the_worker_stages_exactly_what_the_sync_process_stages() -> None:
 
 
 async def test_a_page_the_worker_cannot_read_fails_the_run() -> None:
-    with tempfile.TemporaryDirectory() as scratch, open_spool(scratch) as spool:
-        stager = _Stager(context(), spool, scratch, in_worker=True)
+    with tempfile.TemporaryDirectory() as scratch, open_spools(scratch, postgres=False) as spools:
+        stager = _Stager(context(), spools, scratch, workers=2)
         try:
             with pytest.raises(TenkfeetError, match="invalid JSON"):
                 await stager.stage(*JAN, "jan", [JAN_PAGES[0], b'{"data": [{"id": 1'])
