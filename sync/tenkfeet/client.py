@@ -32,7 +32,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx
 from httpcore import AsyncHTTP11Connection
 
-from sync.tenkfeet.page_connections import page_connections_for
 from sync.tenkfeet.schema import (
     Approval,
     Holiday,
@@ -107,16 +106,11 @@ class TenkfeetClient:
         self._per_page = per_page
         self._retry_after_cap = retry_after_cap
         self._sleep = sleep
-        headers = {"auth": auth, "accept": "application/json"}
         self._http = httpx.AsyncClient(
-            headers=headers,
+            headers={"auth": auth, "accept": "application/json"},
             timeout=httpx.Timeout(timeout),
             transport=transport,
             follow_redirects=False,
-        )
-        # GETs (every page) go over leaner connections where they can (page_connections.py).
-        self._pages = (
-            None if transport is not None else page_connections_for(self._origin, headers, timeout)
         )
 
     async def __aenter__(self) -> TenkfeetClient:
@@ -131,8 +125,6 @@ class TenkfeetClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        if self._pages is not None:
-            await self._pages.aclose()
         await self._http.aclose()
 
     # Collections -------------------------------------------------------------------------
@@ -235,14 +227,7 @@ class TenkfeetClient:
         while True:
             hint = ""
             try:
-                if method == "GET" and self._pages is not None:
-                    answer = await self._pages.get(path)
-                    status, content = answer.status, answer.body
-                    retry_after_header = answer.headers.get("retry-after")
-                else:
-                    response = await self._http.request(method, url, json=json_body)
-                    status, content = response.status_code, response.content
-                    retry_after_header = response.headers.get("retry-after")
+                response = await self._http.request(method, url, json=json_body)
             except httpx.TransportError as exc:  # connect/read/write errors and timeouts
                 problem = _transport_problem(exc)
                 delay = self._backoff * 2**attempt
@@ -251,11 +236,12 @@ class TenkfeetClient:
                 elif isinstance(exc, httpx.TimeoutException):
                     hint = f"; 10000ft at {self._host} did not answer in time"
             else:
+                status = response.status_code
                 if status < 300:
-                    return content
-                problem = f"HTTP {status}{_upstream_message(content)}"
+                    return response.content
+                problem = f"HTTP {status}{_upstream_message(response.content)}"
                 if status == 429:
-                    retry_after = _retry_after_seconds(retry_after_header)
+                    retry_after = _retry_after_seconds(response.headers.get("retry-after"))
                     delay = self._backoff * 2**attempt if retry_after is None else retry_after
                     delay = min(delay, self._retry_after_cap)
                 elif status >= 500:
