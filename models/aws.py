@@ -63,6 +63,50 @@ class AwsBillingRow(Model):
         indexes = (("year", "month"),)
 
 
+class AwsMonthTotal(Model):
+    """One account's month in one currency, added up exactly at import from the rows stored
+    with it: pages, the CLI and invoices read these instead of every billing row.
+    ``account_total`` is the legacy AccountTotal rows' sum (null when the month has none),
+    ``line_items`` the other rows' sum (models/invoices/figures.py, aws_billing_money)."""
+
+    id = fields.IntField(primary_key=True)
+    account: fields.ForeignKeyRelation[AwsAccount] = fields.ForeignKeyField(
+        "financebot.AwsAccount", related_name="month_totals", on_delete=fields.CASCADE
+    )
+    year = fields.IntField()
+    month = fields.SmallIntField()
+    currency = fields.CharField(max_length=3)
+    line_items = cost_field()
+    account_total = cost_field(null=True)
+    rows = fields.IntField()
+
+    class Meta:
+        table = "aws_month_total"
+        unique_together = (("account", "year", "month", "currency"),)
+        indexes = (("year", "month"),)
+
+
+class AwsProductCost(Model):
+    """One account's month for one product (its name, else its code) and currency, added up
+    at import, AccountTotal rows left out: the /aws month page."""
+
+    id = fields.IntField(primary_key=True)
+    account: fields.ForeignKeyRelation[AwsAccount] = fields.ForeignKeyField(
+        "financebot.AwsAccount", related_name="product_costs", on_delete=fields.CASCADE
+    )
+    year = fields.IntField()
+    month = fields.SmallIntField()
+    product = fields.CharField(max_length=255)
+    currency = fields.CharField(max_length=3)
+    cost = cost_field()
+    rows = fields.IntField()
+
+    class Meta:
+        table = "aws_product_cost"
+        unique_together = (("account", "year", "month", "product", "currency"),)
+        indexes = (("year", "month"),)
+
+
 class AwsBillingMonth(Model):
     """Checksum of a month's rows as last imported: files whose records hash the same leave
     the month alone, so importing the same files again changes nothing (and reads no row)."""

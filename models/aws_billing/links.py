@@ -18,7 +18,7 @@ from tortoise.transactions import in_transaction
 
 from core.errors import InvalidInput, NotFound
 from models.audit import record_change
-from models.aws import AwsAccount, AwsBillingRow
+from models.aws import AwsAccount, AwsMonthTotal
 from models.invoices.refresh import ensure_invoices, refresh_invoice_months
 from models.projects import Project
 
@@ -60,7 +60,7 @@ def _audit_values(account: AwsAccount, project: Project) -> dict[str, str]:
 async def _refresh(account: AwsAccount, project_id: int, *, create: bool) -> int:
     """Refreshes (``create``: and creates) the project's invoices of the account's months."""
     months = (
-        await AwsBillingRow.filter(account_id=account.id).distinct().values_list("year", "month")
+        await AwsMonthTotal.filter(account_id=account.id).distinct().values_list("year", "month")
     )
     keys = {(project_id, int(year), int(month)) for year, month in months}
     if not keys:
