@@ -84,12 +84,12 @@ async def run_sync(
     Raises SyncAlreadyRunning when another run of the kind holds the lock, and whatever the
     sync raised (the run is then recorded as failed). For AWS billing, ``start`` and ``end``
     name months (any day in them); without them, the current month and, until the 5th, the
-    previous one.
+    previous one; ``force`` replaces a month even when its files hash as at its last import.
     """
     if kind not in ALL_KINDS:
         raise ValueError(f"unknown sync kind {kind!r}")
     if kind == "aws-billing":
-        return await _run_aws_billing(settings, start, end)
+        return await _run_aws_billing(settings, start, end, force=force)
     if kind in SLACK_KINDS:
         return await _run_slack(kind, settings)
 
@@ -134,10 +134,12 @@ async def _run_slack(kind: str, settings: Settings) -> SyncRun:
     return run.record
 
 
-async def _run_aws_billing(settings: Settings, start: date | None, end: date | None) -> SyncRun:
+async def _run_aws_billing(
+    settings: Settings, start: date | None, end: date | None, *, force: bool
+) -> SyncRun:
     if not settings.aws_billing_bucket:
         raise SyncUnavailable("AWS_BILLING_BUCKET is required for the AWS billing import")
     first, last = month_span(billing_months(company_today(settings), start, end))
-    async with sync_run("aws-billing", first, last) as run:
-        run.counts = await sync_aws_billing(settings, first, last)
+    async with sync_run("aws-billing", first, last, forced=force) as run:
+        run.counts = await sync_aws_billing(settings, first, last, force=force)
     return run.record

@@ -75,13 +75,14 @@ async def _accounts(billing: MonthBilling) -> tuple[dict[str, int], int]:
     return {i: a.id for i, a in stored.items()}, len(missing)
 
 
-async def store_month(billing: MonthBilling) -> MonthStored:
-    """Replaces the month's stored rows with ``billing``'s unless they hash the same."""
+async def store_month(billing: MonthBilling, *, force: bool = False) -> MonthStored:
+    """Replaces the month's stored rows with ``billing``'s unless they hash the same (and
+    ``force`` is not given: then they are replaced whatever the checksum)."""
     year, month = billing.year, billing.month
     async with in_transaction() as conn:
         pks, accounts_added = await _accounts(billing)
         last = await AwsBillingMonth.select_for_update().get_or_none(year=year, month=month)
-        if last is not None and last.checksum == billing.checksum:
+        if not force and last is not None and last.checksum == billing.checksum:
             return MonthStored(0, 0, last.row_count, accounts_added, 0)
         month_rows = AwsBillingRow.filter(year=year, month=month)
         before: list[Any] = await month_rows.distinct().values_list("account_id", flat=True)

@@ -141,10 +141,11 @@ class AwsBillingFailed(RuntimeError):
 
 
 async def sync_aws_billing(
-    settings: Settings, start: date | None = None, end: date | None = None
+    settings: Settings, start: date | None = None, end: date | None = None, *, force: bool = False
 ) -> SyncCounts:
     """Imports each month (see :func:`billing_months`); a bad month is left as it was while
-    the others are stored, and the run then fails listing every problem."""
+    the others are stored, and the run then fails listing every problem. ``force``: replace
+    each month even when its files hash as at its last import."""
     months = billing_months(company_today(settings), start, end)
     counts = SyncCounts()
     failures: list[str] = []
@@ -152,7 +153,7 @@ async def sync_aws_billing(
         for year, month in months:
             try:
                 async with read_month(client, settings, year, month) as billing:
-                    stored = await store_month(billing)
+                    stored = await store_month(billing, force=force)
             except (BadBilling, S3Problem) as exc:
                 failures.append(f"{year}-{month:02d}: {exc}")
                 continue
