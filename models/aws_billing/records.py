@@ -53,8 +53,9 @@ class RowReader:
         self.index = {f: positions.get(fmt.columns[f], -1) for f in FIELDS}
 
     def kept(self, cells: list[str]) -> bool:
-        """False for rows the format leaves out (the legacy file's payer and invoice totals)."""
-        return self.format.keeps(self._cell(cells, "record_type"))
+        """False for rows the format leaves out (the legacy file's payer rows and invoice
+        totals)."""
+        return self.format.keeps(self._cell(cells, "record_type"), self._cell(cells, "account_id"))
 
     def record(self, cells: list[str]) -> BillingRecord:
         """The row as a record; raises BadRow."""

@@ -33,6 +33,7 @@ def legacy_march() -> bytes:
         LEGACY_HEADER,
         [
             legacy_row("", "PayerLineItem", "5.00", name=""),
+            legacy_row("", "AccountTotal", "5.00", name="", product="", usage=""),
             legacy_row(ACME, "LinkedLineItem", "7.7376"),
             legacy_row(ACME, "LinkedLineItem", "2.5", product="Amazon S3", usage="Storage"),
             legacy_row(ACME, "AccountTotal", "10.2376", product="", usage="", quantity=""),
@@ -225,7 +226,7 @@ async def test_malformed_rows_are_listed_by_file_and_line_and_nothing_is_stored(
         [
             good,
             legacy_row(ACME, "LinkedLineItem", "12,50"),
-            legacy_row("", "LinkedLineItem", "1"),
+            legacy_row("12345", "LinkedLineItem", "1"),
             legacy_row(ACME, "AccountTotal", "1", start="31.03.2024"),
             legacy_row(ACME, "LinkedLineItem", "1", start="2024/02/01 00:00:00"),
             legacy_row(ACME, "LinkedLineItem", "1", currency="usd"),
@@ -238,7 +239,7 @@ async def test_malformed_rows_are_listed_by_file_and_line_and_nothing_is_stored(
         "1 month not imported (left as they were): 2024-03: 6 problems in the billing files, "
         "nothing imported:",
         f"{LEGACY_MARCH}:3: TotalCost '12,50' is not a number",
-        f"{LEGACY_MARCH}:4: LinkedAccountId is empty",
+        f"{LEGACY_MARCH}:4: LinkedAccountId '12345' is not 12 digits",
         f"{LEGACY_MARCH}:5: BillingPeriodStartDate '31.03.2024' is not a date",
         f"{LEGACY_MARCH}:6: BillingPeriodStartDate 2024-02-01 is not in the month imported, "
         "2024-03",
