@@ -274,3 +274,21 @@ def test_default_months_are_this_one_and_the_last_until_the_fifth() -> None:
     assert billing_months(date(2024, 1, 1), date(2023, 11, 30), date(2024, 2, 1)) == [
         (2023, 11), (2023, 12), (2024, 1), (2024, 2)
     ]  # fmt: skip
+
+
+async def test_a_bad_row_in_the_second_file_of_an_export_is_named_by_that_file(
+    db: str, s3_server: S3Server
+) -> None:
+    """Line numbers start again in each file: the problem names the second file's line."""
+    keys = [cur_data_key(2024, 3, 1), cur_data_key(2024, 3, 2)]
+    s3_server.put(keys[0], gzipped(csv_bytes(CUR_HEADER, [cur_row(ACME, "1")] * 3)))
+    second = [cur_row(ACME, "2"), cur_row(ACME, "2,5"), cur_row(BETA, "3", currency="eur")]
+    s3_server.put(keys[1], gzipped(csv_bytes(CUR_HEADER, second)))
+    put_manifest(s3_server, 2024, 3, keys)
+    cur = {"AWS_BILLING_FORMAT": "cur2", "AWS_BILLING_CUR_PREFIX": "exports/finance-cur"}
+    lines = (await failure(s3_server, db, **cur)).splitlines()
+    assert lines[1:] == [
+        f"{keys[1]}:3: line_item_unblended_cost '2,5' is not a number",
+        f"{keys[1]}:4: line_item_currency_code 'eur' is not 3 capital letters",
+    ]
+    assert await stored() == []

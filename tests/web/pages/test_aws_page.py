@@ -172,3 +172,43 @@ async def test_a_persons_page_lists_the_accounts_named_like_them(db: str) -> Non
             assert month_link in html
             status, _ = await hr.get(f"/aws/{ACME}/2024-03")
             assert status == 200
+
+
+async def test_an_account_name_with_markup_is_shown_as_text(db: str) -> None:
+    """Names come from AWS's files: escaped on /aws, its month page and the person's page."""
+    ada = await person(1, "Ada")
+    await add_member("admin", ada, actor="test")
+    name = "<script>alert(1)</script>"
+    await AwsAccount.create(account_id=ACME, person=ada)
+    await store_billing(
+        2024, 3, [billing_row(ACME, "LinkedLineItem", "2", product="<b>EC2</b>", name=name)]
+    )
+    settings = web_settings(db)
+    async with serve_web(settings) as url, browser(url, settings, ada.id) as admin:
+        pages = [
+            await admin.get("/aws"),
+            await admin.get(f"/aws/{ACME}/2024-03"),
+            await admin.get(f"/users/{ada.guid}/flexhours"),
+        ]
+    for status, html in pages:
+        assert status == 200
+        assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert read_page(pages[0][1]).tables["aws-accounts"][1][1] == name
+    assert read_page(pages[1][1]).tables["aws-products"][1] == ["<b>EC2</b>", "1", "2.00 USD"]
+    assert "<b>EC2" not in pages[1][1]
+    assert read_page(pages[2][1]).tables["aws-accounts"][1][1] == name
+
+
+async def test_someone_outside_finance_may_not_open_a_month_or_unlink(db: str) -> None:
+    bob = await person(1, "Bob")
+    portal = await project(1, "Portal")
+    await AwsAccount.create(account_id=ACME, name="Secret team", project=portal)
+    await store_billing(2024, 3, [billing_row(ACME, "AccountTotal", "11.25", name="Secret team")])
+    settings = web_settings(db)
+    async with serve_web(settings) as url, browser(url, settings, bob.id) as nobody:
+        status, html = await nobody.get(f"/aws/{ACME}/2024-03")
+        assert status == 403 and "Secret team" not in html and "11.25" not in html
+        status, html, _ = await nobody.post("/aws/unlink", account=ACME, project=portal.guid)
+        assert status == 403
+    assert (await AwsAccount.get(account_id=ACME)).project_id == portal.id  # type: ignore[attr-defined]
+    assert await AuditLog.filter(entity="aws_account_link").count() == 0
