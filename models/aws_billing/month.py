@@ -39,7 +39,7 @@ class BadBilling(ValueError):
         self.total = total
 
 
-CHECKSUM_VERSION = b"aws-billing-month 1\n"
+CHECKSUM_VERSION = b"aws-billing-month 2\n"
 """Starts every checksum: a change of what is hashed changes every month's checksum."""
 
 
@@ -80,13 +80,14 @@ class MonthBilling:
     record_count: int
     """Records after adding up."""
     checksum: str
-    """sha256 of the records in order (:func:`record_line`)."""
+    """sha256 of the records ordered by key (:func:`record_line`): the files' row order
+    does not change it."""
     rows_read: int
     rows_left_out: int
     """Rows of record types the format does not keep (the legacy payer and invoice totals)."""
 
     def records(self) -> Iterator[BillingRecord]:
-        """Added up per key, in file order; read from the spill file as they are needed."""
+        """Added up per key, ordered by key; read from the spill file as they are needed."""
         return self.spill.records(self.account_names)
 
 

@@ -4,11 +4,12 @@ A legacy file of 50 MB holds over 200,000 distinct rows; kept as Python objects 
 row was known good they grew the import by 261 MB. Here each record goes to a table whose
 unique key is the stored row's key (account, record type, product, usage type, description,
 period, currency); a second record with the same key adds its quantity and cost to the first
-one's, exactly (decimals kept as text, added by :class:`decimal.Decimal`), and keeps the first
-one's place, so the records come back added up and in file order. At most ``PENDING`` keys are
-added up in memory before they are written, and SQLite keeps at most ``CACHE_KIB`` of the
-file in memory; the file is in the system's temporary folder (``TMPDIR``)
-and is removed on :meth:`MonthSpill.close`.
+one's, exactly (decimals kept as text, added by :class:`decimal.Decimal`). The records come
+back added up and ordered by their key, whatever order the files had them in (AWS does not
+promise one), so the month's checksum and its stored rows do not depend on it. At most
+``PENDING`` keys are added up in memory before they are written, and SQLite keeps at most
+``CACHE_KIB`` of the file in memory; the file is in the system's temporary folder
+(``TMPDIR``) and is removed on :meth:`MonthSpill.close`.
 """
 
 from __future__ import annotations
@@ -115,10 +116,12 @@ class MonthSpill:
         return int(found)
 
     def records(self, names: dict[str, str]) -> Iterator[BillingRecord]:
-        """The records added up, in the order their key first came; ``names``: account id →
-        its name (the last one the files gave)."""
+        """The records added up, ordered by their key (the unique index's order); ``names``:
+        account id → its name (the last one the files gave)."""
         self._flush()
-        cursor = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM record ORDER BY seq")
+        cursor = self._db.execute(
+            f"SELECT {', '.join(_COLUMNS)} FROM record ORDER BY {', '.join(_KEY)}"
+        )
         while batch := cursor.fetchmany(BATCH):
             for account, kind, code, product, usage, text, start, end, cur, qty, cost in batch:
                 yield BillingRecord(
