@@ -3,7 +3,8 @@
 - ``legacy-csv``: the one file ``AWS_BILLING_KEY`` names for the month.
 - ``cur2``: under ``AWS_BILLING_CUR_PREFIX`` (the folder holding the export's ``data/`` and
   ``metadata/``), the files the newest ``metadata/BILLING_PERIOD=YYYY-MM/…Manifest.json``
-  lists; without a manifest, every ``.csv.gz`` under ``data/BILLING_PERIOD=YYYY-MM/``.
+  lists; without a manifest, the ``.csv.gz`` files under ``data/BILLING_PERIOD=YYYY-MM/`` of
+  its newest delivery (the folder, the period's or one inside it, with the newest file).
 
 Every file of the month is read (its records added up in a temporary file) before anything
 is stored; any problem (a missing file, a wrong header, a bad row) leaves the month as it was
@@ -24,7 +25,15 @@ from models.aws_billing.file_reader import BillingFileReader
 from models.aws_billing.formats import BY_NAME, CUR2
 from models.aws_billing.month import BadBilling, MonthBilling, MonthCollector
 from models.aws_billing.store import store_month
-from sync.aws.s3 import S3Missing, S3Problem, list_objects, read_chunks, read_small, s3_client
+from sync.aws.s3 import (
+    S3Missing,
+    S3Object,
+    S3Problem,
+    list_objects,
+    read_chunks,
+    read_small,
+    s3_client,
+)
 from sync.counts import SyncCounts
 
 MANIFEST_LIMIT = 10 << 20
@@ -88,7 +97,8 @@ async def month_files(
         )
     data = f"{prefix}/data/{period}/"
     objects = await list_objects(client, bucket, data)
-    files = [BillingFile(o.key, gzipped=True) for o in objects if o.key.endswith(".csv.gz")]
+    csv_objects = newest_delivery([o for o in objects if o.key.endswith(".csv.gz")], data)
+    files = [BillingFile(o.key, gzipped=True) for o in csv_objects]
     if not files:
         parquet = any(o.key.endswith(".parquet") for o in objects)
         why = " (Parquet is not read: export gzip CSV)" if parquet else ""
@@ -96,6 +106,19 @@ async def month_files(
             f"no CUR 2.0 files for {year}-{month:02d} under s3://{bucket}/{data}{why}"
         )
     return files
+
+
+def newest_delivery(objects: Sequence[S3Object], data: str) -> list[S3Object]:
+    """The objects of one delivery: those of the folder under ``data`` (the period's folder,
+    itself included) whose newest object is the newest. An export that keeps every version
+    writes each in a folder of its own; reading them all would count the month twice."""
+    folders: dict[str, list[S3Object]] = {}
+    for item in objects:
+        folders.setdefault(item.key[len(data) :].rpartition("/")[0], []).append(item)
+    if not folders:
+        return []
+    newest = max(folders.values(), key=lambda items: max((o.modified, o.key) for o in items))
+    return sorted(newest, key=lambda item: item.key)
 
 
 def _manifest_files(bucket: str, key: str, raw: bytes) -> list[BillingFile]:

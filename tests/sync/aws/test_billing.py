@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal as D
 
 import pytest
 
 from models import AwsAccount, AwsBillingMonth, AwsBillingRow, Person, SyncRun
-from sync.aws.billing import AwsBillingFailed, billing_months
+from sync.aws.billing import AwsBillingFailed, billing_months, newest_delivery
+from sync.aws.s3 import S3Object
 from sync.dispatch import run_sync
 from tests.support.s3 import (
     CUR_HEADER,
@@ -292,3 +293,30 @@ async def test_a_bad_row_in_the_second_file_of_an_export_is_named_by_that_file(
         f"{keys[1]}:4: line_item_currency_code 'eur' is not 3 capital letters",
     ]
     assert await stored() == []
+
+
+def test_without_a_manifest_only_the_newest_delivery_folder_is_read() -> None:
+    data = "cur/data/BILLING_PERIOD=2024-03/"
+
+    def item(name: str, day: int) -> S3Object:
+        return S3Object(data + name, 1, datetime(2024, 3, day, tzinfo=UTC))
+
+    old = [item("v1/a.csv.gz", 2), item("v1/b.csv.gz", 3)]
+    new = [item("v0-rerun/a.csv.gz", 5), item("v0-rerun/b.csv.gz", 4)]
+    top = [item("a.csv.gz", 1)]
+    assert newest_delivery([*old, *new, *top], data) == sorted(new, key=lambda o: o.key)
+    assert newest_delivery([*old, *top], data) == old
+    assert newest_delivery(top, data) == top
+    assert newest_delivery([], data) == []
+
+
+async def test_an_export_keeping_every_delivery_is_counted_once(
+    db: str, s3_server: S3Server
+) -> None:
+    folder = "exports/finance-cur/data/BILLING_PERIOD=2024-03"
+    for delivery, cost in (("20240301T000000Z", "1"), ("20240302T000000Z", "2")):
+        body = gzipped(csv_bytes(CUR_HEADER, [cur_row(ACME, cost)]))
+        s3_server.put(f"{folder}/{delivery}/part-00001.csv.gz", body)
+    cur = {"AWS_BILLING_FORMAT": "cur2", "AWS_BILLING_CUR_PREFIX": "exports/finance-cur"}
+    await import_march(s3_server, db, **cur)
+    assert [amount for *_, amount, _ in await stored()] == [D("2")]
