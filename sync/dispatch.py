@@ -14,7 +14,7 @@ from core.clock import company_today
 from core.settings import Settings
 from models import SyncRun
 from sync import slack_directory
-from sync.aws.billing import billing_months, month_span, sync_aws_billing
+from sync.aws.billing import AwsBillingFailed, billing_months, month_span, sync_aws_billing
 from sync.counts import SyncCounts
 from sync.runs import sync_run
 from sync.slack_client import build_web_client
@@ -141,5 +141,9 @@ async def _run_aws_billing(
         raise SyncUnavailable("AWS_BILLING_BUCKET is required for the AWS billing import")
     first, last = month_span(billing_months(company_today(settings), start, end))
     async with sync_run("aws-billing", first, last, forced=force) as run:
-        run.counts = await sync_aws_billing(settings, first, last, force=force)
+        try:
+            run.counts = await sync_aws_billing(settings, first, last, force=force)
+        except AwsBillingFailed as failed:
+            run.counts = failed.counts  # the months that were imported
+            raise
     return run.record

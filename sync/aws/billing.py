@@ -160,7 +160,12 @@ async def read_month(
 
 
 class AwsBillingFailed(RuntimeError):
-    """Some month could not be imported; the first line says which, the next lines why."""
+    """Some month could not be imported; the first line says which, the next lines why.
+    ``counts``: what the months that were imported changed (the run records them)."""
+
+    def __init__(self, message: str, counts: SyncCounts) -> None:
+        super().__init__(message)
+        self.counts = counts
 
 
 async def sync_aws_billing(
@@ -188,7 +193,8 @@ async def sync_aws_billing(
     if failures:
         noun = "month" if len(failures) == 1 else "months"
         raise AwsBillingFailed(
-            f"{len(failures)} {noun} not imported (left as they were): " + "\n".join(failures)
+            f"{len(failures)} {noun} not imported (left as they were): " + "\n".join(failures),
+            counts,
         )
     return counts
 

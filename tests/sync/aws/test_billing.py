@@ -320,3 +320,15 @@ async def test_an_export_keeping_every_delivery_is_counted_once(
     cur = {"AWS_BILLING_FORMAT": "cur2", "AWS_BILLING_CUR_PREFIX": "exports/finance-cur"}
     await import_march(s3_server, db, **cur)
     assert [amount for *_, amount, _ in await stored()] == [D("2")]
+
+
+async def test_a_run_with_a_bad_month_records_what_the_good_ones_changed(
+    db: str, s3_server: S3Server
+) -> None:
+    s3_server.put(LEGACY_MARCH, legacy_march())  # April has no file
+    with pytest.raises(AwsBillingFailed) as raised:
+        await run_sync("aws-billing", s3_server.settings(db), start=MARCH, end=date(2024, 4, 1))
+    assert str(raised.value).startswith("1 month not imported (left as they were): 2024-04:")
+    run = await SyncRun.get(kind="aws-billing")
+    assert (run.status, run.added, run.deleted, run.skipped) == ("failed", 5, 0, 0)
+    assert len(await stored()) == 5
