@@ -9,6 +9,7 @@ named like a person ("First Last") is linked to that person when imported.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from tortoise import fields
@@ -19,6 +20,14 @@ from models.base import cost_field
 if TYPE_CHECKING:
     from models.people import Person
     from models.projects import Project
+
+
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")
+
+
+def is_account_id(text: str) -> bool:
+    """An AWS account id is 12 digits."""
+    return _ACCOUNT_ID.fullmatch(text) is not None
 
 
 class AwsAccount(Model):

@@ -11,19 +11,17 @@ its invoices refreshed without the account.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
 from core.errors import InvalidInput, NotFound
 from models.audit import record_change
-from models.aws import AwsAccount, AwsMonthTotal
+from models.aws import AwsAccount, AwsMonthTotal, is_account_id
 from models.invoices.refresh import ensure_invoices, refresh_invoice_months
 from models.projects import Project
 
 AUDIT_ENTITY = "aws_account_link"
-_ACCOUNT = re.compile(r"[0-9]{12}")
 
 
 @dataclass(frozen=True)
@@ -43,7 +41,7 @@ async def _project(guid: str) -> Project:
 
 def checked_account_id(account_id: str) -> str:
     cleaned = account_id.strip()
-    if not _ACCOUNT.fullmatch(cleaned):
+    if not is_account_id(cleaned):
         raise InvalidInput("account", f"{cleaned[:40]!r} is not an AWS account id (12 digits).")
     return cleaned
 

@@ -8,16 +8,18 @@ are exact decimals with at most 10 decimal places, the currency is three capital
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from operator import attrgetter
 
+from models.aws import is_account_id
 from models.aws_billing.formats import FIELDS, BillingFormat
 
 MAX_TEXT = 255
 MAX_DECIMALS = 10
 LIMIT = Decimal("1e17")
-_ACCOUNT = re.compile(r"[0-9]{12}")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _DATE = re.compile(r"([0-9]{4})[-/]([0-9]{2})[-/]([0-9]{2})(?:[T ][0-9:.]*Z?)?")
 
@@ -36,6 +38,25 @@ class BillingRecord:
     quantity: Decimal
     cost: Decimal
     currency: str
+
+
+STORED_KEY = (
+    "account_id",
+    "record_type",
+    "product_code",
+    "product_name",
+    "usage_type",
+    "description",
+    "period_start",
+    "period_end",
+    "currency",
+)
+"""The fields that make a stored row: records alike in all of them are added up into one."""
+
+StoredKey = tuple[str, str, str, str, str, str, date, date, str]
+
+stored_key: Callable[[BillingRecord], StoredKey] = attrgetter(*STORED_KEY)
+"""A record's values of :data:`STORED_KEY`, in that order."""
 
 
 class BadRow(ValueError):
@@ -64,7 +85,7 @@ class RowReader:
         account_id = self._cell(cells, "account_id")
         if not account_id:
             raise BadRow(f"{self._column('account_id')} is empty")
-        if not _ACCOUNT.fullmatch(account_id):
+        if not is_account_id(account_id):
             raise BadRow(f"{self._column('account_id')} {account_id[:40]!r} is not 12 digits")
         start = self._date(cells, "period_start")
         end = self._date(cells, "period_end")

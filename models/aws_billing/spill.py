@@ -21,8 +21,9 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
-from models.aws_billing.records import BillingRecord
+from models.aws_billing.records import STORED_KEY, BillingRecord, StoredKey, stored_key
 
 BATCH = 2000
 """Records read back at a time."""
@@ -31,20 +32,13 @@ PENDING = 10_000
 share a few thousand keys, so they are added up here and the file is written rarely."""
 CACHE_KIB = 8 << 10
 
-_KEY = (
-    "account_id",
-    "record_type",
-    "product_code",
-    "product_name",
-    "usage_type",
-    "description",
-    "period_start",
-    "period_end",
-    "currency",
-)
+_KEY = STORED_KEY
 _COLUMNS = (*_KEY, "quantity", "cost")
+_DATES = frozenset({"period_start", "period_end"})
 
-Key = tuple[str, str, str, str, str, str, date, date, str]
+
+def _text(value: str | date) -> str:
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def _added(first: str, second: str) -> str:
@@ -72,7 +66,7 @@ class MonthSpill:
             " quantity = decimal_add(quantity, excluded.quantity),"
             " cost = decimal_add(cost, excluded.cost)"
         )
-        self._pending: dict[Key, list[Decimal]] = {}
+        self._pending: dict[StoredKey, list[Decimal]] = {}
 
     @property
     def folder(self) -> Path:
@@ -80,17 +74,7 @@ class MonthSpill:
         return Path(self._folder.name)
 
     def add(self, record: BillingRecord) -> None:
-        key = (
-            record.account_id,
-            record.record_type,
-            record.product_code,
-            record.product_name,
-            record.usage_type,
-            record.description,
-            record.period_start,
-            record.period_end,
-            record.currency,
-        )
+        key = stored_key(record)
         sums = self._pending.get(key)
         if sums is None:
             if len(self._pending) >= PENDING:
@@ -103,7 +87,7 @@ class MonthSpill:
     def _flush(self) -> None:
         if self._pending:
             rows = (
-                (*key[:6], key[6].isoformat(), key[7].isoformat(), key[8], str(q), str(c))
+                (*(_text(value) for value in key), str(q), str(c))
                 for key, (q, c) in self._pending.items()
             )
             self._db.executemany(self._upsert, rows)
@@ -123,20 +107,16 @@ class MonthSpill:
             f"SELECT {', '.join(_COLUMNS)} FROM record ORDER BY {', '.join(_KEY)}"
         )
         while batch := cursor.fetchmany(BATCH):
-            for account, kind, code, product, usage, text, start, end, cur, qty, cost in batch:
+            for *key, quantity, cost in batch:
+                values: dict[str, Any] = {
+                    field: date.fromisoformat(value) if field in _DATES else value
+                    for field, value in zip(_KEY, key, strict=True)
+                }
                 yield BillingRecord(
-                    account_id=account,
-                    account_name=names.get(account, ""),
-                    record_type=kind,
-                    product_code=code,
-                    product_name=product,
-                    usage_type=usage,
-                    description=text,
-                    period_start=date.fromisoformat(start),
-                    period_end=date.fromisoformat(end),
-                    quantity=Decimal(qty),
+                    **values,
+                    account_name=names.get(values["account_id"], ""),
+                    quantity=Decimal(quantity),
                     cost=Decimal(cost),
-                    currency=cur,
                 )
 
     def close(self) -> None:

@@ -22,7 +22,7 @@ from tortoise.transactions import in_transaction
 
 from models.aws import AwsAccount, AwsBillingMonth, AwsBillingRow, AwsMonthTotal, AwsProductCost
 from models.aws_billing.month import MonthBilling
-from models.aws_billing.records import BillingRecord
+from models.aws_billing.records import STORED_KEY, BillingRecord, stored_key
 from models.aws_billing.totals import MonthSums
 from models.invoices.refresh import ensure_invoices, refresh_invoice_months
 from models.people import Person, name_key
@@ -153,18 +153,8 @@ async def _refresh_invoices(account_pks: list[int], year: int, month: int, conn:
 
 
 def _row(pks: dict[str, int], record: BillingRecord, year: int, month: int) -> AwsBillingRow:
+    key = dict(zip(STORED_KEY, stored_key(record), strict=True))
+    key["account_id"] = pks[record.account_id]
     return AwsBillingRow(
-        account_id=pks[record.account_id],
-        year=year,
-        month=month,
-        record_type=record.record_type,
-        product_code=record.product_code,
-        product_name=record.product_name,
-        usage_type=record.usage_type,
-        description=record.description,
-        period_start=record.period_start,
-        period_end=record.period_end,
-        quantity=record.quantity,
-        amount=record.cost,
-        currency=record.currency,
+        **key, year=year, month=month, quantity=record.quantity, amount=record.cost
     )

@@ -25,6 +25,7 @@ from models.aws_billing.file_reader import BillingFileReader
 from models.aws_billing.formats import BY_NAME, CUR2
 from models.aws_billing.month import BadBilling, MonthBilling, MonthCollector
 from models.aws_billing.store import store_month
+from models.invoices.figures import next_month, previous_month
 from sync.aws.s3 import (
     S3Missing,
     S3Object,
@@ -57,18 +58,16 @@ def billing_months(today: date, start: date | None, end: date | None) -> list[tu
     if start is None and end is None:
         months = [(today.year, today.month)]
         if today.day <= PREVIOUS_MONTH_UNTIL:
-            months.insert(
-                0, (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
-            )
+            months.insert(0, previous_month(today.year, today.month))
         return months
     first = start or end
     last = end or start
     assert first is not None and last is not None
     months = []
-    year, month = first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        months.append((year, month))
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    current = (first.year, first.month)
+    while current <= (last.year, last.month):
+        months.append(current)
+        current = next_month(*current)
     return months
 
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import pytest
 
 from bot.emulators.aws_billing_files import CUR_HEADER, LEGACY_HEADER, cur_row, legacy_row
+from models import AwsBillingRow
+from models.aws import is_account_id
 from models.aws_billing.formats import CUR, LEGACY
 from models.aws_billing.month import BadBilling, MonthCollector
+from models.aws_billing.records import STORED_KEY, BillingRecord
 
 ACME = "111111111111"
 
@@ -40,3 +45,13 @@ def test_a_cur_line_item_without_an_account_is_refused() -> None:
     assert raised.value.problems == [
         "cur.csv.gz:2: line_item_usage_account_id is empty",
     ]
+
+
+def test_the_stored_key_is_spelled_once_for_record_spill_and_row() -> None:
+    """The fields that make a stored row are the record's and the row's (account_id: the
+    account's primary key there)."""
+    assert set(STORED_KEY) <= {f.name for f in fields(BillingRecord)}
+    assert set(STORED_KEY) <= set(AwsBillingRow._meta.fields_map) | {"account_id"}
+    assert [is_account_id(t) for t in ("123456789012", "12345678901", "1234567890123", "")] == [
+        True, False, False, False
+    ]  # fmt: skip

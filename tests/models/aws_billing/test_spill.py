@@ -94,7 +94,7 @@ def test_the_checksum_follows_the_records_not_how_the_numbers_are_written() -> N
         assert reordered.result().checksum == checksum  # the files' order does not count
     assert record_line(RECORD) == (
         b"111111111111\tLinkedLineItem\tAmazonEC2\tAmazon EC2\tBoxUsage\tt3.micro\\twith a tab"
-        b"\t2024-03-01\t2024-03-31\t1\t0.1\tUSD\n"
+        b"\t2024-03-01\t2024-03-31\tUSD\t1\t0.1\n"
     )
 
 
