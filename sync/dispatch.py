@@ -35,7 +35,8 @@ whoever runs syncs; its lines say what it did."""
 
 
 class SyncUnavailable(RuntimeError):
-    """The kind is configured but cannot run in this version; the message is one line."""
+    """The kind cannot run with these settings (a setting it needs is missing); the message
+    is one line naming it."""
 
 
 @dataclass(frozen=True)

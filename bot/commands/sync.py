@@ -1,7 +1,7 @@
 """`financebot sync WHAT [--start-date D] [--end-date D] [--force]`: one sync now.
 
-WHAT is one kind or ``all`` (every configured kind in order; unconfigured ones, and those not
-in this release, are skipped with a note). Progress is drawn with rich on a terminal;
+WHAT is one kind or ``all`` (every configured kind in order; unconfigured ones are skipped
+with a note). Progress is drawn with rich on a terminal;
 elsewhere only result lines print. A failed sync exits non-zero with one line; stored data
 stays as it was. After the projects sync (and the hours sync, which may add projects), new
 projects are posted to the channels marked for them (``bot.notifications.new_projects``).
