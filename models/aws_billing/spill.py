@@ -56,9 +56,9 @@ class MonthSpill:
         for pragma in ("journal_mode=OFF", "synchronous=OFF", f"cache_size=-{CACHE_KIB}"):
             self._db.execute(f"PRAGMA {pragma}")
         self._db.execute(
-            "CREATE TABLE record (seq INTEGER PRIMARY KEY, "
+            "CREATE TABLE record ("
             + ", ".join(f"{c} TEXT NOT NULL" for c in _COLUMNS)
-            + f", UNIQUE ({', '.join(_KEY)}))"
+            + f", PRIMARY KEY ({', '.join(_KEY)})) WITHOUT ROWID"
         )
         self._upsert = (
             f"INSERT INTO record ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
@@ -100,8 +100,8 @@ class MonthSpill:
         return int(found)
 
     def records(self, names: dict[str, str]) -> Iterator[BillingRecord]:
-        """The records added up, ordered by their key (the unique index's order); ``names``:
-        account id → its name (the last one the files gave)."""
+        """The records added up, ordered by their key (the table's own order: it is kept by
+        its key); ``names``: account id → its name (the last one the files gave)."""
         self._flush()
         cursor = self._db.execute(
             f"SELECT {', '.join(_COLUMNS)} FROM record ORDER BY {', '.join(_KEY)}"
