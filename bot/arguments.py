@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 
 from core.days import is_supported_day, iso_day, unsupported_day
 from core.formatting import quoted
+from models.aws import is_account_id
 from models.groups import GROUP_NAME, NAME_RULE
 
 MAX_DAYS = 36500
@@ -106,7 +107,7 @@ def month_number(text: str) -> int:
 
 def aws_account_id(text: str) -> str:
     """An AWS account id: 12 digits."""
-    if not re.fullmatch(r"[0-9]{12}", text.strip()):
+    if not is_account_id(text.strip()):
         raise argparse.ArgumentTypeError(f"{quoted(text)} is not an AWS account id (12 digits)")
     return text.strip()
 

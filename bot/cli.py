@@ -58,15 +58,17 @@ WHAT is one kind, or all:
       Slack's directory: people's Slack accounts and channels
   aws-billing
       AWS billing from S3 (AWS_BILLING_FORMAT legacy-csv or cur2): --year and --month
-      name one month; without them the current month and, until its 5th day, the
-      previous one. A file with a bad row leaves its month as it was and lists the
-      problems as FILE:LINE: message
+      name one month, --start-date and --end-date the months they fall in; without
+      them the current month and, until its 5th day, the previous one. --force
+      replaces a month even when its files are unchanged. A file with a bad row
+      leaves its month as it was and lists the problems as FILE:LINE: message
   all
       every kind above, in that order; one without its settings is skipped with a note
 
-Only hours take a range: --start-date and --end-date (default: the last {DEFAULT_HOURS_DAYS} days
-up to today in TIME_ZONE). Every run is recorded and holds a lock, so two runs of one kind
-never overlap. A failed sync exits 1 with one line and leaves stored data as it was.
+Hours take a range of days: --start-date and --end-date (default: the last {DEFAULT_HOURS_DAYS}
+days up to today in TIME_ZONE); with all, the dates are the hours' only. Every run is
+recorded and holds a lock, so two runs of one kind never overlap. A failed sync exits 1
+with one line and leaves stored data as it was.
 """
 FLEX_HELP = """\
 Prints the saldo line (Flex saldo for NAME is +X.XXh), the change from last month, the
@@ -181,18 +183,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--start-date",
         type=day_option,
         metavar="YYYY-MM-DD",
-        help=f"hours: first day (default: {DEFAULT_HOURS_DAYS - 1} days before --end-date)",
+        help=f"hours: first day (default: {DEFAULT_HOURS_DAYS - 1} days before --end-date); "
+        "aws-billing: the first month is this day's",
     )
     sync.add_argument(
         "--end-date",
         type=day_option,
         metavar="YYYY-MM-DD",
-        help="hours: last day (default: today in TIME_ZONE)",
+        help="hours: last day (default: today in TIME_ZONE); aws-billing: the last month is "
+        "this day's",
     )
     sync.add_argument(
         "--force",
         action="store_true",
-        help="hours: rewrite every day, even those whose checksum is unchanged",
+        help="hours: rewrite every day, even those whose checksum is unchanged; aws-billing: "
+        "replace every month, even one whose files hash as at its last import",
     )
     sync.add_argument("--year", type=year_option, metavar="Y", help="aws-billing: the month's year")
     sync.add_argument(

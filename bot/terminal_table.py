@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 #: Columns aligned left; every other column holds figures and is aligned right.
 TEXT_COLUMNS = frozenset(
@@ -36,7 +37,8 @@ def print_table(
     rows: Sequence[Sequence[str]],
     marked: Sequence[bool] = (),
 ) -> None:
-    """A rich table on a terminal (``marked`` rows highlighted), plain aligned text otherwise."""
+    """A rich table on a terminal (``marked`` rows highlighted), plain aligned text otherwise.
+    Cells are plain text, never rich markup: names from upstream may hold brackets."""
     if sys.stdout.isatty():
         table = Table(title=title, title_justify="left")
         for header in headers:
@@ -44,7 +46,8 @@ def print_table(
             table.add_column(header, justify="left" if left else "right", no_wrap=True)
         for index, row in enumerate(rows):
             highlight = index < len(marked) and marked[index]
-            table.add_row(*row, style="bold red" if highlight else None)
+            cells = (Text(str(cell)) for cell in row)
+            table.add_row(*cells, style="bold red" if highlight else None)
         Console().print(table)
         return
     widths = [max(len(str(v)) for v in column) for column in zip(headers, *rows, strict=True)]

@@ -289,6 +289,36 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='AwsMonthTotal',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('account', fields.ForeignKeyField('financebot.AwsAccount', source_field='account_id', db_constraint=True, to_field='id', related_name='month_totals', on_delete=OnDelete.CASCADE)),
+                ('year', fields.IntField()),
+                ('month', fields.SmallIntField()),
+                ('currency', fields.CharField(max_length=3)),
+                ('line_items', fields.DecimalField(max_digits=28, decimal_places=10)),
+                ('account_total', fields.DecimalField(null=True, max_digits=28, decimal_places=10)),
+                ('rows', fields.IntField()),
+            ],
+            options={'table': 'aws_month_total', 'app': 'financebot', 'unique_together': (('account', 'year', 'month', 'currency'),), 'indexes': [Index(fields=['year', 'month'])], 'pk_attr': 'id', 'table_description': "One account's month in one currency, added up exactly at import from the rows stored"},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='AwsProductCost',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('account', fields.ForeignKeyField('financebot.AwsAccount', source_field='account_id', db_constraint=True, to_field='id', related_name='product_costs', on_delete=OnDelete.CASCADE)),
+                ('year', fields.IntField()),
+                ('month', fields.SmallIntField()),
+                ('product', fields.CharField(max_length=255)),
+                ('currency', fields.CharField(max_length=3)),
+                ('cost', fields.DecimalField(max_digits=28, decimal_places=10)),
+                ('rows', fields.IntField()),
+            ],
+            options={'table': 'aws_product_cost', 'app': 'financebot', 'unique_together': (('account', 'year', 'month', 'product', 'currency'),), 'indexes': [Index(fields=['year', 'month'])], 'pk_attr': 'id', 'table_description': "One account's month for one product (its name, else its code) and currency, added up"},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='HourEntry',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),

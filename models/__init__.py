@@ -1,6 +1,12 @@
 """Tortoise models (the `financebot` app) and the domain logic that reads them."""
 
-from models.aws import AwsAccount, AwsBillingMonth, AwsBillingRow
+from models.aws import (
+    AwsAccount,
+    AwsBillingMonth,
+    AwsBillingRow,
+    AwsMonthTotal,
+    AwsProductCost,
+)
 from models.bookkeeping import AuditLog, Event, JobClaim, Notification, SyncLock, SyncRun
 from models.flex.contracts import FlexCorrection, WorkContract
 from models.flex.sums import FlexMonthSums
@@ -26,6 +32,8 @@ __all__ = [
     "AwsAccount",
     "AwsBillingMonth",
     "AwsBillingRow",
+    "AwsMonthTotal",
+    "AwsProductCost",
     "Client",
     "Event",
     "FlexCorrection",

@@ -9,6 +9,7 @@ named like a person ("First Last") is linked to that person when imported.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from tortoise import fields
@@ -19,6 +20,14 @@ from models.base import cost_field
 if TYPE_CHECKING:
     from models.people import Person
     from models.projects import Project
+
+
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")
+
+
+def is_account_id(text: str) -> bool:
+    """An AWS account id is 12 digits."""
+    return _ACCOUNT_ID.fullmatch(text) is not None
 
 
 class AwsAccount(Model):
@@ -60,6 +69,50 @@ class AwsBillingRow(Model):
 
     class Meta:
         table = "aws_billing_row"
+        indexes = (("year", "month"),)
+
+
+class AwsMonthTotal(Model):
+    """One account's month in one currency, added up exactly at import from the rows stored
+    with it: pages, the CLI and invoices read these instead of every billing row.
+    ``account_total`` is the legacy AccountTotal rows' sum (null when the month has none),
+    ``line_items`` the other rows' sum (models/invoices/figures.py, aws_billing_money)."""
+
+    id = fields.IntField(primary_key=True)
+    account: fields.ForeignKeyRelation[AwsAccount] = fields.ForeignKeyField(
+        "financebot.AwsAccount", related_name="month_totals", on_delete=fields.CASCADE
+    )
+    year = fields.IntField()
+    month = fields.SmallIntField()
+    currency = fields.CharField(max_length=3)
+    line_items = cost_field()
+    account_total = cost_field(null=True)
+    rows = fields.IntField()
+
+    class Meta:
+        table = "aws_month_total"
+        unique_together = (("account", "year", "month", "currency"),)
+        indexes = (("year", "month"),)
+
+
+class AwsProductCost(Model):
+    """One account's month for one product (its name, else its code) and currency, added up
+    at import, AccountTotal rows left out: the /aws month page."""
+
+    id = fields.IntField(primary_key=True)
+    account: fields.ForeignKeyRelation[AwsAccount] = fields.ForeignKeyField(
+        "financebot.AwsAccount", related_name="product_costs", on_delete=fields.CASCADE
+    )
+    year = fields.IntField()
+    month = fields.SmallIntField()
+    product = fields.CharField(max_length=255)
+    currency = fields.CharField(max_length=3)
+    cost = cost_field()
+    rows = fields.IntField()
+
+    class Meta:
+        table = "aws_product_cost"
+        unique_together = (("account", "year", "month", "product", "currency"),)
         indexes = (("year", "month"),)
 
 

@@ -14,7 +14,7 @@ from core.clock import company_today
 from core.settings import Settings
 from models import SyncRun
 from sync import slack_directory
-from sync.aws.billing import billing_months, month_span, sync_aws_billing
+from sync.aws.billing import AwsBillingFailed, billing_months, month_span, sync_aws_billing
 from sync.counts import SyncCounts
 from sync.runs import sync_run
 from sync.slack_client import build_web_client
@@ -35,7 +35,8 @@ whoever runs syncs; its lines say what it did."""
 
 
 class SyncUnavailable(RuntimeError):
-    """The kind is configured but cannot run in this version; the message is one line."""
+    """The kind cannot run with these settings (a setting it needs is missing); the message
+    is one line naming it."""
 
 
 @dataclass(frozen=True)
@@ -84,12 +85,12 @@ async def run_sync(
     Raises SyncAlreadyRunning when another run of the kind holds the lock, and whatever the
     sync raised (the run is then recorded as failed). For AWS billing, ``start`` and ``end``
     name months (any day in them); without them, the current month and, until the 5th, the
-    previous one.
+    previous one; ``force`` replaces a month even when its files hash as at its last import.
     """
     if kind not in ALL_KINDS:
         raise ValueError(f"unknown sync kind {kind!r}")
     if kind == "aws-billing":
-        return await _run_aws_billing(settings, start, end)
+        return await _run_aws_billing(settings, start, end, force=force)
     if kind in SLACK_KINDS:
         return await _run_slack(kind, settings)
 
@@ -134,10 +135,16 @@ async def _run_slack(kind: str, settings: Settings) -> SyncRun:
     return run.record
 
 
-async def _run_aws_billing(settings: Settings, start: date | None, end: date | None) -> SyncRun:
+async def _run_aws_billing(
+    settings: Settings, start: date | None, end: date | None, *, force: bool
+) -> SyncRun:
     if not settings.aws_billing_bucket:
         raise SyncUnavailable("AWS_BILLING_BUCKET is required for the AWS billing import")
     first, last = month_span(billing_months(company_today(settings), start, end))
-    async with sync_run("aws-billing", first, last) as run:
-        run.counts = await sync_aws_billing(settings, first, last)
+    async with sync_run("aws-billing", first, last, forced=force) as run:
+        try:
+            run.counts = await sync_aws_billing(settings, first, last, force=force)
+        except AwsBillingFailed as failed:
+            run.counts = failed.counts  # the months that were imported
+            raise
     return run.record

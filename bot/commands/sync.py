@@ -1,7 +1,7 @@
 """`financebot sync WHAT [--start-date D] [--end-date D] [--force]`: one sync now.
 
-WHAT is one kind or ``all`` (every configured kind in order; unconfigured ones, and those not
-in this release, are skipped with a note). Progress is drawn with rich on a terminal;
+WHAT is one kind or ``all`` (every configured kind in order; unconfigured ones are skipped
+with a note). Progress is drawn with rich on a terminal;
 elsewhere only result lines print. A failed sync exits non-zero with one line; stored data
 stays as it was. After the projects sync (and the hours sync, which may add projects), new
 projects are posted to the channels marked for them (``bot.notifications.new_projects``).
@@ -68,7 +68,7 @@ def progress_display(kind: str) -> Iterator[ProgressFn | None]:
 
 async def _run_one(kind: str, settings: Settings, args: argparse.Namespace) -> None:
     start, end = args.start_date, args.end_date
-    if kind == "aws-billing":
+    if kind == "aws-billing" and (args.aws_month or args.what != "aws-billing"):
         start = end = args.aws_month
     with progress_display(kind) as report:
         run = await run_sync(
@@ -85,17 +85,19 @@ async def _run_one(kind: str, settings: Settings, args: argparse.Namespace) -> N
 
 
 def aws_month(args: argparse.Namespace) -> date | None:
-    """--year and --month (aws-billing only, both or neither) as a day of that month; the
-    dates of `sync all` are the hours' and leave AWS billing at its default months."""
+    """--year and --month (aws-billing only, both or neither) as a day of that month. Dates
+    given to `sync aws-billing` instead name the months they fall in (from --start-date's to
+    --end-date's); those of `sync all` are the hours' and leave AWS billing at its default
+    months."""
     year, month = getattr(args, "year", None), getattr(args, "month", None)
-    if args.what == "aws-billing" and (args.start_date or args.end_date):
-        raise CommandError("aws-billing takes --year and --month, not dates")
     if year is None and month is None:
         return None
     if args.what != "aws-billing":
         raise CommandError("--year and --month are for aws-billing only")
     if year is None or month is None:
         raise CommandError("aws-billing needs --year and --month together")
+    if args.start_date or args.end_date:
+        raise CommandError("aws-billing takes --year and --month or dates, not both")
     return date(year, month, 1)
 
 

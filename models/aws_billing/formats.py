@@ -3,7 +3,8 @@
 - ``legacy-csv``: AWS's monthly billing CSV (``<payer>-aws-billing-csv-YYYY-MM.csv``), one row
   per linked account and product, with ``RecordType``; only the linked accounts' rows
   (``LinkedLineItem`` and their ``AccountTotal``) are kept, the payer's, invoice and statement
-  totals are not any one account's.
+  totals are not any one account's, nor are rows without a ``LinkedAccountId`` (the payer's
+  own, as a single-account file's ``AccountTotal``).
 - ``cur2``: Cost and Usage Report 2.0 from Data Exports, gzip-compressed CSV, every line item.
 """
 
@@ -41,6 +42,9 @@ class BillingFormat:
     """Fields whose column may be missing (they are then empty)."""
     kept_record_types: frozenset[str] | None = None
     """Record types stored (lower-case); None: every row."""
+    rows_without_account_left_out: bool = False
+    """Rows of a kept type with no account id are the payer's (a single-account file's
+    AccountTotal): left out, not refused."""
 
     @property
     def required_columns(self) -> tuple[str, ...]:
@@ -50,7 +54,9 @@ class BillingFormat:
         present = {cell.strip() for cell in header}
         return [column for column in self.required_columns if column not in present]
 
-    def keeps(self, record_type: str) -> bool:
+    def keeps(self, record_type: str, account_id: str) -> bool:
+        if self.rows_without_account_left_out and not account_id.strip():
+            return False
         kept = self.kept_record_types
         return kept is None or record_type.strip().lower() in kept
 
@@ -72,6 +78,7 @@ LEGACY = BillingFormat(
         "currency": "CurrencyCode",
     },
     kept_record_types=frozenset({"linkedlineitem", "accounttotal"}),
+    rows_without_account_left_out=True,
 )
 
 CUR = BillingFormat(

@@ -11,19 +11,17 @@ its invoices refreshed without the account.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
 from core.errors import InvalidInput, NotFound
 from models.audit import record_change
-from models.aws import AwsAccount, AwsBillingRow
+from models.aws import AwsAccount, AwsMonthTotal, is_account_id
 from models.invoices.refresh import ensure_invoices, refresh_invoice_months
 from models.projects import Project
 
 AUDIT_ENTITY = "aws_account_link"
-_ACCOUNT = re.compile(r"[0-9]{12}")
 
 
 @dataclass(frozen=True)
@@ -43,7 +41,7 @@ async def _project(guid: str) -> Project:
 
 def checked_account_id(account_id: str) -> str:
     cleaned = account_id.strip()
-    if not _ACCOUNT.fullmatch(cleaned):
+    if not is_account_id(cleaned):
         raise InvalidInput("account", f"{cleaned[:40]!r} is not an AWS account id (12 digits).")
     return cleaned
 
@@ -60,7 +58,7 @@ def _audit_values(account: AwsAccount, project: Project) -> dict[str, str]:
 async def _refresh(account: AwsAccount, project_id: int, *, create: bool) -> int:
     """Refreshes (``create``: and creates) the project's invoices of the account's months."""
     months = (
-        await AwsBillingRow.filter(account_id=account.id).distinct().values_list("year", "month")
+        await AwsMonthTotal.filter(account_id=account.id).distinct().values_list("year", "month")
     )
     keys = {(project_id, int(year), int(month)) for year, month in months}
     if not keys:

@@ -14,11 +14,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from types import TracebackType
 
 from models.aws_billing.formats import BillingFormat, header_problem
-from models.aws_billing.records import BadRow, BillingRecord, RowReader
+from models.aws_billing.records import BadRow, BillingRecord, RowReader, stored_key
 from models.aws_billing.spill import MonthSpill
 
 MAX_LISTED = 20
@@ -39,25 +40,17 @@ class BadBilling(ValueError):
         self.total = total
 
 
-CHECKSUM_VERSION = b"aws-billing-month 1\n"
+CHECKSUM_VERSION = b"aws-billing-month 2\n"
 """Starts every checksum: a change of what is hashed changes every month's checksum."""
 
 
 def record_line(record: BillingRecord) -> bytes:
-    """One record as it is hashed: its stored values, tab-separated (a tab or newline inside
-    a value escaped), numbers without trailing zeros."""
+    """One record as it is hashed: its stored key's values, quantity and cost, tab-separated
+    (a tab or newline inside a value escaped), numbers without trailing zeros."""
     values = (
-        record.account_id,
-        record.record_type,
-        record.product_code,
-        record.product_name,
-        record.usage_type,
-        record.description,
-        record.period_start.isoformat(),
-        record.period_end.isoformat(),
+        *(v.isoformat() if isinstance(v, date) else v for v in stored_key(record)),
         _number(record.quantity),
         _number(record.cost),
-        record.currency,
     )
     escaped = (v.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n") for v in values)
     return ("\t".join(escaped) + "\n").encode()
@@ -80,13 +73,14 @@ class MonthBilling:
     record_count: int
     """Records after adding up."""
     checksum: str
-    """sha256 of the records in order (:func:`record_line`)."""
+    """sha256 of the records ordered by key (:func:`record_line`): the files' row order
+    does not change it."""
     rows_read: int
     rows_left_out: int
     """Rows of record types the format does not keep (the legacy payer and invoice totals)."""
 
     def records(self) -> Iterator[BillingRecord]:
-        """Added up per key, in file order; read from the spill file as they are needed."""
+        """Added up per key, ordered by key; read from the spill file as they are needed."""
         return self.spill.records(self.account_names)
 
 

@@ -2,7 +2,9 @@
 person, its project and monthly totals per currency; one account's month grouped by product.
 
 A month's total of an account is its legacy ``AccountTotal`` rows when it has any, else the
-sum of its rows (CUR 2.0 line items): the rule invoices use (``aws_billing_money``).
+sum of its rows (CUR 2.0 line items): the rule invoices use (``aws_billing_money``). Both are
+read from the totals the import stored (``AwsMonthTotal``, ``AwsProductCost``), never from the
+billing rows: a few rows per account and month, whatever the files held.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from models.aws import AwsAccount, AwsBillingRow
-from models.invoices.figures import AWS_ACCOUNT_TOTAL, AwsBillingLine, aws_billing_money
+from models.aws import AwsAccount, AwsMonthTotal, AwsProductCost
+from models.invoices.figures import AwsAccountMonth, aws_billing_money
 from models.people import full_name
 
 
@@ -52,25 +54,29 @@ class ProductCost:
     rows: int
 
 
-def month_totals(rows: Iterable[tuple[int, int, str, str, Decimal]]) -> list[MonthTotal]:
-    """(year, month, record type, currency, amount) rows of one account as month totals,
-    newest first."""
-    by_month: dict[tuple[int, int], list[AwsBillingLine]] = {}
-    for year, month, record_type, currency, amount in rows:
-        by_month.setdefault((year, month), []).append(
-            AwsBillingLine(0, record_type, currency, amount)
-        )
+def month_totals(rows: Iterable[tuple[int, int, AwsAccountMonth]]) -> list[MonthTotal]:
+    """(year, month, currency total) of one account as month totals, newest first."""
+    by_month: dict[tuple[int, int], list[AwsAccountMonth]] = {}
+    for year, month, total in rows:
+        by_month.setdefault((year, month), []).append(total)
     return [
-        MonthTotal(year, month, aws_billing_money(lines))
-        for (year, month), lines in sorted(by_month.items(), reverse=True)
+        MonthTotal(year, month, aws_billing_money(totals))
+        for (year, month), totals in sorted(by_month.items(), reverse=True)
     ]
 
 
+def _decimal(value: object) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
 async def account_overviews(
-    account_id: str | None = None, *, person_id: int | None = None
+    account_id: str | None = None,
+    *,
+    person_id: int | None = None,
+    month: tuple[int, int] | None = None,
 ) -> list[AccountOverview]:
-    """Every account (or the one, or a person's), by account id; two queries whatever their
-    number."""
+    """Every account (or the one, or a person's), by account id, with the totals of every
+    month (or of ``month`` only); two queries whatever their number."""
     accounts = AwsAccount.all().order_by("account_id")
     if account_id is not None:
         accounts = accounts.filter(account_id=account_id)
@@ -88,12 +94,20 @@ async def account_overviews(
         "project__name",
     )
     ids = [row["id"] for row in stored]
-    rows: dict[int, list[tuple[int, int, str, str, Decimal]]] = {}
-    for pk, year, month, record_type, currency, amount in await AwsBillingRow.filter(
-        account_id__in=ids
-    ).values_list("account_id", "year", "month", "record_type", "currency", "amount"):
+    totals = AwsMonthTotal.filter(account_id__in=ids)
+    if month is not None:
+        totals = totals.filter(year=month[0], month=month[1])
+    rows: dict[int, list[tuple[int, int, AwsAccountMonth]]] = {}
+    for pk, year, month_number, currency, line_items, account_total in await totals.values_list(
+        "account_id", "year", "month", "currency", "line_items", "account_total"
+    ):
+        total = None if account_total is None else _decimal(account_total)
         rows.setdefault(int(pk), []).append(
-            (int(year), int(month), str(record_type), str(currency), Decimal(amount))
+            (
+                int(year),
+                int(month_number),
+                AwsAccountMonth(str(currency), _decimal(line_items), total),
+            )
         )
     return [
         AccountOverview(
@@ -116,29 +130,11 @@ async def account_overviews(
     ]
 
 
-def costs_by_product(
-    rows: Iterable[tuple[str, str, str, str, Decimal]],
-) -> list[ProductCost]:
-    """(record type, product name, product code, currency, amount) rows of one account's
-    month grouped by product (the name, else the code), largest cost first; the legacy
-    ``AccountTotal`` rows are the total, not a product, and are left out."""
-    grouped: dict[tuple[str, str], list[Decimal]] = {}
-    for record_type, product_name, product_code, currency, amount in rows:
-        if record_type.strip().lower() == AWS_ACCOUNT_TOTAL:
-            continue
-        product = product_name or product_code or "(no product)"
-        grouped.setdefault((product, currency), []).append(amount)
-    costs = [
-        ProductCost(product, currency, sum(amounts, Decimal(0)), len(amounts))
-        for (product, currency), amounts in grouped.items()
-    ]
-    return sorted(costs, key=lambda c: (c.currency, -c.cost, c.product.casefold()))
-
-
 async def account_month_costs(account_id: str, year: int, month: int) -> list[ProductCost]:
-    rows = await AwsBillingRow.filter(
+    """The account's month per product and currency, largest cost first (the AccountTotal
+    rows are the total, not a product, and are left out)."""
+    rows = await AwsProductCost.filter(
         account__account_id=account_id, year=year, month=month
-    ).values_list("record_type", "product_name", "product_code", "currency", "amount")
-    return costs_by_product(
-        (str(t), str(n), str(c), str(cur), Decimal(a)) for t, n, c, cur, a in rows
-    )
+    ).values_list("product", "currency", "cost", "rows")
+    costs = [ProductCost(str(p), str(c), _decimal(cost), int(n)) for p, c, cost, n in rows]
+    return sorted(costs, key=lambda c: (c.currency, -c.cost, c.product.casefold()))

@@ -8,16 +8,18 @@ are exact decimals with at most 10 decimal places, the currency is three capital
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from operator import attrgetter
 
+from models.aws import is_account_id
 from models.aws_billing.formats import FIELDS, BillingFormat
 
 MAX_TEXT = 255
 MAX_DECIMALS = 10
 LIMIT = Decimal("1e17")
-_ACCOUNT = re.compile(r"[0-9]{12}")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _DATE = re.compile(r"([0-9]{4})[-/]([0-9]{2})[-/]([0-9]{2})(?:[T ][0-9:.]*Z?)?")
 
@@ -38,6 +40,25 @@ class BillingRecord:
     currency: str
 
 
+STORED_KEY = (
+    "account_id",
+    "record_type",
+    "product_code",
+    "product_name",
+    "usage_type",
+    "description",
+    "period_start",
+    "period_end",
+    "currency",
+)
+"""The fields that make a stored row: records alike in all of them are added up into one."""
+
+StoredKey = tuple[str, str, str, str, str, str, date, date, str]
+
+stored_key: Callable[[BillingRecord], StoredKey] = attrgetter(*STORED_KEY)
+"""A record's values of :data:`STORED_KEY`, in that order."""
+
+
 class BadRow(ValueError):
     """The row cannot be stored; the message says why, naming the column."""
 
@@ -53,8 +74,9 @@ class RowReader:
         self.index = {f: positions.get(fmt.columns[f], -1) for f in FIELDS}
 
     def kept(self, cells: list[str]) -> bool:
-        """False for rows the format leaves out (the legacy file's payer and invoice totals)."""
-        return self.format.keeps(self._cell(cells, "record_type"))
+        """False for rows the format leaves out (the legacy file's payer rows and invoice
+        totals)."""
+        return self.format.keeps(self._cell(cells, "record_type"), self._cell(cells, "account_id"))
 
     def record(self, cells: list[str]) -> BillingRecord:
         """The row as a record; raises BadRow."""
@@ -63,7 +85,7 @@ class RowReader:
         account_id = self._cell(cells, "account_id")
         if not account_id:
             raise BadRow(f"{self._column('account_id')} is empty")
-        if not _ACCOUNT.fullmatch(account_id):
+        if not is_account_id(account_id):
             raise BadRow(f"{self._column('account_id')} {account_id[:40]!r} is not 12 digits")
         start = self._date(cells, "period_start")
         end = self._date(cells, "period_end")

@@ -4,11 +4,12 @@ A legacy file of 50 MB holds over 200,000 distinct rows; kept as Python objects 
 row was known good they grew the import by 261 MB. Here each record goes to a table whose
 unique key is the stored row's key (account, record type, product, usage type, description,
 period, currency); a second record with the same key adds its quantity and cost to the first
-one's, exactly (decimals kept as text, added by :class:`decimal.Decimal`), and keeps the first
-one's place, so the records come back added up and in file order. At most ``PENDING`` keys are
-added up in memory before they are written, and SQLite keeps at most ``CACHE_KIB`` of the
-file in memory; the file is in the system's temporary folder (``TMPDIR``)
-and is removed on :meth:`MonthSpill.close`.
+one's, exactly (decimals kept as text, added by :class:`decimal.Decimal`). The records come
+back added up and ordered by their key, whatever order the files had them in (AWS does not
+promise one), so the month's checksum and its stored rows do not depend on it. At most
+``PENDING`` keys are added up in memory before they are written, and SQLite keeps at most
+``CACHE_KIB`` of the file in memory; the file is in the system's temporary folder
+(``TMPDIR``) and is removed on :meth:`MonthSpill.close`.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
-from models.aws_billing.records import BillingRecord
+from models.aws_billing.records import STORED_KEY, BillingRecord, StoredKey, stored_key
 
 BATCH = 2000
 """Records read back at a time."""
@@ -30,20 +32,13 @@ PENDING = 10_000
 share a few thousand keys, so they are added up here and the file is written rarely."""
 CACHE_KIB = 8 << 10
 
-_KEY = (
-    "account_id",
-    "record_type",
-    "product_code",
-    "product_name",
-    "usage_type",
-    "description",
-    "period_start",
-    "period_end",
-    "currency",
-)
+_KEY = STORED_KEY
 _COLUMNS = (*_KEY, "quantity", "cost")
+_DATES = frozenset({"period_start", "period_end"})
 
-Key = tuple[str, str, str, str, str, str, date, date, str]
+
+def _text(value: str | date) -> str:
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def _added(first: str, second: str) -> str:
@@ -61,9 +56,9 @@ class MonthSpill:
         for pragma in ("journal_mode=OFF", "synchronous=OFF", f"cache_size=-{CACHE_KIB}"):
             self._db.execute(f"PRAGMA {pragma}")
         self._db.execute(
-            "CREATE TABLE record (seq INTEGER PRIMARY KEY, "
+            "CREATE TABLE record ("
             + ", ".join(f"{c} TEXT NOT NULL" for c in _COLUMNS)
-            + f", UNIQUE ({', '.join(_KEY)}))"
+            + f", PRIMARY KEY ({', '.join(_KEY)})) WITHOUT ROWID"
         )
         self._upsert = (
             f"INSERT INTO record ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
@@ -71,7 +66,7 @@ class MonthSpill:
             " quantity = decimal_add(quantity, excluded.quantity),"
             " cost = decimal_add(cost, excluded.cost)"
         )
-        self._pending: dict[Key, list[Decimal]] = {}
+        self._pending: dict[StoredKey, list[Decimal]] = {}
 
     @property
     def folder(self) -> Path:
@@ -79,17 +74,7 @@ class MonthSpill:
         return Path(self._folder.name)
 
     def add(self, record: BillingRecord) -> None:
-        key = (
-            record.account_id,
-            record.record_type,
-            record.product_code,
-            record.product_name,
-            record.usage_type,
-            record.description,
-            record.period_start,
-            record.period_end,
-            record.currency,
-        )
+        key = stored_key(record)
         sums = self._pending.get(key)
         if sums is None:
             if len(self._pending) >= PENDING:
@@ -102,7 +87,7 @@ class MonthSpill:
     def _flush(self) -> None:
         if self._pending:
             rows = (
-                (*key[:6], key[6].isoformat(), key[7].isoformat(), key[8], str(q), str(c))
+                (*(_text(value) for value in key), str(q), str(c))
                 for key, (q, c) in self._pending.items()
             )
             self._db.executemany(self._upsert, rows)
@@ -115,25 +100,23 @@ class MonthSpill:
         return int(found)
 
     def records(self, names: dict[str, str]) -> Iterator[BillingRecord]:
-        """The records added up, in the order their key first came; ``names``: account id →
-        its name (the last one the files gave)."""
+        """The records added up, ordered by their key (the table's own order: it is kept by
+        its key); ``names``: account id → its name (the last one the files gave)."""
         self._flush()
-        cursor = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM record ORDER BY seq")
+        cursor = self._db.execute(
+            f"SELECT {', '.join(_COLUMNS)} FROM record ORDER BY {', '.join(_KEY)}"
+        )
         while batch := cursor.fetchmany(BATCH):
-            for account, kind, code, product, usage, text, start, end, cur, qty, cost in batch:
+            for *key, quantity, cost in batch:
+                values: dict[str, Any] = {
+                    field: date.fromisoformat(value) if field in _DATES else value
+                    for field, value in zip(_KEY, key, strict=True)
+                }
                 yield BillingRecord(
-                    account_id=account,
-                    account_name=names.get(account, ""),
-                    record_type=kind,
-                    product_code=code,
-                    product_name=product,
-                    usage_type=usage,
-                    description=text,
-                    period_start=date.fromisoformat(start),
-                    period_end=date.fromisoformat(end),
-                    quantity=Decimal(qty),
+                    **values,
+                    account_name=names.get(values["account_id"], ""),
+                    quantity=Decimal(quantity),
                     cost=Decimal(cost),
-                    currency=cur,
                 )
 
     def close(self) -> None:

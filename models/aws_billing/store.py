@@ -1,5 +1,7 @@
 """A validated month stored: its rows replace the month's rows in one transaction.
 
+Beside the rows, the month's totals per account and currency and per product are stored
+(``models/aws_billing/totals.py``), added up from the same records in the same transaction.
 A month whose checksum (``MonthBilling.checksum``) equals the one stored at its last import is
 left as it is: importing the same files again changes nothing. Otherwise the month's rows are
 deleted and the new ones inserted a batch at a time as they are read from the spill file, so
@@ -18,9 +20,10 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from models.aws import AwsAccount, AwsBillingMonth, AwsBillingRow
+from models.aws import AwsAccount, AwsBillingMonth, AwsBillingRow, AwsMonthTotal, AwsProductCost
 from models.aws_billing.month import MonthBilling
-from models.aws_billing.records import BillingRecord
+from models.aws_billing.records import STORED_KEY, BillingRecord, stored_key
+from models.aws_billing.totals import MonthSums
 from models.invoices.refresh import ensure_invoices, refresh_invoice_months
 from models.people import Person, name_key
 
@@ -72,28 +75,69 @@ async def _accounts(billing: MonthBilling) -> tuple[dict[str, int], int]:
     return {i: a.id for i, a in stored.items()}, len(missing)
 
 
-async def store_month(billing: MonthBilling) -> MonthStored:
-    """Replaces the month's stored rows with ``billing``'s unless they hash the same."""
+async def store_month(billing: MonthBilling, *, force: bool = False) -> MonthStored:
+    """Replaces the month's stored rows with ``billing``'s unless they hash the same (and
+    ``force`` is not given: then they are replaced whatever the checksum)."""
     year, month = billing.year, billing.month
     async with in_transaction() as conn:
         pks, accounts_added = await _accounts(billing)
         last = await AwsBillingMonth.select_for_update().get_or_none(year=year, month=month)
-        if last is not None and last.checksum == billing.checksum:
+        if not force and last is not None and last.checksum == billing.checksum:
             return MonthStored(0, 0, last.row_count, accounts_added, 0)
         month_rows = AwsBillingRow.filter(year=year, month=month)
         before: list[Any] = await month_rows.distinct().values_list("account_id", flat=True)
         deleted = await month_rows.delete()
+        await AwsMonthTotal.filter(year=year, month=month).delete()
+        await AwsProductCost.filter(year=year, month=month).delete()
         added = 0
+        sums = MonthSums()
         records = billing.records()
         while batch := list(islice(records, INSERT_BATCH)):
             await AwsBillingRow.bulk_create([_row(pks, r, year, month) for r in batch])
+            for record in batch:
+                sums.add(record)
             added += len(batch)
+        await _store_sums(pks, sums, year, month)
         await AwsBillingMonth.update_or_create(
             {"checksum": billing.checksum, "row_count": added}, year=year, month=month
         )
         accounts = {int(pk) for pk in before} | set(pks.values())
         refreshed = await _refresh_invoices(sorted(accounts), year, month, conn)
     return MonthStored(added, deleted, 0, accounts_added, refreshed)
+
+
+async def _store_sums(pks: dict[str, int], sums: MonthSums, year: int, month: int) -> None:
+    """The month's totals per account and currency, and per product, beside its rows."""
+    await AwsMonthTotal.bulk_create(
+        [
+            AwsMonthTotal(
+                account_id=pks[account],
+                year=year,
+                month=month,
+                currency=currency,
+                line_items=total.line_items,
+                account_total=total.account_total,
+                rows=total.rows,
+            )
+            for (account, currency), total in sums.totals.items()
+        ],
+        batch_size=INSERT_BATCH,
+    )
+    await AwsProductCost.bulk_create(
+        [
+            AwsProductCost(
+                account_id=pks[account],
+                year=year,
+                month=month,
+                product=product,
+                currency=currency,
+                cost=cost.cost,
+                rows=cost.rows,
+            )
+            for (account, product, currency), cost in sums.products.items()
+        ],
+        batch_size=INSERT_BATCH,
+    )
 
 
 async def _refresh_invoices(account_pks: list[int], year: int, month: int, conn: object) -> int:
@@ -109,18 +153,8 @@ async def _refresh_invoices(account_pks: list[int], year: int, month: int, conn:
 
 
 def _row(pks: dict[str, int], record: BillingRecord, year: int, month: int) -> AwsBillingRow:
+    key = dict(zip(STORED_KEY, stored_key(record), strict=True))
+    key["account_id"] = pks[record.account_id]
     return AwsBillingRow(
-        account_id=pks[record.account_id],
-        year=year,
-        month=month,
-        record_type=record.record_type,
-        product_code=record.product_code,
-        product_name=record.product_name,
-        usage_type=record.usage_type,
-        description=record.description,
-        period_start=record.period_start,
-        period_end=record.period_end,
-        quantity=record.quantity,
-        amount=record.cost,
-        currency=record.currency,
+        **key, year=year, month=month, quantity=record.quantity, amount=record.cost
     )

@@ -387,13 +387,19 @@ class FixedRow:
 
 
 @dataclass(frozen=True, slots=True)
-class AwsBillingLine:
-    """One imported AWS billing row of an account linked to the project, in the month."""
+class AwsAccountMonth:
+    """One AWS account's month in one currency, as the import added its rows up: the legacy
+    "AccountTotal" rows' sum (None when it has none) and the other rows' sum."""
 
-    account_id: int
-    record_type: str
     currency: str
-    amount: Decimal
+    line_items: Decimal
+    account_total: Decimal | None = None
+
+    @property
+    def billed(self) -> Decimal:
+        """The AccountTotal when there is one (the legacy CSV, whose line items the total
+        already holds), else the line items (CUR 2.0)."""
+        return self.line_items if self.account_total is None else self.account_total
 
 
 #: The legacy billing CSV's per-account month total (its line items are in it already).
@@ -429,20 +435,11 @@ def fixed_rows_money(rows: Iterable[FixedRow]) -> dict[str, Decimal]:
     return dict(sorted(total.items()))
 
 
-def aws_billing_money(lines: Iterable[AwsBillingLine]) -> dict[str, Decimal]:
-    """An invoice's AWS billing per currency: per linked account and currency, its
-    "AccountTotal" rows when it has any (the legacy CSV, whose line items the total already
-    holds), else the sum of its rows (CUR 2.0 line items)."""
-    by_account: dict[tuple[int, str], list[AwsBillingLine]] = {}
-    for line in lines:
-        by_account.setdefault((line.account_id, line.currency), []).append(line)
+def aws_billing_money(accounts: Iterable[AwsAccountMonth]) -> dict[str, Decimal]:
+    """An invoice's AWS billing per currency: what each linked account's month bills."""
     total: dict[str, Decimal] = {}
-    for (_, currency), account_lines in by_account.items():
-        totals = [
-            line for line in account_lines if line.record_type.strip().lower() == AWS_ACCOUNT_TOTAL
-        ]
-        for line in totals or account_lines:
-            total[currency] = total.get(currency, ZERO) + line.amount
+    for account in accounts:
+        total[account.currency] = total.get(account.currency, ZERO) + account.billed
     return dict(sorted(total.items()))
 
 
@@ -469,7 +466,7 @@ class InvoiceInputs:
     internal_project: bool
     tallies: tuple[RateTally, ...] = ()
     fixed_rows: tuple[FixedRow, ...] = ()
-    aws_lines: tuple[AwsBillingLine, ...] = ()
+    aws_accounts: tuple[AwsAccountMonth, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -490,7 +487,7 @@ def compute_invoices(inputs: Sequence[InvoiceInputs], rules: InvoiceRules) -> li
                 item.tallies, internal_project=item.internal_project, rules=rules
             ),
             fixed_rows=fixed_rows_money(item.fixed_rows),
-            aws_billing=aws_billing_money(item.aws_lines),
+            aws_billing=aws_billing_money(item.aws_accounts),
         )
         for item in inputs
     ]

@@ -29,7 +29,7 @@ from uuid import UUID
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models.invoices.figures import (
-    AwsBillingLine,
+    AwsAccountMonth,
     ComparedFigures,
     FixedRow,
     InvoiceChecks,
@@ -493,30 +493,29 @@ async def read_fixed_rows(
     return by_project, by_invoice
 
 
-async def read_aws_lines(
+async def read_aws_accounts(
     conn: BaseDBAsyncClient, scope: Scope
-) -> dict[InvoiceKey, list[AwsBillingLine]]:
-    """The billing rows of AWS accounts linked to projects in scope, per project and month
-    (an account is linked to at most one project)."""
+) -> dict[InvoiceKey, list[AwsAccountMonth]]:
+    """The month totals (per currency, as the import added them up) of AWS accounts linked to
+    projects in scope, per project and month (an account is linked to at most one project):
+    a few rows per account, never its billing rows."""
     query = _Query(conn)
-    where = ['a."project_id" IS NOT NULL', *_months_where(query, scope, 'r."year"', 'r."month"')]
+    where = ['a."project_id" IS NOT NULL', *_months_where(query, scope, 't."year"', 't."month"')]
     if scope.project_ids is not None:
         where.append(query.one_of('a."project_id"', sorted(scope.project_ids), cast="int"))
     sql = (
-        'SELECT a."project_id", r."year", r."month", r."account_id", r."record_type", '
-        'r."currency", r."amount" FROM "aws_billing_row" r '
-        'JOIN "aws_account" a ON a."id" = r."account_id" WHERE ' + " AND ".join(where)
+        'SELECT a."project_id", t."year", t."month", t."currency", t."line_items", '
+        't."account_total" FROM "aws_month_total" t '
+        'JOIN "aws_account" a ON a."id" = t."account_id" WHERE ' + " AND ".join(where)
     )
     _, rows = await conn.execute_query(sql, query.values)
-    lines: dict[InvoiceKey, list[AwsBillingLine]] = {}
-    for project_id, year, month, account_id, record_type, currency, amount in (
-        tuple(r) for r in rows
-    ):
+    accounts: dict[InvoiceKey, list[AwsAccountMonth]] = {}
+    for project_id, year, month, currency, line_items, account_total in (tuple(r) for r in rows):
         key = InvoiceKey(int(project_id), int(year), int(month))
-        lines.setdefault(key, []).append(
-            AwsBillingLine(int(account_id), str(record_type or ""), str(currency), _decimal(amount))
+        accounts.setdefault(key, []).append(
+            AwsAccountMonth(str(currency), _decimal(line_items), _optional_decimal(account_total))
         )
-    return lines
+    return accounts
 
 
 # ------------------------------------------------------------------------------ writing

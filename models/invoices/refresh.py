@@ -65,7 +65,7 @@ from models.invoices.inputs import (
     StoredInvoice,
     invoice_keys,
     is_postgres,
-    read_aws_lines,
+    read_aws_accounts,
     read_fixed_rows,
     read_invoices,
     read_tallies,
@@ -254,7 +254,7 @@ async def _refresh(
     if tallies is None:
         tallies = await read_tallies(conn, scope)
     project_rows, invoice_rows = await read_fixed_rows(conn, scope)
-    aws_lines = await read_aws_lines(conn, scope)
+    aws_accounts = await read_aws_accounts(conn, scope)
     inputs = []
     for number, key in enumerate(wanted, 1):
         if number % SLICE == 0:
@@ -269,7 +269,7 @@ async def _refresh(
                 internal_project=invoice.internal_project,
                 tallies=tuple(tallies.get(key, ())),
                 fixed_rows=tuple(fixed),
-                aws_lines=tuple(aws_lines.get(key, ())),
+                aws_accounts=tuple(aws_accounts.get(key, ())),
             )
         )
     fresh = {InvoiceKey(*item.key): item for item in await _compute(inputs, rules, run_off_loop)}

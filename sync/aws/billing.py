@@ -3,7 +3,8 @@
 - ``legacy-csv``: the one file ``AWS_BILLING_KEY`` names for the month.
 - ``cur2``: under ``AWS_BILLING_CUR_PREFIX`` (the folder holding the export's ``data/`` and
   ``metadata/``), the files the newest ``metadata/BILLING_PERIOD=YYYY-MM/…Manifest.json``
-  lists; without a manifest, every ``.csv.gz`` under ``data/BILLING_PERIOD=YYYY-MM/``.
+  lists; without a manifest, the ``.csv.gz`` files under ``data/BILLING_PERIOD=YYYY-MM/`` of
+  its newest delivery (the folder, the period's or one inside it, with the newest file).
 
 Every file of the month is read (its records added up in a temporary file) before anything
 is stored; any problem (a missing file, a wrong header, a bad row) leaves the month as it was
@@ -24,7 +25,16 @@ from models.aws_billing.file_reader import BillingFileReader
 from models.aws_billing.formats import BY_NAME, CUR2
 from models.aws_billing.month import BadBilling, MonthBilling, MonthCollector
 from models.aws_billing.store import store_month
-from sync.aws.s3 import S3Missing, S3Problem, list_objects, read_chunks, read_small, s3_client
+from models.invoices.figures import next_month, previous_month
+from sync.aws.s3 import (
+    S3Missing,
+    S3Object,
+    S3Problem,
+    list_objects,
+    read_chunks,
+    read_small,
+    s3_client,
+)
 from sync.counts import SyncCounts
 
 MANIFEST_LIMIT = 10 << 20
@@ -48,18 +58,16 @@ def billing_months(today: date, start: date | None, end: date | None) -> list[tu
     if start is None and end is None:
         months = [(today.year, today.month)]
         if today.day <= PREVIOUS_MONTH_UNTIL:
-            months.insert(
-                0, (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
-            )
+            months.insert(0, previous_month(today.year, today.month))
         return months
     first = start or end
     last = end or start
     assert first is not None and last is not None
     months = []
-    year, month = first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        months.append((year, month))
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    current = (first.year, first.month)
+    while current <= (last.year, last.month):
+        months.append(current)
+        current = next_month(*current)
     return months
 
 
@@ -88,7 +96,8 @@ async def month_files(
         )
     data = f"{prefix}/data/{period}/"
     objects = await list_objects(client, bucket, data)
-    files = [BillingFile(o.key, gzipped=True) for o in objects if o.key.endswith(".csv.gz")]
+    csv_objects = newest_delivery([o for o in objects if o.key.endswith(".csv.gz")], data)
+    files = [BillingFile(o.key, gzipped=True) for o in csv_objects]
     if not files:
         parquet = any(o.key.endswith(".parquet") for o in objects)
         why = " (Parquet is not read: export gzip CSV)" if parquet else ""
@@ -96,6 +105,19 @@ async def month_files(
             f"no CUR 2.0 files for {year}-{month:02d} under s3://{bucket}/{data}{why}"
         )
     return files
+
+
+def newest_delivery(objects: Sequence[S3Object], data: str) -> list[S3Object]:
+    """The objects of one delivery: those of the folder under ``data`` (the period's folder,
+    itself included) whose newest object is the newest. An export that keeps every version
+    writes each in a folder of its own; reading them all would count the month twice."""
+    folders: dict[str, list[S3Object]] = {}
+    for item in objects:
+        folders.setdefault(item.key[len(data) :].rpartition("/")[0], []).append(item)
+    if not folders:
+        return []
+    newest = max(folders.values(), key=lambda items: max((o.modified, o.key) for o in items))
+    return sorted(newest, key=lambda item: item.key)
 
 
 def _manifest_files(bucket: str, key: str, raw: bytes) -> list[BillingFile]:
@@ -137,14 +159,20 @@ async def read_month(
 
 
 class AwsBillingFailed(RuntimeError):
-    """Some month could not be imported; the first line says which, the next lines why."""
+    """Some month could not be imported; the first line says which, the next lines why.
+    ``counts``: what the months that were imported changed (the run records them)."""
+
+    def __init__(self, message: str, counts: SyncCounts) -> None:
+        super().__init__(message)
+        self.counts = counts
 
 
 async def sync_aws_billing(
-    settings: Settings, start: date | None = None, end: date | None = None
+    settings: Settings, start: date | None = None, end: date | None = None, *, force: bool = False
 ) -> SyncCounts:
     """Imports each month (see :func:`billing_months`); a bad month is left as it was while
-    the others are stored, and the run then fails listing every problem."""
+    the others are stored, and the run then fails listing every problem. ``force``: replace
+    each month even when its files hash as at its last import."""
     months = billing_months(company_today(settings), start, end)
     counts = SyncCounts()
     failures: list[str] = []
@@ -152,7 +180,7 @@ async def sync_aws_billing(
         for year, month in months:
             try:
                 async with read_month(client, settings, year, month) as billing:
-                    stored = await store_month(billing)
+                    stored = await store_month(billing, force=force)
             except (BadBilling, S3Problem) as exc:
                 failures.append(f"{year}-{month:02d}: {exc}")
                 continue
@@ -164,7 +192,8 @@ async def sync_aws_billing(
     if failures:
         noun = "month" if len(failures) == 1 else "months"
         raise AwsBillingFailed(
-            f"{len(failures)} {noun} not imported (left as they were): " + "\n".join(failures)
+            f"{len(failures)} {noun} not imported (left as they were): " + "\n".join(failures),
+            counts,
         )
     return counts
 

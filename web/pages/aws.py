@@ -84,11 +84,11 @@ async def account_month_page(request: web.Request) -> web.Response:
     if found is None or not 1 <= int(found[2]) <= 12:
         raise PageNotFound("No such month: write it YYYY-MM.")
     year, month = int(found[1]), int(found[2])
-    accounts = await account_overviews(account_id)
+    accounts = await account_overviews(account_id, month=(year, month))
     if not accounts:
         raise PageNotFound("No AWS account has that id.")
     costs = await account_month_costs(account_id, year, month)
-    total = next((m.money for m in accounts[0].months if (m.year, m.month) == (year, month)), {})
+    total = accounts[0].months[0].money if accounts[0].months else {}
     return render(
         request,
         "aws_month.html",

@@ -8,8 +8,10 @@ import socket
 from dataclasses import dataclass
 
 from bot.emulators.tenkfeet import DEFAULT_TOKEN, TenkfeetEmulator
-from models import HourEntry, LeaveType, Person, PublicHoliday, SyncRun
+from models import AwsBillingMonth, HourEntry, LeaveType, Person, PublicHoliday, SyncRun
 from tests.support.processes import start_cli
+from tests.support.s3 import LEGACY_HEADER, LEGACY_KEY, S3Server, csv_bytes, legacy_row
+from tests.support.s3 import s3_server as s3_server
 from tests.support.sync_company import running_emulator
 
 RANGE = ["--start-date", "2024-03-01", "--end-date", "2024-04-30"]
@@ -165,3 +167,34 @@ async def test_aws_billing_without_a_bucket_says_what_to_set(db: str) -> None:
         "financebot: cannot sync aws-billing: AWS_BILLING_BUCKET is not set"
     ]
     assert await SyncRun.all().count() == 0
+
+
+async def test_aws_billing_takes_dates_as_months_and_force_replaces_them(
+    db: str, s3_server: S3Server
+) -> None:
+    """INTERFACE.md's `sync WHAT [--start-date] [--end-date] [--force]` holds for aws-billing:
+    the dates name months; --force replaces a month whose files hash as before."""
+    for month in (3, 4):
+        start = f"2024/{month:02d}/01 00:00:00"
+        rows = [legacy_row("111111111111", "AccountTotal", "5", start=start, end=start)]
+        s3_server.put(LEGACY_KEY.format(year=2024, month=month), csv_bytes(LEGACY_HEADER, rows))
+    env = {
+        "DATABASE_URL": db, "AWS_BILLING_BUCKET": "billing", "AWS_BILLING_KEY": LEGACY_KEY,
+        "AWS_ENDPOINT_URL": s3_server.endpoint, "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+    }  # fmt: skip
+    dates = ["--start-date", "2024-03-15", "--end-date", "2024-04-02"]
+    first = await financebot("sync", "aws-billing", *dates, **env)
+    assert first.code == 0, first.err
+    assert first.out.startswith("aws-billing 2024-03..2024-04: added 2, updated 0, deleted 0,")
+    again = await financebot("sync", "aws-billing", *dates, **env)
+    assert "added 0, updated 0, deleted 0, skipped 2" in again.out
+    forced = await financebot("sync", "aws-billing", "--end-date", "2024-04-30", "--force", **env)
+    assert forced.out.startswith("aws-billing 2024-04: added 1, updated 0, deleted 1, skipped 0")
+    assert await AwsBillingMonth.all().count() == 2
+    runs = await SyncRun.filter(kind="aws-billing").order_by("id")
+    assert [r.forced for r in runs] == [False, False, True]
+
+    both = await financebot("sync", "aws-billing", "--year", "2024", "--month", "3", *dates, **env)
+    assert both.code == 1
+    assert "aws-billing takes --year and --month or dates, not both" in both.err

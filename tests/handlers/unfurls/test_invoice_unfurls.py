@@ -23,8 +23,6 @@ from bot.notifications.invoices import send_review_requests
 from handlers.slack_ids import ActionId, BlockId, CallbackId, InputId
 from handlers.unfurls.invoice_blocks import HIDDEN_TEXT, FiguresHidden
 from models import (
-    AwsAccount,
-    AwsBillingRow,
     Client,
     Invoice,
     Notification,
@@ -38,6 +36,7 @@ from models.invoices.refresh import refresh_all_invoice_figures
 from models.invoices.review import load_invoice_summary
 from sync.tenkfeet.hours import sync_hours
 from tests.conftest import BotUnderTest
+from tests.support.aws_billing import billing_row, store_billing
 from tests.support.invoice_review import join, person, ticks
 from tests.support.invoices import (
     ACME,
@@ -169,19 +168,17 @@ async def test_aws_billing_of_a_linked_account_shows_per_currency(
 ) -> None:
     """January's AWS billing of an account linked to Acme portal: its AccountTotal rows,
     40.00 EUR and 10.25 USD (the line items beside them are in the total, not added again)."""
-    account = await AwsAccount.create(account_id="111111111111", name="Acme Dev")
-    for record_type, amount, currency in (
-        ("LinkedLineItem", "10.25", "USD"),
-        ("AccountTotal", "10.25", "USD"),
-        ("LinkedLineItem", "40", "EUR"),
-        ("AccountTotal", "40", "EUR"),
-    ):
-        await AwsBillingRow.create(
-            account=account, year=2025, month=1, record_type=record_type,
-            amount=Decimal(amount), currency=currency, period_start=date(2025, 1, 1),
-            period_end=date(2025, 1, 31),
-        )  # fmt: skip
-    await link_account(account.account_id, acme.project.guid, actor="test")
+    rows = [
+        billing_row("111111111111", record_type, amount, year=2025, month=1, currency=currency)
+        for record_type, amount, currency in (
+            ("LinkedLineItem", "10.25", "USD"),
+            ("AccountTotal", "10.25", "USD"),
+            ("LinkedLineItem", "40", "EUR"),
+            ("AccountTotal", "40", "EUR"),
+        )
+    ]
+    await store_billing(2025, 1, rows)
+    await link_account("111111111111", acme.project.guid, actor="test")
     url = acme.invoice_url(running_bot, acme.january)
     text = await unfurl_of(running_bot, "U0ALICE", url)
     # Hour money 1494.9775 EUR + AWS 40 EUR; the USD apart, never converted or added to EUR.

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from models.invoices.figures import (
-    AwsBillingLine,
+    AwsAccountMonth,
     ComparedFigures,
     FixedRow,
     InvoiceChecks,
@@ -386,16 +386,16 @@ def test_total_money_keeps_each_currency_apart() -> None:
 
 
 def test_aws_billing_takes_an_accounts_total_row_when_there_is_one() -> None:
-    lines = [
-        # the legacy CSV: line items and the account's total
-        AwsBillingLine(1, "LinkedLineItem", "USD", D("10.5")),
-        AwsBillingLine(1, "LinkedLineItem", "USD", D("2.25")),
-        AwsBillingLine(1, "AccountTotal", "USD", D("12.75")),
+    accounts = [
+        # the legacy CSV: line items 10.5 + 2.25 and the account's total (not added again)
+        AwsAccountMonth("USD", D("12.75"), account_total=D("12.75")),
+        # a total that differs from its line items (credits): the total is billed
+        AwsAccountMonth("USD", D("5"), account_total=D("4")),
         # CUR 2.0: line items only
-        AwsBillingLine(2, "Usage", "USD", D("1.000001")),
-        AwsBillingLine(2, "Usage", "EUR", D("3")),
+        AwsAccountMonth("USD", D("1.000001")),
+        AwsAccountMonth("EUR", D("3")),
     ]
-    assert aws_billing_money(lines) == {"EUR": D("3"), "USD": D("13.750001")}
+    assert aws_billing_money(accounts) == {"EUR": D("3"), "USD": D("17.750001")}
     assert aws_billing_money([]) == {}
 
 
@@ -423,7 +423,7 @@ def test_a_batch_computes_each_invoice_and_crosses_process_boundaries() -> None:
             internal_project=False,
             tallies=tuple(tally_entries([entry("2", "100"), entry("1", "40")])),
             fixed_rows=(FixedRow("EUR", D("10")),),
-            aws_lines=(AwsBillingLine(5, "AccountTotal", "USD", D("1.5")),),
+            aws_accounts=(AwsAccountMonth("USD", D("2"), account_total=D("1.5")),),
         ),
         InvoiceInputs(key=(2, 2025, 1), internal_project=True),
     ]

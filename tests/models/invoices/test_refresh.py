@@ -4,14 +4,13 @@ few queries however many invoices it holds."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from decimal import Decimal
 
 import pytest
 
 from core.off_loop import WorkerProcess
-from models import AwsAccount, AwsBillingRow, HourEntry, Invoice, InvoiceFixedRow, ProjectFixedRow
+from models import AwsAccount, HourEntry, Invoice, InvoiceFixedRow, ProjectFixedRow
 from models.invoices.figures import InvoiceRules, figures_of_entries
 from models.invoices.refresh import (
     refresh_all_invoice_figures,
@@ -21,6 +20,7 @@ from models.invoices.refresh import (
     stale_invoice_figures,
 )
 from models.unsubmitted_hours import mark_pending_approval
+from tests.support.aws_billing import billing_row, store_billing
 from tests.support.invoices import invoice_of, person, project, row, store_entries
 
 D = Decimal
@@ -178,26 +178,15 @@ async def test_fixed_rows_and_aws_billing_are_added_per_currency(db: str) -> Non
     await (await ProjectFixedRow.get(description="Licence")).delete()
     assert (await invoice_of(acme, 2024, 3)).fixed_rows_money == {"EUR": "500"}
 
-    account = await AwsAccount.create(account_id="123456789012", name="acme", project=acme)
-    unlinked = await AwsAccount.create(account_id="999999999999", name="spare")
-    for record_type, amount in (("LinkedLineItem", "10"), ("AccountTotal", "12.345678")):
-        await AwsBillingRow.create(
-            account=account,
-            year=2024,
-            month=3,
-            record_type=record_type,
-            amount=D(amount),
-            period_start=dt.date(2024, 3, 1),
-            period_end=dt.date(2024, 3, 31),
-        )
-    await AwsBillingRow.create(
-        account=unlinked,
-        year=2024,
-        month=3,
-        amount=D("99"),
-        period_start=dt.date(2024, 3, 1),
-        period_end=dt.date(2024, 3, 31),
-    )
+    await AwsAccount.create(account_id="123456789012", name="acme", project=acme)
+    await store_billing(
+        2024, 3,
+        [
+            billing_row("123456789012", "LinkedLineItem", "10", product="EC2"),
+            billing_row("123456789012", "AccountTotal", "12.345678"),
+            billing_row("999999999999", "LinkedLineItem", "99", product="EC2"),
+        ],
+    )  # fmt: skip
     await refresh_invoice_months([(acme.id, 2024, 3)])
     assert (await invoice_of(acme, 2024, 3)).aws_billing_money == {"USD": "12.345678"}
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal as D
 
 import pytest
 
 from models import AwsAccount, AwsBillingMonth, AwsBillingRow, Person, SyncRun
-from sync.aws.billing import AwsBillingFailed, billing_months
+from sync.aws.billing import AwsBillingFailed, billing_months, newest_delivery
+from sync.aws.s3 import S3Object
 from sync.dispatch import run_sync
 from tests.support.s3 import (
     CUR_HEADER,
@@ -33,6 +34,7 @@ def legacy_march() -> bytes:
         LEGACY_HEADER,
         [
             legacy_row("", "PayerLineItem", "5.00", name=""),
+            legacy_row("", "AccountTotal", "5.00", name="", product="", usage=""),
             legacy_row(ACME, "LinkedLineItem", "7.7376"),
             legacy_row(ACME, "LinkedLineItem", "2.5", product="Amazon S3", usage="Storage"),
             legacy_row(ACME, "AccountTotal", "10.2376", product="", usage="", quantity=""),
@@ -72,12 +74,12 @@ async def test_a_good_legacy_file_stores_the_linked_accounts_rows(
     run = await import_march(s3_server, db)
     assert (run.status, run.added, run.deleted, run.skipped) == ("succeeded", 5, 0, 0)
     assert (run.start_date, run.end_date) == (MARCH, MARCH)
-    assert await stored() == [
+    assert await stored() == [  # in key order, whatever the file's
+        (ACME, "AccountTotal", "", D("10.2376"), "USD"),
         (ACME, "LinkedLineItem", "BoxUsage:t3.micro", D("7.7376"), "USD"),
         (ACME, "LinkedLineItem", "Storage", D("2.5"), "USD"),
-        (ACME, "AccountTotal", "", D("10.2376"), "USD"),
-        (BETA, "LinkedLineItem", "BoxUsage:t3.micro", D("100"), "EUR"),
         (BETA, "AccountTotal", "", D("100"), "EUR"),
+        (BETA, "LinkedLineItem", "BoxUsage:t3.micro", D("100"), "EUR"),
     ]
     row = await AwsBillingRow.filter(usage_type="Storage").first()
     assert row is not None
@@ -113,8 +115,8 @@ async def test_importing_the_same_file_again_changes_nothing(db: str, s3_server:
     assert (third.added, third.deleted, third.skipped) == (2, 5, 0)  # the month replaced
     assert (await AwsBillingMonth.get(year=2024, month=3)).checksum != month.checksum
     assert await stored() == [
-        (ACME, "LinkedLineItem", "BoxUsage:t3.micro", D("7.7376"), "USD"),
         (ACME, "AccountTotal", "", D("7.7376"), "USD"),
+        (ACME, "LinkedLineItem", "BoxUsage:t3.micro", D("7.7376"), "USD"),
     ]
 
 
@@ -225,7 +227,7 @@ async def test_malformed_rows_are_listed_by_file_and_line_and_nothing_is_stored(
         [
             good,
             legacy_row(ACME, "LinkedLineItem", "12,50"),
-            legacy_row("", "LinkedLineItem", "1"),
+            legacy_row("12345", "LinkedLineItem", "1"),
             legacy_row(ACME, "AccountTotal", "1", start="31.03.2024"),
             legacy_row(ACME, "LinkedLineItem", "1", start="2024/02/01 00:00:00"),
             legacy_row(ACME, "LinkedLineItem", "1", currency="usd"),
@@ -238,7 +240,7 @@ async def test_malformed_rows_are_listed_by_file_and_line_and_nothing_is_stored(
         "1 month not imported (left as they were): 2024-03: 6 problems in the billing files, "
         "nothing imported:",
         f"{LEGACY_MARCH}:3: TotalCost '12,50' is not a number",
-        f"{LEGACY_MARCH}:4: LinkedAccountId is empty",
+        f"{LEGACY_MARCH}:4: LinkedAccountId '12345' is not 12 digits",
         f"{LEGACY_MARCH}:5: BillingPeriodStartDate '31.03.2024' is not a date",
         f"{LEGACY_MARCH}:6: BillingPeriodStartDate 2024-02-01 is not in the month imported, "
         "2024-03",
@@ -273,3 +275,60 @@ def test_default_months_are_this_one_and_the_last_until_the_fifth() -> None:
     assert billing_months(date(2024, 1, 1), date(2023, 11, 30), date(2024, 2, 1)) == [
         (2023, 11), (2023, 12), (2024, 1), (2024, 2)
     ]  # fmt: skip
+
+
+async def test_a_bad_row_in_the_second_file_of_an_export_is_named_by_that_file(
+    db: str, s3_server: S3Server
+) -> None:
+    """Line numbers start again in each file: the problem names the second file's line."""
+    keys = [cur_data_key(2024, 3, 1), cur_data_key(2024, 3, 2)]
+    s3_server.put(keys[0], gzipped(csv_bytes(CUR_HEADER, [cur_row(ACME, "1")] * 3)))
+    second = [cur_row(ACME, "2"), cur_row(ACME, "2,5"), cur_row(BETA, "3", currency="eur")]
+    s3_server.put(keys[1], gzipped(csv_bytes(CUR_HEADER, second)))
+    put_manifest(s3_server, 2024, 3, keys)
+    cur = {"AWS_BILLING_FORMAT": "cur2", "AWS_BILLING_CUR_PREFIX": "exports/finance-cur"}
+    lines = (await failure(s3_server, db, **cur)).splitlines()
+    assert lines[1:] == [
+        f"{keys[1]}:3: line_item_unblended_cost '2,5' is not a number",
+        f"{keys[1]}:4: line_item_currency_code 'eur' is not 3 capital letters",
+    ]
+    assert await stored() == []
+
+
+def test_without_a_manifest_only_the_newest_delivery_folder_is_read() -> None:
+    data = "cur/data/BILLING_PERIOD=2024-03/"
+
+    def item(name: str, day: int) -> S3Object:
+        return S3Object(data + name, 1, datetime(2024, 3, day, tzinfo=UTC))
+
+    old = [item("v1/a.csv.gz", 2), item("v1/b.csv.gz", 3)]
+    new = [item("v0-rerun/a.csv.gz", 5), item("v0-rerun/b.csv.gz", 4)]
+    top = [item("a.csv.gz", 1)]
+    assert newest_delivery([*old, *new, *top], data) == sorted(new, key=lambda o: o.key)
+    assert newest_delivery([*old, *top], data) == old
+    assert newest_delivery(top, data) == top
+    assert newest_delivery([], data) == []
+
+
+async def test_an_export_keeping_every_delivery_is_counted_once(
+    db: str, s3_server: S3Server
+) -> None:
+    folder = "exports/finance-cur/data/BILLING_PERIOD=2024-03"
+    for delivery, cost in (("20240301T000000Z", "1"), ("20240302T000000Z", "2")):
+        body = gzipped(csv_bytes(CUR_HEADER, [cur_row(ACME, cost)]))
+        s3_server.put(f"{folder}/{delivery}/part-00001.csv.gz", body)
+    cur = {"AWS_BILLING_FORMAT": "cur2", "AWS_BILLING_CUR_PREFIX": "exports/finance-cur"}
+    await import_march(s3_server, db, **cur)
+    assert [amount for *_, amount, _ in await stored()] == [D("2")]
+
+
+async def test_a_run_with_a_bad_month_records_what_the_good_ones_changed(
+    db: str, s3_server: S3Server
+) -> None:
+    s3_server.put(LEGACY_MARCH, legacy_march())  # April has no file
+    with pytest.raises(AwsBillingFailed) as raised:
+        await run_sync("aws-billing", s3_server.settings(db), start=MARCH, end=date(2024, 4, 1))
+    assert str(raised.value).startswith("1 month not imported (left as they were): 2024-04:")
+    run = await SyncRun.get(kind="aws-billing")
+    assert (run.status, run.added, run.deleted, run.skipped) == ("failed", 5, 0, 0)
+    assert len(await stored()) == 5

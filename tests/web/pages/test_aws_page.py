@@ -3,12 +3,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal as D
-
-from models import AuditLog, AwsAccount, AwsBillingRow, Person
+from models import AuditLog, AwsAccount, Person
 from models.aws_billing.links import link_account
 from models.groups import add_member
+from tests.support.aws_billing import billing_row, store_billing
 from tests.support.browsers import browser
 from tests.support.invoices import invoice_of, project
 from tests.support.web_site import read_page, serve_web, web_settings
@@ -23,16 +21,6 @@ async def person(n: int, first: str) -> Person:
     )  # fmt: skip
 
 
-async def billing(
-    account: AwsAccount, record_type: str, product: str, amount: str, currency: str = "USD"
-) -> None:
-    await AwsBillingRow.create(
-        account=account, year=2024, month=3, record_type=record_type, product_name=product,
-        amount=D(amount), currency=currency, period_start=dt.date(2024, 3, 1),
-        period_end=dt.date(2024, 3, 31),
-    )  # fmt: skip
-
-
 async def test_finance_sees_accounts_links_and_unlinks_and_reads_a_month(db: str) -> None:
     lilja, bob = await person(1, "Lilja"), await person(2, "Bob")
     ada = await person(3, "Ada")
@@ -40,14 +28,20 @@ async def test_finance_sees_accounts_links_and_unlinks_and_reads_a_month(db: str
     portal = await project(1, "Acme <portal>")
     hosting = await project(2, "Hosting")
     account = await AwsAccount.create(account_id=ACME, name="Ada Test", person=ada)
-    for record_type, product, amount in (
-        ("LinkedLineItem", "Amazon EC2", "7.25"),
-        ("LinkedLineItem", "Amazon S3", "3"),
-        ("LinkedLineItem", "Amazon EC2", "1"),
-        ("AccountTotal", "", "11.25"),
-    ):
-        await billing(account, record_type, product, amount)
-    await billing(account, "LinkedLineItem", "Support", "5", "EUR")
+    await store_billing(
+        2024, 3,
+        [
+            billing_row(ACME, "LinkedLineItem", "7.25", product="Amazon EC2", name="Ada Test"),
+            billing_row(ACME, "LinkedLineItem", "3", product="Amazon S3", name="Ada Test"),
+            billing_row(
+                ACME, "LinkedLineItem", "1", product="Amazon EC2", usage="EBS", name="Ada Test"
+            ),
+            billing_row(ACME, "AccountTotal", "11.25", name="Ada Test"),
+            billing_row(
+                ACME, "LinkedLineItem", "5", product="Support", currency="EUR", name="Ada Test"
+            ),
+        ],
+    )  # fmt: skip
     settings = web_settings(db)
     async with serve_web(settings) as url:
         async with browser(url, settings, bob.id) as nobody:
@@ -121,8 +115,7 @@ async def test_linking_from_the_web_bills_the_month_on_the_invoice(db: str) -> N
     olivia = await person(1, "Olivia")
     await add_member("admin", olivia, actor="test")
     portal = await project(1, "Portal")
-    account = await AwsAccount.create(account_id=ACME)
-    await billing(account, "AccountTotal", "", "11.25")
+    await store_billing(2024, 3, [billing_row(ACME, "AccountTotal", "11.25")])
     await link_account(ACME, portal.guid, actor="test")
     assert (await invoice_of(portal, 2024, 3)).aws_billing_money == {"USD": "11.25"}
     settings = web_settings(db)
@@ -139,13 +132,17 @@ async def test_a_persons_page_lists_the_accounts_named_like_them(db: str) -> Non
     ada, bob, hanna = await person(1, "Ada"), await person(2, "Bob"), await person(3, "Hanna")
     await add_member("hr", hanna, actor="test")
     portal = await project(1, "Acme <portal>")
-    account = await AwsAccount.create(account_id=ACME, name="Ada Test", person=ada, project=portal)
-    await billing(account, "AccountTotal", "", "11.25")
-    await billing(account, "AccountTotal", "", "5", "EUR")
-    await AwsBillingRow.create(
-        account=account, year=2024, month=2, record_type="AccountTotal", amount=D("99"),
-        currency="USD", period_start=dt.date(2024, 2, 1), period_end=dt.date(2024, 2, 29),
+    await AwsAccount.create(account_id=ACME, name="Ada Test", person=ada, project=portal)
+    await store_billing(
+        2024, 3,
+        [
+            billing_row(ACME, "AccountTotal", "11.25", name="Ada Test"),
+            billing_row(ACME, "AccountTotal", "5", name="Ada Test", currency="EUR"),
+        ],
     )  # fmt: skip
+    await store_billing(
+        2024, 2, [billing_row(ACME, "AccountTotal", "99", month=2, name="Ada Test")]
+    )
     await AwsAccount.create(account_id="222222222222", name="Ada Test (sandbox)", person=ada)
     await AwsAccount.create(account_id="333333333333", name="Bob Test", person=bob)
     expected = [
@@ -175,3 +172,43 @@ async def test_a_persons_page_lists_the_accounts_named_like_them(db: str) -> Non
             assert month_link in html
             status, _ = await hr.get(f"/aws/{ACME}/2024-03")
             assert status == 200
+
+
+async def test_an_account_name_with_markup_is_shown_as_text(db: str) -> None:
+    """Names come from AWS's files: escaped on /aws, its month page and the person's page."""
+    ada = await person(1, "Ada")
+    await add_member("admin", ada, actor="test")
+    name = "<script>alert(1)</script>"
+    await AwsAccount.create(account_id=ACME, person=ada)
+    await store_billing(
+        2024, 3, [billing_row(ACME, "LinkedLineItem", "2", product="<b>EC2</b>", name=name)]
+    )
+    settings = web_settings(db)
+    async with serve_web(settings) as url, browser(url, settings, ada.id) as admin:
+        pages = [
+            await admin.get("/aws"),
+            await admin.get(f"/aws/{ACME}/2024-03"),
+            await admin.get(f"/users/{ada.guid}/flexhours"),
+        ]
+    for status, html in pages:
+        assert status == 200
+        assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert read_page(pages[0][1]).tables["aws-accounts"][1][1] == name
+    assert read_page(pages[1][1]).tables["aws-products"][1] == ["<b>EC2</b>", "1", "2.00 USD"]
+    assert "<b>EC2" not in pages[1][1]
+    assert read_page(pages[2][1]).tables["aws-accounts"][1][1] == name
+
+
+async def test_someone_outside_finance_may_not_open_a_month_or_unlink(db: str) -> None:
+    bob = await person(1, "Bob")
+    portal = await project(1, "Portal")
+    await AwsAccount.create(account_id=ACME, name="Secret team", project=portal)
+    await store_billing(2024, 3, [billing_row(ACME, "AccountTotal", "11.25", name="Secret team")])
+    settings = web_settings(db)
+    async with serve_web(settings) as url, browser(url, settings, bob.id) as nobody:
+        status, html = await nobody.get(f"/aws/{ACME}/2024-03")
+        assert status == 403 and "Secret team" not in html and "11.25" not in html
+        status, html, _ = await nobody.post("/aws/unlink", account=ACME, project=portal.guid)
+        assert status == 403
+    assert (await AwsAccount.get(account_id=ACME)).project_id == portal.id  # type: ignore[attr-defined]
+    assert await AuditLog.filter(entity="aws_account_link").count() == 0
