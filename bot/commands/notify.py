@@ -40,6 +40,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
                     force=args.force,
                     dry_run=args.dry_run,
                     send_rate=settings.notification_schedule.send_rate,
+                    conversation_rate=settings.notification_schedule.conversation_rate,
                 )
                 for line in report.lines():
                     print(line)

@@ -9,8 +9,9 @@ operator, and :attr:`Batch.unreachable` lines for the people nobody could be tol
 :func:`send_batch` sends it through the ledger (``sync/slack_delivery.py``): each message is
 claimed before it goes out and marked sent or failed after, so a re-run within the period
 sends nothing (``force`` sends again) and a run that crashed half-way is resumed without
-doubles. Messages are paced to ``NOTIFY_SEND_RATE``; Slack's 429s are waited out (the client's
-rate-limit handler honours Retry-After) and any other error is recorded for its recipient
+doubles. Messages are paced to ``NOTIFY_SEND_RATE`` in all and ``NOTIFY_CONVERSATION_RATE``
+into any one conversation; Slack's 429s are waited out (the client's rate-limit handler honours
+Retry-After) and any other error is recorded for its recipient
 while the batch goes on. ``dry_run`` reads the ledger to say what would be sent and writes
 nothing.
 """
@@ -19,7 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections import Counter
+import heapq
+from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
@@ -173,8 +175,11 @@ async def send_batch(
     force: bool = False,
     dry_run: bool = False,
     send_rate: float = 5.0,
+    conversation_rate: float = 1.0,
 ) -> BatchReport:
-    """Sends ``batch`` (or, ``dry_run`` or no client, says what it would send)."""
+    """Sends ``batch`` (or, ``dry_run`` or no client, says what it would send): at most
+    ``send_rate`` messages a second in all and ``conversation_rate`` into one conversation
+    (:func:`in_order_of_readiness`); the report lists them in the batch's order."""
     if dry_run or client is None:
         existing = await existing_statuses([m.notice.key for m in batch.messages])
         outcomes = [
@@ -182,13 +187,59 @@ async def send_batch(
             for message in batch.messages
         ]
         return BatchReport(batch, tuple(outcomes))
-    limiter = AsyncLimiter(max(send_rate, 0.1), 1)
-    results: list[Outcome] = []
-    for message in batch.messages:
-        async with limiter:
+    workspace = AsyncLimiter(max(send_rate, 0.1), 1)
+    results: dict[int, Outcome] = {}
+    async for index in in_order_of_readiness(batch.messages, conversation_rate):
+        message = batch.messages[index]
+        async with workspace:
             delivery = await deliver(client, message.notice, force=force)
-        results.append(Outcome(message, delivery.status, delivery.error))
-    return BatchReport(batch, tuple(results))
+        results[index] = Outcome(message, delivery.status, delivery.error)
+    return BatchReport(batch, tuple(results[index] for index in range(len(batch.messages))))
+
+
+# --- pacing per conversation ---------------------------------------------------------------
+
+CONVERSATION_BURST = 3
+"""Messages one conversation may take at once before the per-conversation rate holds it back
+(Slack allows short bursts over its one message a second into a conversation)."""
+
+
+async def in_order_of_readiness(
+    messages: Sequence[Outgoing], conversation_rate: float
+) -> AsyncIterator[int]:
+    """The indexes of ``messages``, each once, paced per conversation: a conversation takes at
+    most :data:`CONVERSATION_BURST` at once, then ``conversation_rate`` a second.
+
+    Of the conversations that may take a message now, the one whose next message comes first
+    in the batch goes first; only when none may does this wait (for the one that comes
+    first). So the DMs of a batch, one to each person, go at the caller's pace while the
+    copies for ``SLACK_NOTIFICATIONS_ADMIN``, all in one conversation, trickle along beside
+    them instead of holding them up. The caller sends each index before asking for the next.
+    """
+    pending: dict[str, deque[int]] = {}
+    for index, message in enumerate(messages):
+        pending.setdefault(message.notice.conversation.key, deque()).append(index)
+    rate = max(conversation_rate, 0.01)
+    limiters = {key: AsyncLimiter(CONVERSATION_BURST, CONVERSATION_BURST / rate) for key in pending}
+    # The conversations by their next message's place in the batch: a heap, so that finding
+    # one that may take a message passes only the few held back (the admins'), never all.
+    heap = [(indexes[0], key) for key, indexes in pending.items()]
+    heapq.heapify(heap)
+    while heap:
+        held: list[tuple[int, str]] = []
+        while heap and not limiters[heap[0][1]].has_capacity():
+            held.append(heapq.heappop(heap))
+        if heap:
+            _, key = heapq.heappop(heap)
+        else:
+            _, key = held.pop(0)  # every one is held back: wait for the first in the batch
+        for entry in held:
+            heapq.heappush(heap, entry)
+        await limiters[key].acquire()
+        indexes = pending[key]
+        yield indexes.popleft()
+        if indexes:
+            heapq.heappush(heap, (indexes[0], key))
 
 
 def _dry_run_status(existing: str | None, force: bool) -> str:

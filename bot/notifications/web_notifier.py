@@ -90,6 +90,7 @@ class BotNotifier:
                 batch,
                 dry_run=dry_run,
                 send_rate=settings.notification_schedule.send_rate,
+                conversation_rate=settings.notification_schedule.conversation_rate,
             )
             return plan_of_report(report)
         finally:
