@@ -29,6 +29,7 @@ Without ``SLACK_BOT_TOKEN`` no notification job is scheduled.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
 import socket
@@ -226,6 +227,7 @@ def catch_up_after_hours_sync(scheduler: Any, after: AfterSync) -> AfterSync:
     """``after`` (the bot's follow-up of a finished sync), then, after an hours sync, the
     catch-up at once when a due kind has not been tried yet (it was waiting for the data)."""
 
+    @functools.wraps(after)
     async def after_then_catch_up(kind: str, settings: Settings) -> list[str]:
         lines = list(await after(kind, settings))
         if kind == "hours" and await wake_catch_up_if_waiting(scheduler, settings):
