@@ -11,8 +11,8 @@ for: a catch-up job (at start, then every ``CATCH_UP_MINUTES``) runs each kind w
 in the current period has passed and whose period no run has finished; a run that died half-way
 is taken over once its claim expires, and the ledger keeps it from sending anything twice.
 
-A run that leaves recipients failed (or fails itself) does not finish its period: it lets the
-next catch-up take over at once, which sends to the failed recipients only (the ledger has the
+A run that leaves recipients failed does not finish its period either: it lets the next
+catch-up take over at once, which sends to the failed recipients only (the ledger has the
 rest as sent), up to ``RUN_ATTEMPTS`` runs; after that the failures stay failed for the period,
 logged as an error (`financebot notify` sends them by hand).
 
@@ -93,8 +93,7 @@ async def run_review_requests(settings: Settings, today: dt.date | None = None) 
             settings, build_notification_client(settings), year, month
         )
     except Exception:
-        log.exception("%s failed", what)
-        await _end_run(REVIEW_JOB, period, what, "the run failed")
+        log.exception("%s failed; a later run takes it over", what)
         return True
     log.info("%s: %s", what, tally(results))
     failed = [result for result in results if result.status == "failed"]
@@ -135,8 +134,7 @@ async def run_notification_kind(
             conversation_rate=pace.conversation_rate,
         )
     except Exception:
-        log.exception("%s for %s failed", kind, period)
-        await _end_run(job, period, f"{kind} {period}", "the run failed")
+        log.exception("%s for %s failed; a later run takes it over", kind, period)
         return None
     log.info("%s %s: %s", kind, period, report.tally())
     for outcome in report.outcomes:
@@ -149,8 +147,9 @@ async def run_notification_kind(
 
 
 async def _end_run(job: str, period: str, what: str, trouble: str) -> None:
-    """Finishes the period, or, with ``trouble`` (failed recipients, a failed run) and
-    attempts left, lets the next catch-up take it over at once."""
+    """Finishes the period, or, with ``trouble`` (recipients not sent) and attempts left, lets
+    the next catch-up take it over at once. (A run that raised keeps its claim until the lease
+    runs out, as a crashed one does.)"""
     if not trouble:
         await finish_job_run(job, period)
         return
