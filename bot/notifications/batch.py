@@ -11,9 +11,8 @@ claimed before it goes out and marked sent or failed after, so a re-run within t
 sends nothing (``force`` sends again) and a run that crashed half-way is resumed without
 doubles. Messages are paced to ``NOTIFY_SEND_RATE`` in all and ``NOTIFY_CONVERSATION_RATE``
 into any one conversation; Slack's 429s are waited out (the client's rate-limit handler honours
-Retry-After) and any other error is recorded for its recipient
-while the batch goes on. ``dry_run`` reads the ledger to say what would be sent and writes
-nothing.
+Retry-After) and any other error is recorded for its recipient while the batch goes on.
+``dry_run`` reads the ledger to say what would be sent and writes nothing.
 """
 
 from __future__ import annotations
