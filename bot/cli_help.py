@@ -135,6 +135,11 @@ SETTINGS: Mapping[str, Setting] = {
             f"{_NOTIFY.send_rate:g}",
         ),
         Setting(
+            "NOTIFY_CONVERSATION_RATE",
+            "messages per second a batch may post into one conversation",
+            f"{_NOTIFY.conversation_rate:g}",
+        ),
+        Setting(
             "NOTIFY_CLAIM_MINUTES",
             "how long a crashed notification run holds its period",
             str(_NOTIFY.claim_minutes),
@@ -177,6 +182,7 @@ COMMAND_SETTINGS: Mapping[str, tuple[tuple[str, str], ...]] = {
         ("NOTIFY_CONTRACTS_AT", ""),
         ("NOTIFY_INVOICES_AT", ""),
         ("NOTIFY_SEND_RATE", ""),
+        ("NOTIFY_CONVERSATION_RATE", ""),
         ("NOTIFY_CLAIM_MINUTES", ""),
     ),
     "demo": (
@@ -220,6 +226,7 @@ COMMAND_SETTINGS: Mapping[str, tuple[tuple[str, str], ...]] = {
         ("FLEX_MAX_MINUS", ""),
         ("FLEX_MAX_PLUS", ""),
         ("NOTIFY_SEND_RATE", ""),
+        ("NOTIFY_CONVERSATION_RATE", ""),
     ),
     "invoices": (
         ("DATABASE_URL", ""),

@@ -18,7 +18,7 @@ from apscheduler.job import Job
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.notifications.new_projects import after_sync
-from bot.notifications.schedule import register_notification_jobs
+from bot.notifications.schedule import catch_up_after_hours_sync, register_notification_jobs
 from core.clock import company_now
 from core.settings import Settings
 from models.flex.company import RunOffLoop
@@ -103,7 +103,7 @@ def build_scheduler(
         timezone=settings.tz,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 15 * 60},
     )
-    register_sync_jobs(scheduler, settings, after=after_sync)
+    register_sync_jobs(scheduler, settings, after=catch_up_after_hours_sync(scheduler, after_sync))
     register_notification_jobs(scheduler, settings, run=run)
     if sync_at_start and scheduler.get_job(SYNC_AT_START_JOB) is not None:
         scheduler.modify_job(SYNC_AT_START_JOB, next_run_time=company_now(settings))

@@ -44,8 +44,9 @@ class NotificationSchedule:
     days are the domain's: unsubmitted hours, the manager digest and the contract report on
     Mondays, unapproved hours on Tuesdays, flex saldos on the month's first Wednesday, invoice
     review requests on the 2nd), and how fast a batch may post (NOTIFY_SEND_RATE, messages per
-    second; Slack allows about one message per second per conversation, with short bursts, and
-    several hundred a minute per workspace)."""
+    second in all; NOTIFY_CONVERSATION_RATE, into one conversation: Slack allows about one
+    message per second per conversation, with short bursts, and several hundred a minute per
+    workspace)."""
 
     unsubmitted: tuple[int, int] = (10, 0)
     unapproved: tuple[int, int] = (10, 0)
@@ -54,6 +55,7 @@ class NotificationSchedule:
     contracts: tuple[int, int] = (8, 0)
     invoices: tuple[int, int] = (9, 0)
     send_rate: float = 5.0
+    conversation_rate: float = 1.0
     #: How long a crashed run's claim on (job, period) holds before a later run takes it over.
     claim_minutes: int = 30
 
@@ -306,17 +308,6 @@ def _time_of_day(env: Mapping[str, str], name: str, default: tuple[int, int]) ->
 
 def _notification_schedule(env: Mapping[str, str]) -> NotificationSchedule:
     defaults = NotificationSchedule()
-    rate_raw = env.get("NOTIFY_SEND_RATE", "").strip()
-    rate = defaults.send_rate
-    if rate_raw:
-        try:
-            rate = float(rate_raw)
-        except ValueError:
-            rate = -1.0
-        if not 0.1 <= rate <= 1000:
-            raise SettingsError(
-                f"NOTIFY_SEND_RATE must be messages per second (0.1-1000), got {rate_raw!r}"
-            )
     return NotificationSchedule(
         unsubmitted=_time_of_day(env, "NOTIFY_UNSUBMITTED_AT", defaults.unsubmitted),
         unapproved=_time_of_day(env, "NOTIFY_UNAPPROVED_AT", defaults.unapproved),
@@ -324,9 +315,24 @@ def _notification_schedule(env: Mapping[str, str]) -> NotificationSchedule:
         manager_digest=_time_of_day(env, "NOTIFY_MANAGER_DIGEST_AT", defaults.manager_digest),
         contracts=_time_of_day(env, "NOTIFY_CONTRACTS_AT", defaults.contracts),
         invoices=_time_of_day(env, "NOTIFY_INVOICES_AT", defaults.invoices),
-        send_rate=rate,
+        send_rate=_rate(env, "NOTIFY_SEND_RATE", defaults.send_rate, 1000),
+        conversation_rate=_rate(env, "NOTIFY_CONVERSATION_RATE", defaults.conversation_rate, 10),
         claim_minutes=_minutes(env, "NOTIFY_CLAIM_MINUTES", defaults.claim_minutes),
     )
+
+
+def _rate(env: Mapping[str, str], name: str, default: float, most: float) -> float:
+    """Messages per second, 0.1 to ``most``."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        rate = float(raw)
+    except ValueError:
+        rate = -1.0
+    if not 0.1 <= rate <= most:
+        raise SettingsError(f"{name} must be messages per second (0.1-{most:g}), got {raw!r}")
+    return rate
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:

@@ -106,6 +106,7 @@ class Migration(migrations.Migration):
                 ('claimed_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
                 ('expires_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('finished_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('attempts', fields.IntField(default=1, db_default=1)),
             ],
             options={'table': 'job_claim', 'app': 'financebot', 'unique_together': (('job', 'period'),), 'pk_attr': 'id', 'table_description': 'A scheduled job claims (job, period) before acting, so one replica runs it.'},
             bases=['Model'],

@@ -83,7 +83,8 @@ class JobClaim(Model):
 
     ``finished_at`` is set when the run ends; until then ``expires_at`` bounds the claim, so a
     run that crashed half-way is taken over by a later run (the ledger keeps it from sending
-    what was already sent).
+    what was already sent). ``attempts`` counts the runs that held it: a run that left some
+    recipients failed lets the next one take over at once, up to a bound.
     """
 
     id = fields.IntField(primary_key=True)
@@ -93,6 +94,7 @@ class JobClaim(Model):
     claimed_at = fields.DatetimeField(auto_now_add=True)
     expires_at = fields.DatetimeField(null=True)
     finished_at = fields.DatetimeField(null=True)
+    attempts = fields.IntField(default=1, db_default=1)
 
     class Meta:
         table = "job_claim"

@@ -4,7 +4,9 @@ A run claims ``(job, period)`` with one insert on a unique key; the first caller
 replica wins. The claim lasts until the run finishes (:func:`finish_job_run`) or, should the
 process die half-way, until it expires: then the next run (a restart catching up, or another
 replica's next tick) takes it over with a conditional update, atomic too, and carries on where
-the ledger shows the crashed run stopped.
+the ledger shows the crashed run stopped. A run that ends with some recipients failed may
+:func:`release_job_run` instead of finishing, so that the next run takes over at once and
+tries them again; ``attempts`` counts the runs that held the claim, so the caller can stop.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
+from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from models.bookkeeping import JobClaim
@@ -37,9 +39,28 @@ async def claim_job_run(
     taken = (
         await JobClaim.filter(job=job, period=period, finished_at=None)
         .filter(Q(expires_at__lt=now) | Q(expires_at=None))
-        .update(holder=holder[:128], claimed_at=now, expires_at=now + lease)
+        .update(
+            holder=holder[:128],
+            claimed_at=now,
+            expires_at=now + lease,
+            attempts=F("attempts") + 1,
+        )
     )
     return bool(taken)
+
+
+async def release_job_run(job: str, period: str) -> None:
+    """Ends this run without finishing ``job`` for ``period``: the next run takes it over at
+    once (its lease has run out) rather than after the lease."""
+    await JobClaim.filter(job=job, period=period, finished_at=None).update(
+        expires_at=dt.datetime.now(dt.UTC)
+    )
+
+
+async def job_run_attempts(job: str, period: str) -> int:
+    """How many runs have held ``job`` for ``period`` (0: none yet)."""
+    claim = await JobClaim.get_or_none(job=job, period=period)
+    return claim.attempts if claim is not None else 0
 
 
 async def finish_job_run(job: str, period: str) -> None:

@@ -29,6 +29,7 @@ from bot.demo.seed import (
 from bot.emulators.slack import SlackEmulator
 from bot.emulators.tenkfeet import TenkfeetEmulator
 from bot.lifespan import RunningBot
+from bot.notifications.schedule import wake_catch_up_if_waiting
 from core.clock import company_today
 from core.errors import CommandError
 from core.formatting import quoted
@@ -142,6 +143,8 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
 
     async def on_started(running: RunningBot) -> None:
         summary = await seed_sample_company(running.settings, company)
+        # The catch-up at start found no hours synced yet: this week's reminders go now.
+        await wake_catch_up_if_waiting(running.scheduler, running.settings)
         text = ready_text(
             company, summary, running.web_url, slack.base_url, tenkfeet.base_url, data_dir
         )

@@ -41,6 +41,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
                     dry_run=args.dry_run,
                     send_rate=settings.notification_schedule.send_rate,
                     lease=settings.notification_schedule.claim_lease,
+                    conversation_rate=settings.notification_schedule.conversation_rate,
                 )
                 for line in report.lines():
                     print(line)

@@ -301,6 +301,10 @@ class SlackEmulator:
         """The next ``n`` websocket connects are refused (HTTP 401), using up their tickets."""
         self._connects_to_refuse += n
 
+    def accept_socket_connects(self) -> None:
+        """Websocket connects are accepted again (the refusals not yet used up are dropped)."""
+        self._connects_to_refuse = 0
+
     # ------------------------------------------------------------------ queries for tests
 
     def calls_to(self, method: str) -> list[ApiCall]:

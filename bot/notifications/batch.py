@@ -13,10 +13,10 @@ doubles: rows in doubt (a post whose answer was lost, or one claimed by a run th
 are first settled against Slack, then each message goes only to the people it has not
 reached yet (``models/notifications/ledger.py`` ``narrowed``: a project admin added since
 the last run gets it alone), and a copy for the notifications admins goes with the message
-it copies. Messages are paced to ``NOTIFY_SEND_RATE``; Slack's 429s are waited out (the client's
-rate-limit handler honours Retry-After) and any other error is recorded for its recipient
-while the batch goes on. ``dry_run`` reads the ledger to say what would be sent and writes
-nothing.
+it copies. Messages are paced to ``NOTIFY_SEND_RATE`` in all and ``NOTIFY_CONVERSATION_RATE``
+into any one conversation; Slack's 429s are waited out (the client's rate-limit handler honours
+Retry-After) and any other error is recorded for its recipient while the batch goes on.
+``dry_run`` reads the ledger to say what would be sent and writes nothing.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import heapq
 import re
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
@@ -232,8 +233,11 @@ async def send_batch(
     dry_run: bool = False,
     send_rate: float = 5.0,
     lease: dt.timedelta = DEFAULT_LEASE,
+    conversation_rate: float = 1.0,
 ) -> BatchReport:
-    """Sends ``batch`` (or, ``dry_run`` or no client, says what it would send); ``lease``:
+    """Sends ``batch`` (or, ``dry_run`` or no client, says what it would send): at most
+    ``send_rate`` messages a second in all and ``conversation_rate`` into one conversation
+    (:func:`in_order_of_readiness`); the report lists them in the batch's order. ``lease``:
     how long a message claimed by another run is left to it (``NOTIFY_CLAIM_MINUTES``)."""
     sending = not dry_run and client is not None
     if sending:
@@ -249,16 +253,67 @@ async def send_batch(
         ]
         return BatchReport(batch, tuple(outcomes))
     assert client is not None
-    limiter = AsyncLimiter(max(send_rate, 0.1), 1)
-    results: list[Outcome] = []
-    for message, target in plan:
+    workspace = AsyncLimiter(max(send_rate, 0.1), 1)
+    results: dict[int, Outcome] = {}
+    targets: list[Outgoing] = []
+    places: list[int] = []
+    for index, (message, target) in enumerate(plan):
         if target is None:
-            results.append(_not_sent_now(message, statuses))
-            continue
-        async with limiter:
+            results[index] = _not_sent_now(message, statuses)
+        else:
+            targets.append(target)
+            places.append(index)
+    async for number in in_order_of_readiness(targets, conversation_rate):
+        target = targets[number]
+        async with workspace:
             delivery = await deliver(client, target.notice, force=force, lease=lease)
-        results.append(Outcome(target, delivery.status, delivery.error))
-    return BatchReport(batch, tuple(results))
+        results[places[number]] = Outcome(target, delivery.status, delivery.error)
+    return BatchReport(batch, tuple(results[index] for index in range(len(plan))))
+
+
+# --- pacing per conversation ---------------------------------------------------------------
+
+CONVERSATION_BURST = 3
+"""Messages one conversation may take at once before the per-conversation rate holds it back
+(Slack allows short bursts over its one message a second into a conversation)."""
+
+
+async def in_order_of_readiness(
+    messages: Sequence[Outgoing], conversation_rate: float
+) -> AsyncIterator[int]:
+    """The indexes of ``messages``, each once, paced per conversation: a conversation takes at
+    most :data:`CONVERSATION_BURST` at once, then ``conversation_rate`` a second.
+
+    Of the conversations that may take a message now, the one whose next message comes first
+    in the batch goes first; only when none may does this wait (for the one that comes
+    first). So the DMs of a batch, one to each person, go at the caller's pace while the
+    copies for ``SLACK_NOTIFICATIONS_ADMIN``, all in one conversation, trickle along beside
+    them instead of holding them up. The caller sends each index before asking for the next.
+    """
+    pending: dict[str, deque[int]] = {}
+    for index, message in enumerate(messages):
+        pending.setdefault(message.notice.conversation.key, deque()).append(index)
+    rate = max(conversation_rate, 0.01)
+    limiters = {key: AsyncLimiter(CONVERSATION_BURST, CONVERSATION_BURST / rate) for key in pending}
+    # The conversations by their next message's place in the batch: a heap, so that finding
+    # one that may take a message passes only the few held back (the admins'), never all.
+    heap = [(indexes[0], key) for key, indexes in pending.items()]
+    heapq.heapify(heap)
+    while heap:
+        held: list[tuple[int, str]] = []
+        while heap and not limiters[heap[0][1]].has_capacity():
+            held.append(heapq.heappop(heap))
+        if heap:
+            _, key = heapq.heappop(heap)
+        else:
+            _, key = held.pop(0)  # every one is held back: wait for the first in the batch
+        for entry in held:
+            heapq.heappush(heap, entry)
+        await limiters[key].acquire()
+        indexes = pending[key]
+        yield indexes.popleft()
+        if indexes:
+            heapq.heappush(heap, (indexes[0], key))
 
 
 def _not_sent_now(message: Outgoing, statuses: dict[MessageKey, dict[str, str]]) -> Outcome:

@@ -10,6 +10,16 @@ replicas one sends, and a period is sent once. A run missed while no replica was
 for: a catch-up job (at start, then every ``CATCH_UP_MINUTES``) runs each kind whose send time
 in the current period has passed and whose period no run has finished; a run that died half-way
 is taken over once its claim expires, and the ledger keeps it from sending anything twice.
+
+A run that leaves recipients failed does not finish its period either: it lets the next
+catch-up take over at once, which sends to the failed recipients only (the ledger has the
+rest as sent), up to ``RUN_ATTEMPTS`` runs; after that the failures stay failed for the period,
+logged as an error (`financebot notify` sends them by hand).
+
+Every kind reads what the 10000ft syncs bring (hours, people, invoices), so no run claims its
+period before an hours sync has completed once: on a new or restored database `serve`'s
+start-up sync comes first, and the catch-up runs again as soon as it has finished
+(:func:`catch_up_after_hours_sync`) instead of closing the period on an empty database.
 Changed-since-approval notices run on the hours sync's interval (the ledger sends each change
 once, whichever replica runs).
 
@@ -19,6 +29,7 @@ Without ``SLACK_BOT_TOKEN`` no notification job is scheduled.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
 import socket
@@ -32,8 +43,16 @@ from bot.notifications.registry import KINDS, NotificationKind, plan, scheduled_
 from core.clock import company_now
 from core.settings import Settings
 from models.flex.company import RunOffLoop
+from models.flex.report import hours_ever_synced
 from models.invoices.review_requests import previous_month
-from models.job_claims import claim_job_run, finish_job_run, job_run_finished
+from models.job_claims import (
+    claim_job_run,
+    finish_job_run,
+    job_run_attempts,
+    job_run_finished,
+    release_job_run,
+)
+from sync.dispatch import AfterSync
 from sync.slack_client import build_notification_client
 
 log = logging.getLogger(__name__)
@@ -42,6 +61,10 @@ REVIEW_JOB = KINDS["invoices"].job_id
 CHANGES_JOB = "notify-invoice-changes"
 CATCH_UP_JOB = "notify-catch-up"
 CATCH_UP_MINUTES = 10
+RUN_ATTEMPTS = 4
+"""Runs of one (job, period) that try its failed recipients: the scheduled run and three
+catch-ups, ``CATCH_UP_MINUTES`` apart."""
+WAITING = "waiting for the first hours sync"
 
 
 def holder() -> str:
@@ -58,21 +81,25 @@ async def run_review_requests(settings: Settings, today: dt.date | None = None) 
     today = today or company_now(settings).date()
     year, month = previous_month(today)
     period = f"{year:04d}-{month:02d}"
+    what = f"invoice review requests for {period}"
+    if not await hours_ever_synced():
+        log.info("%s: %s", what, WAITING)
+        return False
     if not await _claim(settings, REVIEW_JOB, period):
-        log.info("invoice review requests for %s: already claimed", period)
+        log.info("%s: already claimed", what)
         return False
     try:
         results = await send_review_requests(
             settings, build_notification_client(settings), year, month
         )
     except Exception:
-        log.exception("invoice review requests for %s failed", period)
+        log.exception("%s failed; a later run takes it over", what)
         return True
-    await finish_job_run(REVIEW_JOB, period)
-    log.info("invoice review requests for %s: %s", period, tally(results))
-    for result in results:
-        if result.status == "failed":
-            log.warning("invoice review request not sent: %s", result.line())
+    log.info("%s: %s", what, tally(results))
+    failed = [result for result in results if result.status == "failed"]
+    for result in failed:
+        log.warning("invoice review request not sent: %s", result.line())
+    await _end_run(REVIEW_JOB, period, what, f"{len(failed)} not sent" if failed else "")
     return True
 
 
@@ -84,31 +111,67 @@ async def run_notification_kind(
     run: RunOffLoop | None = None,
 ) -> BatchReport | None:
     """One scheduled run of ``kind`` (not ``invoices``): claim the period, plan (heavy work
-    with ``run``, `serve`'s worker process), send, finish. None when another replica or run
+    with ``run``, `serve`'s worker process), send, finish (or, with recipients failed, leave
+    them to the next run). None when no hours sync has completed yet, another replica or run
     has the period, or the run failed (logged)."""
     notification_kind = KINDS[kind]
+    job = notification_kind.job_id
     today = today or company_now(settings).date()
     period = notification_kind.period(today)
-    if not await _claim(settings, notification_kind.job_id, period):
+    if not await hours_ever_synced():
+        log.info("%s for %s: %s", kind, period, WAITING)
+        return None
+    if not await _claim(settings, job, period):
         log.info("%s for %s: already claimed", kind, period)
         return None
     try:
         batch = await plan(kind, settings, today, run=run)
+        pace = settings.notification_schedule
         report = await send_batch(
             build_notification_client(settings),
             batch,
-            send_rate=settings.notification_schedule.send_rate,
+            send_rate=pace.send_rate,
+            conversation_rate=pace.conversation_rate,
             lease=settings.notification_schedule.claim_lease,
         )
     except Exception:
         log.exception("%s for %s failed; a later run takes it over", kind, period)
         return None
-    await finish_job_run(notification_kind.job_id, period)
     log.info("%s %s: %s", kind, period, report.tally())
     for outcome in report.outcomes:
         if outcome.status == "failed":
             log.warning("%s not sent: %s", kind, outcome.line())
+    await _end_run(
+        job, period, f"{kind} {period}", f"{report.failed} not sent" if report.failed else ""
+    )
     return report
+
+
+async def _end_run(job: str, period: str, what: str, trouble: str) -> None:
+    """Finishes the period, or, with ``trouble`` (recipients not sent) and attempts left, lets
+    the next catch-up take it over at once. (A run that raised keeps its claim until the lease
+    runs out, as a crashed one does.)"""
+    if not trouble:
+        await finish_job_run(job, period)
+        return
+    attempts = await job_run_attempts(job, period)
+    if attempts < RUN_ATTEMPTS:
+        await release_job_run(job, period)
+        log.warning(
+            "%s: %s; the next catch-up tries again (attempt %d of %d)",
+            what,
+            trouble,
+            attempts,
+            RUN_ATTEMPTS,
+        )
+        return
+    await finish_job_run(job, period)
+    log.error(
+        "%s: %s after %d attempts; not tried again this period (`financebot notify` can)",
+        what,
+        trouble,
+        attempts,
+    )
 
 
 async def _claim(settings: Settings, job: str, period: str) -> bool:
@@ -130,12 +193,19 @@ def due_kinds(
 
 
 async def catch_up(settings: Settings, *, run: RunOffLoop | None = None) -> list[str]:
-    """Runs every kind that is due and whose period no run has finished; returns their names."""
+    """Runs every kind that is due and whose period no run has finished; returns their names
+    (none while no hours sync has completed: they wait, unclaimed)."""
     now = company_now(settings)
+    due = [
+        kind
+        for kind in due_kinds(scheduled_kinds(), settings, now)
+        if not await job_run_finished(kind.job_id, kind.period(now.date()))
+    ]
+    if due and not await hours_ever_synced():
+        log.info("notification catch-up: %s %s", ", ".join(k.name for k in due), WAITING)
+        return []
     ran = []
-    for kind in due_kinds(scheduled_kinds(), settings, now):
-        if await job_run_finished(kind.job_id, kind.period(now.date())):
-            continue
+    for kind in due:
         ran.append(kind.name)
         if kind.name == "invoices":
             await run_review_requests(settings, now.date())
@@ -150,7 +220,33 @@ async def run_catch_up(settings: Settings, run: RunOffLoop | None = None) -> Non
     except Exception:
         log.exception("notification catch-up failed")
         return
-    log.info("notification catch-up done: %s", ", ".join(ran) or "nothing due")
+    log.info("notification catch-up done: %s", ", ".join(ran) or "nothing run")
+
+
+def catch_up_after_hours_sync(scheduler: Any, after: AfterSync) -> AfterSync:
+    """``after`` (the bot's follow-up of a finished sync), then, after an hours sync, the
+    catch-up at once when a due kind has not been tried yet (it was waiting for the data)."""
+
+    @functools.wraps(after)
+    async def after_then_catch_up(kind: str, settings: Settings) -> list[str]:
+        lines = list(await after(kind, settings))
+        if kind == "hours" and await wake_catch_up_if_waiting(scheduler, settings):
+            lines.append("notifications waiting for the hours: catch-up started")
+        return lines
+
+    return after_then_catch_up
+
+
+async def wake_catch_up_if_waiting(scheduler: Any, settings: Settings) -> bool:
+    """Runs the catch-up job now when a due kind has no run yet in its period; True if so."""
+    if scheduler.get_job(CATCH_UP_JOB) is None:
+        return False
+    now = company_now(settings)
+    for kind in due_kinds(scheduled_kinds(), settings, now):
+        if not await job_run_attempts(kind.job_id, kind.period(now.date())):
+            scheduler.modify_job(CATCH_UP_JOB, next_run_time=now)
+            return True
+    return False
 
 
 async def run_change_notices(settings: Settings) -> None:

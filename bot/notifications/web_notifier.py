@@ -87,6 +87,7 @@ class BotNotifier:
                 dry_run=dry_run,
                 send_rate=settings.notification_schedule.send_rate,
                 lease=settings.notification_schedule.claim_lease,
+                conversation_rate=settings.notification_schedule.conversation_rate,
             )
             return plan_of_report(report)
         finally:

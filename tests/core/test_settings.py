@@ -76,6 +76,8 @@ def test_every_variable_is_read() -> None:
         "HOURS_CURRENCY": "USD",
         "BILL_RATE_MIN": "40",
         "BILL_RATE_MAX": "200",
+        "NOTIFY_SEND_RATE": "12.5",
+        "NOTIFY_CONVERSATION_RATE": "0.5",
     }
     settings = load_settings(env)
     assert settings.database_url == "postgres://fb:pw@db.internal:5433/finance"
@@ -96,6 +98,8 @@ def test_every_variable_is_read() -> None:
     assert (settings.flex_max_minus, settings.flex_max_plus) == (Decimal("-20.5"), Decimal(80))
     assert settings.hours_currency == "USD"
     assert (settings.bill_rate_min, settings.bill_rate_max) == (Decimal(40), Decimal(200))
+    schedule = settings.notification_schedule
+    assert (schedule.send_rate, schedule.conversation_rate) == (12.5, 0.5)
     settings.require_slack()
     settings.require_tenkfeet()
 
@@ -139,6 +143,9 @@ def test_every_variable_is_read() -> None:
         ({"BILL_RATE_MIN": "fifty"}, "BILL_RATE_MIN"),
         ({"BILL_RATE_MIN": "170"}, "BILL_RATE_MIN"),
         ({"BILL_RATE_MAX": "1e"}, "BILL_RATE_MAX"),
+        ({"NOTIFY_SEND_RATE": "0"}, "NOTIFY_SEND_RATE"),
+        ({"NOTIFY_CONVERSATION_RATE": "fast"}, "NOTIFY_CONVERSATION_RATE"),
+        ({"NOTIFY_CONVERSATION_RATE": "11"}, "NOTIFY_CONVERSATION_RATE"),
     ],
 )
 def test_a_malformed_value_is_one_line_naming_the_variable(

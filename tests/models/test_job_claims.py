@@ -6,7 +6,13 @@ import asyncio
 from datetime import timedelta
 
 from models import JobClaim
-from models.job_claims import claim_job_run, finish_job_run, job_run_finished
+from models.job_claims import (
+    claim_job_run,
+    finish_job_run,
+    job_run_attempts,
+    job_run_finished,
+    release_job_run,
+)
 
 
 async def test_of_simultaneous_claims_one_wins(db: str) -> None:
@@ -30,3 +36,18 @@ async def test_a_finished_run_is_never_run_again(db: str) -> None:
     await finish_job_run("notify-x", "2026-W49")
     assert await job_run_finished("notify-x", "2026-W49")
     assert not await claim_job_run("notify-x", "2026-W49", "b")
+
+
+async def test_a_released_claim_is_taken_over_at_once_and_its_attempts_counted(db: str) -> None:
+    assert await job_run_attempts("notify-x", "2026-W49") == 0
+    assert await claim_job_run("notify-x", "2026-W49", "first")  # a 30-minute lease
+    assert await job_run_attempts("notify-x", "2026-W49") == 1
+    assert not await claim_job_run("notify-x", "2026-W49", "replica")  # held: not an attempt
+    await release_job_run("notify-x", "2026-W49")  # some recipients failed
+    assert await claim_job_run("notify-x", "2026-W49", "catch-up")
+    assert await job_run_attempts("notify-x", "2026-W49") == 2
+    assert not await job_run_finished("notify-x", "2026-W49")
+    await finish_job_run("notify-x", "2026-W49")
+    await release_job_run("notify-x", "2026-W49")  # a finished run stays finished
+    assert not await claim_job_run("notify-x", "2026-W49", "late")
+    assert await job_run_attempts("notify-x", "2026-W49") == 2

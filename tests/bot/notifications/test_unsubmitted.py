@@ -20,7 +20,7 @@ from handlers.home.listeners import NOT_YOUR_REMINDER
 from handlers.slack_ids import ActionId
 from models import HourEntry, Notification, Person
 from models.notifications.periods import reminder_period
-from sync.slack_client import build_web_client
+from sync.slack_client import build_notification_client
 from tests.conftest import BotUnderTest, bot_settings_for
 from tests.support.flex_people import make_person
 from tests.support.hour_reminders import entry, project
@@ -74,7 +74,7 @@ async def test_dm_copy_and_no_slack_report_sent_once(
         "2026-09-30..2026-11-29",
     )
     assert batch.unreachable == ()
-    report = await send_batch(build_web_client(settings), batch, send_rate=100)
+    report = await send_batch(build_notification_client(settings), batch, send_rate=100)
     assert report.failed == 0
 
     # Aino: 7.5 + 2.25 + 3 (archived project) + 7.5 (leave) = 20.25 h in 4 entries.
@@ -114,7 +114,8 @@ async def test_dm_copy_and_no_slack_report_sent_once(
 
     # A second run in the same week (even another day of it) sends nothing.
     again = await send_batch(
-        build_web_client(settings), await plan_unsubmitted(settings, MONDAY + timedelta(days=3))
+        build_notification_client(settings),
+        await plan_unsubmitted(settings, MONDAY + timedelta(days=3)),
     )
     assert {o.status for o in again.outcomes} == {"already sent"}
     assert len(slack_emulator.calls_to("chat.postMessage")) == 3
@@ -155,7 +156,7 @@ async def test_upstream_text_is_escaped_and_long_lists_are_cut(
             evil, date(2026, 10, 1) + timedelta(days=n), "1", on=tricky, notes="<!everyone>"
         )
     settings = bot_settings_for(slack_emulator, db, SLACK_NOTIFICATIONS_ADMIN="U0NOTE")
-    await send_batch(build_web_client(settings), await plan_unsubmitted(settings, MONDAY))
+    await send_batch(build_notification_client(settings), await plan_unsubmitted(settings, MONDAY))
     (dm,) = posted_to(slack_emulator, slack_emulator.conversation_id("U0EVIL"))
     text = shown(dm)
     assert "&lt;@U0BOSS&gt; – &lt;!here&gt; &amp; co" in text
@@ -227,7 +228,9 @@ async def _reminded(bot: BotUnderTest, tenkfeet: TenkfeetEmulator) -> tuple[Pers
     leave = await entry(aino, today - timedelta(days=11), "7.5", leave_type="Vacation")
     for row in (good, no_notes, leave):
         tenkfeet.data.time_entries.add(upstream(row, aino.tenkfeet_id))
-    await send_batch(build_web_client(bot.settings), await plan_unsubmitted(bot.settings, today))
+    await send_batch(
+        build_notification_client(bot.settings), await plan_unsubmitted(bot.settings, today)
+    )
     channel = bot.emulator.conversation_id("U0AINO")
     (dm,) = posted_to(bot.emulator, channel)
     (actions,) = [b for b in blocks_of(dm) if b["type"] == "actions"]
@@ -297,7 +300,9 @@ async def test_submit_takes_the_days_the_reminder_listed_as_they_stand_at_the_cl
     not_listed = await entry(aino, period.last + timedelta(days=1), "3", on=apollo)
     for row in (oldest, submitted_since, not_listed):
         tenkfeet.data.time_entries.add(upstream(row, aino.tenkfeet_id))
-    await send_batch(build_web_client(bot.settings), await plan_unsubmitted(bot.settings, today))
+    await send_batch(
+        build_notification_client(bot.settings), await plan_unsubmitted(bot.settings, today)
+    )
     emulator = bot.emulator
     channel = emulator.conversation_id("U0AINO")
     (dm,) = posted_to(emulator, channel)
