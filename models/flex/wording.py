@@ -19,7 +19,7 @@ def saldo_sentence(name: str, saldo: Decimal) -> str:
 
 def change_text(change: Decimal | None) -> str:
     if change is None:
-        return "Change from last month: not available yet (only one month so far)"
+        return "Change from last month: none to show (only one month so far)"
     return f"Change from last month: {format_hours(change)}"
 
 

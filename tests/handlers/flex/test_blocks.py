@@ -105,7 +105,7 @@ def test_saldo_reply_has_the_sentence_change_band_chart_and_buttons() -> None:
 def test_first_month_has_no_change_and_a_one_row_chart() -> None:
     reply = flex_reply(ok_report("-3.75", [month(2025, 3, "-3.75")]), SETTINGS, about_self=True)
     assert reply["text"] == "Flex saldo for Jane Doe is -3.75h"
-    assert "Change from last month: not available yet" in all_text(reply)
+    assert "Change from last month: none to show" in all_text(reply)
     chart = sections(reply["blocks"])[2].split("```")[1]
     assert chart == "2025-03  -3.75h  " + "█" * 24 + "│"
 

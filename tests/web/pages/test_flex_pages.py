@@ -148,7 +148,7 @@ async def test_flexhours_as_of_end_of_january(company: Company, site: str) -> No
     _, html, _ = await get(f"{site}/users/{company.alice.guid}/flexhours?as_of=2025-01-31")
     page = read_page(html)
     assert page.texts["saldo"] == "Flex saldo for Alice Aalto is +6.50h"
-    assert "Change from last month: not available yet (only one month so far)" in html
+    assert "Change from last month: none to show (only one month so far)" in html
     assert list(page.rows) == ["month-2025-01"]
 
 
