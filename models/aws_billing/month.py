@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from types import TracebackType
 
 from models.aws_billing.formats import BillingFormat, header_problem
 from models.aws_billing.records import BadRow, BillingRecord, RowReader, stored_key
@@ -164,14 +163,3 @@ class MonthCollector:
 
     def close(self) -> None:
         self.spill.close()
-
-    def __enter__(self) -> MonthCollector:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.close()

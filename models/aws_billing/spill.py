@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from models.aws_billing.records import STORED_KEY, BillingRecord, StoredKey, stored_key
@@ -123,14 +122,3 @@ class MonthSpill:
         self._pending.clear()
         self._db.close()
         self._folder.cleanup()
-
-    def __enter__(self) -> MonthSpill:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.close()

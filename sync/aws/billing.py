@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass
 from datetime import date
 
@@ -149,7 +149,7 @@ async def read_month(
 ) -> AsyncIterator[MonthBilling]:
     """Every file of the month read and validated; raises BadBilling or S3Problem. The
     month's records are in a temporary file until the ``async with`` block ends."""
-    with MonthCollector(BY_NAME[settings.aws_billing_format], year, month) as collector:
+    with closing(MonthCollector(BY_NAME[settings.aws_billing_format], year, month)) as collector:
         for file in await month_files(client, settings, year, month):
             reader = BillingFileReader(collector, file.key, gzipped=file.gzipped)
             async for chunk in read_chunks(client, settings.aws_billing_bucket, file.key):

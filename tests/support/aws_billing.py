@@ -4,6 +4,7 @@ CSV rows made by ``bot/emulators/aws_billing_files.py``, without S3."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import closing
 
 from bot.emulators.aws_billing_files import LEGACY_HEADER, legacy_row
 from models.aws_billing.formats import LEGACY
@@ -13,7 +14,7 @@ from models.aws_billing.store import MonthStored, store_month
 
 async def store_billing(year: int, month: int, rows: Sequence[list[str]]) -> MonthStored:
     """Stores ``rows`` (legacy CSV rows) as the month's billing, replacing what it had."""
-    with MonthCollector(LEGACY, year, month) as collector:
+    with closing(MonthCollector(LEGACY, year, month)) as collector:
         collector.start_file("test.csv", LEGACY_HEADER)
         for line, cells in enumerate(rows, 2):
             collector.add_row(line, cells)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import tracemalloc
 from collections.abc import Callable
+from contextlib import closing
 
 import pytest
 
@@ -73,7 +74,7 @@ def test_a_file_larger_than_the_bound_is_read_within_it(
     assert size > PEAK_LIMIT
     tracemalloc.start()
     try:
-        with MonthCollector(fmt, 2024, 3) as collector:
+        with closing(MonthCollector(fmt, 2024, 3)) as collector:
             reader = BillingFileReader(collector, "month.csv", gzipped=gzipped)
             for start in range(0, len(data), CHUNK):
                 reader.feed(data[start : start + CHUNK])

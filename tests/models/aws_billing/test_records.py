@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import fields
 
 import pytest
@@ -18,7 +19,7 @@ ACME = "111111111111"
 
 def test_legacy_rows_without_an_account_are_the_payers_and_left_out() -> None:
     """A single-account file's AccountTotal (no LinkedAccountId) is the payer's own row."""
-    with MonthCollector(LEGACY, 2024, 3) as collector:
+    with closing(MonthCollector(LEGACY, 2024, 3)) as collector:
         collector.start_file("march.csv", LEGACY_HEADER)
         for line, row in enumerate(
             [
@@ -37,7 +38,7 @@ def test_legacy_rows_without_an_account_are_the_payers_and_left_out() -> None:
 
 
 def test_a_cur_line_item_without_an_account_is_refused() -> None:
-    with MonthCollector(CUR, 2024, 3) as collector:
+    with closing(MonthCollector(CUR, 2024, 3)) as collector:
         collector.start_file("cur.csv.gz", CUR_HEADER)
         collector.add_row(2, cur_row("", "1"))
         with pytest.raises(BadBilling) as raised:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal as D
@@ -39,7 +40,7 @@ def test_records_with_one_key_are_added_up_exactly_in_key_order(
     monkeypatch.setattr(spill, "PENDING", pending)
     storage = replace(RECORD, usage_type="Storage", cost=D("2.0000000001"))
     euro = replace(RECORD, currency="EUR", cost=D("5"))
-    with MonthSpill() as month:
+    with closing(MonthSpill()) as month:
         for record in (RECORD, storage, RECORD, euro, RECORD, storage):
             month.add(record)
         assert month.count() == 3
@@ -82,15 +83,15 @@ def _cells(cost: str, usage: str = "BoxUsage") -> list[str]:
 
 
 def test_the_checksum_follows_the_records_not_how_the_numbers_are_written() -> None:
-    with _collect(_cells("1.50"), _cells("2", "Storage")) as first:
+    with closing(_collect(_cells("1.50"), _cells("2", "Storage"))) as first:
         one = first.result()
         assert (one.record_count, one.rows_read) == (2, 2)
         checksum = one.checksum
-    with _collect(_cells("1.5"), _cells("2.000", "Storage")) as same:
+    with closing(_collect(_cells("1.5"), _cells("2.000", "Storage"))) as same:
         assert same.result().checksum == checksum
-    with _collect(_cells("1.51"), _cells("2", "Storage")) as other:
+    with closing(_collect(_cells("1.51"), _cells("2", "Storage"))) as other:
         assert other.result().checksum != checksum
-    with _collect(_cells("2", "Storage"), _cells("1.50")) as reordered:
+    with closing(_collect(_cells("2", "Storage"), _cells("1.50"))) as reordered:
         assert reordered.result().checksum == checksum  # the files' order does not count
     assert record_line(RECORD) == (
         b"111111111111\tLinkedLineItem\tAmazonEC2\tAmazon EC2\tBoxUsage\tt3.micro\\twith a tab"
@@ -101,7 +102,7 @@ def test_the_checksum_follows_the_records_not_how_the_numbers_are_written() -> N
 def test_a_bad_row_means_no_month_and_the_file_is_removed() -> None:
     collector = _collect(_cells("1"), _cells("one"))
     folder = collector.spill.folder
-    with collector, pytest.raises(BadBilling) as raised:
+    with closing(collector), pytest.raises(BadBilling) as raised:
         collector.result()
     assert raised.value.problems == ["bill.csv:3: TotalCost 'one' is not a number"]
     assert not folder.exists()
