@@ -21,6 +21,7 @@ from models.notifications.kinds import NotificationType
 from models.notifications.ledger import posted_messages
 from models.notifications.recipients import conversations_for
 from models.people import Person
+from sync.slack_client import build_notification_client
 from sync.slack_delivery import Delivery, Notice, deliver, update_message
 
 log = logging.getLogger(__name__)
@@ -46,14 +47,17 @@ async def update_invoice_messages(
 
 
 async def tell_people_about_changes(
-    client: AsyncWebClient,
     invoice: InvoiceSummary,
     recorded: RecordedReview,
     requester: Person,
     settings: Settings,
 ) -> list[Delivery]:
     """One DM to each person whose entries are behind a flagged check, with those entries and
-    the reason; people without Slack (or archived): to the notifications admins."""
+    the reason; people without Slack (or archived): to the notifications admins.
+
+    Sent with the notification client, not Bolt's: Bolt's retries a 5xx, which may come after
+    Slack posted the DM, so the DM could arrive twice; ``deliver`` looks such a post up instead."""
+    client = build_notification_client(settings)
     people = await load_people_to_tell(
         invoice.id,
         recorded.before.figures.flagged(),

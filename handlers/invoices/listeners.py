@@ -197,7 +197,7 @@ async def review_submitted(
         return
     await ack(response_action="update", view=saved_view(invoice, recorded, settings))
     if recorded.outcome.decision == Decision.REQUEST_CHANGES:
-        await tell_people_about_changes(client, invoice, recorded, person, settings)
+        await tell_people_about_changes(invoice, recorded, person, settings)
     await update_invoice_messages(client, invoice, settings)
 
 

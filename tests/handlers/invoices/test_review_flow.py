@@ -448,6 +448,35 @@ async def test_request_changes_tells_each_flagged_person_once(
     assert "Changes requested" not in text_of(emulator.messages[message])
 
 
+async def test_a_changes_requested_dm_answered_with_a_5xx_after_posting_is_not_posted_twice(
+    bot: BotUnderTest, company: ReviewCompany
+) -> None:
+    """Slack may post a message and still answer 5xx: the DM is recorded in doubt, never
+    retried blindly (a retry would reach the person twice)."""
+    emulator = bot.emulator
+    message = await review_message(bot)
+    view = await open_review(bot, "U0ADA", message)
+    seen = len(emulator.calls)
+    emulator.fail_once("chat.postMessage", status=500, error="internal_error", handled=True)
+    await submit(
+        bot,
+        "U0ADA",
+        view,
+        invoice_decision=ticks("request-changes"),
+        invoice_comment=typed("Notes please"),
+    )
+    await emulator.wait_for_call("chat.update", after=seen)
+    posts = [c for c in emulator.calls[seen:] if c.method == "chat.postMessage"]
+    assert len(posts) == 2  # Eve's DM (answered 500) and the admins' copy, each once
+    dms = {emulator.conversation_id("U0EVE"), emulator.conversation_id("U0NOTIFY")}
+    delivered = [channel for channel, _ in emulator.messages if channel in dms]
+    assert len(delivered) == 2
+    statuses = sorted(
+        await Notification.filter(type="invoice-changes-requested").values_list("status", flat=True)
+    )
+    assert statuses == ["sent", "unknown"]
+
+
 # --- changed after approval --------------------------------------------------------------------
 
 
