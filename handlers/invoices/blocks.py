@@ -219,16 +219,7 @@ def _checkboxes_input(
     initial = [option for option in options if option["value"] in selected]
     if initial:
         element["initial_options"] = initial
-    block: Block = {
-        "type": "input",
-        "block_id": block_id,
-        "optional": True,
-        "label": {"type": "plain_text", "text": label},
-        "element": element,
-    }
-    if hint:
-        block["hint"] = {"type": "plain_text", "text": hint}
-    return block
+    return _optional_input(block_id, label, element, hint)
 
 
 def _text_input(
@@ -249,6 +240,12 @@ def _text_input(
     }
     if initial:
         element["initial_value"] = initial
+    return _optional_input(block_id, label, element, hint)
+
+
+def _optional_input(
+    block_id: BlockId, label: str, element: dict[str, Any], hint: str | None
+) -> Block:
     block: Block = {
         "type": "input",
         "block_id": block_id,
