@@ -51,7 +51,7 @@ class RunningBot:
     app: AsyncApp
     socket_mode: ImmediateAckSocketModeHandler
     scheduler: BotScheduler
-    web_url: str  # where the admin site listens, e.g. http://127.0.0.1:8080
+    web_url: str  # where this machine reaches the admin site, e.g. http://127.0.0.1:8080
 
 
 async def check_bot_token(client: AsyncWebClient) -> dict[str, object]:
@@ -120,7 +120,7 @@ async def _start_web_site(settings: Settings, stack: AsyncExitStack, worker: Wor
     server = site._server
     if server is not None and getattr(server, "sockets", None):
         port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
-    return f"http://{settings.web_host}:{port}"
+    return f"http://{settings.web_local_host}:{port}"
 
 
 def settle_startup_objects() -> None:

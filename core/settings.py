@@ -22,6 +22,8 @@ from urllib.parse import urlparse
 DEFAULT_DATABASE_URL = "sqlite://financebot.sqlite3"
 AWS_BILLING_FORMATS = ("legacy-csv", "cur2")
 MIN_SECRET_KEY_BYTES = 32
+#: WEB_HOST values that listen on every address.
+WILDCARD_HOSTS = ("0.0.0.0", "::", "[::]")
 
 
 class SettingsError(ValueError):
@@ -144,6 +146,13 @@ class Settings:
     @property
     def web_is_loopback(self) -> bool:
         return is_loopback_host(self.web_host)
+
+    @property
+    def web_local_host(self) -> str:
+        """The host that reaches the admin site from this machine: ``WEB_HOST``, or loopback
+        when ``WEB_HOST`` is a wildcard (``0.0.0.0``, ``::``: every address, as in the
+        container image), which a browser cannot open."""
+        return "127.0.0.1" if self.web_host in WILDCARD_HOSTS else self.web_host
 
     def require_web_sign_in(self) -> None:
         """A site reachable beyond this machine must have Sign in with Slack configured."""

@@ -57,7 +57,7 @@ def demo_settings(
     os.environ.update(env)  # anything that reads the environment again sees the emulators too
     public_url = settings.public_url
     if "PUBLIC_URL" not in os.environ and settings.web_port:
-        public_url = f"http://{settings.web_host}:{settings.web_port}"
+        public_url = f"http://{settings.web_local_host}:{settings.web_port}"
     return dataclasses.replace(
         settings,
         database_url=f"sqlite://{data_dir / 'financebot.sqlite3'}",

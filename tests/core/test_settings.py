@@ -279,6 +279,14 @@ def test_a_site_beyond_loopback_needs_sign_in() -> None:
         load_settings({"WEB_HOST": host}).require_web_sign_in()
 
 
+def test_a_wildcard_web_host_is_reached_on_loopback() -> None:
+    """The container image listens on 0.0.0.0: links printed for this machine use loopback."""
+    for host in ("0.0.0.0", "::", "[::]"):
+        assert load_settings({"WEB_HOST": host}).web_local_host == "127.0.0.1"
+    for host in ("127.0.0.1", "10.0.0.5", "bot.internal"):
+        assert load_settings({"WEB_HOST": host}).web_local_host == host
+
+
 URL_SETTINGS = (
     "DATABASE_URL",
     "SLACK_API_URL",

@@ -220,6 +220,23 @@ def test_the_start_day_is_kept_in_the_data_directory(tmp_path: Path) -> None:
         company_start(tmp_path, TODAY)
 
 
+def test_a_demo_listening_on_every_address_links_to_loopback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In the container image WEB_HOST is 0.0.0.0; the demo's links must still open."""
+    monkeypatch.delenv("PUBLIC_URL", raising=False)
+    for name in ("SLACK_API_URL", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID"):
+        monkeypatch.setenv(name, "restored after the test")
+    for name in ("SLACK_CLIENT_SECRET", "SLACK_OPENID_AUTHORIZE_URL"):
+        monkeypatch.setenv(name, "restored after the test")
+    for name in ("TENKFEET_API_URL", "TENKFEET_AUTH"):
+        monkeypatch.setenv(name, "restored after the test")
+    everywhere = Settings(web_host="0.0.0.0", web_port=8090)
+    settings = demo_settings(everywhere, SlackEmulator(), TenkfeetEmulator(), tmp_path)
+    assert settings.web_host == "0.0.0.0"
+    assert settings.public_url == "http://127.0.0.1:8090"
+
+
 # ---------------------------------------------------------------------- loading it (both backends)
 
 

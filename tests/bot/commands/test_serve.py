@@ -230,11 +230,13 @@ async def test_serve_with_sign_in_configured_stays_a_single_workspace_bot(
     slack_emulator: SlackEmulator, db: str
 ) -> None:
     """Bolt must not turn SLACK_CLIENT_ID/SECRET into multi-workspace OAuth (which answers
-    every command "your installation with this app is no longer available")."""
+    every command "your installation with this app is no longer available"). It listens on
+    every address, as in the container image, and prints the loopback URL that reaches it."""
     person = await make_person("Ada", "Aalto", slack_id="U0ADA")
     env = serve_env(
         slack_emulator,
         db,
+        WEB_HOST="0.0.0.0",
         SLACK_CLIENT_ID=slack_emulator.oidc_client_id,
         SLACK_CLIENT_SECRET=slack_emulator.oidc_client_secret,
         SECRET_KEY=TEST_SECRET_KEY,
@@ -242,6 +244,7 @@ async def test_serve_with_sign_in_configured_stays_a_single_workspace_bot(
     process = await start_serve(env)
     try:
         web_url = (await first_line(process.stdout, "admin site at ", 90)).strip().split()[-1]
+        assert web_url.startswith("http://127.0.0.1:"), web_url
         await slack_emulator.wait_for_connections(1)
         ack = await slack_emulator.send_slash_command("/flex-hours", user_id="U0NOBODY")
         assert ack.payload is not None and ack.payload["text"] == NOT_SET_UP
