@@ -197,7 +197,8 @@ async def seed_sample_company(
         except ImportRejected as exc:
             first = exc.errors[0] if exc.errors else exc
             raise CommandError(
-                f"the sample contracts or corrections were refused: {first}"
+                f"the sample contracts or corrections were refused: {first} (is the data "
+                "directory from an older version of the demo? --reset starts it afresh)"
             ) from None
         joined = 0
         for group in BUILT_IN_GROUPS:

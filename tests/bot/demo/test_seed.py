@@ -22,7 +22,13 @@ from bot.demo.reviews import (
     last_closed_month,
     month_before,
 )
-from bot.demo.seed import START_FILE, SampleCompany, company_start, seed_sample_company
+from bot.demo.seed import (
+    START_FILE,
+    SampleCompany,
+    company_start,
+    sample_company,
+    seed_sample_company,
+)
 from bot.emulators.slack import SlackEmulator
 from bot.emulators.tenkfeet import TenkfeetEmulator
 from core.errors import CommandError
@@ -265,3 +271,9 @@ async def test_the_loaded_company_exercises_every_rule_and_loading_again_changes
     assert again.reviews.summary() == "0 approved, 0 numbered, 0 sent, 0 with changes requested"
     assert await table_counts() == counts
     assert await invoice_rows() == invoices
+
+    # A data directory from an older demo (other contracts): refused, pointing at --reset.
+    older = sample_company(company.started + dt.timedelta(weeks=52), today)
+    with pytest.raises(CommandError, match=r"refused: .*overlaps.*--reset starts it afresh\)$"):
+        await seed_sample_company(settings, older)
+    assert await table_counts() == counts
