@@ -167,6 +167,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="where the demo keeps its SQLite file (default: %(default)s)",
     )
+    demo.add_argument(
+        "--reset",
+        action="store_true",
+        help="start over: delete the demo's own files in --data-dir first (its SQLite file "
+        "and the sample company's start day); refused if the folder holds anything else",
+    )
     _command(sub, "migrate", "apply database migrations to DATABASE_URL")
 
     sync = _command(

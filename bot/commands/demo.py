@@ -18,6 +18,8 @@ from urllib.parse import quote
 
 from bot.commands.serve import run_until_stopped
 from bot.demo.company import DemoPerson
+from bot.demo.data_dir import DATABASE_FILE, reset_data_dir
+from bot.demo.progress import load_display
 from bot.demo.seed import (
     SampleCompany,
     SeedSummary,
@@ -60,7 +62,7 @@ def demo_settings(
         public_url = f"http://{settings.web_local_host}:{settings.web_port}"
     return dataclasses.replace(
         settings,
-        database_url=f"sqlite://{data_dir / 'financebot.sqlite3'}",
+        database_url=f"sqlite://{data_dir / DATABASE_FILE}",
         slack_api_url=env["SLACK_API_URL"],
         slack_bot_token=env["SLACK_BOT_TOKEN"],
         slack_app_token=env["SLACK_APP_TOKEN"],
@@ -90,7 +92,6 @@ def ready_text(
     summary: SeedSummary,
     web_url: str,
     slack_url: str,
-    tenkfeet_url: str,
     data_dir: Path,
 ) -> str:
     """What the demo prints once everything is loaded: where to look and what to try."""
@@ -98,23 +99,21 @@ def ready_text(
     vaino, aino = company.person("vaino.hamalainen"), company.person("aino.korhonen")
     elias = company.person("elias.jarvinen")
     roles = ", ".join(f"{p.first_name} ({'/'.join(p.groups)})" for p in company.people if p.groups)
+    sign_in = f"{web_url}/demo/sign-in"
 
     def flex(person: DemoPerson, text: str = "") -> str:
         query = f"user_id={person.slack_id}" + (f"&text={quote(text)}" if text else "")
         return f"curl '{slack_url}/try/flex-hours?{query}'"
 
-    people = len(company.people)
-    person_url = f"{web_url}/users/{company.guid_of(eino)}/flexhours"
     return "\n".join(
         [
             "",
-            f"Demo is ready: a sample company of {people} people with "
-            f"{company.entry_count:,} hour entries since {company.started}, loaded through the "
-            f"real syncs in {summary.seconds:.1f} s.",
+            f"Demo is ready: {len(company.people)} people, {company.project_count} projects and "
+            f"{company.entry_count:,} hour entries since {company.started}, loaded in "
+            f"{summary.seconds:.1f} s.",
             "",
-            f"  Sign in:       {web_url}/demo/sign-in  (as any sample person; {roles})",
-            f"  Admin site:    {web_url}/users",
-            f"  One person:    {person_url}  ({eino.full_name})",
+            f"  Workspace:     {slack_url}/workspace  (the sample company's Slack)",
+            f"  Admin site:    {sign_in}  (sign in as anyone; {roles})",
             f"  Health:        {web_url}/healthz",
             "",
             "  Try the bot: each line sends a Slack event to the bot and prints its answer (JSON).",
@@ -126,8 +125,7 @@ def ready_text(
             f"  App Home of {elias.full_name}:  "
             f"curl '{slack_url}/try/app-home?user_id={elias.slack_id}'",
             "",
-            f"  Emulated Slack: {slack_url}   emulated 10000ft: {tenkfeet_url}",
-            f"  Data directory: {data_dir} (delete it to start over)",
+            f"  Data directory: {data_dir}  (--reset starts over)",
             "Stop with Ctrl-C.",
         ]
     )
@@ -135,6 +133,8 @@ def ready_text(
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
     data_dir = prepare_data_dir(args.data_dir)
+    if args.reset:
+        reset_data_dir(data_dir)
     today = company_today(settings)
     company = sample_company(company_start(data_dir, today), today)
     slack = SlackEmulator()
@@ -142,12 +142,11 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     fill_slack_workspace(slack, company)
 
     async def on_started(running: RunningBot) -> None:
-        summary = await seed_sample_company(running.settings, company)
+        with load_display() as display:
+            summary = await seed_sample_company(running.settings, company, display)
         # The catch-up at start found no hours synced yet: this week's reminders go now.
         await wake_catch_up_if_waiting(running.scheduler, running.settings)
-        text = ready_text(
-            company, summary, running.web_url, slack.base_url, tenkfeet.base_url, data_dir
-        )
+        text = ready_text(company, summary, running.web_url, slack.base_url, data_dir)
         print(text, flush=True)
 
     try:

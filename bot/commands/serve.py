@@ -21,28 +21,31 @@ async def run_until_stopped(
     """Runs the lifespan until SIGTERM/SIGINT (or ``stop``); a clean stop returns 0.
 
     ``on_started`` runs once everything is up (the demo seeds its data there). A signal
-    during start-up cancels the start-up and still exits cleanly. ``sync_at_start``: the
-    hours sync runs at once instead of after its first interval (`serve` does this; the
-    demo loads its own data).
+    during start-up or ``on_started`` cancels it and still exits cleanly (the lifespan stops
+    everything it started; a cancelled sync records itself failed and releases its lock).
+    ``sync_at_start``: the hours sync runs at once instead of after its first interval
+    (`serve` does this; the demo loads its own data).
     """
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     main = asyncio.current_task()
-    started = False
+    waiting = cancelled = False
 
     def on_signal() -> None:
+        nonlocal cancelled
         stop.set()
-        if not started and main is not None:
+        if not waiting and not cancelled and main is not None:
+            cancelled = True  # once: a second Ctrl-C must not cut the stopping short
             main.cancel()
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, on_signal)
     try:
         async with bot_lifespan(settings, sync_at_start=sync_at_start) as bot:
-            started = True
             print(f"Finance Bot is running; admin site at {bot.web_url}", flush=True)
             if on_started is not None:
                 await on_started(bot)
+            waiting = True
             await stop.wait()
     except asyncio.CancelledError:
         if not stop.is_set():

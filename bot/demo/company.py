@@ -16,16 +16,19 @@ from typing import Any
 from bot.emulators.tenkfeet_data import holiday, leave_type, phase, project, user
 from models.permissions import ADMIN_GROUP, FINANCE_GROUP, HR_GROUP
 
-HISTORY_DAYS = 2 * 365
+HISTORY_DAYS = 3 * 365
 """How far back the sample hours reach on a data directory's first run."""
 
 # 10000ft ids of the projects and phases (assignables) people log hours on.
 INTERNAL, WEB_SHOP, MOBILE_APP, DATA_PLATFORM, OLD_INTRANET = 1000, 1001, 1002, 1003, 1004
+CUSTOMER_PORTAL, VOLUNTEER_APP, BI_DASHBOARDS = 1005, 1006, 1007
 ADMINISTRATION, TRAINING, SALES = 2000, 2001, 2002
 WEB_DEVELOPMENT, WEB_DESIGN, WEB_OVERTIME, WEB_MEETINGS = 2010, 2011, 2012, 2013
 MOBILE_DEVELOPMENT, MOBILE_MAINTENANCE, MOBILE_OVERTIME = 2020, 2021, 2022
 DATA_DEVELOPMENT, DATA_SUPPORT = 2030, 2031
 INTRANET_MAINTENANCE = 2040
+PORTAL_DEVELOPMENT, PORTAL_DESIGN, PORTAL_OVERTIME, PORTAL_MEETINGS = 2050, 2051, 2052, 2053
+BI_REPORTS, BI_MODELLING = 2070, 2071
 
 VACATION, SICK_LEAVE, FLEX_LEAVE, UNPAID_LEAVE, PARENTAL_LEAVE, CHILD_SICK = range(50, 56)
 LEAVE_TYPES = {
@@ -45,10 +48,11 @@ class DemoProject:
     client: str | None
     rate: int  # euros per hour on billable phases; overtime pays 1.5 times it
     admins: tuple[str, ...]  # tags: people's "First Last", in any case
-    phases: tuple[tuple[int, str], ...]
+    phases: tuple[tuple[int, str], ...]  # none: hours go on the project itself
     internal: bool = False
     archived: bool = False
     tags: tuple[str, ...] = ()
+    approval_days: int = 30  # how long its newest hours may still wait for approval
 
 
 PROJECTS = (
@@ -65,7 +69,7 @@ PROJECTS = (
         WEB_SHOP,
         "Web shop renewal",
         "Acme Oy",
-        120,
+        120,  # its overtime, 180 €/h, is flagged as an odd rate
         ("Lilja Mäkelä",),
         (
             (WEB_DEVELOPMENT, "Development"),
@@ -95,28 +99,65 @@ PROJECTS = (
         ("Olivia Lehtonen",),
         ((DATA_DEVELOPMENT, "Development"), (DATA_SUPPORT, "Non-billable support")),
         tags=("fixed-price",),
+        approval_days=75,  # its admin approves late: last month's hours still wait
     ),
     DemoProject(
         OLD_INTRANET,
         "Old intranet",
         "Soylent Oy",
         95,
-        ("Oliver Saarinen",),
+        ("Oliver Saarinen", "Olivia Lehtonen"),  # Olivia took it over when Oliver left
         ((INTRANET_MAINTENANCE, "Maintenance"),),
         archived=True,
+    ),
+    DemoProject(
+        CUSTOMER_PORTAL,
+        "Customer portal",
+        "Umbrella Finland",
+        110,
+        ("Venla Heinonen", "Lauri Turunen", "Kerttu Salonen"),
+        (
+            (PORTAL_DEVELOPMENT, "Development"),
+            (PORTAL_DESIGN, "Design"),
+            (PORTAL_OVERTIME, "Overtime"),
+            (PORTAL_MEETINGS, "Non-billable meetings"),
+        ),
+        tags=("agile",),
+    ),
+    DemoProject(
+        VOLUNTEER_APP,
+        "Volunteer app",
+        "Kotikulma ry",
+        45,  # a non-profit's discount: every hour is flagged as an odd rate
+        ("Aada Lehtinen",),
+        (),  # no phases: every entry is non-phase-specific
+    ),
+    DemoProject(
+        BI_DASHBOARDS,
+        "BI dashboards",
+        "Hooli Nordic",
+        125,  # sprints in odd months: every month is a remarkable change from the last
+        ("Niilo Kinnunen",),
+        ((BI_REPORTS, "Reports"), (BI_MODELLING, "Data modelling")),
     ),
 )
 
 
 @dataclass(frozen=True)
-class Contract:
+class Period:
+    """Days ``start`` to ``end``, both included; ``end`` None: open-ended."""
+
     start: dt.date
-    end: dt.date | None  # None: open-ended
-    percent: int = 100
-    flex: bool = True
+    end: dt.date | None
 
     def holds(self, day: dt.date) -> bool:
         return self.start <= day and (self.end is None or day <= self.end)
+
+
+@dataclass(frozen=True)
+class Contract(Period):
+    percent: int = 100
+    flex: bool = True
 
 
 @dataclass(frozen=True)
@@ -149,6 +190,11 @@ class DemoPerson:
     unsubmitted_share: float = 0.4  # how many of those days are
     archived: bool = False
     groups: tuple[str, ...] = ()  # the permission groups they are in (hr, finance, admin)
+    moves: tuple[tuple[dt.date, tuple[int, ...]], ...] = ()  # from that day on, this work
+    odd_months: tuple[int, ...] = ()  # the work of odd months (sprints), if any
+    breaks: tuple[Period, ...] = ()  # employed but away (studies): no hours at all
+    long_leaves: tuple[tuple[Period, int], ...] = ()  # every workday on this leave type
+    often_sick: bool = False  # off sick every third Monday (the early-care report lists them)
 
     @property
     def full_name(self) -> str:
@@ -156,12 +202,28 @@ class DemoPerson:
 
     def percent_on(self, day: dt.date) -> int:
         """How much of a full workday they log on ``day`` (0 before they join or after)."""
-        if not self.employed.holds(day):
+        if not self.employed.holds(day) or any(b.holds(day) for b in self.breaks):
             return 0
         for contract in self.contracts:
             if contract.holds(day):
                 return contract.percent
         return self.employed.percent
+
+    def work_on(self, day: dt.date) -> tuple[int, ...]:
+        """Where they log their hours on ``day``, the main assignable first."""
+        if self.odd_months and day.month % 2 == 1:
+            return self.odd_months
+        work = self.work
+        for since, moved in self.moves:
+            if since <= day:
+                work = moved
+        return work
+
+    def leave_on(self, day: dt.date) -> int | None:
+        """The leave type of a long leave (or a recurring sick day) holding ``day``."""
+        if self.often_sick and day.weekday() == 0 and day.toordinal() // 7 % 3 == 0:
+            return SICK_LEAVE
+        return next((leave for period, leave in self.long_leaves if period.holds(day)), None)
 
 
 def month_start(day: dt.date, months: int) -> dt.date:
@@ -177,9 +239,19 @@ def first_day(today: dt.date) -> dt.date:
 
 
 def demo_people(started: dt.date) -> list[DemoPerson]:
-    """The staff, their contracts and corrections; all dates follow from ``started``."""
+    """The staff, their contracts and corrections; all dates follow from ``started``.
+
+    ``later(n)`` is the first day of the n-th month after ``started``'s (month 36 is about
+    today on a data directory's first run); ``until(n)`` is the day before it.
+    """
     whole = Contract(started, None)
-    later = month_start  # readability: later(started, 8) is eight months in
+    day = dt.timedelta(days=1)
+
+    def later(months: int) -> dt.date:
+        return month_start(started, months)
+
+    def until(months: int) -> dt.date:
+        return later(months) - day
 
     def slack(n: int) -> str:
         return f"U0DEMO{n:02d}"
@@ -225,10 +297,7 @@ def demo_people(started: dt.date) -> list[DemoPerson]:
             "Designer (part-time since a year)",
             (WEB_DESIGN, WEB_MEETINGS),
             whole,
-            (
-                Contract(started, later(started, 12) - dt.timedelta(days=1)),
-                Contract(later(started, 12), None, percent=60),
-            ),
+            (Contract(started, until(24)), Contract(later(24), None, percent=60)),
             daily_bias=0.1,
         ),
         DemoPerson(
@@ -243,9 +312,9 @@ def demo_people(started: dt.date) -> list[DemoPerson]:
             (MOBILE_DEVELOPMENT, WEB_DEVELOPMENT),
             whole,
             (
-                Contract(started, later(started, 8) - dt.timedelta(days=1)),
-                Contract(later(started, 8), later(started, 11) - dt.timedelta(days=1), flex=False),
-                Contract(later(started, 11), None),
+                Contract(started, until(20)),
+                Contract(later(20), until(23), flex=False),
+                Contract(later(23), None),
             ),
             daily_bias=0.12,
         ),
@@ -303,7 +372,7 @@ def demo_people(started: dt.date) -> list[DemoPerson]:
             (WEB_DEVELOPMENT, MOBILE_MAINTENANCE),
             whole,
             (whole,),
-            (Correction(later(started, 14), adjust_by="-20", note="20 h converted to salary"),),
+            (Correction(later(26), adjust_by="-20", note="20 h converted to salary"),),
             overtime=WEB_OVERTIME,
             daily_bias=0.2,
         ),
@@ -317,8 +386,8 @@ def demo_people(started: dt.date) -> list[DemoPerson]:
             "sofia.koskinen@example.com",
             "Data engineer (joined later)",
             (DATA_DEVELOPMENT, TRAINING),
-            Contract(later(started, 10), None),
-            (Contract(later(started, 10), None),),
+            Contract(later(22), None),
+            (Contract(later(22), None),),
             daily_bias=0.06,
         ),
         DemoPerson(
@@ -363,7 +432,7 @@ def demo_people(started: dt.date) -> list[DemoPerson]:
             (WEB_DEVELOPMENT, MOBILE_MAINTENANCE),
             whole,
             (whole,),
-            (Correction(later(started, 20), adjust_by="3.75", note="Training day not logged"),),
+            (Correction(later(32), adjust_by="3.75", note="Training day not logged"),),
             daily_bias=0.03,
         ),
         DemoPerson(
@@ -376,9 +445,193 @@ def demo_people(started: dt.date) -> list[DemoPerson]:
             None,
             "Developer (left the company)",
             (INTRANET_MAINTENANCE, WEB_DEVELOPMENT),
-            Contract(started, later(started, 19) - dt.timedelta(days=1)),
-            (Contract(started, later(started, 19) - dt.timedelta(days=1)),),
+            Contract(started, until(31)),
+            (Contract(started, until(31)),),
             archived=True,
+        ),
+        DemoPerson(
+            14,
+            "Lauri",
+            "Turunen",
+            "lauri.turunen@example.com",
+            "lauri.turunen",
+            slack(14),
+            "lauri.turunen@example.com",
+            "Tech lead (hired for the customer portal)",
+            (PORTAL_DEVELOPMENT, PORTAL_MEETINGS, MOBILE_DEVELOPMENT),
+            Contract(later(12), None),
+            (Contract(later(12), None),),
+            overtime=PORTAL_OVERTIME,
+            daily_bias=0.25,
+        ),
+        DemoPerson(
+            15,
+            "Venla",
+            "Heinonen",
+            "venla.heinonen@example.com",
+            "venla.heinonen",
+            slack(15),
+            "venla.heinonen@example.com",
+            "Project manager",
+            (WEB_MEETINGS, SALES, ADMINISTRATION),
+            whole,
+            (whole,),
+            daily_bias=0.05,
+            moves=((later(12), (PORTAL_MEETINGS, PORTAL_DEVELOPMENT, SALES)),),
+        ),
+        DemoPerson(
+            16,
+            "Kerttu",
+            "Salonen",
+            "kerttu.salonen@example.com",
+            "kerttu.salonen",
+            slack(16),
+            "kerttu.salonen@example.com",
+            "UX designer (80 %, took unpaid leave)",
+            (WEB_DESIGN, WEB_MEETINGS),
+            Contract(started, None, percent=80),
+            (Contract(started, None, percent=80),),
+            daily_bias=0.02,
+            moves=((later(12), (PORTAL_DESIGN, PORTAL_MEETINGS, WEB_DESIGN)),),
+            long_leaves=((Period(later(18), later(18) + dt.timedelta(days=13)), UNPAID_LEAVE),),
+        ),
+        DemoPerson(
+            17,
+            "Niilo",
+            "Kinnunen",
+            "niilo.kinnunen@example.com",
+            "niilo.kinnunen",
+            slack(17),
+            "niilo.kinnunen@example.com",
+            "BI consultant",
+            (BI_REPORTS, BI_MODELLING),
+            whole,
+            (whole,),
+            daily_bias=0.1,
+        ),
+        DemoPerson(
+            18,
+            "Siiri",
+            "Heikkilä",
+            "siiri.heikkila@example.com",
+            "siiri.heikkila",
+            slack(18),
+            "siiri.heikkila@example.com",
+            "Data analyst (BI sprints in odd months)",
+            (DATA_DEVELOPMENT, DATA_SUPPORT),
+            whole,
+            (whole,),
+            odd_months=(BI_MODELLING, BI_REPORTS),
+        ),
+        DemoPerson(
+            19,
+            "Matias",
+            "Niemi",
+            "matias.niemi@example.com",
+            "matias.niemi",
+            slack(19),
+            "matias.niemi@example.com",
+            "Developer (BI sprints in odd months; behind on hours)",
+            (MOBILE_MAINTENANCE, WEB_DEVELOPMENT),
+            whole,
+            (whole,),
+            daily_bias=-0.12,
+            moves=((later(12), (PORTAL_DEVELOPMENT, MOBILE_MAINTENANCE)),),
+            odd_months=(BI_REPORTS, BI_MODELLING),
+        ),
+        DemoPerson(
+            20,
+            "Aada",
+            "Lehtinen",
+            "aada.lehtinen@example.com",
+            "aada.lehtinen",
+            slack(20),
+            "aada.lehtinen@example.com",
+            "Developer (leads the volunteer app)",
+            (VOLUNTEER_APP, WEB_DEVELOPMENT),
+            whole,
+            (whole,),
+            daily_bias=0.15,
+        ),
+        DemoPerson(
+            21,
+            "Toivo",
+            "Tuominen",
+            "toivo.tuominen@example.com",
+            "toivo.tuominen",
+            slack(21),
+            "toivo.tuominen@example.com",
+            "Developer (back from studies: a gap between contracts)",
+            (WEB_DEVELOPMENT, MOBILE_MAINTENANCE),
+            whole,
+            (Contract(started, until(14)), Contract(later(20), None)),
+            # HR bridged the gap: the saldo starts afresh on the new contract's first day.
+            (Correction(later(20), set_to="0", note="Back from study leave: saldo starts afresh"),),
+            moves=((later(20), (PORTAL_DEVELOPMENT, DATA_DEVELOPMENT)),),
+            breaks=(Period(later(14), until(20)),),
+        ),
+        DemoPerson(
+            22,
+            "Minea",
+            "Rantanen",
+            "minea.rantanen@example.com",
+            "minea.rantanen",
+            slack(22),
+            "minea.rantanen@example.com",
+            "Developer (a gap between contracts HR has not fixed yet)",
+            (DATA_DEVELOPMENT, WEB_DEVELOPMENT),
+            whole,
+            (Contract(started, until(32)), Contract(later(34), None)),
+            # Dated a day early, in the gap: the saldo stays "no contract" until HR fixes it.
+            (Correction(until(34), set_to="5", note="Saldo after the break"),),
+            breaks=(Period(later(32), until(34)),),
+            daily_bias=0.05,
+        ),
+        DemoPerson(
+            23,
+            "Juho",
+            "Karjalainen",
+            "juho.karjalainen@example.com",
+            "juho.karjalainen",
+            slack(23),
+            "juho.karjalainen@example.com",
+            "Developer (was on parental leave)",
+            (MOBILE_DEVELOPMENT, DATA_DEVELOPMENT),
+            whole,
+            (whole,),
+            daily_bias=0.07,
+            long_leaves=((Period(later(24), until(28)), PARENTAL_LEAVE),),
+        ),
+        DemoPerson(
+            24,
+            "Nelli",
+            "Jokinen",
+            "nelli.jokinen@example.com",
+            "nelli.jokinen",
+            slack(24),
+            "nelli.jokinen@example.com",
+            "Tester (often off sick: the early-care report lists her)",
+            (WEB_DEVELOPMENT, MOBILE_MAINTENANCE),
+            whole,
+            (whole,),
+            daily_bias=0.04,
+            moves=((later(12), (PORTAL_DEVELOPMENT, WEB_DEVELOPMENT)),),
+            often_sick=True,
+        ),
+        DemoPerson(
+            25,
+            "Arttu",
+            "Mattila",
+            "arttu.mattila@example.com",
+            "arttu.mattila",
+            None,
+            None,
+            "Sales (no Slack account; hours often unsubmitted)",
+            (SALES, VOLUNTEER_APP, ADMINISTRATION),
+            whole,
+            (whole,),
+            unsubmitted_days=14,
+            unsubmitted_share=1.0,
         ),
     ]
 
@@ -399,6 +652,7 @@ CHANNELS = (
     ("C0DEMOGENERAL", "general", False),
     ("C0DEMOPROJECTS", "projects", False),
     ("C0DEMOWEBSHOP", "web-shop", False),
+    ("C0DEMOPORTAL", "customer-portal", False),
     ("C0DEMOOLD", "old-intranet", True),
 )
 

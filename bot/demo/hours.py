@@ -3,9 +3,9 @@
 Every (person, day) draws from its own seeded random source, so a day's entries, and their
 10000ft ids, are the same on every run of a data directory; only approval states move with
 today (recent hours are still unsubmitted or pending, older ones approved), as in 10000ft.
-What people log follows their contracts (a 60 % part-timer logs 60 % days), with some drift
-per person so flex saldos differ, plus vacations, sick days, flex leave, unpaid leave and
-extra hours on overtime phases.
+What people log follows their contracts (a 60 % part-timer logs 60 % days) and where they
+work that month, with some drift per person so flex saldos differ, plus vacations, sick days,
+flex leave, unpaid leave, long leaves and extra hours on overtime phases.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ SEED = "financebot-demo"
 FIRST_ENTRY_ID = 1_000_000
 FULL_DAY = 750  # hundredths of an hour
 NOTES: list[str | None] = [*ENTRY_NOTES, "Support request"]
+LEAVE_APPROVAL_DAYS = 30
 _NOISE = (-50, -25, 0, 0, 0, 0, 25, 50)  # hundredths; averages to zero
 
 
@@ -49,6 +50,7 @@ class Assignable:
     rate: int  # hundredths
     approver: int  # 10000ft user id
     task: int | None  # a fixed task index, or None to vary
+    approval_days: int = 30  # entries younger than this may still wait for approval
 
 
 def assignables(people: list[DemoPerson]) -> dict[int, Assignable]:
@@ -57,7 +59,8 @@ def assignables(people: list[DemoPerson]) -> dict[int, Assignable]:
     for demo in PROJECTS:
         approver = by_name.get(demo.admins[0].lower(), 1)
         base = 0 if demo.internal else demo.rate * 100
-        found[demo.tenkfeet_id] = Assignable(demo.tenkfeet_id, base, approver, None)
+        days = demo.approval_days
+        found[demo.tenkfeet_id] = Assignable(demo.tenkfeet_id, base, approver, None, days)
         for phase_id, name in demo.phases:
             lowered = name.lower()
             rate = 0 if lowered.startswith("non-billable") else base
@@ -69,7 +72,7 @@ def assignables(people: list[DemoPerson]) -> dict[int, Assignable]:
                 if "meetings" in lowered
                 else None
             )
-            found[phase_id] = Assignable(demo.tenkfeet_id, rate, approver, task)
+            found[phase_id] = Assignable(demo.tenkfeet_id, rate, approver, task, days)
     return found
 
 
@@ -87,6 +90,9 @@ class Row:
 
 
 def _leave_type(person: DemoPerson, day: dt.date, roll: float) -> int | None:
+    long_leave = person.leave_on(day)
+    if long_leave is not None:
+        return long_leave
     week = day.isocalendar().week
     summer = 27 + person.tenkfeet_id % 4
     if summer <= week < summer + 3 or week == 8 + person.tenkfeet_id % 2:
@@ -121,7 +127,7 @@ def day_rows(
         note = int(rolls[4] * 991) % len(NOTES)
         return Row(assignable, False, hours, place.rate, note, task, place.approver)
 
-    work = person.work
+    work = person.work_on(day)
     rows: list[Row]
     if rolls[3] < 0.55 or len(work) == 1:
         rows = [row(work[0], total)]
@@ -136,12 +142,16 @@ def day_rows(
     return [r for r in rows if r.hours > 0]
 
 
-def _state(person: DemoPerson, day: dt.date, today: dt.date) -> int:
-    age = (today - day).days
-    roll = random.Random(f"{SEED}:state:{person.tenkfeet_id}:{day.toordinal()}").random()
+def state_roll(person: DemoPerson, day: dt.date) -> float:
+    """The draw that decides the approval state of a person's entries of one day."""
+    return random.Random(f"{SEED}:state:{person.tenkfeet_id}:{day.toordinal()}").random()
+
+
+def _state(person: DemoPerson, age: int, roll: float, approval_days: int) -> int:
+    """Unsubmitted, pending or approved: the newest days wait, older ones are approved."""
     if age < person.unsubmitted_days:
         return NO_APPROVAL if roll < person.unsubmitted_share or age < 2 else PENDING
-    if age < 30:
+    if age < approval_days:
         return PENDING if roll < 0.35 else APPROVED
     return PENDING if roll < 0.01 else APPROVED
 
@@ -171,9 +181,13 @@ def company_hours(
             percent = person.percent_on(day)
             if percent == 0:
                 continue
-            state = _state(person, day, today)
-            changed = noon if state == NO_APPROVAL else noon + 86400
+            age, roll = (today - day).days, state_roll(person, day)
             for k, r in enumerate(day_rows(person, day, places, percent)):
+                days_to_approve = (
+                    LEAVE_APPROVAL_DAYS if r.is_leave else places[r.assignable].approval_days
+                )
+                state = _state(person, age, roll, days_to_approve)
+                changed = noon if state == NO_APPROVAL else noon + 86400
                 store.append_generated(
                     person.tenkfeet_id,
                     r.assignable,

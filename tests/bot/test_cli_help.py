@@ -182,6 +182,11 @@ async def test_import_help_states_the_bounds_of_a_file() -> None:
     [
         ("cleanup", "--older-than DAYS delete rows older than this many days (default: 90)"),
         ("demo", "--data-dir DIR where the demo keeps its SQLite file (default: demo-data)"),
+        (
+            "demo",
+            "--reset start over: delete the demo's own files in --data-dir first (its SQLite "
+            "file and the sample company's start day); refused if the folder holds anything else",
+        ),
         ("flex", "(default: yesterday in TIME_ZONE; at most a year ahead)"),
         ("sync", "hours: last day (default: today in TIME_ZONE)"),
         (

@@ -1,8 +1,9 @@
 """`financebot demo`: a sample company loaded through the real syncs, answering in Slack.
 
-The subprocess test runs the real command twice on one data directory (always SQLite, the
-demo's database); the in-process tests load the same company into the `db` fixture's database,
-so the loading also runs on PostgreSQL.
+The subprocess tests run the real command on a data directory: its SQLite file is the demo's
+database whatever FINANCEBOT_TEST_DB says, so they run in the SQLite run only. The in-process
+tests load the same company into the `db` fixture's database, so the loading also runs on
+PostgreSQL (tests/bot/demo/ has the rest of it).
 """
 
 from __future__ import annotations
@@ -12,35 +13,43 @@ import datetime as dt
 import os
 import re
 import signal
+import sqlite3
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-from bot.commands.demo import demo_settings
-from bot.demo.company import demo_people, first_day
-from bot.demo.hours import company_hours
+from bot.commands.demo import demo_settings, ready_text
+from bot.demo.company import first_day
+from bot.demo.data_dir import DATABASE_FILE, DEMO_FILES
+from bot.demo.progress import HEADING
+from bot.demo.reviews import ReviewCounts
 from bot.demo.seed import (
     START_FILE,
     SampleCompany,
-    company_start,
-    fill_slack_workspace,
+    SeedSummary,
     sample_company,
     seed_sample_company,
 )
 from bot.emulators.slack import SlackEmulator
 from bot.emulators.tenkfeet import TenkfeetEmulator
 from bot.scheduler import build_scheduler
-from core.errors import CommandError
-from core.settings import Settings
-from models import AuditLog, FlexCorrection, GroupMembership, HourEntry, Person, WorkContract
-from models.permissions import ADMIN_GROUP, FINANCE_GROUP, HR_GROUP
-from tests.conftest import BotUnderTest, bot_settings_for
+from core.clock import company_today
+from core.settings import Settings, load_settings
+from models.flex.csv_import import ImportCounts
+from tests.conftest import TEST_DB, BotUnderTest
+from tests.support.demo_company import loading_settings, served_company
 from tests.support.processes import kill_if_running, start_cli
 
 SALDO = r"[+-]\d+\.\d{2}h"
-TODAY = dt.date(2025, 3, 12)  # a Wednesday
+READY = "Stop with Ctrl-C."
+LINE_SECONDS = 120  # the longest step, the hours, on a busy machine
+only_on_sqlite = pytest.mark.skipif(
+    TEST_DB != "sqlite",
+    reason="the demo runs on its own SQLite file: the SQLite run covers it",
+)
 
 
 # ---------------------------------------------------------------------- the real command
@@ -51,23 +60,28 @@ class DemoProcess:
         self.process = process
         self.output = ""
 
-    async def ready(self) -> str:
-        """Reads stdout up to the last line of the ready text."""
+    async def until(self, text: str) -> str:
+        """Reads stdout up to the line holding ``text`` (each line within LINE_SECONDS)."""
         stdout = self.process.stdout
         assert stdout is not None
-        while "Stop with Ctrl-C." not in self.output:
-            line = await asyncio.wait_for(stdout.readline(), 90)
-            assert line, f"the demo ended early:\n{self.output}"
+        while text not in self.output:
+            line = await asyncio.wait_for(stdout.readline(), LINE_SECONDS)
+            assert line, f"the demo ended before {text!r}:\n{self.output}"
             self.output += line.decode()
         return self.output
 
-    async def stop(self) -> str:
+    async def ready(self) -> str:
+        return await self.until(READY)
+
+    async def stop(self) -> tuple[str, float]:
+        """SIGINT, then waits for the exit; returns stderr and the seconds it took."""
         self.process.send_signal(signal.SIGINT)
+        began = time.monotonic()
         _, stderr = await asyncio.wait_for(self.process.communicate(), 30)
-        return stderr.decode()
+        return stderr.decode(), time.monotonic() - began
 
 
-async def start_demo(data_dir: Path, cwd: Path) -> DemoProcess:
+def demo_env() -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -75,7 +89,11 @@ async def start_demo(data_dir: Path, cwd: Path) -> DemoProcess:
     }
     env.pop("PYTHONPATH", None)  # the demo must find bot/emulators in the package itself
     env["WEB_PORT"] = "0"
-    process = await start_cli("demo", "--data-dir", str(data_dir), env=env, cwd=cwd)
+    return env
+
+
+async def start_demo(data_dir: Path, cwd: Path, *extra: str) -> DemoProcess:
+    process = await start_cli("demo", "--data-dir", str(data_dir), *extra, env=demo_env(), cwd=cwd)
     return DemoProcess(process)
 
 
@@ -96,6 +114,33 @@ def try_urls(output: str) -> dict[str, str]:
         if match:
             found[line.split(":")[0].strip()] = match.group(1)
     return found
+
+
+def step_results(output: str) -> dict[str, str]:
+    """The loading's plain lines (stdout is no terminal here): step → what it did."""
+    lines = output.split(HEADING + "\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    found = {}
+    for line in lines:
+        match = re.fullmatch(r"  ([a-z -]+): (.*) \(\d+\.\d s\)", line)
+        assert match, line
+        found[match.group(1)] = match.group(2)
+    return found
+
+
+def load_seconds(output: str) -> float:
+    match = re.search(r"loaded in (\d+\.\d) s\.", output)
+    assert match, output
+    return float(match.group(1))
+
+
+def stored_counts(data_dir: Path) -> dict[str, int]:
+    """Rows of the tables the loading fills, read from the demo's SQLite file."""
+    tables = ("person", "work_contract", "flex_correction", "hour_entry", "invoice")
+    with sqlite3.connect(data_dir / DATABASE_FILE) as connection:
+        return {
+            table: connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+            for table in (*tables, "invoice_check", "audit_log", "group_membership")
+        }
 
 
 async def demo_sign_in(session: aiohttp.ClientSession, url: str, name: str) -> None:
@@ -119,32 +164,57 @@ async def get_json(session: aiohttp.ClientSession, url: str) -> dict[str, object
     return body
 
 
-async def test_demo_answers_from_the_sample_company_and_restarts_on_its_data(
+def assert_clean_stop(demo: DemoProcess, stderr: str, seconds: float) -> None:
+    assert demo.process.returncode == 0, stderr
+    assert "Traceback" not in stderr, stderr
+    assert seconds < 20, f"took {seconds:.1f} s to stop"
+
+
+@only_on_sqlite
+async def test_demo_stops_mid_load_then_answers_and_reuses_its_data(
     tmp_path: Path, demo_runs: list[DemoProcess]
 ) -> None:
     data_dir = tmp_path / "demo-data"
+
+    # Ctrl-C while the hours are loading: a clean, prompt stop.
+    interrupted = await start_demo(data_dir, tmp_path)
+    demo_runs.append(interrupted)
+    await interrupted.until("  groups: ")
+    stderr, seconds = await interrupted.stop()
+    assert_clean_stop(interrupted, stderr, seconds)
+    assert READY not in interrupted.output
+
+    # Started again, it finishes loading where the first one stopped.
     first = await start_demo(data_dir, tmp_path)
     demo_runs.append(first)
     output = await first.ready()
+    steps = step_results(output)
+    entries = re.search(r"Demo is ready: 25 people, 8 projects and ([\d,]+) hour entries", output)
+    assert entries, output
+    assert steps["users"] == "added 0, updated 0, deleted 0, skipped 25"  # before the stop
+    hours = re.fullmatch(r"added (\d+), updated 0, deleted 0, skipped \d+", steps["hours"])
+    assert hours and int(hours.group(1)) > 0, steps
+    assert re.fullmatch(
+        r"\d+ approved, \d+ numbered, \d+ sent, 1 with changes requested", steps["invoice reviews"]
+    ), steps
 
-    health = re.search(r"Health:\s+(http://\S+/healthz)", output)
-    users = re.search(r"Admin site:\s+(http://\S+/users)\n", output)
-    person = re.search(r"One person:\s+(http://\S+/users/[0-9a-f-]+/flexhours)", output)
-    sign_in = re.search(r"Sign in:\s+(http://\S+/demo/sign-in)\s", output)
-    assert health and users and person and sign_in, output
     tries = try_urls(output)
     assert len(tries) == 5, output
+    slack_url = tries["/flex-hours as Eino Virtanen"].split("/try/")[0]
+    workspace = re.search(r"Workspace:\s+(http://\S+)\s", output)
+    admin = re.search(r"Admin site:\s+(http://\S+/demo/sign-in)\s", output)
+    health = re.search(r"Health:\s+(http://\S+/healthz)", output)
+    assert workspace and admin and health, output
+    assert workspace.group(1) == f"{slack_url}/workspace"
+    site = admin.group(1).removesuffix("/demo/sign-in")
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
         async with session.get(health.group(1)) as response:
             assert (response.status, await response.text()) == (200, "ok")
-        await demo_sign_in(session, sign_in.group(1), "Aino Korhonen")  # HR sees everyone
-        async with session.get(users.group(1)) as response:
+        await demo_sign_in(session, admin.group(1), "Aino Korhonen")  # HR sees everyone
+        async with session.get(f"{site}/users") as response:
             page = await response.text()
-        for name in ("Aino Korhonen", "Eino Virtanen", "Helmi Mäkinen", "Väinö Hämäläinen"):
+        for name in ("Eino Virtanen", "Helmi Mäkinen", "Väinö Hämäläinen", "Nelli Jokinen"):
             assert name in page
-        async with session.get(person.group(1)) as response:
-            assert response.status == 200
-            assert "Eino Virtanen" in await response.text()
 
         own = await get_json(session, tries["/flex-hours as Eino Virtanen"])
         hr = await get_json(session, next(u for k, u in tries.items() if k.startswith("HR")))
@@ -155,69 +225,87 @@ async def test_demo_answers_from_the_sample_company_and_restarts_on_its_data(
     assert "not activated" in str(no_contract["replies"]), no_contract
     assert re.search(f"Flex saldo for Elias Järvinen is {SALDO}", str(home["texts"])), home
     assert "Unsubmitted hours" in home["texts"], home  # type: ignore[operator]
-    assert (data_dir / "financebot.sqlite3").exists() and (data_dir / START_FILE).exists()
-    stderr = await first.stop()
-    assert first.process.returncode == 0, stderr
-    assert "Traceback" not in stderr
+    assert {p.name for p in data_dir.iterdir()} <= set(DEMO_FILES)
+    stderr, seconds = await first.stop()
+    assert_clean_stop(first, stderr, seconds)
+    assert sorted(p.name for p in data_dir.iterdir()) == [DATABASE_FILE, START_FILE]
+    stored = stored_counts(data_dir)
+    assert stored["hour_entry"] == int(entries.group(1).replace(",", ""))
 
+    # Started once more, it reuses the data: nothing changes, and it is quicker.
     second = await start_demo(data_dir, tmp_path)
     demo_runs.append(second)
     again = await second.ready()
     since = re.compile(r"hour entries since (\d{4}-\d{2}-\d{2})")
     assert since.findall(again) == since.findall(output) != []
+    steps = step_results(again)
+    for kind in ("users", "projects", "leave-types", "holidays"):
+        assert re.fullmatch(r"added 0, updated 0, deleted 0, skipped \d+", steps[kind]), steps
+    assert re.fullmatch(r"added 0, updated 0, deleted 0, skipped \d+", steps["hours"]), steps
+    assert steps["contracts"] == "0 created, 0 updated, 29 unchanged"
+    assert steps["invoice reviews"] == "0 approved, 0 numbered, 0 sent, 0 with changes requested"
+    assert load_seconds(again) < load_seconds(output)
     async with aiohttp.ClientSession() as session:
         own = await get_json(session, try_urls(again)["/flex-hours as Eino Virtanen"])
     assert re.search(f"Flex saldo for Eino Virtanen is {SALDO}", str(own["replies"])), own
-    stderr = await second.stop()
-    assert second.process.returncode == 0, stderr
-    assert "Traceback" not in stderr
+    stderr, seconds = await second.stop()
+    assert_clean_stop(second, stderr, seconds)
+    assert stored_counts(data_dir) == stored
 
 
-# ---------------------------------------------------------------------- the sample company
+@only_on_sqlite
+async def test_reset_starts_over_and_touches_only_the_demos_files(
+    tmp_path: Path, demo_runs: list[DemoProcess]
+) -> None:
+    data_dir = tmp_path / "demo-data"
+    data_dir.mkdir()
+    (data_dir / DATABASE_FILE).write_text("not a database: only --reset gets past this")
+    (data_dir / START_FILE).write_text("2020-01-06\n")
+    (data_dir / "notes.txt").write_text("mine")
+
+    refused = await start_demo(data_dir, tmp_path, "--reset")
+    demo_runs.append(refused)
+    stdout, stderr = await asyncio.wait_for(refused.process.communicate(), 60)
+    assert refused.process.returncode == 1
+    assert stderr.decode().splitlines() == [
+        f"financebot: --reset deletes only the demo's own files, but {data_dir} also holds "
+        "notes.txt; nothing was deleted (move those away, or give another --data-dir)"
+    ]
+    assert not stdout
+    assert sorted(p.name for p in data_dir.iterdir()) == [DATABASE_FILE, "notes.txt", START_FILE]
+
+    (data_dir / "notes.txt").unlink()
+    fresh = await start_demo(data_dir, tmp_path, "--reset")
+    demo_runs.append(fresh)
+    output = await fresh.ready()
+    today = company_today(load_settings({}))
+    assert f"hour entries since {first_day(today)}," in output
+    assert step_results(output)["users"] == "added 25, updated 0, deleted 0, skipped 0"
+    stderr, seconds = await fresh.stop()
+    assert_clean_stop(fresh, stderr, seconds)
 
 
-def test_a_days_entries_stay_the_same_when_the_history_grows() -> None:
-    started = first_day(TODAY)
-    people = demo_people(started)
-    now = company_hours(people, {}, started, TODAY)
-    later = company_hours(people, {}, started, TODAY + dt.timedelta(days=40))
-    assert len(later) > len(now) > 5000
-    old_ids = list(now.select(None, TODAY - dt.timedelta(days=60), with_suggestions=True))
-    for entry_id in old_ids[::97]:
-        before, after = now.get(entry_id), later.get(entry_id)
-        before.pop("approvals"), after.pop("approvals")
-        assert before == after  # same person, day, project, hours; only approvals move on
+# ---------------------------------------------------------------------- what it prints
 
 
-def test_hours_follow_contracts_and_states_follow_age() -> None:
-    started = first_day(TODAY)
-    people = {p.handle: p for p in demo_people(started)}
-    store = company_hours(list(people.values()), {}, started, TODAY)
-    helmi = people["helmi.makinen"].tenkfeet_id
-    part_time_start = people["helmi.makinen"].contracts[1].start
-    work_by_day: dict[str, float] = {}
-    states: dict[int, set[str]] = {}
-    for entry_id in store.ids():
-        entry = store.get(entry_id)
-        day = dt.date.fromisoformat(entry["date"])
-        approvals = entry["approvals"]["data"]
-        status = approvals[0]["status"] if approvals else "unsubmitted"
-        states.setdefault((TODAY - day).days // 30, set()).add(status)
-        if entry["user_id"] == helmi and day >= part_time_start:
-            work_by_day[entry["date"]] = work_by_day.get(entry["date"], 0) + float(entry["hours"])
-    average = sum(work_by_day.values()) / len(work_by_day)
-    assert 4.3 < average < 4.8  # 60 % of 7.5 h, give or take her extra minutes
-    assert states[0] >= {"unsubmitted", "pending", "approved"}
-    assert states[12] <= {"pending", "approved"}
-
-
-def test_the_start_day_is_kept_in_the_data_directory(tmp_path: Path) -> None:
-    started = company_start(tmp_path, TODAY)
-    assert started.weekday() == 0 and 730 <= (TODAY - started).days < 737
-    assert company_start(tmp_path, TODAY + dt.timedelta(days=100)) == started
-    (tmp_path / START_FILE).write_text("yesterday")
-    with pytest.raises(CommandError, match="YYYY-MM-DD"):
-        company_start(tmp_path, TODAY)
+def test_the_ready_text_names_the_workspace_and_the_admin_sign_in() -> None:
+    today = dt.date(2026, 12, 1)
+    company = sample_company(first_day(today), today)
+    summary = SeedSummary(25_000, ImportCounts(), ImportCounts(), ReviewCounts(), 8.25)
+    text = ready_text(
+        company, summary, "http://127.0.0.1:8080", "http://127.0.0.1:4000", Path("/data")
+    )
+    lines = text.splitlines()
+    assert lines[1] == (
+        f"Demo is ready: 25 people, 8 projects and {company.entry_count:,} hour entries since "
+        f"{company.started}, loaded in 8.2 s."
+    )
+    assert "  Workspace:     http://127.0.0.1:4000/workspace  (the sample company's Slack)" in lines
+    admin = next(line for line in lines if line.startswith("  Admin site:"))
+    assert admin.startswith("  Admin site:    http://127.0.0.1:8080/demo/sign-in  (")
+    assert "Aino (hr), Lilja (finance), Olivia (admin)" in admin
+    assert "  Data directory: /data  (--reset starts over)" in lines
+    assert lines[-1] == READY
 
 
 def test_a_demo_listening_on_every_address_links_to_loopback(
@@ -237,67 +325,15 @@ def test_a_demo_listening_on_every_address_links_to_loopback(
     assert settings.public_url == "http://127.0.0.1:8090"
 
 
-# ---------------------------------------------------------------------- loading it (both backends)
+# ---------------------------------------------------------------------- in process (both backends)
 
 
 @pytest.fixture
 async def company_emulators(
     slack_emulator: SlackEmulator,
 ) -> AsyncIterator[tuple[SampleCompany, TenkfeetEmulator]]:
-    today = dt.date.today()
-    company = sample_company(first_day(today), today)
-    fill_slack_workspace(slack_emulator, company)
-    async with TenkfeetEmulator(company.tenkfeet, max_per_page=1000) as tenkfeet:
-        yield company, tenkfeet
-
-
-def loading_settings(db: str, slack: SlackEmulator, tenkfeet: TenkfeetEmulator) -> Settings:
-    return bot_settings_for(
-        slack, db, TENKFEET_API_URL=tenkfeet.base_url, TENKFEET_AUTH=tenkfeet.token
-    )
-
-
-async def test_the_sample_company_loads_through_the_syncs_and_imports_idempotently(
-    db: str,
-    slack_emulator: SlackEmulator,
-    company_emulators: tuple[SampleCompany, TenkfeetEmulator],
-) -> None:
-    company, tenkfeet = company_emulators
-    settings = loading_settings(db, slack_emulator, tenkfeet)
-    first = await seed_sample_company(settings, company)
-
-    assert first.hour_entries_changed == company.entry_count == await HourEntry.all().count()
-    contracts = sum(len(p.contracts) for p in company.people)
-    assert contracts == 15
-    assert first.contracts.created == contracts and first.corrections.created == 3
-    people = {p.email: p for p in await Person.all()}
-    assert len(people) == 13
-    assert "iida.salminen@example.com" in people  # mixed case in 10000ft
-    assert people["aino.korhonen@example.com"].slack_id == "U0DEMO01"  # mixed case in Slack
-    assert sum(1 for p in people.values() if p.slack_id) == 12  # Oliver left: no Slack
-    assert people["oliver.saarinen@example.com"].archived
-    helmi = people["helmi.makinen@example.com"]
-    vaino = people["vaino.hamalainen@example.com"]
-    onni = people["onni.nieminen@example.com"]
-    percents = await WorkContract.filter(person_id=helmi.id).order_by("start_date")
-    assert [c.worktime_percent for c in percents] == [100, 60]
-    assert not await WorkContract.filter(person_id=vaino.id).exists()
-    assert await WorkContract.filter(person_id=onni.id, flex_enabled=False).count() == 1
-    hr = await GroupMembership.filter(group__name=HR_GROUP).prefetch_related("person")
-    assert [m.person.email for m in hr] == ["aino.korhonen@example.com"]
-    for group, email in ((FINANCE_GROUP, "lilja.makela@"), (ADMIN_GROUP, "olivia.lehtonen@")):
-        members = await GroupMembership.filter(group__name=group).prefetch_related("person")
-        assert [m.person.email for m in members] == [email + "example.com"]
-    statuses = set(await HourEntry.all().distinct().values_list("status", flat=True))
-    assert statuses == {"Unsubmitted", "Pending Approval", "Approved"}
-    audit_rows = await AuditLog.all().count()
-    assert audit_rows == contracts + 3 + 3  # contracts, corrections, hr + finance + admin
-
-    again = await seed_sample_company(settings, company)
-    assert again.hour_entries_changed == 0
-    assert (again.contracts.unchanged, again.corrections.unchanged) == (contracts, 3)
-    assert await AuditLog.all().count() == audit_rows
-    assert await FlexCorrection.all().count() == 3
+    async with served_company(slack_emulator) as served:
+        yield served
 
 
 async def test_the_loaded_company_answers_in_slack_and_schedules_syncs_on_the_emulator(
@@ -329,6 +365,7 @@ async def test_the_loaded_company_answers_in_slack_and_schedules_syncs_on_the_em
         monkeypatch.delenv(name, raising=False)
     settings = demo_settings(running_bot.settings, slack, tenkfeet, tmp_path)
     assert os.environ["TENKFEET_API_URL"] == tenkfeet.base_url
+    assert settings.database_url == f"sqlite://{tmp_path / DATABASE_FILE}"
     # Sign-in: the demo's own page, and Sign in with Slack through the emulator.
     assert settings.demo_sign_in and settings.sign_in_configured
     assert settings.slack_openid_authorize_url == slack.openid_authorize_url
