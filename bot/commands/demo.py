@@ -26,6 +26,7 @@ from bot.demo.seed import (
     sample_company,
     seed_sample_company,
 )
+from bot.demo.workspace_actions import set_up_workspace
 from bot.emulators.slack import SlackEmulator
 from bot.emulators.tenkfeet import TenkfeetEmulator
 from bot.lifespan import RunningBot
@@ -143,6 +144,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
 
     async def on_started(running: RunningBot) -> None:
         summary = await seed_sample_company(running.settings, company)
+        set_up_workspace(slack.workspace, running.settings)
         # The catch-up at start found no hours synced yet: this week's reminders go now.
         await wake_catch_up_if_waiting(running.scheduler, running.settings)
         text = ready_text(
