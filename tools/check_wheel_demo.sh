@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The shipped package on its own: builds the wheel, installs it (not editable) into a fresh
 # venv and starts `financebot demo` from an empty directory, then checks that /healthz answers
-# "ok", that /flex-hours is answered through the emulated Slack, and that Ctrl-C stops it with
-# exit status 0. An editable install from a checkout would hide a file missing from the wheel
+# "ok", that /flex-hours is answered through the emulated Slack, that the emulated workspace page
+# and one of its scripts load, and that Ctrl-C stops it with exit status 0. An editable install from a checkout would hide a file missing from the wheel
 # (templates, static files, migrations, the emulators, the demo company); this does not.
 # Ends with one line: "check_wheel_demo: PASS" or "check_wheel_demo: FAIL: <why>".
 #
@@ -150,6 +150,25 @@ case "$flex" in
   *) fail "GET $flex_url answered without a saldo: ${flex:0:300}" ;;
 esac
 step "/flex-hours was answered through the emulated Slack"
+
+# The emulated workspace page and its files are package data: the page and a script must load.
+workspace_url=$(grep -o 'http://[^[:space:]]*/workspace\b' "$work/demo.out" | head -n 1 || true)
+if [ -z "$workspace_url" ]; then
+  slack_url=$(sed -n 's|.*Emulated Slack:[[:space:]]*\(http://[^[:space:]]*\).*|\1|p' "$work/demo.out")
+  [ -n "$slack_url" ] || fail "the ready text names neither the workspace nor the emulated Slack"
+  workspace_url="$slack_url/workspace"
+fi
+page=$(http_get "$workspace_url")
+case "$page" in
+  "200 "*'/workspace/static/app.js'*) ;;
+  *) fail "GET $workspace_url answered without the workspace page: ${page:0:300}" ;;
+esac
+script=$(http_get "${workspace_url%/workspace}/workspace/static/blocks.js")
+case "$script" in
+  "200 "*"renderBlocks"*) ;;
+  *) fail "the workspace's blocks.js did not load: ${script:0:300}" ;;
+esac
+step "$workspace_url and its scripts answered"
 
 # 5. Ctrl-C stops it cleanly within the time limit.
 kill -INT "$demo_pid"

@@ -28,6 +28,7 @@ from bot.demo.seed import (
     sample_company,
     seed_sample_company,
 )
+from bot.demo.workspace_actions import set_up_workspace
 from bot.emulators.slack import SlackEmulator
 from bot.emulators.tenkfeet import TenkfeetEmulator
 from bot.lifespan import RunningBot
@@ -144,6 +145,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
     async def on_started(running: RunningBot) -> None:
         with load_display() as display:
             summary = await seed_sample_company(running.settings, company, display)
+        set_up_workspace(slack.workspace, running.settings)
         # The catch-up at start found no hours synced yet: this week's reminders go now.
         await wake_catch_up_if_waiting(running.scheduler, running.settings)
         text = ready_text(company, summary, running.web_url, slack.base_url, data_dir)

@@ -17,6 +17,10 @@ to have the authorize page sign that member in without asking.
 Every Web API call (and every ``response_url`` POST, recorded as method ``"response_url"``)
 is kept in :attr:`SlackEmulator.calls`. Tests drive it through ``send_*`` and ``wait_for_*``
 coroutines, which wait on futures with timeouts, never on sleeps.
+``/workspace`` is a browser page where a person plays any member (the demo's way to try the
+bot): :mod:`bot.emulators.slack_workspace` keeps what a member's client shows, told of every
+call that succeeded through :attr:`SlackEmulator.observers`, and turns what they do there into
+these same ``send_*`` envelopes.
 
 Usage::
 
@@ -44,6 +48,8 @@ from aiohttp import WSMsgType, web
 
 from bot.emulators import slack_limits
 from bot.emulators.slack_openid import AUTHORIZE_PATH, SlackOpenId
+from bot.emulators.slack_workspace import SlackWorkspace
+from bot.emulators.slack_workspace_web import add_workspace_routes
 
 DEFAULT_BOT_TOKEN = "xoxb-emulated-bot-token"
 DEFAULT_APP_TOKEN = "xapp-emulated-app-token"
@@ -52,6 +58,9 @@ DEFAULT_TICKET_LIFETIME = 30.0  # seconds a Socket Mode URL stays good
 DEFAULT_TRIGGER_LIFETIME = 3.0  # seconds a trigger_id stays good
 TRIGGER_METHODS = frozenset({"views.open", "views.push"})  # the methods that exchange one
 VIEW_STACK_DEPTH = 3  # a modal and at most two views pushed onto it
+
+ApiObserver = Callable[[str, dict[str, Any], dict[str, Any]], None]
+"""Called with (method, arguments, result) of a call the emulator took."""
 
 
 @dataclass
@@ -86,6 +95,7 @@ class _Fault:
 class _Trigger:
     issued: float  # clock() when the emulator sent it
     view_id: str | None  # the modal it came from (a click or submission in a view), if any
+    user_id: str | None = None  # whose interaction it came with: a modal opens for them
     exchanged: bool = False
 
 
@@ -150,6 +160,9 @@ class SlackEmulator:
         self._site: web.TCPSite | None = None
         self.base_url = ""
         self.openid = SlackOpenId(team_id=team_id, members=lambda: self.users, clock=clock)
+        # Told of every Web API call that succeeded and every response_url post taken.
+        self.observers: list[ApiObserver] = []
+        self.workspace = SlackWorkspace(self)  # the browser page at /workspace
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -200,6 +213,7 @@ class SlackEmulator:
         app.router.add_post("/response-url/{id}", self._handle_response_url)
         app.router.add_get("/try/flex-hours", self._handle_try_flex_hours)
         app.router.add_get("/try/app-home", self._handle_try_app_home)
+        add_workspace_routes(app, self.workspace)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         self._site = web.TCPSite(self._runner, host, port)
@@ -210,6 +224,7 @@ class SlackEmulator:
         self.base_url = f"http://{host}:{bound_port}"
 
     async def stop(self) -> None:
+        await self.workspace.stop()
         for conn in list(self._connections):
             await conn.ws.close()
         for future in self._pending_acks.values():
@@ -411,14 +426,21 @@ class SlackEmulator:
     def response_url(self) -> str:
         return f"{self.base_url}/response-url/{next(self._ids)}"
 
-    def trigger_id(self, view_id: str | None = None) -> str:
-        """A new trigger_id, as sent with an interaction (inside the modal ``view_id``, if given).
+    def trigger_id(self, view_id: str | None = None, user_id: str | None = None) -> str:
+        """A new trigger_id, as sent with an interaction (inside the modal ``view_id``, if given)
+        of ``user_id``.
 
         It is good for one ``views.open`` / ``views.push`` within ``trigger_lifetime`` seconds.
         """
         trigger = f"{next(self._ids)}.{self._random.randrange(10**9)}.trigger"
-        self._triggers[trigger] = _Trigger(issued=self._clock(), view_id=view_id)
+        self._triggers[trigger] = _Trigger(issued=self._clock(), view_id=view_id, user_id=user_id)
         return trigger
+
+    def trigger_user(self, trigger_id: str) -> str | None:
+        """The user whose interaction ``trigger_id`` came with (a modal opened with it is
+        theirs), or None."""
+        trigger = self._triggers.get(trigger_id)
+        return trigger.user_id if trigger is not None else None
 
     async def send_slash_command(
         self,
@@ -428,34 +450,35 @@ class SlackEmulator:
         user_id: str = "U0EMPLOYEE",
         user_name: str = "employee",
         channel_id: str = "C0GENERAL",
+        channel_name: str = "general",
+        response_url: str | None = None,
         timeout: float = 3.0,  # noqa: ASYNC109
     ) -> Ack:
+        """A slash command; ``response_url``: one made by :meth:`response_url` beforehand (the
+        caller then knows where the bot's later replies come from)."""
         payload = {
             "token": "verification-token-unused",
             "team_id": self.team_id,
             "team_domain": self.team_domain,
             "channel_id": channel_id,
-            "channel_name": "general",
+            "channel_name": channel_name,
             "user_id": user_id,
             "user_name": user_name,
             "command": command,
             "text": text,
             "api_app_id": self.app_id,
             "is_enterprise_install": "false",
-            "response_url": self.response_url(),
-            "trigger_id": self.trigger_id(),
+            "response_url": response_url or self.response_url(),
+            "trigger_id": self.trigger_id(user_id=user_id),
         }
         return await self.send_envelope(
             "slash_commands", payload, accepts_response_payload=True, timeout=timeout
         )
 
     def _user_field(self, user_id: str) -> dict[str, Any]:
-        return {
-            "id": user_id,
-            "username": user_id.lower(),
-            "name": user_id.lower(),
-            "team_id": self.team_id,
-        }
+        member = next((u for u in self.users if u["id"] == user_id), None)
+        name = str(member["name"]) if member else user_id.lower()
+        return {"id": user_id, "username": name, "name": name, "team_id": self.team_id}
 
     async def send_block_action(
         self,
@@ -468,23 +491,38 @@ class SlackEmulator:
         message_ts: str = "1700000000.000100",
         view: dict[str, Any] | None = None,
         action_type: str = "button",
+        message: dict[str, Any] | None = None,
+        is_ephemeral: bool = False,
+        channel_name: str = "directmessage",
+        response_url: str | None = None,
+        action_fields: dict[str, Any] | None = None,
         timeout: float = 3.0,  # noqa: ASYNC109
     ) -> Ack:
-        """A button click in a message (or, with ``view``, inside a modal or App Home)."""
-        action = {
+        """A button click in a message (or, with ``view``, inside a modal or App Home).
+
+        ``message``: the message clicked, as Slack sends it (a stub otherwise; none for an
+        ephemeral one, as on Slack); ``action_fields``: more of the action (the button's
+        ``text``, a menu's ``selected_option`` …); ``response_url``: see
+        :meth:`send_slash_command`.
+        """
+        action: dict[str, Any] = {
             "action_id": action_id,
             "block_id": block_id,
             "type": action_type,
-            "value": value,
             "action_ts": f"{time.time():.6f}",
         }
+        if value or action_type == "button":  # menus send selected_option(s) instead
+            action["value"] = value
+        action.update(action_fields or {})
         payload: dict[str, Any] = {
             "type": "block_actions",
             "user": self._user_field(user_id),
             "api_app_id": self.app_id,
             "token": "verification-token-unused",
             "team": {"id": self.team_id, "domain": self.team_domain},
-            "trigger_id": self.trigger_id(self._shown_view(view)["id"] if view else None),
+            "trigger_id": self.trigger_id(
+                self._shown_view(view)["id"] if view else None, user_id=user_id
+            ),
             "actions": [action],
         }
         if view is None:
@@ -492,11 +530,17 @@ class SlackEmulator:
                 "type": "message",
                 "message_ts": message_ts,
                 "channel_id": channel_id,
-                "is_ephemeral": False,
+                "is_ephemeral": is_ephemeral,
             }
-            payload["channel"] = {"id": channel_id, "name": "directmessage"}
-            payload["message"] = {"type": "message", "ts": message_ts, "text": "", "blocks": []}
-            payload["response_url"] = self.response_url()
+            payload["channel"] = {"id": channel_id, "name": channel_name}
+            if not is_ephemeral:
+                payload["message"] = message or {
+                    "type": "message",
+                    "ts": message_ts,
+                    "text": "",
+                    "blocks": [],
+                }
+            payload["response_url"] = response_url or self.response_url()
         else:
             payload["container"] = {"type": "view", "view_id": view.get("id", "V0MODAL")}
             payload["view"] = view
@@ -533,7 +577,7 @@ class SlackEmulator:
             "user": self._user_field(user_id),
             "api_app_id": self.app_id,
             "token": "verification-token-unused",
-            "trigger_id": self.trigger_id(view_id),
+            "trigger_id": self.trigger_id(view_id, user_id=user_id),
             "view": {
                 "id": view_id,
                 "team_id": self.team_id,
@@ -561,13 +605,35 @@ class SlackEmulator:
                 if block not in inputs
             ]
         if answer.get("response_action") == "update" and isinstance(answer.get("view"), dict):
-            self._store_view(
+            self.store_view(
                 answer["view"],
                 view_id,
                 root_view_id=shown.get("root_view_id"),
                 previous_view_id=shown.get("previous_view_id"),
             )
         return ack
+
+    async def send_view_closed(
+        self,
+        view: dict[str, Any],
+        *,
+        user_id: str = "U0EMPLOYEE",
+        is_cleared: bool = False,
+        timeout: float = 3.0,  # noqa: ASYNC109
+    ) -> Ack:
+        """A modal closed by its person (sent for views with ``notify_on_close``)."""
+        payload = {
+            "type": "view_closed",
+            "team": {"id": self.team_id, "domain": self.team_domain},
+            "user": self._user_field(user_id),
+            "api_app_id": self.app_id,
+            "token": "verification-token-unused",
+            "view": view,
+            "is_cleared": is_cleared,
+        }
+        return await self.send_envelope(
+            "interactive", payload, accepts_response_payload=False, timeout=timeout
+        )
 
     async def send_shortcut(
         self,
@@ -586,7 +652,7 @@ class SlackEmulator:
             "is_enterprise_install": False,
             "enterprise": None,
             "callback_id": callback_id,
-            "trigger_id": self.trigger_id(),
+            "trigger_id": self.trigger_id(user_id=user_id),
         }
         return await self.send_envelope(
             "interactive", payload, accepts_response_payload=False, timeout=timeout
@@ -717,6 +783,8 @@ class SlackEmulator:
                 self.violations.append(f"{method}: {refusal}: {args['trigger_id']}")
                 return web.json_response({"ok": False, "error": refusal})
         result: dict[str, Any] = handler(args)
+        if result.get("ok"):
+            self._tell_observers(method, args, result)
         if fault is not None:  # handled, and still answered with an error
             return self._fault_response(fault)
         return web.json_response(result)
@@ -785,7 +853,12 @@ class SlackEmulator:
         if errors:
             self.violations += [f"response_url: invalid_blocks: {e}" for e in errors]
             return web.Response(status=400, text="invalid_blocks")
+        self._tell_observers("response_url", args, {"ok": True})
         return web.Response(text="ok")
+
+    def _tell_observers(self, method: str, args: dict[str, Any], result: dict[str, Any]) -> None:
+        for observer in self.observers:
+            observer(method, args, result)
 
     async def _handle_try_flex_hours(self, request: web.Request) -> web.Response:
         """For the demo: sends /flex-hours as a user and shows what the bot answered."""
@@ -983,10 +1056,10 @@ class SlackEmulator:
         open (tests click in modals they describe by hand), so views.update/push can find it."""
         view_id = str(view.get("id") or "V0MODAL")
         if view_id not in self.views:
-            self._store_view(view, view_id)
+            self.store_view(view, view_id)
         return self.views[view_id]
 
-    def _store_view(
+    def store_view(
         self,
         view: dict[str, Any],
         view_id: str | None = None,
@@ -1030,7 +1103,7 @@ class SlackEmulator:
         view = args["view"]
         if self._duplicate_external_id(view):
             return {"ok": False, "error": "duplicate_external_id"}
-        return {"ok": True, "view": self._store_view(view)}
+        return {"ok": True, "view": self.store_view(view)}
 
     def _api_views_push(self, args: dict[str, Any]) -> dict[str, Any]:
         """Pushes onto the stack of the modal the trigger came from (a new stack otherwise)."""
@@ -1039,12 +1112,12 @@ class SlackEmulator:
             return {"ok": False, "error": "duplicate_external_id"}
         origin = self.views.get(self._triggers[str(args["trigger_id"])].view_id or "")
         if origin is None:
-            return {"ok": True, "view": self._store_view(view)}
+            return {"ok": True, "view": self.store_view(view)}
         root = origin["root_view_id"]
         depth = sum(1 for v in self.views.values() if v.get("root_view_id") == root)
         if depth >= VIEW_STACK_DEPTH:
             return {"ok": False, "error": "push_limit_reached"}
-        stored = self._store_view(view, root_view_id=root, previous_view_id=origin["id"])
+        stored = self.store_view(view, root_view_id=root, previous_view_id=origin["id"])
         return {"ok": True, "view": stored}
 
     def _api_views_update(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -1066,7 +1139,7 @@ class SlackEmulator:
             return {"ok": False, "error": "hash_conflict"}
         if self._duplicate_external_id(view, current["id"]):
             return {"ok": False, "error": "duplicate_external_id"}
-        stored = self._store_view(
+        stored = self.store_view(
             view,
             current["id"],
             root_view_id=current["root_view_id"],
@@ -1080,7 +1153,7 @@ class SlackEmulator:
         current = self.home_views.get(user_id)
         if args.get("hash") and current is not None and args["hash"] != current["hash"]:
             return {"ok": False, "error": "hash_conflict"}
-        stored = self._store_view(view, current["id"] if current else None)
+        stored = self.store_view(view, current["id"] if current else None)
         self.home_views[user_id] = stored
         return {"ok": True, "view": stored}
 

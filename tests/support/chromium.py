@@ -1,7 +1,8 @@
 """Headless Chromium for the browser tests: Debian's /usr/bin/chromium driven by Playwright,
-JavaScript off (the pages must work without it), and screenshots saved only when
-FINANCEBOT_SCREENSHOTS names a directory (the README's come from
-``FINANCEBOT_SCREENSHOTS=docs/screenshots``), so test runs leave the tree as it was."""
+JavaScript off (the admin pages must work without it; the demo's emulated Slack workspace turns
+it on), and screenshots saved only when FINANCEBOT_SCREENSHOTS names a directory (the README's
+come from ``FINANCEBOT_SCREENSHOTS=docs/screenshots``; the demo tour's from
+``FINANCEBOT_DEMO_SCREENSHOTS=docs/demo``), so test runs leave the tree as it was."""
 
 from __future__ import annotations
 
@@ -24,8 +25,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = os.environ.get("FINANCEBOT_SCREENSHOTS", "")
-if SCREENSHOTS:
-    Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+DEMO_SCREENSHOTS = os.environ.get("FINANCEBOT_DEMO_SCREENSHOTS", "")
+for directory in (SCREENSHOTS, DEMO_SCREENSHOTS):
+    if directory:
+        Path(directory).mkdir(parents=True, exist_ok=True)
 TIMEOUT_MS = 15_000
 
 needs_chromium = pytest.mark.skipif(
@@ -35,8 +38,11 @@ needs_chromium = pytest.mark.skipif(
 
 
 @asynccontextmanager
-async def browser_context(width: int = 1280, height: int = 900) -> AsyncIterator[object]:
-    """A fresh browser context (a Playwright ``BrowserContext``), closed afterwards."""
+async def browser_context(
+    width: int = 1280, height: int = 900, *, javascript: bool = False
+) -> AsyncIterator[object]:
+    """A fresh browser context (a Playwright ``BrowserContext``), closed afterwards; JavaScript
+    only when asked (the emulated Slack workspace is a script-driven page)."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
@@ -45,7 +51,7 @@ async def browser_context(width: int = 1280, height: int = 900) -> AsyncIterator
         )
         try:
             context = await browser.new_context(
-                java_script_enabled=False, viewport={"width": width, "height": height}
+                java_script_enabled=javascript, viewport={"width": width, "height": height}
             )
             context.set_default_timeout(TIMEOUT_MS)
             yield context
@@ -53,10 +59,12 @@ async def browser_context(width: int = 1280, height: int = 900) -> AsyncIterator
             await browser.close()
 
 
-async def screenshot(page: object, name: str) -> None:
-    """Saves the page as ``name`` in FINANCEBOT_SCREENSHOTS, when that is set."""
+async def screenshot(
+    page: object, name: str, *, directory: str = SCREENSHOTS, full_page: bool = True
+) -> None:
+    """Saves the page as ``name`` in ``directory`` (FINANCEBOT_SCREENSHOTS), when that is set."""
     from playwright.async_api import Page
 
     assert isinstance(page, Page)
-    if SCREENSHOTS:
-        await page.screenshot(path=str(Path(SCREENSHOTS) / name), full_page=True)
+    if directory:
+        await page.screenshot(path=str(Path(directory) / name), full_page=full_page)
