@@ -4,7 +4,8 @@ slack_bolt's own handler sends the ack only after dispatch returns (with
 ``process_before_response=True``) or after a 10 ms polling loop notices it (with ``False``).
 Here ``ack()`` itself writes the envelope's answer to the websocket; the listener then goes
 on in the envelope's task. Events are acked before dispatch (their ack carries nothing).
-In-flight envelopes are tracked so a shutdown can let them finish.
+In-flight envelopes are tracked so a shutdown can let them finish. While an envelope is
+handled, log lines carry its ``envelope_id`` as ``request_id``.
 
 Connecting: a Socket Mode URL (from ``apps.connections.open``) is a single-use ticket that
 expires. slack_sdk asks for one only when it has none, and retries a failed websocket connect
@@ -31,6 +32,8 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
+
+from core.observability.logs import request_context
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +152,8 @@ class ImmediateAckSocketModeHandler(AsyncSocketModeHandler):
         if task is not None:
             self.in_flight.add(task)
         try:
-            await self._dispatch(client, req)
+            with request_context(req.envelope_id):
+                await self._dispatch(client, req)
         finally:
             if task is not None:
                 self.in_flight.discard(task)

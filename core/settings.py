@@ -22,6 +22,7 @@ from urllib.parse import urlparse
 DEFAULT_DATABASE_URL = "sqlite://financebot.sqlite3"
 AWS_BILLING_FORMATS = ("legacy-csv", "cur2")
 MIN_SECRET_KEY_BYTES = 32
+LOG_FORMATS = ("auto", "json", "text")
 
 
 class SettingsError(ValueError):
@@ -104,6 +105,8 @@ class Settings:
     sick_leave_types: tuple[str, ...] = ("Sick leave",)
     #: Set by `financebot demo` only: the admin site offers a local sign-in page.
     demo_sign_in: bool = False
+    #: auto (JSON when stderr is not a terminal), json or text.
+    log_format: str = "auto"
 
     def __repr__(self) -> str:
         """The settings as safe to print: secrets left out, URLs without credentials."""
@@ -335,6 +338,13 @@ def _rate(env: Mapping[str, str], name: str, default: float, most: float) -> flo
     return rate
 
 
+def _log_format(env: Mapping[str, str]) -> str:
+    raw = env.get("LOG_FORMAT", "").strip().lower() or "auto"
+    if raw not in LOG_FORMATS:
+        raise SettingsError(f"LOG_FORMAT must be auto, json or text, got {raw[:20]!r}")
+    return raw
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build and validate the settings; raises SettingsError naming the bad variable."""
     env = os.environ if env is None else env
@@ -456,4 +466,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             for name in (env.get("SICK_LEAVE_TYPES", "").strip() or "Sick leave").split(",")
             if name.strip()
         ),
+        log_format=_log_format(env),
     )

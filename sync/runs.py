@@ -5,6 +5,9 @@ exactly one contender, in one process or across replicas sharing the database (S
 PostgreSQL). A holder that crashed leaves a row whose ``expires_at`` lapses; the next run takes
 it over with a conditional UPDATE, so two contenders cannot both take over the same stale row.
 While a run is alive a background task keeps pushing ``expires_at`` forward.
+
+A run's log lines carry its ``run_id`` (``sync-KIND-RECORD_ID``); its end is logged with how
+long it took.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
+from core.observability.logs import run_context
 from models import SyncLock, SyncRun
 from sync.counts import SyncCounts
 
@@ -192,21 +196,22 @@ async def sync_run(
         )
         run = ActiveRun(kind=kind, record=record, holder=holder)
         renewer = asyncio.create_task(_keep_renewing(kind, holder, asyncio.current_task()))
-        try:
-            yield run
-        except asyncio.CancelledError as exc:
-            if exc.args == (LOCK_LOST,):
-                task = asyncio.current_task()
-                if task is not None:
-                    task.uncancel()
-                await _finish(run, "failed", "stopped: another run took over its expired lock")
-                raise SyncLockLost(f"the {kind} sync lost its lock to another run") from None
-            await _finish(run, "failed", describe_error(exc))
-            raise
-        except BaseException as exc:
-            await _finish(run, "failed", describe_error(exc))
-            raise
-        await _finish(run, "succeeded", "")
+        with run_context(f"sync-{kind}-{record.id}"):
+            try:
+                yield run
+            except asyncio.CancelledError as exc:
+                if exc.args == (LOCK_LOST,):
+                    task = asyncio.current_task()
+                    if task is not None:
+                        task.uncancel()
+                    await _finish(run, "failed", "stopped: another run took over its expired lock")
+                    raise SyncLockLost(f"the {kind} sync lost its lock to another run") from None
+                await _finish(run, "failed", describe_error(exc))
+                raise
+            except BaseException as exc:
+                await _finish(run, "failed", describe_error(exc))
+                raise
+            await _finish(run, "succeeded", "")
     finally:
         if renewer is not None:
             renewer.cancel()
@@ -226,6 +231,10 @@ async def _finish(run: ActiveRun, status: str, error: str) -> None:
     record.skipped = run.counts.skipped
     record.invalid = run.counts.invalid
     await asyncio.shield(record.save())
+    started = record.started_at or record.finished_at
+    seconds = (record.finished_at - started).total_seconds()
+    why = f": {error}" if error else ""
+    log.info("%s sync %s in %.1f s%s", run.kind, status, seconds, why)
 
 
 def describe_error(exc: BaseException) -> str:
