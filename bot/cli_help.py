@@ -149,6 +149,7 @@ SETTINGS: Mapping[str, Setting] = {
             "json, text, or auto: JSON when stderr is not a terminal",
             _DEFAULTS.log_format,
         ),
+        Setting("METRICS_TOKEN", "the bearer token /metrics asks for; unset: /metrics is off"),
     )
 }
 
@@ -190,6 +191,7 @@ COMMAND_SETTINGS: Mapping[str, tuple[tuple[str, str], ...]] = {
         ("NOTIFY_CONVERSATION_RATE", ""),
         ("NOTIFY_CLAIM_MINUTES", ""),
         ("LOG_FORMAT", ""),
+        ("METRICS_TOKEN", ""),
     ),
     "demo": (
         ("WEB_HOST", ""),

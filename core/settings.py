@@ -22,6 +22,7 @@ from urllib.parse import urlparse
 DEFAULT_DATABASE_URL = "sqlite://financebot.sqlite3"
 AWS_BILLING_FORMATS = ("legacy-csv", "cur2")
 MIN_SECRET_KEY_BYTES = 32
+MIN_METRICS_TOKEN_CHARS = 16
 LOG_FORMATS = ("auto", "json", "text")
 
 
@@ -105,6 +106,8 @@ class Settings:
     sick_leave_types: tuple[str, ...] = ("Sick leave",)
     #: Set by `financebot demo` only: the admin site offers a local sign-in page.
     demo_sign_in: bool = False
+    #: The bearer token /metrics asks for; "" turns /metrics off.
+    metrics_token: str = field(default="", repr=False)
     #: auto (JSON when stderr is not a terminal), json or text.
     log_format: str = "auto"
 
@@ -338,6 +341,16 @@ def _rate(env: Mapping[str, str], name: str, default: float, most: float) -> flo
     return rate
 
 
+def _metrics_token(env: Mapping[str, str]) -> str:
+    raw = env.get("METRICS_TOKEN", "").strip()
+    if raw and (len(raw) < MIN_METRICS_TOKEN_CHARS or not re.fullmatch(r"[\x21-\x7e]+", raw)):
+        raise SettingsError(
+            f"METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_CHARS} printable characters "
+            "without spaces (it travels in an HTTP header)"
+        )
+    return raw
+
+
 def _log_format(env: Mapping[str, str]) -> str:
     raw = env.get("LOG_FORMAT", "").strip().lower() or "auto"
     if raw not in LOG_FORMATS:
@@ -466,5 +479,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             for name in (env.get("SICK_LEAVE_TYPES", "").strip() or "Sick leave").split(",")
             if name.strip()
         ),
+        metrics_token=_metrics_token(env),
         log_format=_log_format(env),
     )

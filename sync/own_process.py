@@ -9,8 +9,9 @@ and waits without blocking; the child opens the same database and calls
 :func:`sync.dispatch.run_sync`, exactly as `financebot sync` does (lock, run record,
 everything fetched before anything is written, one transaction), at a lower CPU priority so
 that the bot gets the CPU first. Only a small outcome comes back: the run's id, or why there
-was none. The child logs to the bot's stderr in the bot's format (JSON or text), under the
-bot's run id until its run sets its own.
+was none, and how its runs ended, which the bot counts in its own metrics. The child logs to
+the bot's stderr in the bot's format (JSON or text), under the bot's run id until its run
+sets its own.
 
 Stopping: a cancelled wait (shutdown, the site closing) sends the child SIGTERM; it cancels
 its run, which records itself failed ("cancelled") and releases its lock, then exits. A child
@@ -38,7 +39,7 @@ from core.off_loop import lower_priority
 from core.settings import Settings
 from models import SyncRun
 from sync.dispatch import SyncUnavailable, run_sync
-from sync.runs import SyncAlreadyRunning, describe_error
+from sync.runs import RunEnd, SyncAlreadyRunning, collecting_ends, describe_error, observe_end
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,7 @@ class SyncOutcome:
     result: Literal["finished", "already running", "unavailable", "failed"]
     run_id: int | None = None
     message: str = ""
+    ends: tuple[RunEnd, ...] = ()
 
 
 async def run_sync_in_own_process(
@@ -119,6 +121,8 @@ async def run_sync_in_own_process(
         outcome = SyncOutcome("failed", message=stopped)
     if not isinstance(outcome, SyncOutcome):
         raise SyncFailed(f"the {kind} sync process answered something unexpected")
+    for run_end in outcome.ends:
+        observe_end(run_end)
     if outcome.result == "finished" and outcome.run_id is not None:
         return await SyncRun.get(id=outcome.run_id)
     if outcome.result == "already running":
@@ -169,7 +173,7 @@ async def _run_order(order: SyncOrder) -> SyncOutcome:
     if task is not None:
         loop.add_signal_handler(signal.SIGTERM, task.cancel)
     under_bot_run = run_context(order.run_id) if order.run_id else contextlib.nullcontext()
-    with under_bot_run:
+    with under_bot_run, collecting_ends() as ends:
         try:
             await init_database(order.database_url)
             try:
@@ -179,15 +183,15 @@ async def _run_order(order: SyncOrder) -> SyncOutcome:
             finally:
                 await asyncio.shield(close_database())
         except SyncAlreadyRunning as exc:
-            return SyncOutcome("already running", message=str(exc))
+            return SyncOutcome("already running", message=str(exc), ends=tuple(ends))
         except SyncUnavailable as exc:
-            return SyncOutcome("unavailable", message=str(exc))
+            return SyncOutcome("unavailable", message=str(exc), ends=tuple(ends))
         except asyncio.CancelledError:
-            return SyncOutcome("failed", message="cancelled")
+            return SyncOutcome("failed", message="cancelled", ends=tuple(ends))
         except Exception as exc:
             log.exception("the %s sync failed", order.kind)
-            return SyncOutcome("failed", message=describe_error(exc))
-        return SyncOutcome("finished", run_id=run.id)
+            return SyncOutcome("failed", message=describe_error(exc), ends=tuple(ends))
+        return SyncOutcome("finished", run_id=run.id, ends=tuple(ends))
 
 
 def main() -> int:

@@ -6,10 +6,11 @@ Paths (the README's admin site paths): ``/`` (what waits for the signed-in perso
 ``/sync`` and ``/notifications`` (admins), ``/audit`` (admins and HR), ``/reports/early-care``
 (HR), ``/invoices``, ``/invoices/<uuid>`` (with its entries as CSV and XLSX) and
 ``/projects/<guid>`` (the admin and finance groups, and each project's admins for their
-projects; fixed rows edited by finance), ``/healthz`` and ``/readyz`` (:mod:`web.monitoring`)
-and the sign-in flow (``/sign-in``, ``/sign-out``; ``/demo/sign-in`` in the demo only). Every
-page but the health checks and the sign-in flow needs a signed-in person (:mod:`web.auth`);
-each page module adds its routes with one call below.
+projects; fixed rows edited by finance), ``/healthz``, ``/readyz`` and ``/metrics``
+(:mod:`web.monitoring`) and the sign-in flow (``/sign-in``, ``/sign-out``; ``/demo/sign-in``
+in the demo only). Every page but the monitoring ones and the sign-in flow needs a signed-in
+person (:mod:`web.auth`; ``/metrics`` asks for its bearer token instead); each page module
+adds its routes with one call below.
 """
 
 from __future__ import annotations

@@ -1,29 +1,40 @@
-"""What a load balancer asks the site: ``/healthz`` and ``/readyz``.
+"""What a load balancer or Prometheus asks the site: ``/healthz``, ``/readyz`` and ``/metrics``.
 
 - ``/healthz``: 200 ``ok`` when the database answers ``SELECT 1``, else 503 with the reason
   (the process is alive and can reach its data);
 - ``/readyz``: 200 ``ready`` when the database answers and every part the bot names is up
   (Socket Mode connected, the scheduler running: :mod:`core.observability.readiness`), else
-  503 with one plain line per problem.
+  503 with one plain line per problem;
+- ``/metrics``: the Prometheus metrics (:mod:`core.observability.metrics`), only with
+  ``Authorization: Bearer METRICS_TOKEN`` (401 without a bearer token, 403 with another one;
+  the path does not exist when ``METRICS_TOKEN`` is unset). Each scrape first reads the last
+  successful sync of each kind from the run records.
 
-Both are public to the sign-in middleware (``web/auth.py``) and answer plain text.
+All three are public to the sign-in middleware (``web/auth.py``) and answer plain text.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
+from prometheus_client.exposition import choose_encoder
 
 from core.db import check_database
+from core.observability.metrics import REGISTRY
 from core.observability.readiness import Readiness
 from core.settings import Settings
+from sync.runs import load_last_successes
 from web.app_keys import READINESS_KEY
 
 log = logging.getLogger(__name__)
 
 HEALTH_TIMEOUT = 5.0
+#: How long a scrape waits for the run records before it answers with what it has.
+LAST_SUCCESS_TIMEOUT = 2.0
 
 
 async def database_problem() -> str | None:
@@ -56,10 +67,36 @@ async def readyz(request: web.Request) -> web.Response:
     return web.Response(text="ready")
 
 
+def metrics_view(token: str) -> Handler:
+    expected = token.encode()
+
+    async def metrics(request: web.Request) -> web.Response:
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not given.strip():
+            return web.Response(
+                status=401,
+                text="a bearer token is required",
+                headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+            )
+        if not hmac.compare_digest(given.strip().encode(), expected):
+            return web.Response(status=403, text="wrong bearer token")
+        try:
+            await asyncio.wait_for(load_last_successes(), LAST_SUCCESS_TIMEOUT)
+        except Exception as exc:  # the rest of the metrics are still worth answering
+            log.warning("metrics: last syncs not read from the database: %s", exc)
+        encoder, content_type = choose_encoder(request.headers.get("Accept", ""))
+        return web.Response(body=encoder(REGISTRY), headers={"Content-Type": content_type})
+
+    return metrics
+
+
 def add_monitoring_routes(
     app: web.Application, settings: Settings, readiness: Readiness | None
 ) -> None:
-    """``/healthz`` and ``/readyz`` (waiting for ``readiness``'s parts too, when given)."""
+    """``/healthz``, ``/readyz`` (waiting for ``readiness``'s parts too, when given) and, with
+    ``METRICS_TOKEN`` set, ``/metrics``."""
     app[READINESS_KEY] = readiness or Readiness()
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    if settings.metrics_token:
+        app.router.add_get("/metrics", metrics_view(settings.metrics_token))

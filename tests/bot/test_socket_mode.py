@@ -1,5 +1,5 @@
 """Envelopes over the emulator's real Socket Mode websocket: each is handled under its
-``request_id``."""
+``request_id``, and slash commands are counted with their duration on /metrics."""
 
 from __future__ import annotations
 
@@ -10,8 +10,57 @@ import logging
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 
+from bot.emulators.slack import SlackEmulator
+from bot.lifespan import RunningBot
 from core.observability.logs import log_handler
+from handlers.flex.command import NOT_SET_UP
 from tests.conftest import BotUnderTest
+from tests.support.metrics import metered_bot, sample, scrape, value
+
+COMMANDS = "financebot_slack_commands_total"
+DURATIONS = "financebot_slack_command_duration_seconds_count"
+CALLS = "financebot_slack_api_calls_total"
+
+
+async def envelopes_done(bot: RunningBot) -> None:
+    """Waits until every envelope being handled has finished (metrics are counted last)."""
+    pending = set(bot.socket_mode.in_flight)
+    if pending:
+        await asyncio.wait(pending, timeout=5)
+
+
+async def test_a_slash_command_is_counted_with_its_duration(
+    db: str, slack_emulator: SlackEmulator
+) -> None:
+    async with metered_bot(slack_emulator, db) as bot:
+        _, _, _, before = await scrape(bot.web_url)
+        ack = await slack_emulator.send_slash_command("/flex-hours", user_id="U0ADA")
+        assert ack.payload is not None and ack.payload["text"] == NOT_SET_UP
+        await envelopes_done(bot)
+        status, _, _, after = await scrape(bot.web_url)
+    assert status == 200
+    for name in (COMMANDS, DURATIONS):
+        assert (
+            value(after, name, command="/flex-hours")
+            == value(before, name, command="/flex-hours") + 1
+        ), name
+    assert value(after, "financebot_slack_command_duration_seconds_sum", command="/flex-hours") > 0
+
+
+async def test_the_bots_web_api_calls_are_counted_by_method(
+    db: str, slack_emulator: SlackEmulator
+) -> None:
+    methods = ("auth.test", "apps.connections.open", "chat.postMessage")
+    before = {method: sample(CALLS, method=method) for method in methods}
+    async with metered_bot(slack_emulator, db) as bot:
+        await bot.app.client.chat_postMessage(channel="C0GENERAL", text="hi")
+        _, _, _, samples = await scrape(bot.web_url)
+    counted = {method: value(samples, CALLS, method=method) - before[method] for method in methods}
+    made = {method: len(slack_emulator.calls_to(method)) for method in methods}
+    # The start-up checks (auth.test, apps.connections.open), the Socket Mode connection's own
+    # apps.connections.open, and the post: each as often as Slack saw it.
+    assert counted == made
+    assert made["apps.connections.open"] == 2 and made["chat.postMessage"] == 1
 
 
 async def test_log_lines_while_an_envelope_is_handled_carry_its_envelope_id(
