@@ -44,6 +44,28 @@ NOTIFICATION_RATE_LIMIT_RETRIES = 30
 give up on a recipient: nobody is waiting on a reply, and the batch must go on."""
 
 
+def counted(client: AsyncWebClient) -> CountedWebClient:
+    """``client``, or a CountedWebClient with its settings. Bolt builds a plain AsyncWebClient
+    for every request from the app's client (slack_bolt 1.30 ``AsyncApp._init_context``); the
+    bot swaps it for this one, so that what listeners call is counted too."""
+    if isinstance(client, CountedWebClient):
+        return client
+    copy = CountedWebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        ssl=client.ssl,
+        proxy=client.proxy,
+        session=client.session,
+        trust_env_in_session=client.trust_env_in_session,
+        headers=dict(client.headers),
+        logger=client.logger,
+        retry_handlers=client.retry_handlers,
+    )
+    copy.default_params = dict(client.default_params)
+    return copy
+
+
 def build_web_client(
     settings: Settings, token: str | None = None, *, rate_limit_retries: int = 3
 ) -> AsyncWebClient:
