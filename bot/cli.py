@@ -36,6 +36,7 @@ from bot.cli_help import (
 )
 from bot.notifications.registry import KINDS
 from core.errors import CommandError
+from core.observability.logs import configure_logging
 from core.settings import SettingsError, load_settings
 from sync.dispatch import DEFAULT_HOURS_DAYS
 
@@ -339,16 +340,14 @@ def log_level(command: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else log_level(args.command),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    if not args.verbose:
-        # Libraries' INFO lines (each HTTP request, each scheduler step) bury our own.
-        for name in NOISY_LOGGERS:
-            logging.getLogger(name).setLevel(logging.WARNING)
     try:
         settings = load_settings()
+        level = logging.DEBUG if args.verbose else log_level(args.command)
+        configure_logging(level, settings.log_format, sys.stderr)
+        if not args.verbose:
+            # Libraries' INFO lines (each HTTP request, each scheduler step) bury our own.
+            for name in NOISY_LOGGERS:
+                logging.getLogger(name).setLevel(logging.WARNING)
         module = importlib.import_module(f"bot.commands.{args.command}")
         code: int = asyncio.run(module.run(settings, args))
     except (SettingsError, CommandError) as exc:

@@ -144,6 +144,12 @@ SETTINGS: Mapping[str, Setting] = {
             "how long a crashed notification run holds its period",
             str(_NOTIFY.claim_minutes),
         ),
+        Setting(
+            "LOG_FORMAT",
+            "json, text, or auto: JSON when stderr is not a terminal",
+            _DEFAULTS.log_format,
+        ),
+        Setting("METRICS_TOKEN", "the bearer token /metrics asks for; unset: /metrics is off"),
     )
 }
 
@@ -184,6 +190,8 @@ COMMAND_SETTINGS: Mapping[str, tuple[tuple[str, str], ...]] = {
         ("NOTIFY_SEND_RATE", ""),
         ("NOTIFY_CONVERSATION_RATE", ""),
         ("NOTIFY_CLAIM_MINUTES", ""),
+        ("LOG_FORMAT", ""),
+        ("METRICS_TOKEN", ""),
     ),
     "demo": (
         ("WEB_HOST", ""),
@@ -204,6 +212,7 @@ COMMAND_SETTINGS: Mapping[str, tuple[tuple[str, str], ...]] = {
         ("AWS_ENDPOINT_URL", ""),
         ("HOURS_CURRENCY", ""),
         ("TIME_ZONE", ""),
+        ("LOG_FORMAT", ""),
     ),
     "aws": (("DATABASE_URL", ""),),
     "import": (("DATABASE_URL", ""),),

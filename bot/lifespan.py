@@ -3,9 +3,10 @@
 Start order: Slack tokens are checked first (``auth.test`` for the bot token,
 ``apps.connections.open`` for the app token; nothing is touched when Slack rejects one),
 then the database is migrated and opened (invoice figures left stale by an upgrade or
-by changed invoice settings are recomputed), then the admin site starts and Socket Mode
-connects (asking Slack for a fresh websocket URL on every attempt; still not connected
-after ``SOCKET_CONNECT_TIMEOUT`` seconds: one error line), then the scheduler starts.
+by changed invoice settings are recomputed), then the admin site starts (``/readyz`` says
+503 until Socket Mode is connected and the scheduler runs) and Socket Mode connects (asking
+Slack for a fresh websocket URL on every attempt; still not connected after
+``SOCKET_CONNECT_TIMEOUT`` seconds: one error line), then the scheduler starts.
 
 Stop runs the other way round: the scheduler starts no new job, running jobs and Slack
 envelopes being handled get ``SHUTDOWN_GRACE`` seconds together, whatever is left is
@@ -29,11 +30,19 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.notifications.new_projects import after_sync
 from bot.notifications.web_notifier import BotNotifier
+from bot.readiness import (
+    SCHEDULER,
+    SOCKET_MODE,
+    bot_readiness,
+    scheduler_check,
+    socket_mode_check,
+)
 from bot.scheduler import BotScheduler, build_scheduler
 from bot.slack_app import build_slack_app
 from bot.socket_mode import ImmediateAckSocketModeHandler
 from core.db import DatabaseError, close_database, init_database, migrate_database
 from core.errors import CommandError
+from core.observability.readiness import Readiness
 from core.off_loop import WorkerProcess
 from core.settings import Settings
 from models.invoices.refresh import refresh_stale_invoice_figures, rules_of
@@ -103,9 +112,13 @@ async def finish_open_work(
     await asyncio.gather(scheduler.stop(grace), socket_mode.finish_in_flight(grace))
 
 
-async def _start_web_site(settings: Settings, stack: AsyncExitStack, worker: WorkerProcess) -> str:
+async def _start_web_site(
+    settings: Settings, stack: AsyncExitStack, worker: WorkerProcess, readiness: Readiness
+) -> str:
     notifier = BotNotifier(settings, run=worker.run)
-    app = build_web_app(settings, after_sync=after_sync, notifier=notifier, worker=worker)
+    app = build_web_app(
+        settings, after_sync=after_sync, notifier=notifier, worker=worker, readiness=readiness
+    )
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     stack.push_async_callback(runner.cleanup)
@@ -163,11 +176,14 @@ async def bot_lifespan(
         # One worker process for company-wide figures: the site's pages, its "Send now" and
         # the scheduled notifications (the site stops it, after the scheduler).
         worker = WorkerProcess()
-        web_url = await _start_web_site(settings, stack, worker)
+        readiness = bot_readiness()  # /readyz: 503 until Socket Mode and the scheduler are up
+        web_url = await _start_web_site(settings, stack, worker, readiness)
 
         socket_mode = ImmediateAckSocketModeHandler(app, settings.slack_app_token)
         stack.push_async_callback(socket_mode.close_async)
+        readiness.watch(SOCKET_MODE, socket_mode_check(socket_mode))
         scheduler = build_scheduler(settings, sync_at_start=sync_at_start, run=worker.run)
+        readiness.watch(SCHEDULER, scheduler_check(scheduler))
         stack.push_async_callback(finish_open_work, socket_mode, scheduler, SHUTDOWN_GRACE)
         await connect_socket_mode(socket_mode, socket_connect_timeout)
 

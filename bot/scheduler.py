@@ -20,6 +20,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.notifications.new_projects import after_sync
 from bot.notifications.schedule import catch_up_after_hours_sync, register_notification_jobs
 from core.clock import company_now
+from core.observability.logs import new_run_id, run_context
 from core.settings import Settings
 from models.flex.company import RunOffLoop
 from sync.schedule import register_sync_jobs
@@ -34,8 +35,10 @@ finds missing), without waiting for the first interval to pass."""
 class BotScheduler(AsyncIOScheduler):
     """AsyncIOScheduler that knows its running jobs, so that it can stop gracefully.
 
-    Every job function is wrapped (:meth:`add_job`): its task is tracked while it runs, and a
-    cancellation at shutdown ends it with one warning line instead of a traceback.
+    Every job function is wrapped (:meth:`add_job`): its task is tracked while it runs, its
+    log lines carry a ``run_id`` (``job-``, the job's id and a random part; a sync run inside
+    sets its own), and a cancellation at shutdown ends it with one warning line instead of a
+    traceback.
     """
 
     def __init__(self, **options: Any) -> None:
@@ -44,11 +47,12 @@ class BotScheduler(AsyncIOScheduler):
 
     def add_job(self, func: Any, *args: Any, **kwargs: Any) -> Job:  # type: ignore[override]
         if asyncio.iscoroutinefunction(func):
-            func = self._tracked(func, str(kwargs.get("name") or getattr(func, "__name__", "job")))
+            name = str(kwargs.get("name") or getattr(func, "__name__", "job"))
+            func = self._tracked(func, name, str(kwargs.get("id") or name).replace(" ", "-"))
         return super().add_job(func, *args, **kwargs)
 
     def _tracked(
-        self, func: Callable[..., Awaitable[Any]], name: str
+        self, func: Callable[..., Awaitable[Any]], name: str, job_id: str
     ) -> Callable[..., Awaitable[Any]]:
         @functools.wraps(func)
         async def tracked(*args: Any, **kwargs: Any) -> Any:
@@ -56,7 +60,8 @@ class BotScheduler(AsyncIOScheduler):
             if task is not None:
                 self.running_jobs.add(task)
             try:
-                return await func(*args, **kwargs)
+                with run_context(new_run_id(f"job-{job_id}")):
+                    return await func(*args, **kwargs)
             except asyncio.CancelledError:
                 log.warning("job %r was stopped at shutdown before it finished", name)
                 return None

@@ -40,7 +40,7 @@ from core.settings import Settings
 from handlers import register_listeners
 from handlers.acting_person import attach_acting_person
 from handlers.error_replies import reply_to_error
-from sync.slack_client import build_web_client
+from sync.slack_client import build_web_client, counted
 
 
 class _TokenFromClientNote(logging.Filter):
@@ -83,6 +83,14 @@ def build_slack_app(settings: Settings) -> AsyncApp:
     if app.oauth_flow is not None or app.installation_store is not None:
         raise RuntimeError("the Slack app must be single-workspace; Bolt set up OAuth anyway")
 
+    async def count_listener_calls(
+        context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
+    ) -> None:
+        """Listeners' Web API calls are counted in the metrics like the rest (the client Bolt
+        gives each request is a plain copy of ``app.client``)."""
+        context["client"] = counted(context.client)
+        await next()
+
     async def attach_settings(
         context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
     ) -> None:
@@ -90,6 +98,7 @@ def build_slack_app(settings: Settings) -> AsyncApp:
         context["settings"] = settings
         await next()
 
+    app.middleware(count_listener_calls)
     app.middleware(attach_settings)
     app.middleware(attach_acting_person)
     app.error(reply_to_error)

@@ -4,7 +4,9 @@ slack_bolt's own handler sends the ack only after dispatch returns (with
 ``process_before_response=True``) or after a 10 ms polling loop notices it (with ``False``).
 Here ``ack()`` itself writes the envelope's answer to the websocket; the listener then goes
 on in the envelope's task. Events are acked before dispatch (their ack carries nothing).
-In-flight envelopes are tracked so a shutdown can let them finish.
+In-flight envelopes are tracked so a shutdown can let them finish. While an envelope is
+handled, log lines carry its ``envelope_id`` as ``request_id``; a slash command is counted
+in the metrics with how long it took, its listener's work after the ack included.
 
 Connecting: a Socket Mode URL (from ``apps.connections.open``) is a single-use ticket that
 expires. slack_sdk asks for one only when it has none, and retries a failed websocket connect
@@ -18,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from time import time
+from time import perf_counter, time
 from typing import Any
 
 from aiohttp import ClientSession
@@ -31,6 +33,9 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
+
+from core.observability.logs import request_context
+from core.observability.metrics import observe_command
 
 log = logging.getLogger(__name__)
 
@@ -148,11 +153,15 @@ class ImmediateAckSocketModeHandler(AsyncSocketModeHandler):
         task = asyncio.current_task()
         if task is not None:
             self.in_flight.add(task)
+        began = perf_counter()
         try:
-            await self._dispatch(client, req)
+            with request_context(req.envelope_id):
+                await self._dispatch(client, req)
         finally:
             if task is not None:
                 self.in_flight.discard(task)
+            if req.type == "slash_commands" and isinstance(req.payload, dict):
+                observe_command(str(req.payload.get("command") or ""), perf_counter() - began)
 
     async def _dispatch(self, client: SocketModeClient, req: SocketModeRequest) -> None:
         start = time()

@@ -24,6 +24,8 @@ AWS_BILLING_FORMATS = ("legacy-csv", "cur2")
 MIN_SECRET_KEY_BYTES = 32
 #: WEB_HOST values that listen on every address.
 WILDCARD_HOSTS = ("0.0.0.0", "::", "[::]")
+MIN_METRICS_TOKEN_CHARS = 16
+LOG_FORMATS = ("auto", "json", "text")
 
 
 class SettingsError(ValueError):
@@ -106,6 +108,10 @@ class Settings:
     sick_leave_types: tuple[str, ...] = ("Sick leave",)
     #: Set by `financebot demo` only: the admin site offers a local sign-in page.
     demo_sign_in: bool = False
+    #: The bearer token /metrics asks for; "" turns /metrics off.
+    metrics_token: str = field(default="", repr=False)
+    #: auto (JSON when stderr is not a terminal), json or text.
+    log_format: str = "auto"
 
     def __repr__(self) -> str:
         """The settings as safe to print: secrets left out, URLs without credentials."""
@@ -344,6 +350,23 @@ def _rate(env: Mapping[str, str], name: str, default: float, most: float) -> flo
     return rate
 
 
+def _metrics_token(env: Mapping[str, str]) -> str:
+    raw = env.get("METRICS_TOKEN", "").strip()
+    if raw and (len(raw) < MIN_METRICS_TOKEN_CHARS or not re.fullmatch(r"[\x21-\x7e]+", raw)):
+        raise SettingsError(
+            f"METRICS_TOKEN must be at least {MIN_METRICS_TOKEN_CHARS} printable characters "
+            "without spaces (it travels in an HTTP header)"
+        )
+    return raw
+
+
+def _log_format(env: Mapping[str, str]) -> str:
+    raw = env.get("LOG_FORMAT", "").strip().lower() or "auto"
+    if raw not in LOG_FORMATS:
+        raise SettingsError(f"LOG_FORMAT must be auto, json or text, got {raw[:20]!r}")
+    return raw
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build and validate the settings; raises SettingsError naming the bad variable."""
     env = os.environ if env is None else env
@@ -465,4 +488,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             for name in (env.get("SICK_LEAVE_TYPES", "").strip() or "Sick leave").split(",")
             if name.strip()
         ),
+        metrics_token=_metrics_token(env),
+        log_format=_log_format(env),
     )

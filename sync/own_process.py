@@ -9,7 +9,9 @@ and waits without blocking; the child opens the same database and calls
 :func:`sync.dispatch.run_sync`, exactly as `financebot sync` does (lock, run record,
 everything fetched before anything is written, one transaction), at a lower CPU priority so
 that the bot gets the CPU first. Only a small outcome comes back: the run's id, or why there
-was none.
+was none, and how its runs ended, which the bot counts in its own metrics. The child logs to
+the bot's stderr in the bot's format (JSON or text), under the bot's run id until its run
+sets its own.
 
 Stopping: a cancelled wait (shutdown, the site closing) sends the child SIGTERM; it cancels
 its run, which records itself failed ("cancelled") and releases its lock, then exits. A child
@@ -32,11 +34,12 @@ from pathlib import Path
 from typing import Literal
 
 from core.db import close_database, init_database, opened_database_url
+from core.observability.logs import configure_logging, root_log_format, run_context, run_id
 from core.off_loop import lower_priority
 from core.settings import Settings
 from models import SyncRun
 from sync.dispatch import SyncUnavailable, run_sync
-from sync.runs import SyncAlreadyRunning, describe_error
+from sync.runs import RunEnd, SyncAlreadyRunning, collecting_ends, describe_error, observe_end
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +66,8 @@ class SyncOrder:
     end: date | None
     force: bool
     log_levels: dict[str, int]
-    log_format: str | None
+    log_format: str  # json or text
+    run_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ class SyncOutcome:
     result: Literal["finished", "already running", "unavailable", "failed"]
     run_id: int | None = None
     message: str = ""
+    ends: tuple[RunEnd, ...] = ()
 
 
 async def run_sync_in_own_process(
@@ -92,7 +97,10 @@ async def run_sync_in_own_process(
     database_url = opened_database_url()
     if database_url is None or ":memory:" in database_url:
         return await run_sync(kind, settings, start=start, end=end, force=force)
-    order = SyncOrder(kind, settings, database_url, start, end, force, *_logging_of_this_process())
+    levels = _log_levels_of_this_process()
+    order = SyncOrder(
+        kind, settings, database_url, start, end, force, levels, root_log_format(), run_id.get()
+    )
     child = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -113,6 +121,8 @@ async def run_sync_in_own_process(
         outcome = SyncOutcome("failed", message=stopped)
     if not isinstance(outcome, SyncOutcome):
         raise SyncFailed(f"the {kind} sync process answered something unexpected")
+    for run_end in outcome.ends:
+        observe_end(run_end)
     if outcome.result == "finished" and outcome.run_id is not None:
         return await SyncRun.get(id=outcome.run_id)
     if outcome.result == "already running":
@@ -143,16 +153,14 @@ def _child_environment() -> dict[str, str]:
     return env
 
 
-def _logging_of_this_process() -> tuple[dict[str, int], str | None]:
-    """The levels set on loggers here (root included, as ""), and the root handler's format,
-    so that the child logs as the bot does (to the same stderr)."""
+def _log_levels_of_this_process() -> dict[str, int]:
+    """The levels set on loggers here (root included, as ""), so that the child logs as the
+    bot does (to the same stderr)."""
     levels = {"": logging.getLogger().getEffectiveLevel()}
     for name, logger in logging.Logger.manager.loggerDict.items():
         if isinstance(logger, logging.Logger) and logger.level != logging.NOTSET:
             levels[name] = logger.level
-    handlers = logging.getLogger().handlers
-    formatter = handlers[0].formatter if handlers else None
-    return levels, formatter._fmt if formatter is not None else None
+    return levels
 
 
 # --- the child -----------------------------------------------------------------------------
@@ -164,24 +172,26 @@ async def _run_order(order: SyncOrder) -> SyncOutcome:
     loop = asyncio.get_running_loop()
     if task is not None:
         loop.add_signal_handler(signal.SIGTERM, task.cancel)
-    try:
-        await init_database(order.database_url)
+    under_bot_run = run_context(order.run_id) if order.run_id else contextlib.nullcontext()
+    with under_bot_run, collecting_ends() as ends:
         try:
-            run = await run_sync(
-                order.kind, order.settings, start=order.start, end=order.end, force=order.force
-            )
-        finally:
-            await asyncio.shield(close_database())
-    except SyncAlreadyRunning as exc:
-        return SyncOutcome("already running", message=str(exc))
-    except SyncUnavailable as exc:
-        return SyncOutcome("unavailable", message=str(exc))
-    except asyncio.CancelledError:
-        return SyncOutcome("failed", message="cancelled")
-    except Exception as exc:
-        log.exception("the %s sync failed", order.kind)
-        return SyncOutcome("failed", message=describe_error(exc))
-    return SyncOutcome("finished", run_id=run.id)
+            await init_database(order.database_url)
+            try:
+                run = await run_sync(
+                    order.kind, order.settings, start=order.start, end=order.end, force=order.force
+                )
+            finally:
+                await asyncio.shield(close_database())
+        except SyncAlreadyRunning as exc:
+            return SyncOutcome("already running", message=str(exc), ends=tuple(ends))
+        except SyncUnavailable as exc:
+            return SyncOutcome("unavailable", message=str(exc), ends=tuple(ends))
+        except asyncio.CancelledError:
+            return SyncOutcome("failed", message="cancelled", ends=tuple(ends))
+        except Exception as exc:
+            log.exception("the %s sync failed", order.kind)
+            return SyncOutcome("failed", message=describe_error(exc), ends=tuple(ends))
+        return SyncOutcome("finished", run_id=run.id, ends=tuple(ends))
 
 
 def main() -> int:
@@ -192,10 +202,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     lower_priority()
     order: SyncOrder = pickle.loads(sys.stdin.buffer.read())
-    logging.basicConfig(
-        level=order.log_levels.get("", logging.WARNING),
-        format=order.log_format or logging.BASIC_FORMAT,
-    )
+    configure_logging(order.log_levels.get("", logging.WARNING), order.log_format, sys.stderr)
     for name, level in order.log_levels.items():
         if name:
             logging.getLogger(name).setLevel(level)

@@ -5,6 +5,10 @@ exactly one contender, in one process or across replicas sharing the database (S
 PostgreSQL). A holder that crashed leaves a row whose ``expires_at`` lapses; the next run takes
 it over with a conditional UPDATE, so two contenders cannot both take over the same stale row.
 While a run is alive a background task keeps pushing ``expires_at`` forward.
+
+A run's log lines carry its ``run_id`` (``sync-KIND-RECORD_ID``), and its end is counted in
+the process's metrics (``core/observability/metrics.py``); a process that runs syncs for
+another (``sync/own_process.py``) collects its ends (:func:`collecting_ends`) to hand back.
 """
 
 from __future__ import annotations
@@ -15,14 +19,18 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.functions import Max
 
+from core.observability.logs import run_context
+from core.observability.metrics import observe_sync_run, set_last_success
 from models import SyncLock, SyncRun
 from sync.counts import SyncCounts
 
@@ -192,21 +200,22 @@ async def sync_run(
         )
         run = ActiveRun(kind=kind, record=record, holder=holder)
         renewer = asyncio.create_task(_keep_renewing(kind, holder, asyncio.current_task()))
-        try:
-            yield run
-        except asyncio.CancelledError as exc:
-            if exc.args == (LOCK_LOST,):
-                task = asyncio.current_task()
-                if task is not None:
-                    task.uncancel()
-                await _finish(run, "failed", "stopped: another run took over its expired lock")
-                raise SyncLockLost(f"the {kind} sync lost its lock to another run") from None
-            await _finish(run, "failed", describe_error(exc))
-            raise
-        except BaseException as exc:
-            await _finish(run, "failed", describe_error(exc))
-            raise
-        await _finish(run, "succeeded", "")
+        with run_context(f"sync-{kind}-{record.id}"):
+            try:
+                yield run
+            except asyncio.CancelledError as exc:
+                if exc.args == (LOCK_LOST,):
+                    task = asyncio.current_task()
+                    if task is not None:
+                        task.uncancel()
+                    await _finish(run, "failed", "stopped: another run took over its expired lock")
+                    raise SyncLockLost(f"the {kind} sync lost its lock to another run") from None
+                await _finish(run, "failed", describe_error(exc))
+                raise
+            except BaseException as exc:
+                await _finish(run, "failed", describe_error(exc))
+                raise
+            await _finish(run, "succeeded", "")
     finally:
         if renewer is not None:
             renewer.cancel()
@@ -226,6 +235,69 @@ async def _finish(run: ActiveRun, status: str, error: str) -> None:
     record.skipped = run.counts.skipped
     record.invalid = run.counts.invalid
     await asyncio.shield(record.save())
+    _observe_end(record)
+
+
+@dataclass(frozen=True)
+class RunEnd:
+    """How a run ended, for the metrics of the process that reports it."""
+
+    kind: str
+    outcome: str  # succeeded / failed
+    seconds: float
+    ended_at: float  # Unix time
+
+
+_ends: ContextVar[list[RunEnd] | None] = ContextVar("sync_run_ends", default=None)
+
+
+@contextlib.contextmanager
+def collecting_ends() -> Iterator[list[RunEnd]]:
+    """The ends of the runs made within the block (nested ones too), in order."""
+    ends: list[RunEnd] = []
+    token = _ends.set(ends)
+    try:
+        yield ends
+    finally:
+        _ends.reset(token)
+
+
+def _observe_end(record: SyncRun) -> None:
+    finished = record.finished_at or _now()
+    started = record.started_at or finished
+    end = RunEnd(
+        record.kind, record.status, (finished - started).total_seconds(), finished.timestamp()
+    )
+    observe_end(end)
+    why = f": {record.error}" if record.error else ""
+    log.info("%s sync %s in %.1f s%s", end.kind, end.outcome, end.seconds, why)
+    collected = _ends.get()
+    if collected is not None:
+        collected.append(end)
+
+
+def observe_end(end: RunEnd) -> None:
+    """Counts ``end`` in this process's metrics."""
+    observe_sync_run(end.kind, end.outcome, end.seconds, end.ended_at)
+
+
+async def load_last_successes() -> None:
+    """Sets the metrics' last success of each kind from the run records (every replica's,
+    and those from before this process started)."""
+    rows = (
+        await SyncRun.filter(status="succeeded", finished_at__isnull=False)
+        .group_by("kind")
+        .annotate(last=Max("finished_at"))
+        .values("kind", "last")
+    )
+    for row in rows:
+        last = row["last"]
+        if isinstance(last, str):  # SQLite answers an aggregate as text
+            last = datetime.fromisoformat(last)
+        if isinstance(last, datetime):
+            if last.tzinfo is None:
+                last = last.replace(tzinfo=UTC)
+            set_last_success(str(row["kind"]), last.timestamp())
 
 
 def describe_error(exc: BaseException) -> str:

@@ -20,6 +20,8 @@ claimed (``conversations.history``, :func:`settle`): found, it is marked sent an
 again; not found (or never posted: no channel recorded), it is marked failed and sent by the
 claim that follows. :func:`settle_in_doubt` does this for a whole type and period before a
 batch decides who still needs a message.
+
+Each delivery that posted (or tried to) is counted in the metrics by type and outcome.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from aiohttp import ClientConnectorError, ClientError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from core.observability.metrics import observe_notification
 from core.settings import NotificationSchedule
 from models.bookkeeping import Notification
 from models.notifications.ledger import (
@@ -148,7 +151,7 @@ async def deliver(
             channel = str((opened.get("channel") or {}).get("id") or "")
         return channel
 
-    return await _claim_post_and_record(client, notice, open_conversation, force, lease)
+    return _counted(await _claim_post_and_record(client, notice, open_conversation, force, lease))
 
 
 async def deliver_to_channel(
@@ -165,7 +168,15 @@ async def deliver_to_channel(
     async def the_channel() -> str:
         return notice.conversation.key
 
-    return await _claim_post_and_record(client, notice, the_channel, force, lease)
+    return _counted(await _claim_post_and_record(client, notice, the_channel, force, lease))
+
+
+def _counted(delivery: Delivery) -> Delivery:
+    """Counts a message sent, failed or in doubt (unknown) in the metrics, by its type; one
+    already sent is not counted again."""
+    if delivery.status != "already sent":
+        observe_notification(delivery.notice.type, delivery.status)
+    return delivery
 
 
 async def _claim_post_and_record(

@@ -6,27 +6,27 @@ Paths (the README's admin site paths): ``/`` (what waits for the signed-in perso
 ``/sync`` and ``/notifications`` (admins), ``/audit`` (admins and HR), ``/reports/early-care``
 (HR), ``/invoices``, ``/invoices/<uuid>`` (with its entries as CSV and XLSX) and
 ``/projects/<guid>`` (the admin and finance groups, and each project's admins for their
-projects; fixed rows edited by finance), ``/healthz`` and the sign-in flow (``/sign-in``,
-``/sign-out``; ``/demo/sign-in`` in the demo only). Every page but the health check and the
-sign-in flow needs a signed-in person (:mod:`web.auth`); each page module adds its routes with
-one call below.
+projects; fixed rows edited by finance), ``/healthz``, ``/readyz`` and ``/metrics``
+(:mod:`web.monitoring`) and the sign-in flow (``/sign-in``, ``/sign-out``; ``/demo/sign-in``
+in the demo only). Every page but the monitoring ones and the sign-in flow needs a signed-in
+person (:mod:`web.auth`; ``/metrics`` asks for its bearer token instead); each page module
+adds its routes with one call below.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from pathlib import Path
 
 from aiohttp import web
 
-from core.db import check_database
+from core.observability.readiness import Readiness
 from core.off_loop import WorkerProcess
 from core.settings import Settings
 from sync.dispatch import AfterSync
 from web.app_keys import SETTINGS_KEY, TEMPLATES_KEY
 from web.auth import sessions, sign_in_required
 from web.company_flex import add_worker
+from web.monitoring import add_monitoring_routes
 from web.notify_now import Notifier, NotifyNow
 from web.pages import (
     audit,
@@ -51,22 +51,7 @@ from web.site_errors import MAX_REQUEST_BYTES, error_pages
 
 __all__ = ["SETTINGS_KEY", "build_web_app"]
 
-log = logging.getLogger(__name__)
-
-HEALTH_TIMEOUT = 5.0
 STATIC_DIR = Path(__file__).parent / "static"
-
-
-async def healthz(request: web.Request) -> web.Response:
-    """200 ``ok`` when the database answers ``SELECT 1``, else 503 with a short reason."""
-    try:
-        await asyncio.wait_for(check_database(), HEALTH_TIMEOUT)
-    except TimeoutError:
-        return web.Response(status=503, text=f"database did not answer within {HEALTH_TIMEOUT:g}s")
-    except Exception as exc:
-        log.warning("health check failed: %s", exc)
-        return web.Response(status=503, text=f"database unavailable: {type(exc).__name__}")
-    return web.Response(text="ok")
 
 
 def build_web_app(
@@ -75,10 +60,12 @@ def build_web_app(
     after_sync: AfterSync | None = None,
     notifier: Notifier | None = None,
     worker: WorkerProcess | None = None,
+    readiness: Readiness | None = None,
 ) -> web.Application:
     """The site; the bot gives what it does after a sync (``after_sync``: posts about new
-    projects), the notifications it can send now (``notifier``) and the worker process they
-    share with the site (``worker``; a new one when not given)."""
+    projects), the notifications it can send now (``notifier``), the worker process they
+    share with the site (``worker``; a new one when not given) and what ``/readyz`` waits
+    for besides the database (``readiness``)."""
     root = site_root(settings)
     app = web.Application(
         middlewares=[
@@ -91,7 +78,7 @@ def build_web_app(
     )
     app[SETTINGS_KEY] = settings
     app[TEMPLATES_KEY] = build_templates(settings)
-    app.router.add_get("/healthz", healthz)
+    add_monitoring_routes(app, settings, readiness)
     add_worker(app, worker)
     add_start_routes(app)
     add_people_routes(app)

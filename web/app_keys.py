@@ -5,6 +5,7 @@ from __future__ import annotations
 import jinja2
 from aiohttp import web
 
+from core.observability.readiness import Readiness
 from core.off_loop import WorkerProcess
 from core.settings import Settings
 from models.invoices.visibility import InvoiceScope
@@ -29,3 +30,5 @@ WORKER_KEY = web.AppKey("worker", WorkerProcess)
 SYNC_NOW_KEY = web.AppKey("sync_now", SyncNow)
 #: Notifications sent with "Send now", in the background (web/pages/notifications.py).
 NOTIFY_NOW_KEY = web.AppKey("notify_now", NotifyNow)
+#: What /readyz waits for besides the database (web/monitoring.py).
+READINESS_KEY = web.AppKey("readiness", Readiness)

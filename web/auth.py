@@ -42,8 +42,11 @@ SESSION_COOKIE = "financebot_session"
 SESSION_SECONDS = 12 * 60 * 60
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
-#: Paths anyone may open: health checks, the sign-in flow, the stylesheet.
-PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/sign-in", "/sign-in/slack", "/sign-in/callback"})
+#: Paths anyone may open: health checks, the sign-in flow, the stylesheet; and /metrics,
+#: which asks for its own bearer token (web/monitoring.py).
+PUBLIC_PATHS = frozenset(
+    {"/healthz", "/readyz", "/metrics", "/sign-in", "/sign-in/slack", "/sign-in/callback"}
+)
 #: Public in `financebot demo` only; the route does not exist anywhere else.
 DEMO_SIGN_IN_PATH = "/demo/sign-in"
 PUBLIC_PREFIXES = ("/static/",)

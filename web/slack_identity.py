@@ -25,9 +25,9 @@ from urllib.parse import urlencode
 
 from aiohttp import ClientError
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
 from core.settings import Settings
+from sync.slack_client import CountedWebClient
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ def identity_from(claims: Mapping[str, Any], profile: Mapping[str, Any]) -> Slac
 
 async def identify(settings: Settings, code: str, nonce: str) -> SlackIdentity:
     """Exchanges ``code`` for the signed-in Slack user; any failure is a :class:`SignInFailed`."""
-    client = AsyncWebClient(base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT)
+    client = CountedWebClient(base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT)
     try:
         token = await client.openid_connect_token(
             client_id=settings.slack_client_id,
@@ -150,7 +150,7 @@ async def identify(settings: Settings, code: str, nonce: str) -> SlackIdentity:
             raise SignInFailed(502, "Slack's answer held no id_token or access token.")
         claims = id_token_claims(id_token)
         check_claims(claims, client_id=settings.slack_client_id, nonce=nonce)
-        profile = await AsyncWebClient(
+        profile = await CountedWebClient(
             token=access_token, base_url=settings.slack_api_url, timeout=SLACK_TIMEOUT
         ).openid_connect_userInfo()
     except SlackApiError as exc:

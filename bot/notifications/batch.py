@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 from aiolimiter import AsyncLimiter
 from slack_sdk.web.async_client import AsyncWebClient
 
+from core.observability.logs import new_run_id, run_context
 from core.slack_text import escape_mrkdwn
 from models.notifications.ledger import (
     FAILED,
@@ -238,37 +239,39 @@ async def send_batch(
     """Sends ``batch`` (or, ``dry_run`` or no client, says what it would send): at most
     ``send_rate`` messages a second in all and ``conversation_rate`` into one conversation
     (:func:`in_order_of_readiness`); the report lists them in the batch's order. ``lease``:
-    how long a message claimed by another run is left to it (``NOTIFY_CLAIM_MINUTES``)."""
-    sending = not dry_run and client is not None
-    if sending:
+    how long a message claimed by another run is left to it (``NOTIFY_CLAIM_MINUTES``).
+    Its log lines carry a ``run_id`` (the scheduled job's, when a job sends it)."""
+    with run_context(new_run_id(f"notify-{batch.kind}"), keep_outer=True):
+        sending = not dry_run and client is not None
+        if sending:
+            assert client is not None
+            for type_, period in {(m.notice.type, m.notice.period) for m in batch.messages}:
+                await settle_in_doubt(client, type_, period, lease=lease)
+        statuses = await message_statuses(m.notice.key for m in batch.messages)
+        plan = _still_to_send(batch.messages, statuses, force=force)
+        if not sending:
+            outcomes = [
+                Outcome(target or message, _dry_run_status(message, target, statuses, force))
+                for message, target in plan
+            ]
+            return BatchReport(batch, tuple(outcomes))
         assert client is not None
-        for type_, period in {(m.notice.type, m.notice.period) for m in batch.messages}:
-            await settle_in_doubt(client, type_, period, lease=lease)
-    statuses = await message_statuses(m.notice.key for m in batch.messages)
-    plan = _still_to_send(batch.messages, statuses, force=force)
-    if not sending:
-        outcomes = [
-            Outcome(target or message, _dry_run_status(message, target, statuses, force))
-            for message, target in plan
-        ]
-        return BatchReport(batch, tuple(outcomes))
-    assert client is not None
-    workspace = AsyncLimiter(max(send_rate, 0.1), 1)
-    results: dict[int, Outcome] = {}
-    targets: list[Outgoing] = []
-    places: list[int] = []
-    for index, (message, target) in enumerate(plan):
-        if target is None:
-            results[index] = _not_sent_now(message, statuses)
-        else:
-            targets.append(target)
-            places.append(index)
-    async for number in in_order_of_readiness(targets, conversation_rate):
-        target = targets[number]
-        async with workspace:
-            delivery = await deliver(client, target.notice, force=force, lease=lease)
-        results[places[number]] = Outcome(target, delivery.status, delivery.error)
-    return BatchReport(batch, tuple(results[index] for index in range(len(plan))))
+        workspace = AsyncLimiter(max(send_rate, 0.1), 1)
+        results: dict[int, Outcome] = {}
+        targets: list[Outgoing] = []
+        places: list[int] = []
+        for index, (message, target) in enumerate(plan):
+            if target is None:
+                results[index] = _not_sent_now(message, statuses)
+            else:
+                targets.append(target)
+                places.append(index)
+        async for number in in_order_of_readiness(targets, conversation_rate):
+            target = targets[number]
+            async with workspace:
+                delivery = await deliver(client, target.notice, force=force, lease=lease)
+            results[places[number]] = Outcome(target, delivery.status, delivery.error)
+        return BatchReport(batch, tuple(results[index] for index in range(len(plan))))
 
 
 # --- pacing per conversation ---------------------------------------------------------------
