@@ -77,8 +77,10 @@ async def test_copies_reach_the_admin_at_the_conversation_rate(
     to_admin = [at for at, channel in posts if channel == admin_channel]
     to_people = [at for at, channel in posts if channel != admin_channel]
     # A burst of 3, then 4 a second: the k-th copy (from 0) no sooner than (k - 2) / 4 s after
-    # the first (less a little for the two clocks).
+    # the first. These are arrival times: a loaded machine can delay one request by tens of
+    # milliseconds more than the next (the in-process pacing test above times the sending
+    # itself), so allow 0.1 s; without pacing all six arrive within a few milliseconds.
     assert len(to_admin) == 6
     for k in range(CONVERSATION_BURST, len(to_admin)):
-        assert to_admin[k] - to_admin[0] >= (k - CONVERSATION_BURST + 1) / 4 - 0.02, to_admin
+        assert to_admin[k] - to_admin[0] >= (k - CONVERSATION_BURST + 1) / 4 - 0.1, to_admin
     assert max(to_people) < max(to_admin)  # the DMs were through before the copies
