@@ -706,14 +706,28 @@ class _Writer:
         return counts
 
     async def finish(self) -> None:
-        """Once for the whole run: indexes, flex sums, invoices, the unknown entries' event."""
+        """Once for the whole run: indexes, flex sums, invoices, the unknown entries' event.
+
+        The dropped indexes are built while the rest goes on: they were dropped only for a
+        first load, whose flex sums and invoice tallies were folded, so nothing after reads
+        ``hour_entry``; and SQLite builds an index without holding the GIL, so packing the
+        sums and making and refreshing invoices in Python run beside it."""
         creating = asyncio.create_task(self._create_indexes())
-        await asyncio.sleep(0)  # the database builds them while the sums are packed
-        packed = self.month_sums.packed(self.postgres) if self.month_sums is not None else None
+        try:
+            await asyncio.sleep(0)  # let it start
+            await self._sums_and_invoices(creating)
+        except BaseException:
+            with contextlib.suppress(BaseException):  # the transaction rolls back anyway
+                await creating
+            raise
         await creating
+
+    async def _sums_and_invoices(self, creating: asyncio.Task[None]) -> None:
+        packed = self.month_sums.packed(self.postgres) if self.month_sums is not None else None
         # Flex reads per-day sums precomputed per person and month: recount the months whose
         # rows changed, including those an entry moved away from.
         if packed is None:
+            await creating  # the recount reads hour_entry
             await refresh_flex_sums(self.flex_days, None, self.conn)
         elif self.flex_days:
             await lock_month_sums(self.conn)

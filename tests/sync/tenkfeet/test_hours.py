@@ -456,9 +456,12 @@ async def test_a_first_load_keeps_the_indexes_and_folds_the_flex_sums(
     assert await flex_sums_match_a_recount()
 
 
+@pytest.mark.parametrize("failing", ["ensure_invoices", "_create_indexes"])
 async def test_a_failed_first_load_leaves_the_table_and_its_indexes_as_they_were(
-    db: str, monkeypatch: pytest.MonkeyPatch
+    db: str, monkeypatch: pytest.MonkeyPatch, failing: str
 ) -> None:
+    """Invoices are made while the dropped indexes are built again: either failing fails the
+    run, and the rollback brings the indexes back."""
     from tortoise.exceptions import OperationalError
 
     from sync.tenkfeet import hours as hours_sync
@@ -468,7 +471,10 @@ async def test_a_failed_first_load_leaves_the_table_and_its_indexes_as_they_were
     async def fail(*args: Any, **kwargs: Any) -> Any:
         raise OperationalError("disk I/O error")
 
-    monkeypatch.setattr(hours_sync, "ensure_invoices", fail)  # after the indexes came back
+    if failing == "ensure_invoices":
+        monkeypatch.setattr(hours_sync, "ensure_invoices", fail)
+    else:
+        monkeypatch.setattr(hours_sync._Writer, "_create_indexes", fail)
     indexes = await hour_entry_indexes()
     async with running_emulator() as emulator:
         with pytest.raises(OperationalError):
