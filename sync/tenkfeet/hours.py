@@ -14,24 +14,30 @@ How a run goes:
    ``WORKER_MIN_WINDOWS`` or more windows with some changed (a first sync) stages them in
    ``STAGING_WORKERS`` worker processes, side by side, while this one fetches the next
    windows; into an empty table the workers also fold the rows' flex sums and invoice
-   tallies. Nothing is written to the database in this phase, so a fetch that fails anywhere
-   (HTTP error after retries, timeout, truncated or non-JSON body) changes nothing. Memory
-   stays bounded by the windows in flight plus one window's rows.
+   tallies. On SQLite a worker inserts the rows, instead of spooling their JSON, into a table
+   of its own SQLite file (a scratch file per worker process, a table per window). Nothing is
+   written to the database in this phase, so a fetch that fails anywhere (HTTP error after
+   retries, timeout, truncated or non-JSON body) changes nothing. Memory stays bounded by the
+   windows in flight plus one window's rows. Every scratch file goes with the run's temporary
+   directory, however the run ends.
 2. **Unknown people or projects** (a person hired since the last users sync): the users and/or
    projects sync runs first (under its own lock and run record). Entries that still name an
    unknown person or project are skipped and logged as an Event; their days keep no checksum,
    so the next run tries them again.
 3. **Write changed days**, in one transaction for the whole range: the days whose hash differs
    from ``HourDayChecksum`` (or every day with ``force``; days that lost all entries included)
-   have their rows deleted and inserted again, with plain INSERTs (50 rows per statement) on
-   SQLite and ``COPY`` on PostgreSQL. Into a table that held no rows (a first load) nothing can
-   conflict, so rows go straight in: no lookups; the flex sums and the invoice tallies are
-   folded from the rows (by the staging workers, window by window, or as they go in; not read
-   back); and on SQLite a load of
-   ``BULK_LOAD_ROWS`` or more drops the table's secondary indexes and creates them again at the
-   end. Otherwise each batch first looks up which of its entries are still stored on other
-   days (moved in from outside the changed days) and deletes those rows, noting their days and
-   projects, and the flex sums of every touched month are recounted once at the end. Day and
+   have their rows deleted and inserted again: on SQLite the workers' files are attached to
+   the connection before the transaction begins (SQLite cannot attach inside one) and each
+   window's rows are copied with one ``INSERT ... SELECT`` (no row passes through Python), the
+   files detached again however the run ends; rows staged in this process go in with plain
+   INSERTs (50 rows per statement); on PostgreSQL with ``COPY``. Into a table that held no rows
+   (a first load) nothing can conflict, so rows go straight in: no lookups; the flex sums and
+   the invoice tallies are folded from the rows (by the staging workers, window by window, or
+   as they go in; not read back); and on SQLite a load of ``BULK_LOAD_ROWS`` or more drops the
+   table's secondary indexes and creates them again at the end. Otherwise each batch first
+   looks up which of its entries are still stored on other days (moved in from outside the
+   changed days) and deletes those rows, noting their days and projects, and the flex sums of
+   every touched month are recounted once at the end. Day and
    window checksums are stored in the same transaction, invoices are ensured for every
    project-month of the new rows, and the invoices whose days changed go to
    ``refresh_invoice_figures``.
@@ -77,6 +83,7 @@ from typing import Any
 import xxhash
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import OperationalError
 from tortoise.transactions import in_transaction
 
 from core.db import dialect
@@ -108,6 +115,7 @@ from sync.tenkfeet.staging import (
     StagedWindow,
     StageOrder,
     cyclic_gc_paused,
+    insert_statements,
     open_spools,
     read_pages,
     spool_day,
@@ -133,8 +141,9 @@ STAGING_WORKERS = 2
 """Worker processes staging windows side by side (each window in one): staging is most of a
 first sync's CPU before the writes, and the sync's own process mostly waits meanwhile."""
 INSERT_BATCH = 20_000
-ROWS_PER_INSERT = 50
-"""SQLite rows per INSERT statement (700 parameters: under SQLite's oldest limit of 999)."""
+MAX_ATTACHED = 10
+"""SQLite attaches at most this many databases to a connection (its default limit): staged
+files beyond them (never met: one per staging worker process) are read in Python instead."""
 BULK_LOAD_ROWS = 20_000
 """On SQLite, a load of at least this many rows into an empty table rebuilds the table's
 secondary indexes once at the end instead of updating them row by row."""
@@ -264,9 +273,13 @@ async def _sync_hours(
         # One transaction for the whole range: a write that fails in a later window must not
         # leave the earlier ones changed (a failed sync leaves data as it was).
         # Nothing but rows is made from here on: no HTTP responses.
-        async with in_transaction() as conn, _cyclic_gc_paused_async():
+        async with (
+            _staged_files_attached(staged) as attached,
+            in_transaction() as conn,
+            _cyclic_gc_paused_async(),
+        ):
             staged_rows = sum(d.count for w in staged for d in w.days.values())
-            writer = _Writer(conn, rows.postgres, spools, force, staged_rows)
+            writer = _Writer(conn, rows.postgres, spools, force, staged_rows, attached)
             try:
                 await writer.start()
                 for window in staged:
@@ -377,8 +390,20 @@ class _Stager:
         pages_path = os.path.join(self.scratch, f"pages-{self.windows}")
         sizes = await asyncio.to_thread(write_pages, pages_path, pages)
         spool_path = self.spools.window_path(self.windows)
+        # On SQLite the worker inserts the rows into a table of its own SQLite file, which the
+        # writer attaches and copies from; PostgreSQL's COPY takes them from the spool.
+        table = None if self.rows.postgres else f"window_{self.windows}"
         order = StageOrder(
-            start, end, checksum, pages_path, sizes, spool_path, self.rows, self.fold_treatments
+            start,
+            end,
+            checksum,
+            pages_path,
+            sizes,
+            spool_path,
+            self.rows,
+            self.fold_treatments,
+            table,
+            self.scratch,
         )
         task = asyncio.create_task(self.worker.run(stage_in_worker, order))
         self.queue.append(_Staging(order, task))
@@ -472,7 +497,7 @@ async def _resolve_unknown(
             window.folds = None  # they lack the rows resolved here
         for day, extra in resolved.items():
             known = window.days.get(day)
-            day_rows = spools.rows(known) if known is not None else []
+            day_rows = spools.rows(known, day) if known is not None else []
             window.days[day] = spool_day(day_rows + extra, spools.main)
 
 
@@ -493,6 +518,39 @@ async def _ids_syncing_first(
     return dict(await model.all().values_list("tenkfeet_id", "id"))
 
 
+_attach_numbers = itertools.count(1)
+
+
+@contextlib.asynccontextmanager
+async def _staged_files_attached(staged: Sequence[StagedWindow]) -> AsyncIterator[dict[str, str]]:
+    """Attach the staging workers' SQLite files (``stage_table``) to SQLite's connection, as
+    path → schema name, and detach them at the end, however the run ends. SQLite refuses to
+    attach inside a transaction, so this comes before the run's transaction begins; Tortoise
+    has one connection for writes and transactions, so the transaction sees them. A file not
+    attached (beyond ``MAX_ATTACHED``, or refused) is read in Python instead."""
+    paths = sorted(
+        {day.spool for window in staged for day in window.days.values() if day.table is not None}
+    )
+    conn = connections.get("default")
+    attached: dict[str, str] = {}
+    try:
+        for path in paths[:MAX_ATTACHED]:
+            name = f"hours_staged_{next(_attach_numbers)}"
+            try:
+                await conn.execute_query(f'ATTACH DATABASE ? AS "{name}"', [path])
+            except OperationalError as exc:  # e.g. called inside a transaction
+                log.info("staged rows not attached (%s): read in Python instead", exc)
+                break
+            attached[path] = name
+        yield attached
+    finally:
+        for name in attached.values():
+            try:
+                await conn.execute_query(f'DETACH DATABASE "{name}"')
+            except Exception:
+                log.warning("could not detach the staged rows %s", name, exc_info=True)
+
+
 def _placeholders(count: int, postgres: bool, first: int = 1) -> str:
     if postgres:
         return ", ".join(f"${i}" for i in range(first, first + count))
@@ -509,9 +567,11 @@ class _Writer:
         spools: Spools,
         force: bool,
         staged_rows: int,
+        attached: Mapping[str, str],
     ) -> None:
         self.conn = conn
         self.staged_rows = staged_rows
+        self.attached = attached  # staged SQLite file → its schema name on ``conn``
         self.dropped_indexes: list[str] = []  # their CREATE statements, to run at the end
         self.month_sums: MonthSums | None = None  # a first load's flex sums, from its rows
         self.tally_fold: TallyFold | None = None  # a first load's invoice tallies, likewise
@@ -525,14 +585,7 @@ class _Writer:
         self.touched_months: set[tuple[int, int, int]] = set()  # of them, whose figures change
         self.unknown: list[int] = []
         self.treatments: dict[str, str] | None = None  # a first load's leave treatments
-        columns = ", ".join(f'"{c}"' for c in COLUMNS)
-        marks = _placeholders(len(COLUMNS), postgres)
-        self.insert_sql = f'INSERT INTO "hour_entry" ({columns}) VALUES ({marks})'
-        # SQLite runs one statement per ROWS_PER_INSERT rows: ten to a statement took a third
-        # less time per row than one, fifty another 5-10 %.
-        self.insert_many_sql = f'INSERT INTO "hour_entry" ({columns}) VALUES ' + ", ".join(
-            [f"({marks})"] * ROWS_PER_INSERT
-        )
+        self.columns = ", ".join(f'"{c}"' for c in COLUMNS)
 
     async def start(self) -> None:
         # Into an empty table (a first load) no entry can move in from another day.
@@ -594,9 +647,26 @@ class _Writer:
             and window.days.keys() <= changed
         ):
             folds = None
+        # Rows a staging worker put in an attached SQLite file are copied from there, unless
+        # they must be folded here (the workers' folds cannot be used).
+        copied: dict[tuple[str, str], list[date]] = {}
+        if folds is not None or self.month_sums is None:
+            for day in sorted(changed & window.days.keys()):
+                source = window.days[day]
+                if source.table is not None and source.spool in self.attached:
+                    copied.setdefault((self.attached[source.spool], source.table), []).append(day)
         new_ids: list[int] = []
-        for batch in self._batches(window, changed):
+        new_count = 0
+        for (schema, table), days in copied.items():
+            # A window's staged rows are all in its one table, unless some of its days were
+            # staged again since (``_resolve_unknown``): then their rows are not taken from it.
+            whole = len(days) == len(window.days)
+            new_count += sum(window.days[day].count for day in days)
+            new_ids.extend(await self._copy(schema, table, None if whole else days))
+        copied_days = {day for days in copied.values() for day in days}
+        for batch in self._batches(window, changed - copied_days):
             new_ids.extend(row[0] for row in batch)
+            new_count += len(batch)
             if self.had_rows:
                 await self._clear_moved_in([row[0] for row in batch])
             await self._insert(batch, fold=folds is None)
@@ -625,22 +695,39 @@ class _Writer:
         )
         await self._settle_window_checksum(window, dirty=bool(dirty))
 
-        added = set(new_ids)
-        counts.added += len(added - old_ids)
-        counts.updated += len(added & old_ids)
-        counts.deleted += len(old_ids - added)
+        if self.had_rows:
+            added = set(new_ids)
+            counts.added += len(added - old_ids)
+            counts.updated += len(added & old_ids)
+            counts.deleted += len(old_ids - added)
+        else:  # nothing was stored: every new row is added (an entry is staged only once)
+            counts.added += new_count
         counts.skipped += sum(len(ids) for ids in window.unknown.values())
         return counts
 
     async def finish(self) -> None:
-        """Once for the whole run: indexes, flex sums, invoices, the unknown entries' event."""
+        """Once for the whole run: indexes, flex sums, invoices, the unknown entries' event.
+
+        The dropped indexes are built while the rest goes on: they were dropped only for a
+        first load, whose flex sums and invoice tallies were folded, so nothing after reads
+        ``hour_entry``; and SQLite builds an index without holding the GIL, so packing the
+        sums and making and refreshing invoices in Python run beside it."""
         creating = asyncio.create_task(self._create_indexes())
-        await asyncio.sleep(0)  # the database builds them while the sums are packed
-        packed = self.month_sums.packed(self.postgres) if self.month_sums is not None else None
+        try:
+            await asyncio.sleep(0)  # let it start
+            await self._sums_and_invoices(creating)
+        except BaseException:
+            with contextlib.suppress(BaseException):  # the transaction rolls back anyway
+                await creating
+            raise
         await creating
+
+    async def _sums_and_invoices(self, creating: asyncio.Task[None]) -> None:
+        packed = self.month_sums.packed(self.postgres) if self.month_sums is not None else None
         # Flex reads per-day sums precomputed per person and month: recount the months whose
         # rows changed, including those an entry moved away from.
         if packed is None:
+            await creating  # the recount reads hour_entry
             await refresh_flex_sums(self.flex_days, None, self.conn)
         elif self.flex_days:
             await lock_month_sums(self.conn)
@@ -661,13 +748,35 @@ class _Writer:
                 using_db=self.conn,
             )
 
+    async def _copy(self, schema: str, table: str, days: list[date] | None) -> list[int]:
+        """Copy the staged rows of ``days`` (None: all) from ``table`` of an attached file into
+        ``hour_entry``, in the order they were staged; returns their entry ids if the table
+        held rows (else no lookups are needed)."""
+        source = f'"{schema}"."{table}"'
+        where, values = "", []
+        if days is not None:
+            where = f' WHERE "date" IN ({_placeholders(len(days), False)})'
+            values = [day.isoformat() for day in days]
+        ids: list[int] = []
+        if self.had_rows:
+            selected = f'SELECT "tenkfeet_id" FROM {source}{where}'
+            _, found = await self.conn.execute_query(selected, values)
+            ids = [int(row[0]) for row in found]
+            await self._clear_moved_in_from(selected, values)
+        await self.conn.execute_query(
+            f'INSERT INTO "hour_entry" ({self.columns}) SELECT {self.columns} FROM {source}'
+            f"{where} ORDER BY rowid",
+            values,
+        )
+        return ids
+
     def _batches(self, window: StagedWindow, changed: set[date]) -> Iterator[list[DbRow]]:
         """The new rows of the changed days, in batches of about ``INSERT_BATCH``."""
         batch: list[DbRow] = []
         for day in sorted(changed):
             staged = window.days.get(day)
             if staged is not None:
-                batch.extend(self.spools.rows(staged))
+                batch.extend(self.spools.rows(staged, day))
             if len(batch) >= INSERT_BATCH:
                 yield batch
                 batch = []
@@ -709,22 +818,8 @@ class _Writer:
                     "hour_entry", records=batch, columns=list(COLUMNS)
                 )
             return
-        for sql, parameters in self._sqlite_statements(batch):
-            if parameters:
-                await self.conn.execute_many(sql, parameters)
-
-    def _sqlite_statements(self, batch: list[DbRow]) -> list[tuple[str, list[Any]]]:
-        """``batch`` as (statement, parameter sets): groups of ``ROWS_PER_INSERT`` rows
-        flattened into one parameter set each, then the rows left over one by one."""
-        whole = len(batch) - len(batch) % ROWS_PER_INSERT
-        chain = itertools.chain.from_iterable
-        groups = [
-            tuple(chain(batch[i : i + ROWS_PER_INSERT])) for i in range(0, whole, ROWS_PER_INSERT)
-        ]
-        statements: list[tuple[str, list[Any]]] = [(self.insert_many_sql, groups)]
-        if whole < len(batch):
-            statements.append((self.insert_sql, batch[whole:]))
-        return statements
+        for sql, parameters in insert_statements("hour_entry", batch):
+            await self.conn.execute_many(sql, parameters)
 
     async def _create_indexes(self) -> None:
         for create in self.dropped_indexes:
@@ -789,13 +884,18 @@ class _Writer:
         """Delete the rows of these entries still stored (on days outside the changed ones:
         those were deleted): they moved in. Their days' flex sums and their project-months'
         invoices change too."""
-        columns = 'SELECT "date", "project_id" FROM "hour_entry" WHERE "tenkfeet_id"'
         if self.postgres:
-            where = " = ANY($1::bigint[])"
-            values: list[Any] = [list(tenkfeet_ids)]
+            await self._clear_moved_in_where(" = ANY($1::bigint[])", [list(tenkfeet_ids)])
         else:
-            where = f" IN ({_placeholders(len(tenkfeet_ids), False)})"
-            values = list(tenkfeet_ids)
+            marks = _placeholders(len(tenkfeet_ids), False)
+            await self._clear_moved_in_where(f" IN ({marks})", list(tenkfeet_ids))
+
+    async def _clear_moved_in_from(self, selected_ids: str, values: list[Any]) -> None:
+        """``_clear_moved_in`` of the entries ``selected_ids`` (a SELECT) names."""
+        await self._clear_moved_in_where(f" IN ({selected_ids})", values)
+
+    async def _clear_moved_in_where(self, where: str, values: list[Any]) -> None:
+        columns = 'SELECT "date", "project_id" FROM "hour_entry" WHERE "tenkfeet_id"'
         _, found = await self.conn.execute_query(columns + where, values)
         if not found:
             return

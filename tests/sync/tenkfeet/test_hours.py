@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from datetime import date, timedelta
 from decimal import Decimal
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot.emulators.tenkfeet import TenkfeetEmulator
-from bot.emulators.tenkfeet_data import time_entry, user
+from bot.emulators.tenkfeet_data import TenkfeetData, time_entry, user
 from models import (
     Event,
     HourDayChecksum,
@@ -27,6 +28,7 @@ from sync.runs import SyncAlreadyRunning, sync_run
 from sync.tenkfeet.client import TenkfeetClient, TenkfeetError
 from sync.tenkfeet.hours import COLUMNS, EMPTY_DAY, HoursSyncError, sync_hours, windows
 from sync.tenkfeet.reference import sync_leave_types, sync_projects, sync_users
+from tests.conftest import TEST_DB
 from tests.support.sync_company import (
     ACME,
     ACME_DEV,
@@ -375,11 +377,16 @@ async def test_write_failure_in_a_later_window_changes_nothing(
         emulator.data.time_entries.update(1, hours="1")  # DAY1, first window
         emulator.data.time_entries.add(time_entry(8, ALICE, ACME_DEV, date(2024, 6, 3), "2"))
         monkeypatch.setattr(hours_sync._Writer, "write_window", write_then_fail)
+        # Windows other than the one synced before: the workers stage them.
+        staging = StagedFiles(monkeypatch)
         async with client_for(emulator) as client:
             with pytest.raises(OperationalError, match="disk I/O error"):
                 await sync_hours(client, START, date(2024, 6, 30))
     assert writes == 2
     assert await snapshot() == before
+    if TEST_DB == "sqlite":  # the first window was copied from a worker's file
+        assert staging.paths and staging.copies == 1
+    await staging.assert_gone()
 
 
 async def test_invoice_an_entry_moved_away_from_is_refreshed(
@@ -408,8 +415,6 @@ async def test_invoice_an_entry_moved_away_from_is_refreshed(
 async def hour_entry_indexes() -> list[str]:
     """The definitions of hour_entry's indexes, as the database has them."""
     from tortoise import connections
-
-    from tests.conftest import TEST_DB
 
     if TEST_DB == "postgres":
         sql = "SELECT indexdef FROM pg_indexes WHERE tablename = 'hour_entry' ORDER BY indexname"
@@ -451,9 +456,12 @@ async def test_a_first_load_keeps_the_indexes_and_folds_the_flex_sums(
     assert await flex_sums_match_a_recount()
 
 
+@pytest.mark.parametrize("failing", ["ensure_invoices", "_create_indexes"])
 async def test_a_failed_first_load_leaves_the_table_and_its_indexes_as_they_were(
-    db: str, monkeypatch: pytest.MonkeyPatch
+    db: str, monkeypatch: pytest.MonkeyPatch, failing: str
 ) -> None:
+    """Invoices are made while the dropped indexes are built again: either failing fails the
+    run, and the rollback brings the indexes back."""
     from tortoise.exceptions import OperationalError
 
     from sync.tenkfeet import hours as hours_sync
@@ -463,7 +471,10 @@ async def test_a_failed_first_load_leaves_the_table_and_its_indexes_as_they_were
     async def fail(*args: Any, **kwargs: Any) -> Any:
         raise OperationalError("disk I/O error")
 
-    monkeypatch.setattr(hours_sync, "ensure_invoices", fail)  # after the indexes came back
+    if failing == "ensure_invoices":
+        monkeypatch.setattr(hours_sync, "ensure_invoices", fail)
+    else:
+        monkeypatch.setattr(hours_sync._Writer, "_create_indexes", fail)
     indexes = await hour_entry_indexes()
     async with running_emulator() as emulator:
         with pytest.raises(OperationalError):
@@ -488,42 +499,49 @@ async def test_an_entry_listed_twice_is_stored_once(db: str) -> None:
     assert await HourEntry.filter(tenkfeet_id=7).count() == 1
 
 
+def expected_rows(data: TenkfeetData, first: date, last: date) -> set[tuple[Any, ...]]:
+    """The rows the mapping rules make of the company's entries dated ``first``..``last``,
+    as ``stored_rows`` reads them (10000ft ids for person and project)."""
+    from sync.tenkfeet.mapping import assignable_index, leave_type_name, map_time_entry
+    from sync.tenkfeet.schema import LeaveType as LeaveTypeItem
+    from sync.tenkfeet.schema import Project as ProjectItem
+    from sync.tenkfeet.schema import TimeEntry, parse_item
+
+    assignables = assignable_index([parse_item(p, ProjectItem) for p in data.projects])
+    leave_types = {
+        lt["id"]: leave_type_name(parse_item(lt, LeaveTypeItem)) for lt in data.leave_types
+    }
+    expected = set()
+    for entry_id in data.time_entries.select(first, last, with_suggestions=False):
+        body = data.time_entries.get(entry_id)
+        row = map_time_entry(parse_item(body, TimeEntry), assignables, leave_types)
+        if row is not None:
+            expected.add(tuple(row))
+    return expected
+
+
+async def stored_rows() -> set[tuple[Any, ...]]:
+    rows = await HourEntry.all().values_list(
+        "tenkfeet_id",
+        "date",
+        "person__tenkfeet_id",
+        "project__tenkfeet_id",
+        *COLUMNS[4:],
+    )
+    return {tuple(row) for row in rows}
+
+
 async def test_a_generated_company_is_stored_exactly_by_a_first_load_and_a_forced_one(
     db: str,
 ) -> None:
     """Hundreds of entries (overtime, leave, every status): rows go in several to a statement;
     every column lands right, and the flex sums folded from them equal a recount."""
     from bot.emulators.tenkfeet_data import generate_company
-    from sync.tenkfeet.mapping import assignable_index, leave_type_name, map_time_entry
-    from sync.tenkfeet.schema import LeaveType as LeaveTypeItem
-    from sync.tenkfeet.schema import Project as ProjectItem
-    from sync.tenkfeet.schema import TimeEntry, parse_item
 
     first, last = date(2024, 1, 1), date(2024, 3, 31)
     data = generate_company(6, 0.25, start=first)
-    assignables = assignable_index([parse_item(p, ProjectItem) for p in data.projects])
-    leave_types = {
-        lt["id"]: leave_type_name(parse_item(lt, LeaveTypeItem)) for lt in data.leave_types
-    }
-    expected = set()
-    for entry_id in data.time_entries.ids():
-        body = data.time_entries.get(entry_id)
-        if body["is_suggestion"]:
-            continue
-        row = map_time_entry(parse_item(body, TimeEntry), assignables, leave_types)
-        if row is not None and first <= row.date <= last:
-            expected.add(tuple(row))
+    expected = expected_rows(data, first, last)
     assert len(expected) > 100
-
-    async def stored() -> set[tuple[Any, ...]]:
-        rows = await HourEntry.all().values_list(
-            "tenkfeet_id",
-            "date",
-            "person__tenkfeet_id",
-            "project__tenkfeet_id",
-            *COLUMNS[4:],
-        )
-        return {tuple(row) for row in rows}
 
     async with running_emulator(data, max_per_page=100) as emulator:
         async with client_for(emulator) as client:
@@ -532,11 +550,11 @@ async def test_a_generated_company_is_stored_exactly_by_a_first_load_and_a_force
             await sync_leave_types(client)
             loaded = await sync_hours(client, first, last)
             assert loaded.added == len(expected)
-            assert await stored() == expected
+            assert await stored_rows() == expected
             assert await flex_sums_match_a_recount()  # folded from the rows as they went in
             forced = await sync_hours(client, first, last, force=True)
     assert (forced.added, forced.updated, forced.deleted) == (0, len(expected), 0)
-    assert await stored() == expected
+    assert await stored_rows() == expected
 
 
 async def test_a_first_load_and_a_rewrite_of_the_same_data_give_the_same_invoices_and_hashes(
@@ -647,3 +665,215 @@ async def test_a_first_load_that_skips_some_days_of_a_window_folds_only_what_it_
     await refresh_invoice_figures([i.id for i in invoices])
     refreshed = await Invoice.all().order_by("id")
     assert [(i.id, i.hours, i.money) for i in refreshed] == figures
+
+
+# Staged rows in the workers' SQLite files ------------------------------------------------------
+# A run of several windows stages them in worker processes; on SQLite each worker inserts its
+# rows into its own SQLite file, which the writer attaches and copies from.
+
+YEAR = (date(2024, 1, 1), date(2024, 12, 31))  # five windows
+
+
+class StagedFiles:
+    """Watches a run's staging: the staged SQLite files the workers made (with whether each
+    existed when its window was collected) and the copies the writer made from them."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from sync.tenkfeet import hours as hours_sync
+
+        self.paths: set[str] = set()
+        self.windows_in_files = 0
+        self.copies = 0
+        collect, copy = hours_sync._Stager._collect, hours_sync._Writer._copy
+
+        async def collected(stager: Any, staging: Any) -> Any:
+            window = await collect(stager, staging)
+            paths = {day.spool for day in window.days.values() if day.table is not None}
+            assert existing(paths) == paths
+            self.paths |= paths
+            self.windows_in_files += bool(paths)
+            return window
+
+        async def copied(writer: Any, *args: Any) -> Any:
+            self.copies += 1
+            return await copy(writer, *args)
+
+        monkeypatch.setattr(hours_sync._Stager, "_collect", collected)
+        monkeypatch.setattr(hours_sync._Writer, "_copy", copied)
+
+    async def assert_gone(self) -> None:
+        """Every staged file removed, none left attached to the connection."""
+        from tortoise import connections
+
+        assert existing(self.paths) == set()
+        if TEST_DB == "sqlite":
+            _, attached = await connections.get("default").execute_query("PRAGMA database_list")
+            assert [row["name"] for row in attached if row["name"] != "temp"] == ["main"]
+
+
+def existing(paths: set[str]) -> set[str]:
+    return {path for path in paths if os.path.exists(path)}
+
+
+def a_stored_entry(data: TenkfeetData, first: date, last: date, *, skip: int = 0) -> int:
+    """The id of an entry dated ``first``..``last`` that is stored (project work, hours)."""
+    found = [
+        entry_id
+        for entry_id in data.time_entries.select(first, last, with_suggestions=False)
+        if data.time_entries.get(entry_id)["assignable_type"] == "Project"
+        and float(data.time_entries.get(entry_id)["hours"]) > 0
+    ]
+    return found[skip]
+
+
+async def test_a_first_load_of_several_windows_copies_the_staged_rows_and_a_resync_keeps_them(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every row lands right; the staged files are gone afterwards; an unchanged re-sync
+    changes nothing and stages nothing. PostgreSQL takes the rows from the spools (COPY)."""
+    from bot.emulators.tenkfeet_data import generate_company
+    from core.off_loop import WorkerProcess
+    from sync.tenkfeet import hours as hours_sync
+
+    workers: list[WorkerProcess] = []
+
+    class CountedWorker(WorkerProcess):
+        def __init__(self, **options: Any) -> None:
+            super().__init__(**options)
+            workers.append(self)
+
+    monkeypatch.setattr(hours_sync, "WorkerProcess", CountedWorker)
+    staging = StagedFiles(monkeypatch)
+    data = generate_company(4, 1.0, start=YEAR[0])
+    expected = expected_rows(data, *YEAR)
+    async with running_emulator(data, max_per_page=200) as emulator:
+        async with client_for(emulator) as client:
+            await sync_users(client)
+            await sync_projects(client)
+            await sync_leave_types(client)
+            loaded = await sync_hours(client, *YEAR)
+            assert loaded.added == len(expected) > 1000
+            assert await stored_rows() == expected
+            assert await flex_sums_match_a_recount()
+            await staging.assert_gone()
+            if TEST_DB == "sqlite":
+                assert staging.windows_in_files == staging.copies == len(windows(*YEAR))
+                assert 1 <= len(staging.paths) <= hours_sync.STAGING_WORKERS
+            else:
+                assert staging.paths == set() and staging.copies == 0
+            before = await snapshot()
+
+            again = await sync_hours(client, *YEAR)
+    assert (again.added, again.updated, again.deleted) == (0, 0, 0)
+    assert again.skipped == (YEAR[1] - YEAR[0]).days + 1
+    assert await snapshot() == before
+    assert len(workers) == 1  # the first load's: nothing to stage again
+
+
+async def test_a_fetch_failure_after_windows_were_staged_writes_nothing(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last window fails after the workers staged the first ones into their files: the
+    run fails, nothing is written, and the staged files are gone."""
+    from bot.emulators.tenkfeet_data import generate_company
+    from models import FlexMonthSums
+
+    staging = StagedFiles(monkeypatch)
+    data = generate_company(4, 1.0, start=YEAR[0])
+    async with running_emulator(data, max_per_page=200) as emulator:
+        async with client_for(emulator) as client:
+            await sync_users(client)
+            await sync_projects(client)
+            await sync_leave_types(client)
+            last_window = windows(*YEAR)[-1][0].isoformat()
+            emulator.fail_matching(f"from={last_window}", times=3, message="Database down")
+            with pytest.raises(TenkfeetError, match="HTTP 500: Database down"):
+                await sync_hours(client, *YEAR)
+    if TEST_DB == "sqlite":
+        assert staging.windows_in_files >= 2 and staging.paths
+    await staging.assert_gone()
+    assert await HourEntry.all().count() == 0
+    assert await HourDayChecksum.all().count() == 0
+    assert await HourWindowChecksum.all().count() == 0
+    assert await FlexMonthSums.all().count() == 0
+    assert await Invoice.all().count() == 0
+
+
+async def test_staged_rows_replace_a_filled_table_with_entries_moved_across_days(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A range whose windows were never synced as such is staged by the workers though the
+    table holds rows: one entry moves in from a day after the range, one moves between two of
+    its windows. Each is stored once, where it is now; flex sums and invoices follow."""
+    from bot.emulators.tenkfeet_data import generate_company
+    from models.invoices.refresh import refresh_invoice_figures
+
+    data = generate_company(4, 0.75, start=YEAR[0])
+    loaded = (YEAR[0], date(2024, 9, 26))
+    synced_now = (date(2024, 2, 1), date(2024, 7, 31))  # windows from Feb 1: none stored
+    february, march, june = date(2024, 2, 5), date(2024, 3, 4), date(2024, 6, 3)
+    async with running_emulator(data, max_per_page=200) as emulator:
+        async with client_for(emulator) as client:
+            await sync_users(client)
+            await sync_projects(client)
+            await sync_leave_types(client)
+            await sync_hours(client, *loaded)
+
+            moved_in = a_stored_entry(data, date(2024, 8, 5), date(2024, 8, 30))
+            moved_across = a_stored_entry(data, march, march)
+            data.time_entries.update(moved_in, date=february)
+            data.time_entries.update(moved_across, date=june)
+            staying = await HourEntry.filter(date__in=[february, march, june]).count() - 1
+            staging = StagedFiles(monkeypatch)
+            counts = await sync_hours(client, *synced_now)
+    assert (counts.added, counts.updated, counts.deleted) == (2, staying, 1)
+    assert await stored_rows() == expected_rows(data, *loaded)
+    assert (await HourEntry.get(tenkfeet_id=moved_in)).date == february
+    assert (await HourEntry.get(tenkfeet_id=moved_across)).date == june
+    assert await flex_sums_match_a_recount()
+    invoices = await Invoice.all().order_by("id")
+    figures = [(i.id, i.hours, i.money) for i in invoices]
+    await refresh_invoice_figures([i.id for i in invoices])
+    assert [(i.id, i.hours, i.money) for i in await Invoice.all().order_by("id")] == figures
+    if TEST_DB == "sqlite":  # the two windows with changed days (July's last two are not)
+        assert staging.copies == 2
+    await staging.assert_gone()
+
+
+async def test_entries_of_a_person_synced_meanwhile_join_the_staged_rows_of_their_day(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An entry of a person hired since the users sync is staged after that sync, with the
+    rows of its day the worker staged: a first load (whose folds then come from the rows) and
+    a forced rewrite (which copies the window's other days from the worker's file) store
+    every row once."""
+    from bot.emulators.tenkfeet_data import generate_company
+
+    data = generate_company(4, 0.5, start=YEAR[0])
+    span = (YEAR[0], date(2024, 6, 28))
+    day = date(2024, 2, 6)
+    async with running_emulator(data, max_per_page=200) as emulator:
+        async with client_for(emulator) as client:
+            await sync_users(client)
+            await sync_projects(client)
+            await sync_leave_types(client)
+            project_id = data.time_entries.get(a_stored_entry(data, day, day))["assignable_id"]
+            data.users.append(user(90, "New", "Hire", "new.hire@example.com"))
+            data.time_entries.add(time_entry(90_001, 90, project_id, day, "3"))
+            staging = StagedFiles(monkeypatch)
+            loaded = await sync_hours(client, *span)
+            assert await stored_rows() == expected_rows(data, *span)
+            assert await flex_sums_match_a_recount()
+            if TEST_DB == "sqlite":  # the other window's rows were copied
+                assert staging.copies == 1
+
+            data.users.append(user(91, "Newer", "Hire", "newer.hire@example.com"))
+            data.time_entries.add(time_entry(90_002, 91, project_id, day, "2"))
+            forced = await sync_hours(client, *span, force=True)
+    assert forced.updated == loaded.added and forced.added == 1
+    assert await stored_rows() == expected_rows(data, *span)
+    assert await HourEntry.filter(tenkfeet_id__in=[90_001, 90_002]).count() == 2
+    assert await flex_sums_match_a_recount()
+    if TEST_DB == "sqlite":
+        assert staging.copies == 3  # and both windows, the first without its changed day
+    await staging.assert_gone()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from datetime import date
 from typing import Any
@@ -21,9 +22,9 @@ JAN, APR = (date(2024, 1, 1), date(2024, 3, 30)), (date(2024, 3, 31), date(2024,
 PERSON, PROJECT = 1, 1000
 
 
-def context() -> RowContext:
+def context(postgres: bool = False) -> RowContext:
     assignables = {PROJECT: ProjectRef(PROJECT, "Portal", "Acme Oy", "[Non Phase Specific]")}
-    return RowContext(assignables, {}, {PERSON: 11}, {PROJECT: 21}, postgres=False)
+    return RowContext(assignables, {}, {PERSON: 11}, {PROJECT: 21}, postgres=postgres)
 
 
 def page(*entries: dict[str, Any]) -> bytes:
@@ -54,7 +55,7 @@ APR_PAGES = [
 def described(window: StagedWindow, spools: Spools) -> dict[str, Any]:
     return {
         "days": {
-            day: (staged.checksum, staged.count, staged.projects, spools.rows(staged))
+            day: (staged.checksum, staged.count, staged.projects, spools.rows(staged, day))
             for day, staged in sorted(window.days.items())
         },
         "invalid": sorted((i.item_id, i.field) for i in window.invalid),
@@ -62,9 +63,12 @@ def described(window: StagedWindow, spools: Spools) -> dict[str, Any]:
     }
 
 
-async def staged_both_windows(workers: int) -> list[dict[str, Any]]:
-    with tempfile.TemporaryDirectory() as scratch, open_spools(scratch, postgres=False) as spools:
-        stager = _Stager(context(), spools, scratch, workers)
+async def staged_both_windows(workers: int, postgres: bool = False) -> list[dict[str, Any]]:
+    with (
+        tempfile.TemporaryDirectory() as scratch,
+        open_spools(scratch, postgres=postgres) as spools,
+    ):
+        stager = _Stager(context(postgres), spools, scratch, workers)
         assert (stager.worker is not None) is (workers > 0)
         try:
             # Both queued before either is collected: with two workers, staged side by side.
@@ -73,14 +77,28 @@ async def staged_both_windows(workers: int) -> list[dict[str, Any]]:
             jan, apr = await stager.ready(keep=0)
         finally:
             await stager.close()
-        assert sorted(os.listdir(scratch)) == ["rows"] + (["rows-1", "rows-2"] if workers else [])
+        files = sorted(os.listdir(scratch))
+        if not workers:
+            assert files == ["rows"]
+        elif postgres:  # a spool per window, for COPY
+            assert files == ["rows", "rows-1", "rows-2"]
+        else:  # on SQLite, a file per worker process, a table per window
+            assert files[0] == "rows" and 1 <= len(files[1:]) <= workers
+            assert all(re.fullmatch(r"staged-\d+\.sqlite3", name) for name in files[1:])
+            # January is in its worker's table; April, which lists entry 4 again, was staged
+            # again in this process and is read from the sync's own spool.
+            assert {day.table for day in jan.days.values()} == {"window_1"}
+            assert {day.table for day in apr.days.values()} == {None}
         return [described(jan, spools), described(apr, spools)]
 
 
+@pytest.mark.parametrize("postgres", [False, True])
 @pytest.mark.parametrize("workers", [1, 2])
-async def test_workers_stage_exactly_what_the_sync_process_stages(workers: int) -> None:
-    here = await staged_both_windows(workers=0)
-    there = await staged_both_windows(workers)
+async def test_workers_stage_exactly_what_the_sync_process_stages(
+    workers: int, postgres: bool
+) -> None:
+    here = await staged_both_windows(workers=0, postgres=postgres)
+    there = await staged_both_windows(workers, postgres=postgres)
     assert there == here
     jan, apr = here
     assert [count for _, count, _, _ in jan["days"].values()] == [2, 1]
