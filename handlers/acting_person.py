@@ -4,18 +4,31 @@ Listeners take it as an argument named ``person`` (Bolt passes context entries b
 :class:`~models.people.Person` or ``None`` when the Slack user is linked to no 10000ft person.
 An archived person is still given: what they may do is the listener's (and the domain's)
 decision. This is the only place a request's Slack user is looked up, one query per request.
+
+It is also every request's first database query, so it carries the request's database
+deadline: a database that cannot be reached, or does not answer within
+:data:`DATABASE_DEADLINE` seconds (a network partition answers nothing at all), raises
+:class:`~core.errors.DatabaseUnavailable`, which the error handler turns into a short apology
+in the ack, within Slack's 3 s.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.context.async_context import AsyncBoltContext
 
+from core.db import is_unreachable
+from core.errors import DatabaseUnavailable
+from models.people import Person
 from models.people_directory import person_for_slack_user
 
 PERSON = "person"
+#: Seconds the asker's lookup may take before the request is answered with an apology:
+#: Slack waits 3 s for the ack, and the apology must be in it.
+DATABASE_DEADLINE = 2.0
 
 
 def acting_slack_id(body: dict[str, Any]) -> str:
@@ -42,5 +55,38 @@ async def attach_acting_person(
     body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
 ) -> None:
     """Global middleware: ``context["person"]`` for the listener that will answer."""
-    context[PERSON] = await person_for_slack_user(acting_slack_id(body))
+    context[PERSON] = await acting_person(acting_slack_id(body))
     await next()
+
+
+async def acting_person(slack_id: str) -> Person | None:
+    """:func:`person_for_slack_user` within :data:`DATABASE_DEADLINE`; DatabaseUnavailable
+    when the database cannot be reached or does not answer in time.
+
+    The lookup runs in a task of its own and is left behind when the deadline passes: a
+    cancelled query on a connection that gets no answer winds down only when the driver
+    hears from the server again, and the apology must not wait for that.
+    """
+    lookup = asyncio.ensure_future(person_for_slack_user(slack_id))
+    done, _ = await asyncio.wait({lookup}, timeout=DATABASE_DEADLINE)
+    if not done:
+        lookup.cancel()
+        lookup.add_done_callback(_forget)
+        raise DatabaseUnavailable(f"the database did not answer within {DATABASE_DEADLINE:g} s")
+    try:
+        return lookup.result()
+    except Exception as exc:
+        if not is_unreachable(exc):
+            raise
+        raise DatabaseUnavailable(f"the database is out of reach: {_one_line(exc)}") from exc
+
+
+def _forget(task: asyncio.Future[Any]) -> None:
+    """Retrieves the outcome of a lookup left behind, so that nothing logs it as lost."""
+    if not task.cancelled():
+        task.exception()
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
