@@ -118,6 +118,16 @@ SETTINGS: Mapping[str, Setting] = {
             "when holidays and the Slack directory are synced, HH:MM",
             f"{_SCHEDULE.daily_hour:02d}:{_SCHEDULE.daily_minute:02d}",
         ),
+        Setting(
+            "SYNC_RETRY_SECONDS",
+            "how long after a failed scheduled sync it is tried again (doubling)",
+            str(_SCHEDULE.retry_seconds),
+        ),
+        Setting(
+            "SYNC_LOCK_SECONDS",
+            "how long the lock of a sync that died elsewhere keeps others out",
+            str(_SCHEDULE.lock_seconds),
+        ),
         *(
             Setting(f"NOTIFY_{name.upper()}_AT", f"when the {what} is sent, HH:MM", _hhmm(at))
             for name, what, at in (
@@ -180,6 +190,8 @@ COMMAND_SETTINGS: Mapping[str, tuple[tuple[str, str], ...]] = {
         ("SYNC_HOURS_INTERVAL_MINUTES", ""),
         ("SYNC_REFERENCE_INTERVAL_MINUTES", ""),
         ("SYNC_DAILY_AT", ""),
+        ("SYNC_RETRY_SECONDS", ""),
+        ("SYNC_LOCK_SECONDS", ""),
         ("SLACK_NOTIFICATIONS_ADMIN", ""),
         ("NOTIFY_UNSUBMITTED_AT", ""),
         ("NOTIFY_UNAPPROVED_AT", ""),
@@ -212,6 +224,7 @@ COMMAND_SETTINGS: Mapping[str, tuple[tuple[str, str], ...]] = {
         ("AWS_ENDPOINT_URL", ""),
         ("HOURS_CURRENCY", ""),
         ("TIME_ZONE", ""),
+        ("SYNC_LOCK_SECONDS", ""),
         ("LOG_FORMAT", ""),
     ),
     "aws": (("DATABASE_URL", ""),),

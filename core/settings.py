@@ -40,6 +40,16 @@ class SyncSchedule:
     reference_minutes: int = 60  # users, projects, leave types
     daily_hour: int = 3  # holidays and the Slack directory, at daily_hour:daily_minute
     daily_minute: int = 30
+    #: A scheduled run that failed is tried again this long after, twice as long after each
+    #: further failure, until the kind's next regular run comes sooner.
+    retry_seconds: int = 60
+    #: How long a sync's lock lives without renewal: a holder that died (on another host: on
+    #: this one a gone process is seen at once) blocks its kind at most this long.
+    lock_seconds: int = 600
+
+    @property
+    def lock_ttl(self) -> dt.timedelta:
+        return dt.timedelta(seconds=self.lock_seconds)
 
 
 @dataclass(frozen=True)
@@ -303,12 +313,26 @@ def _sync_schedule(env: Mapping[str, str]) -> SyncSchedule:
     match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", daily)
     if not match:
         raise SettingsError(f"SYNC_DAILY_AT must be HH:MM, got {daily!r}")
+    defaults = SyncSchedule()
     return SyncSchedule(
         hours_minutes=_minutes(env, "SYNC_HOURS_INTERVAL_MINUTES", 15),
         reference_minutes=_minutes(env, "SYNC_REFERENCE_INTERVAL_MINUTES", 60),
         daily_hour=int(match.group(1)),
         daily_minute=int(match.group(2)),
+        retry_seconds=_seconds(env, "SYNC_RETRY_SECONDS", defaults.retry_seconds, 1, 86400),
+        lock_seconds=_seconds(env, "SYNC_LOCK_SECONDS", defaults.lock_seconds, 5, 86400),
     )
+
+
+def _seconds(env: Mapping[str, str], name: str, default: int, least: int, most: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not least <= int(raw) <= most:
+        raise SettingsError(
+            f"{name} must be a whole number of seconds ({least}-{most}), got {raw!r}"
+        )
+    return int(raw)
 
 
 def _time_of_day(env: Mapping[str, str], name: str, default: tuple[int, int]) -> tuple[int, int]:

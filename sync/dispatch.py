@@ -89,6 +89,7 @@ async def run_sync(
     """
     if kind not in ALL_KINDS:
         raise ValueError(f"unknown sync kind {kind!r}")
+    lock_ttl = settings.sync_schedule.lock_ttl
     if kind == "aws-billing":
         return await _run_aws_billing(settings, start, end, force=force)
     if kind in SLACK_KINDS:
@@ -98,7 +99,7 @@ async def run_sync(
         span = hours_range(settings, start, end)
         async with (
             tenkfeet_client(settings) as client,
-            sync_run(kind, span.start, span.end, forced=force) as run,
+            sync_run(kind, span.start, span.end, forced=force, ttl=lock_ttl) as run,
         ):
             run.counts = await sync_hours(
                 client, span.start, span.end, force=force, progress=progress
@@ -111,7 +112,7 @@ async def run_sync(
         "leave-types": sync_leave_types,
         "holidays": sync_holidays,
     }
-    async with tenkfeet_client(settings) as client, sync_run(kind) as run:
+    async with tenkfeet_client(settings) as client, sync_run(kind, ttl=lock_ttl) as run:
         run.counts = await reference[kind](client)
     return run.record
 
@@ -126,7 +127,7 @@ async def _run_slack(kind: str, settings: Settings) -> SyncRun:
         else slack_directory.sync_slack_channels
     )
     try:
-        async with sync_run(kind) as run:
+        async with sync_run(kind, ttl=settings.sync_schedule.lock_ttl) as run:
             run.counts = await sync(client)
     finally:
         session = getattr(client, "session", None)
@@ -141,7 +142,8 @@ async def _run_aws_billing(
     if not settings.aws_billing_bucket:
         raise SyncUnavailable("AWS_BILLING_BUCKET is required for the AWS billing import")
     first, last = month_span(billing_months(company_today(settings), start, end))
-    async with sync_run("aws-billing", first, last, forced=force) as run:
+    lock_ttl = settings.sync_schedule.lock_ttl
+    async with sync_run("aws-billing", first, last, forced=force, ttl=lock_ttl) as run:
         try:
             run.counts = await sync_aws_billing(settings, first, last, force=force)
         except AwsBillingFailed as failed:

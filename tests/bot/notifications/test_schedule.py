@@ -307,9 +307,9 @@ async def test_serve_sends_the_weeks_reminders_once_its_start_up_sync_has_comple
         assert not await JobClaim.exists() and slack_emulator.messages == {}
         start_up_sync.status = "succeeded"
         await start_up_sync.save()
-        sync_job = scheduler.get_job("sync-hours")
-        assert sync_job is not None
-        follow_up = sync_job.args[2]  # what the sync job runs after a finished run
+        assert scheduler.get_job("sync-hours") is not None
+        assert scheduler.sync_retries is not None and scheduler.sync_retries.after is not None
+        follow_up = scheduler.sync_retries.after  # what the sync job runs after a finished run
         lines = await follow_up("hours", settings)
         assert "notifications waiting for the hours: catch-up started" in lines
         await next_run_of(CATCH_UP_JOB)
