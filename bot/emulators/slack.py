@@ -539,7 +539,33 @@ class SlackEmulator:
     ) -> Ack:
         """A slash command; ``response_url``: one made by :meth:`response_url` beforehand (the
         caller then knows where the bot's later replies come from)."""
-        payload = {
+        payload = self.slash_command_payload(
+            command,
+            text,
+            user_id=user_id,
+            user_name=user_name,
+            channel_id=channel_id,
+            channel_name=channel_name,
+            response_url=response_url,
+        )
+        return await self.send_envelope(
+            "slash_commands", payload, accepts_response_payload=True, timeout=timeout
+        )
+
+    def slash_command_payload(
+        self,
+        command: str,
+        text: str = "",
+        *,
+        user_id: str = "U0EMPLOYEE",
+        user_name: str = "employee",
+        channel_id: str = "C0GENERAL",
+        channel_name: str = "general",
+        response_url: str | None = None,
+    ) -> dict[str, Any]:
+        """A slash command's payload (a fresh ``response_url`` unless given, a fresh
+        ``trigger_id``)."""
+        return {
             "token": "verification-token-unused",
             "team_id": self.team_id,
             "team_domain": self.team_domain,
@@ -554,9 +580,30 @@ class SlackEmulator:
             "response_url": response_url or self.response_url(),
             "trigger_id": self.trigger_id(user_id=user_id),
         }
-        return await self.send_envelope(
-            "slash_commands", payload, accepts_response_payload=True, timeout=timeout
-        )
+
+    async def send_envelope_and_drop(
+        self,
+        envelope_type: str,
+        payload: dict[str, Any],
+        *,
+        accepts_response_payload: bool = True,
+        timeout: float = 3.0,  # noqa: ASYNC109
+    ) -> str:
+        """Sends one envelope and cuts its connection the moment it is out, so that its ack
+        cannot come back (Slack then never sends a command or a click again); returns its id."""
+        await self.wait_for_connections(1, timeout=timeout)
+        envelope_id = str(uuid.uuid4())
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": envelope_type,
+            "payload": payload,
+            "accepts_response_payload": accepts_response_payload,
+        }
+        conn = self._random.choice(self._connections)
+        self.envelopes_sent.append(envelope_id)
+        await conn.ws.send_str(json.dumps(envelope))
+        await self._drop(conn, abort=True)
+        return envelope_id
 
     def _user_field(self, user_id: str) -> dict[str, Any]:
         member = next((u for u in self.users if u["id"] == user_id), None)
