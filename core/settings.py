@@ -91,6 +91,10 @@ class Settings:
     tenkfeet_api_url: str = "https://api.rm.smartsheet.com"
     tenkfeet_auth: str = field(default="", repr=False)
     tenkfeet_app_url: str = "https://app.rm.smartsheet.com"
+    #: Seconds one sync may wait in all for 10000ft's retries (429, 5xx, lost connections).
+    tenkfeet_retry_wait: int = 300
+    #: Seconds one sync or notification batch may wait in all for Slack's retries.
+    slack_retry_wait: int = 600
     public_url: str = "http://127.0.0.1:8080"
     web_host: str = "127.0.0.1"
     web_port: int = 8080
@@ -479,6 +483,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         tenkfeet_api_url=tenkfeet_url,
         tenkfeet_auth=env.get("TENKFEET_AUTH", "").strip(),
         tenkfeet_app_url=tenkfeet_app_url,
+        tenkfeet_retry_wait=_seconds(
+            env, "TENKFEET_RETRY_WAIT_SECONDS", Settings.tenkfeet_retry_wait, 0, 86400
+        ),
+        slack_retry_wait=_seconds(
+            env, "SLACK_RETRY_WAIT_SECONDS", Settings.slack_retry_wait, 0, 86400
+        ),
         public_url=public_url,
         web_host=env.get("WEB_HOST", "").strip() or "127.0.0.1",
         web_port=int(port_raw),

@@ -19,7 +19,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -120,6 +120,7 @@ class ActiveRun:
     record: SyncRun
     holder: str
     counts: SyncCounts = field(default_factory=SyncCounts)
+    retries: Callable[[], str] | None = None  # what the run's upstream retries were, at its end
 
 
 async def acquire_lock(kind: str, holder: str, ttl: timedelta = LOCK_TTL) -> None:
@@ -194,12 +195,14 @@ async def sync_run(
     forced: bool = False,
     *,
     ttl: timedelta = LOCK_TTL,
+    retries: Callable[[], str] | None = None,
 ) -> AsyncIterator[ActiveRun]:
     """Hold the ``kind`` lock and record the run; the body sets ``run.counts``.
 
     Raises SyncAlreadyRunning (and records nothing) when another run of ``kind`` is going on.
     An exception in the body marks the run failed with a one-line error and propagates.
-    ``ttl``: how long the lock outlives this run should it die (it is renewed meanwhile).
+    ``ttl``: how long the lock outlives this run should it die (it is renewed meanwhile);
+    ``retries`` says, when the run ends, how its upstream was retried (recorded with it).
     """
     holder = _holder_name()
     await acquire_lock(kind, holder, ttl)
@@ -208,7 +211,7 @@ async def sync_run(
         record = await SyncRun.create(
             kind=kind, start_date=start, end_date=end, forced=forced, status="running"
         )
-        run = ActiveRun(kind=kind, record=record, holder=holder)
+        run = ActiveRun(kind=kind, record=record, holder=holder, retries=retries)
         renewer = asyncio.create_task(_keep_renewing(kind, holder, asyncio.current_task(), ttl))
         with run_context(f"sync-{kind}-{record.id}"):
             try:
@@ -244,6 +247,7 @@ async def _finish(run: ActiveRun, status: str, error: str) -> None:
     record.deleted = run.counts.deleted
     record.skipped = run.counts.skipped
     record.invalid = run.counts.invalid
+    record.retries = run.retries() if run.retries is not None else ""
     await asyncio.shield(record.save())
     _observe_end(record)
 

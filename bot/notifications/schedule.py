@@ -59,7 +59,8 @@ from models.job_claims import (
 from models.notifications.kinds import NotificationType
 from models.notifications.ledger import in_flight_until
 from sync.dispatch import AfterSync
-from sync.slack_client import build_notification_client
+from sync.retry_budget import RetryBudget
+from sync.slack_client import build_notification_client, run_budget
 
 log = logging.getLogger(__name__)
 
@@ -97,14 +98,16 @@ async def run_review_requests(settings: Settings, today: dt.date | None = None) 
         log.info("%s: already claimed", what)
         return False
     lease = settings.notification_schedule.claim_lease
+    budget = run_budget(settings)
     try:
         results = await send_review_requests(
-            settings, build_notification_client(settings), year, month, lease=lease
+            settings, build_notification_client(settings, budget), year, month, lease=lease
         )
     except Exception:
         log.exception("%s failed; a later run takes it over", what)
         return True
     log.info("%s: %s", what, tally(results))
+    _log_retries(what, budget)
     failed = [result for result in results if result.status in ("failed", "unknown")]
     for result in failed:
         log.warning("invoice review request not sent: %s", result.line())
@@ -142,11 +145,12 @@ async def run_notification_kind(
     if not await _claim(settings, job, period):
         log.info("%s for %s: already claimed", kind, period)
         return None
+    budget = run_budget(settings)
     try:
         batch = await plan(kind, settings, today, run=run)
         pace = settings.notification_schedule
         report = await send_batch(
-            build_notification_client(settings),
+            build_notification_client(settings, budget),
             batch,
             send_rate=pace.send_rate,
             conversation_rate=pace.conversation_rate,
@@ -156,6 +160,7 @@ async def run_notification_kind(
         log.exception("%s for %s failed; a later run takes it over", kind, period)
         return None
     log.info("%s %s: %s", kind, period, report.tally())
+    _log_retries(f"{kind} {period}", budget)
     for outcome in report.outcomes:
         if outcome.status == "failed":
             log.warning("%s not sent: %s", kind, outcome.line())
@@ -215,6 +220,12 @@ async def _end_run(
         trouble,
         attempts,
     )
+
+
+def _log_retries(what: str, budget: RetryBudget) -> None:
+    """Says how often Slack was asked again, and how long the run waited for it."""
+    if budget.retries:
+        log.warning("%s: %s", what, budget.describe("Slack"))
 
 
 async def _claim(settings: Settings, job: str, period: str) -> bool:

@@ -13,6 +13,7 @@ from bot.notifications.batch import Batch, Outgoing, copies_for_admins, send_bat
 from bot.notifications.unapproved import plan_unapproved
 from models import Notification
 from models.notifications.recipients import Conversation
+from sync.retry_budget import RetryBudget
 from sync.slack_client import build_notification_client
 from sync.slack_delivery import Notice, SlackMessage
 from tests.conftest import bot_settings_for
@@ -83,6 +84,29 @@ async def test_a_429_storm_is_waited_out_and_the_batch_goes_on(
     opens = slack_emulator.calls_to("conversations.open")
     limited, retried = opens[3], opens[4]
     assert retried.args == limited.args and retried.at - limited.at >= 1.0  # its Retry-After
+
+
+async def test_a_429_storm_longer_than_the_batchs_budget_fails_some_and_the_batch_goes_on(
+    db: str, slack_emulator: SlackEmulator
+) -> None:
+    for _ in range(4):
+        slack_emulator.fail_once("chat.postMessage", retry_after=2)
+    budget = RetryBudget(total=3)  # one Retry-After of 2 s (and its jitter) fits, not two
+    client = build_notification_client(bot_settings_for(slack_emulator, db), budget)
+    report = await send_batch(client, batch_for(PEOPLE[:4]), send_rate=1000)
+    assert [outcome.status for outcome in report.outcomes] == ["failed"] * 3 + ["sent"]
+    assert {outcome.error for outcome in report.outcomes[:3]} == {"ratelimited"}
+    assert budget.retries == 1 and 2.0 <= budget.waited <= 3.0
+    limited = slack_emulator.calls_to("chat.postMessage")
+    assert limited[1].at - limited[0].at >= 2.0  # its Retry-After, honoured
+    # Recorded failed, so the next run (a budget of its own) sends them, once.
+    again = await send_batch(
+        build_notification_client(bot_settings_for(slack_emulator, db)),
+        batch_for(PEOPLE[:4]),
+        send_rate=1000,
+    )
+    assert [outcome.status for outcome in again.outcomes] == ["sent"] * 3 + ["already sent"]
+    assert Counter(posted_to(slack_emulator).values()) == {1: 4}
 
 
 async def test_a_failing_recipient_is_recorded_and_the_batch_goes_on(
