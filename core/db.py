@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 from tortoise import Tortoise, connections
@@ -17,6 +18,7 @@ from tortoise.migrations.api import migrate as tortoise_migrate
 from core.errors import DatabaseUnavailable
 
 APP_LABEL = "financebot"
+T = TypeVar("T")
 
 _opened_url: str | None = None
 
@@ -60,6 +62,28 @@ def is_unreachable(exc: BaseException) -> bool:
 def is_database_outage(exc: BaseException) -> bool:
     """True when ``exc``, raised anywhere, can only come from a database out of reach."""
     return _in_chain(exc, _OUTAGE)
+
+
+async def within(seconds: float, work: Awaitable[T]) -> T:
+    """``work``'s result, or TimeoutError once ``seconds`` have passed without it.
+
+    Unlike ``asyncio.wait_for`` this does not wait for the cancelled work to wind down: a query
+    cancelled on a connection that gets no answer (a network partition) ends only when the
+    driver hears from the server again, and whoever set the deadline must not wait for that.
+    """
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=seconds)
+    if not done:
+        task.cancel()
+        task.add_done_callback(_forget)
+        raise TimeoutError(f"no answer within {seconds:g} s")
+    return task.result()
+
+
+def _forget(task: asyncio.Future[Any]) -> None:
+    """Retrieves the outcome of work left behind, so that nothing logs it as lost."""
+    if not task.cancelled():
+        task.exception()
 
 
 def tortoise_config(database_url: str) -> dict[str, Any]:

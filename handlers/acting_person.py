@@ -14,13 +14,12 @@ in the ack, within Slack's 3 s.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.context.async_context import AsyncBoltContext
 
-from core.db import is_unreachable
+from core.db import is_unreachable, within
 from core.errors import DatabaseUnavailable
 from models.people import Person
 from models.people_directory import person_for_slack_user
@@ -61,30 +60,14 @@ async def attach_acting_person(
 
 async def acting_person(slack_id: str) -> Person | None:
     """:func:`person_for_slack_user` within :data:`DATABASE_DEADLINE`; DatabaseUnavailable
-    when the database cannot be reached or does not answer in time.
-
-    The lookup runs in a task of its own and is left behind when the deadline passes: a
-    cancelled query on a connection that gets no answer winds down only when the driver
-    hears from the server again, and the apology must not wait for that.
-    """
-    lookup = asyncio.ensure_future(person_for_slack_user(slack_id))
-    done, _ = await asyncio.wait({lookup}, timeout=DATABASE_DEADLINE)
-    if not done:
-        lookup.cancel()
-        lookup.add_done_callback(_forget)
-        raise DatabaseUnavailable(f"the database did not answer within {DATABASE_DEADLINE:g} s")
+    when the database cannot be reached or does not answer in time (the lookup is then left
+    behind, not waited for: :func:`core.db.within`)."""
     try:
-        return lookup.result()
+        return await within(DATABASE_DEADLINE, person_for_slack_user(slack_id))
     except Exception as exc:
         if not is_unreachable(exc):
             raise
         raise DatabaseUnavailable(f"the database is out of reach: {_one_line(exc)}") from exc
-
-
-def _forget(task: asyncio.Future[Any]) -> None:
-    """Retrieves the outcome of a lookup left behind, so that nothing logs it as lost."""
-    if not task.cancelled():
-        task.exception()
 
 
 def _one_line(exc: BaseException) -> str:

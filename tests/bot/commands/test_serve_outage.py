@@ -20,6 +20,7 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from bot.emulators.slack import Ack, SlackEmulator
@@ -34,6 +35,7 @@ from tests.support.faults import Replica
 from tests.support.flex_people import full_month_history, make_person
 from tests.support.processes import serve_env
 from tests.support.tcp_proxy import Cut, TcpProxy
+from web.monitoring import HEALTH_TIMEOUT
 
 OUTAGE_SECONDS = float(os.environ.get("FINANCEBOT_TEST_OUTAGE_SECONDS", "6"))
 SLACK_ACK_LIMIT = 3.0
@@ -45,6 +47,14 @@ async def flex_hours(emulator: SlackEmulator) -> Ack:
     assert ack.latency < SLACK_ACK_LIMIT, ack
     assert ack.payload is not None
     return ack
+
+
+async def health(web_url: str) -> tuple[int, str]:
+    """``/healthz``'s status and text; it must answer within its own deadline and a second."""
+    async with aiohttp.ClientSession() as session:
+        async with asyncio.timeout(HEALTH_TIMEOUT + 1):
+            async with session.get(f"{web_url}/healthz") as response:
+                return response.status, await response.text()
 
 
 def answered_with_numbers(ack: Ack) -> bool:
@@ -79,9 +89,10 @@ async def test_an_outage_is_answered_with_an_apology_and_recovered_from_without_
         env = _env(slack_emulator, proxy.url_for(db), tenkfeet.base_url)
         held = tenkfeet.hold_matching("/time_entries")  # the start-up sync, mid-fetch
         async with await Replica.start(env) as replica:
-            await replica.web_url()
+            web_url = await replica.web_url()
             await slack_emulator.wait_for_connections(1, timeout=60)
             assert answered_with_numbers(await flex_hours(slack_emulator))
+            assert await health(web_url) == (200, "ok")
             await asyncio.wait_for(held.reached.wait(), 60)
 
             proxy.cut(cut)
@@ -94,10 +105,13 @@ async def test_an_outage_is_answered_with_an_apology_and_recovered_from_without_
                 assert ack.payload == {"response_type": "ephemeral", "text": OUTAGE_APOLOGY}
                 answers += 1
                 await asyncio.sleep(1)  # one a second, for as long as the outage lasts
+            status, _ = await health(web_url)  # the health check says so, in time
+            assert status == 503
             proxy.restore()
 
             # Back without a restart: the very next request is answered with the numbers.
             assert answered_with_numbers(await flex_hours(slack_emulator))
+            assert await health(web_url) == (200, "ok")
             await replica.wait_for_line("scheduled hours sync: added", 120)
             await replica.stop()
     assert answers >= 2
