@@ -23,7 +23,7 @@ from core.clock import company_now
 from core.observability.logs import new_run_id, run_context
 from core.settings import Settings
 from models.flex.company import RunOffLoop
-from sync.schedule import register_sync_jobs
+from sync.schedule import SyncRetries, register_sync_jobs
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ class BotScheduler(AsyncIOScheduler):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.running_jobs: set[asyncio.Task[Any]] = set()
+        self.sync_retries: SyncRetries | None = None  # the sync jobs' body
 
     def add_job(self, func: Any, *args: Any, **kwargs: Any) -> Job:  # type: ignore[override]
         if asyncio.iscoroutinefunction(func):
@@ -108,7 +109,9 @@ def build_scheduler(
         timezone=settings.tz,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 15 * 60},
     )
-    register_sync_jobs(scheduler, settings, after=catch_up_after_hours_sync(scheduler, after_sync))
+    scheduler.sync_retries = register_sync_jobs(
+        scheduler, settings, after=catch_up_after_hours_sync(scheduler, after_sync)
+    )
     register_notification_jobs(scheduler, settings, run=run)
     if sync_at_start and scheduler.get_job(SYNC_AT_START_JOB) is not None:
         scheduler.modify_job(SYNC_AT_START_JOB, next_run_time=company_now(settings))

@@ -12,12 +12,19 @@ Connecting: a Socket Mode URL (from ``apps.connections.open``) is a single-use t
 expires. slack_sdk asks for one only when it has none, and retries a failed websocket connect
 with the same URL forever; :class:`FreshTicketSocketModeClient` forgets the URL after every
 attempt, so each attempt asks Slack for a new one.
+
+An ack that cannot be sent (the websocket went down between the envelope and its answer; the
+client reconnects by itself): Slack sends an event again, so an event whose ack failed is not
+handled (the retry is, once). Slack never sends a command or a click again, so nothing of
+those is dropped: the listener goes on, and an answer that was to travel in the ack (the
+`/flex-hours` reply) goes to the request's ``response_url`` instead.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from time import perf_counter, time
@@ -33,6 +40,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from core.observability.logs import request_context
 from core.observability.metrics import observe_command
@@ -127,6 +135,36 @@ class EnvelopeAck(AsyncAck):
         return response
 
 
+async def answer_without_ack(
+    req: SocketModeRequest, response: BoltResponse, exc: Exception
+) -> None:
+    """A command's or click's ack could not be sent (``exc``): Slack will not send it again, so
+    a message the ack carried goes to the request's ``response_url``; the rest is logged."""
+    message = _message_of(response)
+    url = req.payload.get("response_url") if isinstance(req.payload, dict) else None
+    if not message:
+        log.warning("the ack of a %s could not be sent (%s); it carried nothing", req.type, exc)
+        return
+    if not isinstance(url, str) or not url:
+        log.warning("the ack of a %s could not be sent (%s); its answer is lost", req.type, exc)
+        return
+    await AsyncWebhookClient(url).send_dict({"response_type": "ephemeral", **message})
+    log.warning("the ack of a %s could not be sent (%s); answered by response_url", req.type, exc)
+
+
+def _message_of(response: BoltResponse) -> dict[str, Any]:
+    """The message an ack carries (text, blocks …), or {} (an empty ack, or a modal's answer)."""
+    if response.status != 200 or not response.body:
+        return {}
+    content_type = response.headers.get("content-type", [""])[0]
+    if not content_type.startswith("application/json"):
+        return {"text": response.body}
+    body = json.loads(response.body)
+    if not isinstance(body, dict) or "response_action" in body:
+        return {}
+    return body
+
+
 class ImmediateAckSocketModeHandler(AsyncSocketModeHandler):
     """AsyncSocketModeHandler (aiohttp, auto-reconnect on) with immediate acks.
 
@@ -167,11 +205,20 @@ class ImmediateAckSocketModeHandler(AsyncSocketModeHandler):
         start = time()
 
         async def send(response: BoltResponse) -> None:
-            await send_async_response(client, req, response, start)
+            try:
+                await send_async_response(client, req, response, start)
+            except ConnectionError as exc:
+                if req.type == "events_api":
+                    raise  # Slack sends the event again: it is handled then
+                await answer_without_ack(req, response, exc)
 
         ack = EnvelopeAck(send)
         if req.type == "events_api":
-            await ack()
+            try:
+                await ack()
+            except ConnectionError:
+                log.warning("an event's ack could not be sent; Slack sends the event again")
+                return
         bolt_req = AsyncBoltRequest(
             mode="socket_mode", body=req.payload, headers=build_headers(req)
         )

@@ -2,23 +2,88 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import asyncpg
 from tortoise import Tortoise, connections
 from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.exceptions import DBConnectionError
 from tortoise.migrations.api import migrate as tortoise_migrate
 
+from core.errors import DatabaseUnavailable
+
 APP_LABEL = "financebot"
+T = TypeVar("T")
 
 _opened_url: str | None = None
 
 
 class DatabaseError(RuntimeError):
     """The database is unreachable or unusable; the message is one line for the operator."""
+
+
+_OUTAGE = (
+    DatabaseUnavailable,
+    DBConnectionError,
+    asyncpg.PostgresConnectionError,  # the connection was lost or never made
+    asyncpg.CannotConnectNowError,  # the server is starting up or shutting down
+    asyncpg.AdminShutdownError,
+    asyncpg.InterfaceError,  # e.g. "connection is closed"
+)
+"""What only a database outage raises, wherever it is caught."""
+
+_UNREACHABLE = (*_OUTAGE, ConnectionError, TimeoutError)
+"""What a database call raises when the server cannot be reached or does not answer (a
+refused or reset connect comes up from the driver as a plain ``ConnectionError``)."""
+
+
+def _in_chain(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kinds):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """True when ``exc``, raised by a database call, says the database could not be reached
+    or did not answer: an outage that passes, not a fault of the request."""
+    return _in_chain(exc, _UNREACHABLE)
+
+
+def is_database_outage(exc: BaseException) -> bool:
+    """True when ``exc``, raised anywhere, can only come from a database out of reach."""
+    return _in_chain(exc, _OUTAGE)
+
+
+async def within(seconds: float, work: Awaitable[T]) -> T:
+    """``work``'s result, or TimeoutError once ``seconds`` have passed without it.
+
+    Unlike ``asyncio.wait_for`` this does not wait for the cancelled work to wind down: a query
+    cancelled on a connection that gets no answer (a network partition) ends only when the
+    driver hears from the server again, and whoever set the deadline must not wait for that.
+    """
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=seconds)
+    if not done:
+        task.cancel()
+        task.add_done_callback(_forget)
+        raise TimeoutError(f"no answer within {seconds:g} s")
+    return task.result()
+
+
+def _forget(task: asyncio.Future[Any]) -> None:
+    """Retrieves the outcome of work left behind, so that nothing logs it as lost."""
+    if not task.cancelled():
+        task.exception()
 
 
 def tortoise_config(database_url: str) -> dict[str, Any]:

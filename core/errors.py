@@ -1,9 +1,10 @@
 """Error types shared by every layer.
 
-``CommandError`` ends a CLI command with one line for the operator. The others are what a
-domain function or a listener raises when a person asked for something that cannot be done;
-the Slack error handler turns each into the right reply for the request (an ephemeral
-message, an error view, or a field error on a modal), and the web site into a page.
+``CommandError`` ends a CLI command with one line for the operator; ``DatabaseUnavailable``
+says the database is out of reach for now. The others are what a domain function or a
+listener raises when a person asked for something that cannot be done; the Slack error
+handler turns each into the right reply for the request (an ephemeral message, an error
+view, or a field error on a modal), and the web site into a page.
 """
 
 from __future__ import annotations
@@ -11,6 +12,11 @@ from __future__ import annotations
 
 class CommandError(RuntimeError):
     """A command cannot go on; the message is shown as is (one line) and the exit is non-zero."""
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database did not answer in time or cannot be reached (an outage, not a bug): a
+    request gets a short apology and the next try, once the database is back, works."""
 
 
 class RequestRefused(Exception):

@@ -40,6 +40,16 @@ class SyncSchedule:
     reference_minutes: int = 60  # users, projects, leave types
     daily_hour: int = 3  # holidays and the Slack directory, at daily_hour:daily_minute
     daily_minute: int = 30
+    #: A scheduled run that failed is tried again this long after, twice as long after each
+    #: further failure, until the kind's next regular run comes sooner.
+    retry_seconds: int = 60
+    #: How long a sync's lock lives without renewal: a holder that died (on another host: on
+    #: this one a gone process is seen at once) blocks its kind at most this long.
+    lock_seconds: int = 600
+
+    @property
+    def lock_ttl(self) -> dt.timedelta:
+        return dt.timedelta(seconds=self.lock_seconds)
 
 
 @dataclass(frozen=True)
@@ -81,6 +91,10 @@ class Settings:
     tenkfeet_api_url: str = "https://api.rm.smartsheet.com"
     tenkfeet_auth: str = field(default="", repr=False)
     tenkfeet_app_url: str = "https://app.rm.smartsheet.com"
+    #: Seconds one sync may wait in all for 10000ft's retries (429, 5xx, lost connections).
+    tenkfeet_retry_wait: int = 300
+    #: Seconds one sync or notification batch may wait in all for Slack's retries.
+    slack_retry_wait: int = 600
     public_url: str = "http://127.0.0.1:8080"
     web_host: str = "127.0.0.1"
     web_port: int = 8080
@@ -303,12 +317,26 @@ def _sync_schedule(env: Mapping[str, str]) -> SyncSchedule:
     match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", daily)
     if not match:
         raise SettingsError(f"SYNC_DAILY_AT must be HH:MM, got {daily!r}")
+    defaults = SyncSchedule()
     return SyncSchedule(
         hours_minutes=_minutes(env, "SYNC_HOURS_INTERVAL_MINUTES", 15),
         reference_minutes=_minutes(env, "SYNC_REFERENCE_INTERVAL_MINUTES", 60),
         daily_hour=int(match.group(1)),
         daily_minute=int(match.group(2)),
+        retry_seconds=_seconds(env, "SYNC_RETRY_SECONDS", defaults.retry_seconds, 1, 86400),
+        lock_seconds=_seconds(env, "SYNC_LOCK_SECONDS", defaults.lock_seconds, 5, 86400),
     )
+
+
+def _seconds(env: Mapping[str, str], name: str, default: int, least: int, most: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not least <= int(raw) <= most:
+        raise SettingsError(
+            f"{name} must be a whole number of seconds ({least}-{most}), got {raw!r}"
+        )
+    return int(raw)
 
 
 def _time_of_day(env: Mapping[str, str], name: str, default: tuple[int, int]) -> tuple[int, int]:
@@ -455,6 +483,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         tenkfeet_api_url=tenkfeet_url,
         tenkfeet_auth=env.get("TENKFEET_AUTH", "").strip(),
         tenkfeet_app_url=tenkfeet_app_url,
+        tenkfeet_retry_wait=_seconds(
+            env, "TENKFEET_RETRY_WAIT_SECONDS", Settings.tenkfeet_retry_wait, 0, 86400
+        ),
+        slack_retry_wait=_seconds(
+            env, "SLACK_RETRY_WAIT_SECONDS", Settings.slack_retry_wait, 0, 86400
+        ),
         public_url=public_url,
         web_host=env.get("WEB_HOST", "").strip() or "127.0.0.1",
         web_port=int(port_raw),

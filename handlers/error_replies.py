@@ -12,9 +12,12 @@ kind of request:
 - a click, an event or anything already acked: an ephemeral message (``response_url``, else
   ``chat.postEphemeral`` in the channel, else a direct message).
 
-Anything else is a bug or an outage: it is logged with the request's context and the person
-gets :data:`APOLOGY` the same ways. The error's text is plain; it is mrkdwn-escaped here where
-it goes into mrkdwn, so a refusal quoting upstream text (a 10000ft name, an error) shows as is.
+A database out of reach (:class:`~core.errors.DatabaseUnavailable`, or the driver's own
+connection errors) is an outage, not a bug: it is logged as one line and the person gets
+:data:`OUTAGE_APOLOGY`, the same ways. Anything else is a bug: it is logged with the
+request's context and its traceback, and the person gets :data:`APOLOGY`. The error's text is
+plain; it is mrkdwn-escaped here where it goes into mrkdwn, so a refusal quoting upstream text
+(a 10000ft name, an error) shows as is.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 
+from core.db import is_database_outage
 from core.errors import InvalidInput, NotAllowed, NotFound, RequestRefused
 from core.slack_text import escape_mrkdwn
 
@@ -34,6 +38,10 @@ log = logging.getLogger(__name__)
 APOLOGY = (
     "Sorry, something went wrong on my side and I could not finish that. "
     "It has been logged; please try again in a moment."
+)
+OUTAGE_APOLOGY = (
+    "Sorry, I cannot reach my database right now, so I could not answer. "
+    "Please try again in a minute."
 )
 APOLOGY_TITLE = "Something went wrong"
 VIEW_TITLE_LIMIT = 24
@@ -75,9 +83,18 @@ def message_view(title: str, text: str) -> dict[str, Any]:
     }
 
 
-def error_view() -> dict[str, Any]:
+def error_view(text: str = APOLOGY) -> dict[str, Any]:
     """Replaces a modal whose submission failed unexpectedly."""
-    return message_view(APOLOGY_TITLE, APOLOGY)
+    return message_view(APOLOGY_TITLE, text)
+
+
+def refusal_text(error: RequestRefused) -> str:
+    return escape_mrkdwn(error.message)
+
+
+def apology_for(error: Exception) -> str:
+    """What the person is told about a failure that is not a refusal."""
+    return OUTAGE_APOLOGY if is_database_outage(error) else APOLOGY
 
 
 def refusal_title(error: RequestRefused) -> str:
@@ -107,12 +124,15 @@ def _input_block_ids(body: dict[str, Any]) -> set[str]:
 def ack_for(error: Exception, body: dict[str, Any], kind: str) -> dict[str, Any] | None:
     """The ack payload that answers ``error`` for a request not acked yet, if its kind has one."""
     if kind == "slash_command":
-        text = escape_mrkdwn(error.message) if isinstance(error, RequestRefused) else APOLOGY
+        text = refusal_text(error) if isinstance(error, RequestRefused) else apology_for(error)
         return {"response_type": "ephemeral", "text": text}
     if kind == "view_submission":
         if isinstance(error, InvalidInput) and error.field in _input_block_ids(body):
             return {"response_action": "errors", "errors": {error.field: error.message}}
-        view = refusal_view(error) if isinstance(error, RequestRefused) else error_view()
+        if isinstance(error, RequestRefused):
+            view = refusal_view(error)
+        else:
+            view = error_view(apology_for(error))
         return {"response_action": "update", "view": view}
     return None
 
@@ -124,6 +144,8 @@ async def reply_to_error(
     info = describe_request(body)
     if isinstance(error, RequestRefused):
         log.info("Slack request refused (%s: %s): %s", type(error).__name__, error.message, info)
+    elif is_database_outage(error):
+        log.warning("Slack request not answered, database out of reach (%s): %s", error, info)
     else:
         log.error("Slack listener failed: %s", info, exc_info=error)
     acked = bool(getattr(context.ack, "sent", False))
@@ -131,7 +153,7 @@ async def reply_to_error(
         payload = ack_for(error, body, info["kind"])
         if payload is not None:
             return BoltResponse(status=200, body=payload)
-    text = escape_mrkdwn(error.message) if isinstance(error, RequestRefused) else APOLOGY
+    text = refusal_text(error) if isinstance(error, RequestRefused) else apology_for(error)
     try:
         await _tell_user(text, body, info, context)
     except (SlackApiError, OSError, TimeoutError) as exc:

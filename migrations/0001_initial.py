@@ -481,6 +481,7 @@ class Migration(migrations.Migration):
                 ('skipped', fields.IntField(default=0)),
                 ('invalid', fields.IntField(default=0)),
                 ('error', fields.TextField(default='', unique=False)),
+                ('retries', fields.TextField(default='', unique=False)),
             ],
             options={'table': 'sync_run', 'app': 'financebot', 'pk_attr': 'id', 'table_description': 'One sync run: what, which range, when, how many rows changed, and why it failed.'},
             bases=['Model'],

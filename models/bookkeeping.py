@@ -41,7 +41,9 @@ class SyncRun(Model):
 
     ``skipped`` counts what was left as it was (unchanged rows and days, and items not stored);
     ``invalid`` counts the upstream items among them that failed validation (each recorded as
-    an Event of kind ``sync.KIND.invalid``).
+    an Event of kind ``sync.KIND.invalid``). ``retries`` says how often the upstream was asked
+    again and how long the run waited for it (``10000ft: 3 retries (HTTP 429 ×3), 12.0 s
+    waited``), "" when never.
     """
 
     id = fields.IntField(primary_key=True)
@@ -58,6 +60,7 @@ class SyncRun(Model):
     skipped = fields.IntField(default=0)
     invalid = fields.IntField(default=0)
     error = fields.TextField(default="")
+    retries = fields.TextField(default="")
 
     class Meta:
         table = "sync_run"

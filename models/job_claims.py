@@ -12,6 +12,7 @@ tries them again; ``attempts`` counts the runs that held the claim, so the calle
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
@@ -49,12 +50,28 @@ async def claim_job_run(
     return bool(taken)
 
 
-async def release_job_run(job: str, period: str) -> None:
+async def release_job_run(job: str, period: str, *, at: dt.datetime | None = None) -> None:
     """Ends this run without finishing ``job`` for ``period``: the next run takes it over at
-    once (its lease has run out) rather than after the lease."""
+    once (its lease has run out) rather than after the lease, or from ``at`` on."""
     await JobClaim.filter(job=job, period=period, finished_at=None).update(
-        expires_at=dt.datetime.now(dt.UTC)
+        expires_at=at or dt.datetime.now(dt.UTC)
     )
+
+
+async def next_claim_lapse(claims: Iterable[tuple[str, str]]) -> dt.datetime | None:
+    """The earliest moment one of these unfinished (job, period) claims, held now, lapses:
+    when a run can take it over. None when none is held."""
+    now = dt.datetime.now(dt.UTC)
+    lapses: list[dt.datetime] = []
+    for job, period in claims:
+        expires = (
+            await JobClaim.filter(job=job, period=period, finished_at=None, expires_at__gte=now)
+            .first()
+            .values_list("expires_at", flat=True)
+        )
+        if isinstance(expires, dt.datetime):
+            lapses.append(expires)
+    return min(lapses, default=None)
 
 
 async def job_run_attempts(job: str, period: str) -> int:

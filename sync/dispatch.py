@@ -16,8 +16,9 @@ from models import SyncRun
 from sync import slack_directory
 from sync.aws.billing import AwsBillingFailed, billing_months, month_span, sync_aws_billing
 from sync.counts import SyncCounts
+from sync.retry_budget import RetryBudget
 from sync.runs import sync_run
-from sync.slack_client import build_web_client
+from sync.slack_client import build_web_client, run_budget
 from sync.tenkfeet.client import TenkfeetClient
 from sync.tenkfeet.hours import Progress, sync_hours
 from sync.tenkfeet.reference import sync_holidays, sync_leave_types, sync_projects, sync_users
@@ -67,8 +68,10 @@ def missing_configuration(kind: str, settings: Settings) -> str | None:
 
 
 def tenkfeet_client(settings: Settings) -> TenkfeetClient:
+    """A client for one run: its retries wait TENKFEET_RETRY_WAIT_SECONDS at most in all."""
     settings.require_tenkfeet()
-    return TenkfeetClient(settings.tenkfeet_api_url, settings.tenkfeet_auth)
+    budget = RetryBudget(settings.tenkfeet_retry_wait)
+    return TenkfeetClient(settings.tenkfeet_api_url, settings.tenkfeet_auth, budget=budget)
 
 
 async def run_sync(
@@ -89,6 +92,7 @@ async def run_sync(
     """
     if kind not in ALL_KINDS:
         raise ValueError(f"unknown sync kind {kind!r}")
+    lock_ttl = settings.sync_schedule.lock_ttl
     if kind == "aws-billing":
         return await _run_aws_billing(settings, start, end, force=force)
     if kind in SLACK_KINDS:
@@ -96,9 +100,17 @@ async def run_sync(
 
     if kind == "hours":
         span = hours_range(settings, start, end)
+        client = tenkfeet_client(settings)
         async with (
-            tenkfeet_client(settings) as client,
-            sync_run(kind, span.start, span.end, forced=force) as run,
+            client,
+            sync_run(
+                kind,
+                span.start,
+                span.end,
+                forced=force,
+                ttl=lock_ttl,
+                retries=lambda: client.budget.describe("10000ft"),
+            ) as run,
         ):
             run.counts = await sync_hours(
                 client, span.start, span.end, force=force, progress=progress
@@ -111,7 +123,9 @@ async def run_sync(
         "leave-types": sync_leave_types,
         "holidays": sync_holidays,
     }
-    async with tenkfeet_client(settings) as client, sync_run(kind) as run:
+    client = tenkfeet_client(settings)
+    retries = client.budget.describe
+    async with client, sync_run(kind, ttl=lock_ttl, retries=lambda: retries("10000ft")) as run:
         run.counts = await reference[kind](client)
     return run.record
 
@@ -119,14 +133,16 @@ async def run_sync(
 async def _run_slack(kind: str, settings: Settings) -> SyncRun:
     if not settings.slack_bot_token:
         raise SyncUnavailable("SLACK_BOT_TOKEN is required for Slack directory syncs")
-    client = build_web_client(settings)  # waits out 429s, retries 5xx and resets
+    budget = run_budget(settings)
+    client = build_web_client(settings, budget=budget)  # waits out 429s, retries 5xx and resets
     sync = (
         slack_directory.sync_slack_users
         if kind == "slack-users"
         else slack_directory.sync_slack_channels
     )
     try:
-        async with sync_run(kind) as run:
+        lock_ttl = settings.sync_schedule.lock_ttl
+        async with sync_run(kind, ttl=lock_ttl, retries=lambda: budget.describe("Slack")) as run:
             run.counts = await sync(client)
     finally:
         session = getattr(client, "session", None)
@@ -141,7 +157,8 @@ async def _run_aws_billing(
     if not settings.aws_billing_bucket:
         raise SyncUnavailable("AWS_BILLING_BUCKET is required for the AWS billing import")
     first, last = month_span(billing_months(company_today(settings), start, end))
-    async with sync_run("aws-billing", first, last, forced=force) as run:
+    lock_ttl = settings.sync_schedule.lock_ttl
+    async with sync_run("aws-billing", first, last, forced=force, ttl=lock_ttl) as run:
         try:
             run.counts = await sync_aws_billing(settings, first, last, force=force)
         except AwsBillingFailed as failed:

@@ -19,7 +19,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -29,6 +29,8 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Max
 
+from core.db import is_database_outage
+from core.errors import DatabaseUnavailable
 from core.observability.logs import run_context
 from core.observability.metrics import observe_sync_run, set_last_success
 from models import SyncLock, SyncRun
@@ -37,9 +39,11 @@ from sync.counts import SyncCounts
 log = logging.getLogger(__name__)
 
 LOCK_TTL = timedelta(minutes=10)
-"""How long a lock lives without renewal; a crashed holder blocks its kind at most this long."""
+"""How long a lock lives without renewal, unless the run says otherwise (``SYNC_LOCK_SECONDS``):
+a crashed holder blocks its kind at most this long."""
 
 RENEW_EVERY = timedelta(minutes=2)
+"""The longest wait between two renewals; a shorter lock is renewed five times a lifetime."""
 LOCK_LOST = "sync lock lost"
 
 
@@ -116,6 +120,7 @@ class ActiveRun:
     record: SyncRun
     holder: str
     counts: SyncCounts = field(default_factory=SyncCounts)
+    retries: Callable[[], str] | None = None  # what the run's upstream retries were, at its end
 
 
 async def acquire_lock(kind: str, holder: str, ttl: timedelta = LOCK_TTL) -> None:
@@ -163,12 +168,15 @@ class SyncLockLost(RuntimeError):
     """Another run took this run's lock over (it had expired): this run stopped."""
 
 
-async def _keep_renewing(kind: str, holder: str, run_task: asyncio.Task[Any] | None) -> None:
+async def _keep_renewing(
+    kind: str, holder: str, run_task: asyncio.Task[Any] | None, ttl: timedelta
+) -> None:
     """Pushes the lock's expiry forward; if another run took it over, stops this run."""
+    every = min(RENEW_EVERY, ttl / 5)
     while True:
-        await asyncio.sleep(RENEW_EVERY.total_seconds())
+        await asyncio.sleep(every.total_seconds())
         try:
-            renewed = await renew_lock(kind, holder)
+            renewed = await renew_lock(kind, holder, ttl)
         except Exception:  # a transient database error must not end the run
             log.exception("could not renew the %s sync lock", kind)
             continue
@@ -185,21 +193,26 @@ async def sync_run(
     start: date | None = None,
     end: date | None = None,
     forced: bool = False,
+    *,
+    ttl: timedelta = LOCK_TTL,
+    retries: Callable[[], str] | None = None,
 ) -> AsyncIterator[ActiveRun]:
     """Hold the ``kind`` lock and record the run; the body sets ``run.counts``.
 
     Raises SyncAlreadyRunning (and records nothing) when another run of ``kind`` is going on.
     An exception in the body marks the run failed with a one-line error and propagates.
+    ``ttl``: how long the lock outlives this run should it die (it is renewed meanwhile);
+    ``retries`` says, when the run ends, how its upstream was retried (recorded with it).
     """
     holder = _holder_name()
-    await acquire_lock(kind, holder)
+    await acquire_lock(kind, holder, ttl)
     renewer: asyncio.Task[None] | None = None
     try:
         record = await SyncRun.create(
             kind=kind, start_date=start, end_date=end, forced=forced, status="running"
         )
-        run = ActiveRun(kind=kind, record=record, holder=holder)
-        renewer = asyncio.create_task(_keep_renewing(kind, holder, asyncio.current_task()))
+        run = ActiveRun(kind=kind, record=record, holder=holder, retries=retries)
+        renewer = asyncio.create_task(_keep_renewing(kind, holder, asyncio.current_task(), ttl))
         with run_context(f"sync-{kind}-{record.id}"):
             try:
                 yield run
@@ -234,6 +247,7 @@ async def _finish(run: ActiveRun, status: str, error: str) -> None:
     record.deleted = run.counts.deleted
     record.skipped = run.counts.skipped
     record.invalid = run.counts.invalid
+    record.retries = run.retries() if run.retries is not None else ""
     await asyncio.shield(record.save())
     _observe_end(record)
 
@@ -307,7 +321,45 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, asyncio.TimeoutError | TimeoutError) and not str(exc):
         return "timed out"
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return text or type(exc).__name__
+    text = text or type(exc).__name__
+    if is_database_outage(exc) and not isinstance(exc, DatabaseUnavailable):
+        return OUT_OF_REACH + text
+    return text
+
+
+OUT_OF_REACH = "database out of reach: "
+"""How a run's error begins when the database could not be reached."""
+
+
+# --- runs that could not record themselves ---------------------------------------------------
+
+
+async def record_failed_attempt(kind: str, started: datetime, error: str) -> None:
+    """Records a run of ``kind`` begun at ``started`` that ended with ``error`` without saying
+    so itself (its process could not reach the database, or was gone before it could write).
+
+    Its record, if it made one and left it running, is marked failed with ``error`` (unless a
+    live run of the kind holds the lock now: that record may be the live run's, and the next
+    run to take the lock over marks it anyway); if it made none (the database was out of reach
+    from the start), a failed one is added; a record it finished itself is left as it is. Only
+    for a run whose process has ended.
+    """
+    now = _now()
+    if await SyncRun.filter(kind=kind, started_at__gte=started).exclude(status="running").exists():
+        return
+    if await SyncRun.filter(kind=kind, status="running", started_at__gte=started).exists():
+        if await lock_in_use(kind) is None:
+            await SyncRun.filter(kind=kind, status="running", started_at__gte=started).update(
+                status="failed", finished_at=now, error=error
+            )
+        return
+    record = await SyncRun.create(kind=kind, status="failed", finished_at=now, error=error)
+    await SyncRun.filter(id=record.id).update(started_at=started)
+
+
+async def finished_since(kind: str, moment: datetime) -> bool:
+    """Whether a run of ``kind`` succeeded at or after ``moment`` (on any replica)."""
+    return await SyncRun.filter(kind=kind, status="succeeded", finished_at__gte=moment).exists()
 
 
 # --- what the admin site shows -------------------------------------------------------------

@@ -14,47 +14,93 @@ A finished run is followed by the ``after`` hook the bot gives (posts about new 
 Replicas may all schedule the same jobs: a run takes its kind's database lock first, and a
 replica that finds it taken lets the run go quietly (``SyncAlreadyRunning``). Each run goes
 to a process of its own (``sync.own_process``), so that the bot's event loop stays free.
+
+Retries (:class:`SyncRetries`): a scheduled run that failed (10000ft or the database out of
+reach, say) is tried again ``SYNC_RETRY_SECONDS`` later, twice as long after each further
+failure, unless the kind's next regular run comes sooner: a daily sync that fails at 03:30
+does not wait for tomorrow. A run that could not record its own failure (the database was
+out of reach) is recorded before the retry. A run that found the lock taken looks again when
+that lock would lapse, and runs then unless a run of the kind has succeeded meanwhile: a
+holder that died on another host is taken over within the lock's expiry
+(``SYNC_LOCK_SECONDS``), not at the next regular run.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
+from core.db import is_unreachable
 from core.settings import Settings
 from sync.dispatch import AfterSync, missing_configuration
 from sync.own_process import SyncFailed, run_sync_in_own_process
-from sync.runs import SyncAlreadyRunning
+from sync.runs import (
+    OUT_OF_REACH,
+    SyncAlreadyRunning,
+    describe_error,
+    finished_since,
+    lock_in_use,
+    record_failed_attempt,
+)
 
 log = logging.getLogger(__name__)
 
 
-async def run_scheduled_sync(kind: str, settings: Settings, after: AfterSync | None = None) -> None:
+@dataclass(frozen=True)
+class ScheduledOutcome:
+    """How one scheduled run ended."""
+
+    status: Literal["finished", "not configured", "held elsewhere", "failed"]
+    started: dt.datetime
+    error: str = ""
+    held_until: dt.datetime | None = None  # "held elsewhere": when that run's lock lapses
+
+
+async def run_scheduled_sync(
+    kind: str, settings: Settings, after: AfterSync | None = None
+) -> ScheduledOutcome:
     """A job body: run one sync, quietly yielding to a run elsewhere, logging failures;
-    then ``after`` when the run finished."""
+    then ``after`` when the run finished. Never raises: the outcome says how it went."""
+    started = dt.datetime.now(dt.UTC)
     note = missing_configuration(kind, settings)
     if note:
         log.debug("scheduled %s sync skipped: %s", kind, note)
-        return
+        return ScheduledOutcome("not configured", started)
     try:
         run = await run_sync_in_own_process(kind, settings)
     except SyncAlreadyRunning:
         log.info("scheduled %s sync skipped: another run holds the lock", kind)
+        return ScheduledOutcome("held elsewhere", started, held_until=await _lapse_of(kind))
     except SyncFailed as exc:  # its process has logged the details
         log.error("scheduled %s sync failed: %s", kind, exc)
-    except Exception:
+        return ScheduledOutcome("failed", started, str(exc))
+    except Exception as exc:
         log.exception("scheduled %s sync failed", kind)
-    else:
-        log.info(
-            "scheduled %s sync: added %d, updated %d, deleted %d, skipped %d",
-            kind,
-            run.added,
-            run.updated,
-            run.deleted,
-            run.skipped,
-        )
-        if after is not None:
-            await run_after_sync(after, kind, settings)
+        return ScheduledOutcome("failed", started, describe_error(exc))
+    log.info(
+        "scheduled %s sync: added %d, updated %d, deleted %d, skipped %d",
+        kind,
+        run.added,
+        run.updated,
+        run.deleted,
+        run.skipped,
+    )
+    if after is not None:
+        await run_after_sync(after, kind, settings)
+    return ScheduledOutcome("finished", started)
+
+
+async def _lapse_of(kind: str) -> dt.datetime | None:
+    """When the lock that kept a run of ``kind`` out lapses (None: it is free already)."""
+    try:
+        lock = await lock_in_use(kind)
+    except Exception as exc:
+        if not is_unreachable(exc):
+            raise
+        return None
+    return lock.expires_at if lock is not None else None
 
 
 async def run_after_sync(after: AfterSync, kind: str, settings: Settings) -> None:
@@ -68,22 +114,115 @@ async def run_after_sync(after: AfterSync, kind: str, settings: Settings) -> Non
         log.info("after the %s sync: %s", kind, line)
 
 
+class SyncRetries:
+    """The scheduled syncs' job body, which tries a failed run again (module docstring).
+
+    One retry job per kind at most (``retry-sync-KIND``); the regular job and the retry run the
+    same :meth:`run`. The kind's lock keeps two of them from ever running at once.
+    """
+
+    def __init__(self, scheduler: Any, settings: Settings, after: AfterSync | None) -> None:
+        self.scheduler = scheduler
+        self.settings = settings
+        self.after = after
+        self.failures: dict[str, int] = {}
+        self.unrecorded: dict[str, ScheduledOutcome] = {}
+
+    async def run(self, kind: str, waiting_since: dt.datetime | None = None) -> None:
+        """One run of ``kind``; ``waiting_since``: this retry waited for a lock held
+        elsewhere since then, and is not needed if a run has succeeded since."""
+        if not await self._record_unrecorded(kind):  # the database is still out of reach
+            self.failures[kind] = self.failures.get(kind, 0) + 1
+            self._retry_after_failure(kind)
+            return
+        if waiting_since is not None and await self._succeeded_since(kind, waiting_since):
+            log.info("scheduled %s sync: the run that held the lock finished it", kind)
+            return
+        outcome = await run_scheduled_sync(kind, self.settings, self.after)
+        if outcome.status == "failed":
+            self.failures[kind] = self.failures.get(kind, 0) + 1
+            self.unrecorded[kind] = outcome
+            await self._record_unrecorded(kind)
+            self._retry_after_failure(kind)
+        elif outcome.status == "held elsewhere":
+            lapse = outcome.held_until or dt.datetime.now(dt.UTC)
+            self._retry_at(kind, lapse + LAPSE_MARGIN, waiting_since or outcome.started)
+        else:
+            self.failures.pop(kind, None)
+
+    async def _record_unrecorded(self, kind: str) -> bool:
+        """Records the last failed run of ``kind`` if it could not record itself; False when
+        the database is still out of reach."""
+        outcome = self.unrecorded.get(kind)
+        if outcome is None:
+            return True
+        try:
+            await record_failed_attempt(kind, outcome.started, outcome.error)
+        except Exception as exc:
+            if not is_unreachable(exc):
+                raise
+            log.warning("the failed %s sync is recorded later: %s", kind, describe_error(exc))
+            if not outcome.error.startswith(OUT_OF_REACH):  # that is why it failed, too
+                self.unrecorded[kind] = replace(outcome, error=OUT_OF_REACH + outcome.error)
+            return False
+        del self.unrecorded[kind]
+        return True
+
+    async def _succeeded_since(self, kind: str, moment: dt.datetime) -> bool:
+        try:
+            return await finished_since(kind, moment)
+        except Exception as exc:
+            if not is_unreachable(exc):
+                raise
+            return False
+
+    def _retry_after_failure(self, kind: str) -> None:
+        failures = max(self.failures.get(kind, 1), 1)
+        delay = self.settings.sync_schedule.retry_seconds * 2 ** min(failures - 1, 20)
+        when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=delay)
+        if self._retry_at(kind, when, None):
+            log.warning("scheduled %s sync: trying again in %d s", kind, delay)
+
+    def _retry_at(self, kind: str, when: dt.datetime, waiting_since: dt.datetime | None) -> bool:
+        """Schedules the retry of ``kind`` at ``when``, unless its regular run comes first."""
+        regular = self.scheduler.get_job(f"sync-{kind}")
+        upcoming = getattr(regular, "next_run_time", None) if regular is not None else None
+        if upcoming is not None and upcoming <= when:
+            return False
+        self.scheduler.add_job(
+            self.run,
+            "date",
+            run_date=when,
+            args=(kind, waiting_since),
+            id=f"retry-sync-{kind}",
+            name=f"retry sync {kind}",
+            replace_existing=True,
+            misfire_grace_time=None,
+        )
+        return True
+
+
+LAPSE_MARGIN = dt.timedelta(seconds=1)
+"""How long after a lock held elsewhere lapses the retry looks again (clocks differ a little)."""
+
+
 def register_sync_jobs(
     scheduler: Any, settings: Settings, *, after: AfterSync | None = None
-) -> None:
+) -> SyncRetries:
     """Adds the periodic sync jobs to the AsyncIOScheduler (unconfigured kinds get none);
-    ``after`` follows each finished run."""
+    ``after`` follows each finished run. Returns the jobs' body, which schedules retries."""
     schedule = settings.sync_schedule
     options: dict[str, Any] = {"max_instances": 1, "coalesce": True, "replace_existing": True}
+    retries = SyncRetries(scheduler, settings, after)
 
     def add_interval(kind: str, minutes: int) -> None:
         if missing_configuration(kind, settings):
             return
         scheduler.add_job(
-            run_scheduled_sync,
+            retries.run,
             "interval",
             minutes=minutes,
-            args=(kind, settings, after),
+            args=(kind,),
             id=f"sync-{kind}",
             name=f"sync {kind}",
             **options,
@@ -93,12 +232,12 @@ def register_sync_jobs(
         if missing_configuration(kind, settings):
             return
         scheduler.add_job(
-            run_scheduled_sync,
+            retries.run,
             "cron",
             hour=schedule.daily_hour,
             minute=schedule.daily_minute,
             timezone=settings.tz,
-            args=(kind, settings, after),
+            args=(kind,),
             id=f"sync-{kind}",
             name=f"sync {kind}",
             **options,
@@ -109,3 +248,4 @@ def register_sync_jobs(
         add_interval(kind, schedule.reference_minutes)
     for kind in ("holidays", "slack-users", "slack-channels", "aws-billing"):
         add_daily(kind)
+    return retries

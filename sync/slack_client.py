@@ -2,23 +2,38 @@
 
 Every call is counted in the metrics by method, and every failure by method and Slack's error
 code (or the exception's type when no answer came): :class:`CountedWebClient`.
+
+Retries are slack_sdk's own handlers, bounded: a 429 is waited out for its ``Retry-After``
+(plus up to a second, as slack_sdk does), a 5xx and a dropped connection after slack_sdk's
+backoff; each wait at most :data:`MAX_WAIT` seconds, and, given a
+:class:`~sync.retry_budget.RetryBudget` (a sync's or a notification batch's:
+``SLACK_RETRY_WAIT_SECONDS``), all of them together within it. A retry the budget cannot
+take is not made: the call fails with Slack's error, which its caller records. Each retry is
+counted in the budget by its cause.
 """
 
 from __future__ import annotations
 
+import asyncio
+import random
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from core.observability.metrics import observe_api_call
 from core.settings import Settings
+from sync.retry_budget import RetryBudget
 
 
 class CountedWebClient(AsyncWebClient):
@@ -42,6 +57,134 @@ class CountedWebClient(AsyncWebClient):
 NOTIFICATION_RATE_LIMIT_RETRIES = 30
 """A notification batch waits out a long run of 429s (each for its Retry-After) rather than
 give up on a recipient: nobody is waiting on a reply, and the batch must go on."""
+
+MAX_WAIT = 60.0
+"""The longest single wait before a retry, whatever ``Retry-After`` says."""
+
+
+class _Budgeted:
+    """What the three handlers share: the wait before each retry is capped, checked against the
+    budget (no retry when it would go over) and counted."""
+
+    budget: RetryBudget | None
+
+    def _fits(self, seconds: float) -> bool:
+        return self.budget is None or self.budget.allows(min(seconds, MAX_WAIT))
+
+    async def _wait(self, state: RetryState, cause: str, seconds: float) -> None:
+        seconds = min(seconds, MAX_WAIT)
+        if self.budget is not None:
+            self.budget.spend(cause, seconds)
+        state.next_attempt_requested = True
+        await asyncio.sleep(seconds)
+        state.increment_current_attempt()
+
+
+class BoundedRateLimitRetryHandler(_Budgeted, AsyncRateLimitErrorRetryHandler):
+    def __init__(self, max_retry_count: int, budget: RetryBudget | None) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.budget = budget
+        self._next: dict[int, float] = {}
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        wait = _retry_after(response) + random.random()
+        if not self._fits(wait):
+            return False
+        self._next[id(state)] = wait
+        return True
+
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        await self._wait(state, "HTTP 429", self._next.pop(id(state), 1.0))
+
+
+class BoundedServerErrorRetryHandler(_Budgeted, AsyncServerErrorRetryHandler):
+    def __init__(self, max_retry_count: int, budget: RetryBudget | None) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.budget = budget
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None or response.status_code not in (500, 503):  # slack_sdk's
+            return False
+        return self._fits(self._backoff(state))
+
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        status = response.status_code if response is not None else 0
+        await self._wait(state, f"HTTP {status}", self._backoff(state))
+
+    def _backoff(self, state: RetryState) -> float:
+        return float(self.interval_calculator.calculate_sleep_duration(state.current_attempt))
+
+
+class BoundedConnectionErrorRetryHandler(_Budgeted, AsyncConnectionErrorRetryHandler):
+    def __init__(self, max_retry_count: int, budget: RetryBudget | None) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.budget = budget
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        retry = await super()._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
+        return retry and self._fits(self._backoff(state))
+
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        await self._wait(state, type(error).__name__, self._backoff(state))
+
+    def _backoff(self, state: RetryState) -> float:
+        return float(self.interval_calculator.calculate_sleep_duration(state.current_attempt))
+
+
+def _retry_after(response: HttpResponse) -> float:
+    for name, values in response.headers.items():
+        if name.lower() == "retry-after" and values:
+            try:
+                return max(0.0, float(values[0]))
+            except ValueError:
+                break
+    return 1.0
 
 
 def counted(client: AsyncWebClient) -> CountedWebClient:
@@ -67,31 +210,44 @@ def counted(client: AsyncWebClient) -> CountedWebClient:
 
 
 def build_web_client(
-    settings: Settings, token: str | None = None, *, rate_limit_retries: int = 3
+    settings: Settings,
+    token: str | None = None,
+    *,
+    rate_limit_retries: int = 3,
+    budget: RetryBudget | None = None,
 ) -> AsyncWebClient:
     """A Web API client for ``SLACK_API_URL`` that waits out 429s (``rate_limit_retries`` times
-    in a row at most) and retries 5xx and resets."""
+    in a row at most) and retries 5xx and resets, within ``budget`` when given."""
+    handlers: list[AsyncRetryHandler] = [
+        BoundedConnectionErrorRetryHandler(2, budget),
+        BoundedRateLimitRetryHandler(rate_limit_retries, budget),
+        BoundedServerErrorRetryHandler(2, budget),
+    ]
     return CountedWebClient(
         token=token if token is not None else settings.slack_bot_token,
         base_url=settings.slack_api_url,
-        retry_handlers=[
-            AsyncConnectionErrorRetryHandler(max_retry_count=2),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
-            AsyncServerErrorRetryHandler(max_retry_count=2),
-        ],
+        retry_handlers=handlers,
     )
 
 
-def build_notification_client(settings: Settings) -> AsyncWebClient:
+def build_notification_client(
+    settings: Settings, budget: RetryBudget | None = None
+) -> AsyncWebClient:
     """The client notification batches send with: it retries only 429s (each after its
     Retry-After, see NOTIFICATION_RATE_LIMIT_RETRIES), which Slack answers without handling
-    the request. A 5xx or a dropped connection may come after Slack posted the message, so a
-    retry could post it twice: the sender records such a post as unknown and looks it up in
-    Slack before it sends again (``sync/slack_delivery.py``)."""
+    the request, within ``budget`` (a new one of SLACK_RETRY_WAIT_SECONDS when not given: one
+    client per batch). A 5xx or a dropped connection may come after Slack posted the message,
+    so a retry could post it twice: the sender records such a post as unknown and looks it up
+    in Slack before it sends again (``sync/slack_delivery.py``)."""
+    budget = budget if budget is not None else run_budget(settings)
+    handler = BoundedRateLimitRetryHandler(NOTIFICATION_RATE_LIMIT_RETRIES, budget)
     return CountedWebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
-        retry_handlers=[
-            AsyncRateLimitErrorRetryHandler(max_retry_count=NOTIFICATION_RATE_LIMIT_RETRIES)
-        ],
+        retry_handlers=[handler],
     )
+
+
+def run_budget(settings: Settings) -> RetryBudget:
+    """A fresh budget for one run's Slack calls (SLACK_RETRY_WAIT_SECONDS)."""
+    return RetryBudget(settings.slack_retry_wait)

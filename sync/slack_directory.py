@@ -1,7 +1,9 @@
 """Slack directory sync: workspace members (linked to people by e-mail) and channels.
 
 Every page is fetched before anything is written, so a fetch that fails part-way changes
-nothing; the writes then happen in one transaction.
+nothing; the writes then happen in one transaction. A call Slack refuses (after the client's
+retries: ``sync/slack_client.py``) fails the run with one line naming the method and Slack's
+error, e.g. ``Slack users.list: ratelimited (HTTP 429)``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
@@ -25,6 +28,10 @@ PAGE_LIMIT = 200  # Slack recommends no more than 200 per page
 SLACKBOT_ID = "USLACKBOT"
 
 _Row = TypeVar("_Row", SlackUser, SlackChannel)
+
+
+class SlackDirectoryError(RuntimeError):
+    """Slack refused a directory call; the message is one line."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +60,12 @@ async def fetch_all_pages(
         page_args = {**args, "limit": PAGE_LIMIT}
         if cursor:
             page_args["cursor"] = cursor
-        response = await client.api_call(method, http_verb="GET", params=page_args)
+        try:
+            response = await client.api_call(method, http_verb="GET", params=page_args)
+        except SlackApiError as exc:
+            error = exc.response.get("error") or "no answer"
+            status = exc.response.status_code
+            raise SlackDirectoryError(f"Slack {method}: {error} (HTTP {status})") from None
         items.extend(response.get(key) or [])
         cursor = (response.get("response_metadata") or {}).get("next_cursor") or ""
         if not cursor:

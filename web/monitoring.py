@@ -15,7 +15,6 @@ All three are public to the sign-in middleware (``web/auth.py``) and answer plai
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import logging
 
@@ -23,7 +22,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from prometheus_client.exposition import choose_encoder
 
-from core.db import check_database
+from core.db import check_database, within
 from core.observability.metrics import REGISTRY
 from core.observability.readiness import Readiness
 from core.settings import Settings
@@ -40,7 +39,7 @@ LAST_SUCCESS_TIMEOUT = 2.0
 async def database_problem() -> str | None:
     """Why the database does not answer, or None when it does."""
     try:
-        await asyncio.wait_for(check_database(), HEALTH_TIMEOUT)
+        await within(HEALTH_TIMEOUT, check_database())  # not waiting for a query left hanging
     except TimeoutError:
         return f"database did not answer within {HEALTH_TIMEOUT:g}s"
     except Exception as exc:
@@ -81,7 +80,7 @@ def metrics_view(token: str) -> Handler:
         if not hmac.compare_digest(given.strip().encode(), expected):
             return web.Response(status=403, text="wrong bearer token")
         try:
-            await asyncio.wait_for(load_last_successes(), LAST_SUCCESS_TIMEOUT)
+            await within(LAST_SUCCESS_TIMEOUT, load_last_successes())
         except Exception as exc:  # the rest of the metrics are still worth answering
             log.warning("metrics: last syncs not read from the database: %s", exc)
         encoder, content_type = choose_encoder(request.headers.get("Accept", ""))

@@ -35,9 +35,10 @@ def describe_run(run: SyncRun) -> str:
         first, last = f"{run.start_date:%Y-%m}", f"{run.end_date:%Y-%m}"
         span = f" {first}" if first == last else f" {first}..{last}"
     invalid = f" ({run.invalid} invalid upstream, recorded as events)" if run.invalid else ""
+    retries = f"; {run.retries}" if run.retries else ""
     return (
         f"{run.kind}{span}: added {run.added}, updated {run.updated}, "
-        f"deleted {run.deleted}, skipped {run.skipped}{invalid} ({seconds:.1f} s)"
+        f"deleted {run.deleted}, skipped {run.skipped}{invalid} ({seconds:.1f} s){retries}"
     )
 
 

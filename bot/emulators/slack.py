@@ -40,6 +40,7 @@ import json
 import random
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -56,6 +57,7 @@ DEFAULT_APP_TOKEN = "xapp-emulated-app-token"
 DEFAULT_PAGE_SIZE = 100
 DEFAULT_TICKET_LIFETIME = 30.0  # seconds a Socket Mode URL stays good
 DEFAULT_TRIGGER_LIFETIME = 3.0  # seconds a trigger_id stays good
+EVENT_RETRY_DELAYS = (0.0, 60.0, 300.0)  # Slack's retries of an unacked event: now, +1, +5 min
 TRIGGER_METHODS = frozenset({"views.open", "views.push"})  # the methods that exchange one
 VIEW_STACK_DEPTH = 3  # a modal and at most two views pushed onto it
 
@@ -103,6 +105,37 @@ class _Trigger:
 class _Connection:
     number: int
     ws: web.WebSocketResponse
+    request: web.Request | None = None  # to cut its TCP connection (drop_connections)
+
+
+@dataclass
+class Hold:
+    """Calls the emulator holds (:meth:`SlackEmulator.hold_call`): each is handled (a message
+    is posted) and its answer kept back until :meth:`release`. ``reached`` is set when the
+    first one is held; ``held`` counts them."""
+
+    reached: asyncio.Event
+    released: asyncio.Event
+    held: int = 0
+
+    def release(self) -> None:
+        self.released.set()
+
+
+@dataclass
+class _HoldRule:
+    hold: Hold
+    after: int  # calls of the method that still answer before the hold begins
+
+
+@dataclass
+class EventDelivery:
+    """One event as :meth:`SlackEmulator.deliver_event` delivered it: every envelope sent for
+    it (the first and Slack's retries) and the ack that ended it (None: never acked)."""
+
+    event_id: str
+    envelopes: list[str]
+    ack: Ack | None
 
 
 class SlackEmulator:
@@ -152,6 +185,8 @@ class SlackEmulator:
         self._random = random.Random(seed)
         self._ids = itertools.count(1)
         self._faults: dict[str, list[_Fault]] = {}
+        self._holds: dict[str, list[_HoldRule]] = {}
+        self.envelopes_sent: list[str] = []  # every envelope id, in the order sent
         self._connections: list[_Connection] = []
         self._pending_acks: dict[str, asyncio.Future[Ack]] = {}
         self._sent_at: dict[str, float] = {}
@@ -225,6 +260,9 @@ class SlackEmulator:
 
     async def stop(self) -> None:
         await self.workspace.stop()
+        for rules in self._holds.values():
+            for rule in rules:
+                rule.hold.release()
         for conn in list(self._connections):
             await conn.ws.close()
         for future in self._pending_acks.values():
@@ -320,6 +358,50 @@ class SlackEmulator:
         """Websocket connects are accepted again (the refusals not yet used up are dropped)."""
         self._connects_to_refuse = 0
 
+    def hold_call(self, method: str, *, after: int = 0) -> Hold:
+        """From the call of ``method`` after ``after`` more on, each is handled and its answer
+        held until the returned :class:`Hold` is released (or the emulator stops): a post that
+        Slack made but whose answer has not reached the bot, when a replica dies right then."""
+        hold = Hold(reached=asyncio.Event(), released=asyncio.Event())
+        self._holds.setdefault(method, []).append(_HoldRule(hold, after))
+        return hold
+
+    async def _hold_if_asked(self, method: str) -> None:
+        rules = self._holds.get(method)
+        if not rules:
+            return
+        rule = rules[0]
+        if rule.after > 0:
+            rule.after -= 1
+            return
+        rule.hold.held += 1
+        rule.hold.reached.set()
+        await rule.hold.released.wait()
+
+    async def drop_connections(self, *, abort: bool = True) -> int:
+        """Drops every Socket Mode connection without a ``disconnect`` message; returns how
+        many. ``abort``: the TCP connection is cut (a lost network, a Slack host gone), else
+        the websocket is closed with a close frame."""
+        dropped = list(self._connections)
+        for conn in dropped:
+            await self._drop(conn, abort=abort)
+        return len(dropped)
+
+    async def _drop(self, conn: _Connection, *, abort: bool) -> None:
+        transport = conn.request.transport if conn.request is not None else None
+        if abort and transport is not None:
+            transport.abort()
+        else:
+            await conn.ws.close()
+        async with self._changed:
+            if conn in self._connections:
+                self._connections.remove(conn)
+            self._changed.notify_all()
+
+    def acks_per_envelope(self) -> Counter[str]:
+        """How many acks each envelope got (an envelope acked twice is a bot bug)."""
+        return Counter(ack.envelope_id for ack in self.acks)
+
     # ------------------------------------------------------------------ queries for tests
 
     def calls_to(self, method: str) -> list[ApiCall]:
@@ -412,6 +494,7 @@ class SlackEmulator:
         self._pending_acks[envelope_id] = future
         conn = self._random.choice(self._connections)
         self._sent_at[envelope_id] = time.monotonic()
+        self.envelopes_sent.append(envelope_id)
         await conn.ws.send_str(json.dumps(envelope))
         try:
             return await asyncio.wait_for(asyncio.shield(future), timeout)
@@ -456,7 +539,33 @@ class SlackEmulator:
     ) -> Ack:
         """A slash command; ``response_url``: one made by :meth:`response_url` beforehand (the
         caller then knows where the bot's later replies come from)."""
-        payload = {
+        payload = self.slash_command_payload(
+            command,
+            text,
+            user_id=user_id,
+            user_name=user_name,
+            channel_id=channel_id,
+            channel_name=channel_name,
+            response_url=response_url,
+        )
+        return await self.send_envelope(
+            "slash_commands", payload, accepts_response_payload=True, timeout=timeout
+        )
+
+    def slash_command_payload(
+        self,
+        command: str,
+        text: str = "",
+        *,
+        user_id: str = "U0EMPLOYEE",
+        user_name: str = "employee",
+        channel_id: str = "C0GENERAL",
+        channel_name: str = "general",
+        response_url: str | None = None,
+    ) -> dict[str, Any]:
+        """A slash command's payload (a fresh ``response_url`` unless given, a fresh
+        ``trigger_id``)."""
+        return {
             "token": "verification-token-unused",
             "team_id": self.team_id,
             "team_domain": self.team_domain,
@@ -471,9 +580,30 @@ class SlackEmulator:
             "response_url": response_url or self.response_url(),
             "trigger_id": self.trigger_id(user_id=user_id),
         }
-        return await self.send_envelope(
-            "slash_commands", payload, accepts_response_payload=True, timeout=timeout
-        )
+
+    async def send_envelope_and_drop(
+        self,
+        envelope_type: str,
+        payload: dict[str, Any],
+        *,
+        accepts_response_payload: bool = True,
+        timeout: float = 3.0,  # noqa: ASYNC109
+    ) -> str:
+        """Sends one envelope and cuts its connection the moment it is out, so that its ack
+        cannot come back (Slack then never sends a command or a click again); returns its id."""
+        await self.wait_for_connections(1, timeout=timeout)
+        envelope_id = str(uuid.uuid4())
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": envelope_type,
+            "payload": payload,
+            "accepts_response_payload": accepts_response_payload,
+        }
+        conn = self._random.choice(self._connections)
+        self.envelopes_sent.append(envelope_id)
+        await conn.ws.send_str(json.dumps(envelope))
+        await self._drop(conn, abort=True)
+        return envelope_id
 
     def _user_field(self, user_id: str) -> dict[str, Any]:
         member = next((u for u in self.users if u["id"] == user_id), None)
@@ -668,8 +798,18 @@ class SlackEmulator:
     ) -> Ack:
         """An Events API callback wrapping ``event`` (e.g. app_home_opened, link_shared);
         ``ext_shared_channel``: it happened in a Slack Connect conversation."""
+        payload = self.event_payload(event, ext_shared_channel=ext_shared_channel)
+        extra = {"retry_attempt": retry_attempt, "retry_reason": "timeout" if retry_attempt else ""}
+        return await self.send_envelope(
+            "events_api", payload, accepts_response_payload=False, timeout=timeout, extra=extra
+        )
+
+    def event_payload(
+        self, event: dict[str, Any], *, ext_shared_channel: bool = False
+    ) -> dict[str, Any]:
+        """The ``event_callback`` payload of an envelope carrying ``event`` (a new event id)."""
         event_id = f"Ev{next(self._ids):08d}"
-        payload = {
+        return {
             "token": "verification-token-unused",
             "team_id": self.team_id,
             "api_app_id": self.app_id,
@@ -688,10 +828,56 @@ class SlackEmulator:
             ],
             "is_ext_shared_channel": ext_shared_channel,
         }
-        extra = {"retry_attempt": retry_attempt, "retry_reason": "timeout" if retry_attempt else ""}
-        return await self.send_envelope(
-            "events_api", payload, accepts_response_payload=False, timeout=timeout, extra=extra
-        )
+
+    async def deliver_event(
+        self,
+        event: dict[str, Any],
+        *,
+        retry_delays: tuple[float, ...] = EVENT_RETRY_DELAYS,
+        ack_timeout: float = 3.0,
+        drop_first: bool = False,
+        connect_timeout: float = 30.0,
+    ) -> EventDelivery:
+        """Delivers ``event`` as Slack's Events API does over Socket Mode: an envelope that is
+        not acked within ``ack_timeout`` is sent again, as a new envelope of the same event
+        (same ``event_id``) with ``retry_attempt`` 1, 2, 3 and ``retry_reason`` "timeout",
+        after each of ``retry_delays`` (Slack's: at once, a minute, five minutes; tests pass
+        shorter ones), each to one open connection at random. ``drop_first``: the connection
+        that gets the first envelope is cut the moment it is sent, so its ack cannot come
+        back. Slack retries only events: slash commands and clicks are never sent twice."""
+        payload = self.event_payload(event)
+        delivery = EventDelivery(event_id=payload["event_id"], envelopes=[], ack=None)
+        for attempt in range(len(retry_delays) + 1):
+            if attempt:
+                await asyncio.sleep(retry_delays[attempt - 1])
+            await self.wait_for_connections(1, timeout=connect_timeout)
+            envelope_id = str(uuid.uuid4())
+            envelope = {
+                "envelope_id": envelope_id,
+                "type": "events_api",
+                "payload": payload,
+                "accepts_response_payload": False,
+                "retry_attempt": attempt,
+                "retry_reason": "timeout" if attempt else "",
+            }
+            future: asyncio.Future[Ack] = asyncio.get_running_loop().create_future()
+            self._pending_acks[envelope_id] = future
+            self._sent_at[envelope_id] = time.monotonic()
+            self.envelopes_sent.append(envelope_id)
+            delivery.envelopes.append(envelope_id)
+            conn = self._random.choice(self._connections)
+            try:
+                await conn.ws.send_str(json.dumps(envelope))
+                if drop_first and attempt == 0:
+                    await self._drop(conn, abort=True)
+                delivery.ack = await asyncio.wait_for(asyncio.shield(future), ack_timeout)
+                return delivery
+            except (TimeoutError, ConnectionError):
+                continue
+            finally:
+                self._pending_acks.pop(envelope_id, None)
+                self._sent_at.pop(envelope_id, None)
+        return delivery
 
     async def send_disconnect(self, reason: str = "refresh_requested") -> None:
         """Asks every connected client to reconnect (slack_sdk then opens a fresh URL)."""
@@ -785,6 +971,7 @@ class SlackEmulator:
         result: dict[str, Any] = handler(args)
         if result.get("ok"):
             self._tell_observers(method, args, result)
+        await self._hold_if_asked(method)
         if fault is not None:  # handled, and still answered with an error
             return self._fault_response(fault)
         return web.json_response(result)
@@ -933,7 +1120,7 @@ class SlackEmulator:
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
         self.connections_opened += 1
-        conn = _Connection(number=self.connections_opened, ws=ws)
+        conn = _Connection(number=self.connections_opened, ws=ws, request=request)
         async with self._changed:
             self._connections.append(conn)
             self._changed.notify_all()

@@ -10,7 +10,9 @@ entries whose ``updated_at`` matches. Every request is recorded.
 
 Faults count requests from the moment they are set: ``fail_request(1)`` fails the next one;
 ``fail_matching`` fails the next requests whose path contains a text, whatever their order
-(a client fetching several windows at once interleaves its requests).
+(a client fetching several windows at once interleaves its requests); ``storm`` answers a run
+of them with 429 or 5xx and a ``Retry-After``; ``hold_matching`` holds them, from a given one
+on, until released (a test kills the process that asked meanwhile).
 """
 
 from __future__ import annotations
@@ -41,6 +43,22 @@ class RecordedRequest:
     headers: dict[str, str]
     body: bytes
     query: dict[str, str] = field(default_factory=dict)
+    at: float = 0.0  # time.monotonic() when it arrived
+
+
+@dataclass
+class Hold:
+    """Requests held by :meth:`TenkfeetEmulator.hold_matching`: ``reached`` is set when the
+    first is held; :meth:`release` answers them all (``stop()`` does too)."""
+
+    fragment: str
+    after: int  # matching requests that are still answered before the hold begins
+    reached: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+    answered: int = 0  # matching requests answered before the hold began
+
+    def release(self) -> None:
+        self.released.set()
 
 
 @dataclass
@@ -51,6 +69,7 @@ class _Fault:
     seconds: float = 0.0
     release: asyncio.Event | None = None
     retry_after: int = 1
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class TenkfeetEmulator:
@@ -70,6 +89,7 @@ class TenkfeetEmulator:
         self._faults: dict[int, _Fault] = {}
         self._matching_faults: list[tuple[str, _Fault]] = []
         self._releases: list[asyncio.Event] = []
+        self._holds: list[Hold] = []
         self._selection_cache: dict[tuple[Any, ...], array[int]] = {}
         self._selection_version = -1
         self._runner: web.AppRunner | None = None
@@ -137,6 +157,31 @@ class TenkfeetEmulator:
         """The ``n``-th request from now gets 429 with Retry-After and X-RateLimit-* headers."""
         self._faults[self._target(n)] = _Fault("rate_limit", status=429, retry_after=retry_after)
 
+    def storm(
+        self,
+        fragment: str,
+        times: int,
+        *,
+        status: int = 429,
+        retry_after: int | None = 1,
+        message: str = "Rate limit exceeded",
+    ) -> None:
+        """The next ``times`` requests whose path and query contain ``fragment`` answer
+        ``status`` (429, or a 5xx such as 503) with ``{"message": message}`` and, unless None,
+        a ``Retry-After`` of ``retry_after`` seconds."""
+        headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
+        for _ in range(times):
+            fault = _Fault("fail", status=status, message=message, headers=headers)
+            self._matching_faults.append((fragment, fault))
+
+    def hold_matching(self, fragment: str, *, after: int = 0) -> Hold:
+        """Requests whose path and query contain ``fragment`` are answered as usual for the
+        first ``after`` of them; every later one is held until the returned hold is released."""
+        hold = Hold(fragment, after)
+        self._holds.append(hold)
+        self._releases.append(hold.released)
+        return hold
+
     def _target(self, n: int) -> int:
         if n < 1:
             raise ValueError("n counts requests from now and starts at 1")
@@ -153,8 +198,16 @@ class TenkfeetEmulator:
                 headers=dict(request.headers),
                 body=body,
                 query=dict(request.query),
+                at=time.monotonic(),
             )
         )
+        for hold in self._holds:
+            if hold.fragment in request.path_qs and not hold.released.is_set():
+                if hold.answered < hold.after:
+                    hold.answered += 1
+                else:
+                    hold.reached.set()
+                    await hold.released.wait()
         fault = self._faults.pop(len(self.requests), None)
         for index, (fragment, matching) in enumerate(self._matching_faults):
             if fault is None and fragment in request.path_qs:
@@ -163,7 +216,9 @@ class TenkfeetEmulator:
                 break
         if fault is not None:
             if fault.kind == "fail":
-                return _error(fault.status, fault.message)
+                response = _error(fault.status, fault.message)
+                response.headers.update(fault.headers)
+                return response
             if fault.kind == "rate_limit":
                 return self._rate_limited(fault.retry_after)
             if fault.kind == "slow" and fault.release is not None:

@@ -64,6 +64,9 @@ T = TypeVar("T")
 WOULD_SEND = "would send"
 ALREADY_SENT = "already sent"
 IN_DOUBT = "in doubt"  # a dry run: its post may have gone out; a run looks it up in Slack first
+#: Claimed by another run within the lease: that run may still post it, or may have died
+#: before it could; a later run looks it up in Slack once the lease has passed.
+IN_FLIGHT = "in flight"
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +109,11 @@ class BatchReport:
     def failed(self) -> int:
         """Messages not known to be sent: refused, or posted with a lost answer (unknown)."""
         return sum(1 for outcome in self.outcomes if outcome.status in (FAILED, UNKNOWN))
+
+    @property
+    def in_flight(self) -> int:
+        """Messages another run had claimed within the lease: not known to be sent yet."""
+        return sum(1 for outcome in self.outcomes if outcome.status == IN_FLIGHT)
 
     def tally(self) -> str:
         counts = Counter(outcome.status for outcome in self.outcomes)
@@ -321,10 +329,15 @@ async def in_order_of_readiness(
 
 def _not_sent_now(message: Outgoing, statuses: dict[MessageKey, dict[str, str]]) -> Outcome:
     """A message that reached everybody already, or whose post is still in doubt (Slack
-    could not be asked about it: counted with the failures, so the period is tried again)."""
+    could not be asked about it: counted with the failures, so the period is tried again),
+    or that another run claimed within the lease (in flight: not counted as sent, so the
+    period is not closed on a post that may never have been made)."""
     notice = message.notice
-    if statuses.get(_message_key(notice), {}).get(notice.conversation.key) == UNKNOWN:
+    status = statuses.get(_message_key(notice), {}).get(notice.conversation.key)
+    if status == UNKNOWN:
         return Outcome(message, UNKNOWN, NOT_CHECKED)
+    if status == SENDING:
+        return Outcome(message, IN_FLIGHT)
     return Outcome(message, ALREADY_SENT)
 
 
@@ -390,6 +403,7 @@ def _dry_run_status(
 __all__ = [
     "ALREADY_SENT",
     "IN_DOUBT",
+    "IN_FLIGHT",
     "SENT",
     "Batch",
     "BatchReport",

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.notifications.batch import IN_FLIGHT
 from core.settings import Settings
 from handlers.invoices.blocks import changed_since_approval_message, invoice_message, title_text
 from handlers.invoices.follow_up import update_invoice_messages
@@ -29,9 +30,9 @@ from models.invoices.records import Invoice
 from models.invoices.review import InvoiceSummary, load_invoice_summary
 from models.invoices.review_requests import admin_slack_ids, invoices_to_review
 from models.notifications.kinds import NotificationType
-from models.notifications.ledger import narrowed, reached_users, statuses
+from models.notifications.ledger import SENDING, narrowed, reached_users, statuses
 from models.notifications.recipients import Conversation, conversations_for
-from sync.slack_delivery import Notice, SlackMessage, deliver, settle_in_doubt
+from sync.slack_delivery import DEFAULT_LEASE, Notice, SlackMessage, deliver, settle_in_doubt
 
 #: What a dry run, or a message not needed, reports instead of a delivery status.
 WOULD_SEND, NO_RECIPIENT = "would send", "no recipient"
@@ -43,7 +44,7 @@ class NoticeResult:
 
     invoice: InvoiceSummary
     conversation: Conversation | None
-    status: str  # sent / failed / already sent / would send / no recipient
+    status: str  # sent / failed / unknown / in flight / already sent / would send / no recipient
     error: str = ""
 
     def line(self) -> str:
@@ -66,23 +67,28 @@ async def _send(
     *,
     force: bool,
     dry_run: bool,
+    lease: dt.timedelta = DEFAULT_LEASE,
 ) -> list[NoticeResult]:
     """Sends ``notices`` (one message, several conversations) to the people it has not
     reached yet."""
     if not notices:
         return [NoticeResult(invoice, None, NO_RECIPIENT)]
     first = notices[0]
-    reached = reached_users(await statuses(first.type, first.period, first.subject))
+    rows = await statuses(first.type, first.period, first.subject)
+    reached = reached_users(rows)
     results = []
     for notice in notices:
         conversation = narrowed(notice.conversation, reached, force=force)
-        if conversation is None:
+        if conversation is None and rows.get(notice.conversation.key) == SENDING:
+            # claimed by another run within the lease: not known to be posted yet
+            results.append(NoticeResult(invoice, notice.conversation, IN_FLIGHT))
+        elif conversation is None:
             results.append(NoticeResult(invoice, notice.conversation, "already sent"))
         elif dry_run or client is None:
             results.append(NoticeResult(invoice, conversation, WOULD_SEND))
         else:
             notice = replace(notice, conversation=conversation)
-            delivery = await deliver(client, notice, force=force)
+            delivery = await deliver(client, notice, force=force, lease=lease)
             results.append(NoticeResult(invoice, conversation, delivery.status, delivery.error))
     return results
 
@@ -109,12 +115,14 @@ async def send_review_requests(
     *,
     force: bool = False,
     dry_run: bool = False,
+    lease: dt.timedelta = DEFAULT_LEASE,
 ) -> list[NoticeResult]:
-    """The month's review requests (``dry_run`` or no client: only says what it would do)."""
+    """The month's review requests (``dry_run`` or no client: only says what it would do);
+    ``lease``: how long a request claimed by another run is left to it."""
     results: list[NoticeResult] = []
     if client is not None and not dry_run:
         period = f"{year:04d}-{month:02d}"
-        await settle_in_doubt(client, NotificationType.INVOICE_REVIEW, period)
+        await settle_in_doubt(client, NotificationType.INVOICE_REVIEW, period, lease=lease)
     for audience in await invoices_to_review(year, month, settings.hours_currency):
         invoice = audience.invoice
         if invoice.review_version:  # reviewed before: show who did what
@@ -129,7 +137,7 @@ async def send_review_requests(
             conversations,
             invoice_message(invoice, settings),
         )
-        sent = await _send(client, invoice, notices, force=force, dry_run=dry_run)
+        sent = await _send(client, invoice, notices, force=force, dry_run=dry_run, lease=lease)
         results += sent
         if any(result.status == "sent" for result in sent):
             await Invoice.filter(id=invoice.id).update(review_requested_at=dt.datetime.now(dt.UTC))

@@ -9,7 +9,10 @@ Every run first claims ``(job, period)`` in the database (models/job_claims.py),
 replicas one sends, and a period is sent once. A run missed while no replica was up is made up
 for: a catch-up job (at start, then every ``CATCH_UP_MINUTES``) runs each kind whose send time
 in the current period has passed and whose period no run has finished; a run that died half-way
-is taken over once its claim expires, and the ledger keeps it from sending anything twice.
+is taken over once its claim expires (the catch-up comes back at that moment), and the ledger
+keeps it from sending anything twice. Messages the dead run had claimed but may not have posted
+are "in flight" until their lease has passed: the period stays open (its claim lapsing then),
+and the next run looks each up in Slack, marks it sent if it was posted, and sends it if not.
 
 A run that leaves recipients failed does not finish its period either: it lets the next
 catch-up take over at once, which sends to the failed recipients only (the ledger has the
@@ -37,7 +40,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from bot.notifications.batch import BatchReport, send_batch
+from bot.notifications.batch import IN_FLIGHT, BatchReport, send_batch
 from bot.notifications.invoices import NoticeResult, send_change_notices, send_review_requests
 from bot.notifications.registry import KINDS, NotificationKind, plan, scheduled_kinds
 from core.clock import company_now
@@ -50,10 +53,14 @@ from models.job_claims import (
     finish_job_run,
     job_run_attempts,
     job_run_finished,
+    next_claim_lapse,
     release_job_run,
 )
+from models.notifications.kinds import NotificationType
+from models.notifications.ledger import in_flight_until
 from sync.dispatch import AfterSync
-from sync.slack_client import build_notification_client
+from sync.retry_budget import RetryBudget
+from sync.slack_client import build_notification_client, run_budget
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +68,8 @@ REVIEW_JOB = KINDS["invoices"].job_id
 CHANGES_JOB = "notify-invoice-changes"
 CATCH_UP_JOB = "notify-catch-up"
 CATCH_UP_MINUTES = 10
+LAPSE_MARGIN = dt.timedelta(seconds=1)
+"""How long after a held claim lapses the catch-up comes back for it (clocks differ a little)."""
 RUN_ATTEMPTS = 4
 """Runs of one (job, period) that try its failed recipients: the scheduled run and three
 catch-ups, ``CATCH_UP_MINUTES`` apart."""
@@ -88,18 +97,30 @@ async def run_review_requests(settings: Settings, today: dt.date | None = None) 
     if not await _claim(settings, REVIEW_JOB, period):
         log.info("%s: already claimed", what)
         return False
+    lease = settings.notification_schedule.claim_lease
+    budget = run_budget(settings)
     try:
         results = await send_review_requests(
-            settings, build_notification_client(settings), year, month
+            settings, build_notification_client(settings, budget), year, month, lease=lease
         )
     except Exception:
         log.exception("%s failed; a later run takes it over", what)
         return True
     log.info("%s: %s", what, tally(results))
-    failed = [result for result in results if result.status == "failed"]
+    _log_retries(what, budget)
+    failed = [result for result in results if result.status in ("failed", "unknown")]
     for result in failed:
         log.warning("invoice review request not sent: %s", result.line())
-    await _end_run(REVIEW_JOB, period, what, f"{len(failed)} not sent" if failed else "")
+    in_flight = None
+    if any(result.status == IN_FLIGHT for result in results):
+        in_flight = await in_flight_until(NotificationType.INVOICE_REVIEW, period, lease=lease)
+    await _end_run(
+        REVIEW_JOB,
+        period,
+        what,
+        f"{len(failed)} not sent" if failed else "",
+        in_flight_until=in_flight,
+    )
     return True
 
 
@@ -124,11 +145,12 @@ async def run_notification_kind(
     if not await _claim(settings, job, period):
         log.info("%s for %s: already claimed", kind, period)
         return None
+    budget = run_budget(settings)
     try:
         batch = await plan(kind, settings, today, run=run)
         pace = settings.notification_schedule
         report = await send_batch(
-            build_notification_client(settings),
+            build_notification_client(settings, budget),
             batch,
             send_rate=pace.send_rate,
             conversation_rate=pace.conversation_rate,
@@ -138,19 +160,45 @@ async def run_notification_kind(
         log.exception("%s for %s failed; a later run takes it over", kind, period)
         return None
     log.info("%s %s: %s", kind, period, report.tally())
+    _log_retries(f"{kind} {period}", budget)
     for outcome in report.outcomes:
         if outcome.status == "failed":
             log.warning("%s not sent: %s", kind, outcome.line())
+    in_flight = None
+    if report.in_flight:
+        in_flight = await in_flight_until(batch.kind, batch.period, lease=pace.claim_lease)
     await _end_run(
-        job, period, f"{kind} {period}", f"{report.failed} not sent" if report.failed else ""
+        job,
+        period,
+        f"{kind} {period}",
+        f"{report.failed} not sent" if report.failed else "",
+        in_flight_until=in_flight,
     )
     return report
 
 
-async def _end_run(job: str, period: str, what: str, trouble: str) -> None:
+async def _end_run(
+    job: str,
+    period: str,
+    what: str,
+    trouble: str,
+    *,
+    in_flight_until: dt.datetime | None = None,
+) -> None:
     """Finishes the period, or, with ``trouble`` (recipients not sent) and attempts left, lets
-    the next catch-up take it over at once. (A run that raised keeps its claim until the lease
-    runs out, as a crashed one does.)"""
+    the next catch-up take it over at once. Messages in flight (another run claimed them
+    within the lease and may have died before posting) keep the period open until they come
+    into doubt at ``in_flight_until``: then the next run looks them up in Slack and sends
+    those never posted. (A run that raised keeps its claim until the lease runs out, as a
+    crashed one does.)"""
+    if in_flight_until is not None:
+        await release_job_run(job, period, at=in_flight_until)
+        log.warning(
+            "%s: messages claimed by a run that stopped are looked up in Slack after %s",
+            what,
+            in_flight_until.isoformat(timespec="seconds"),
+        )
+        return
     if not trouble:
         await finish_job_run(job, period)
         return
@@ -172,6 +220,12 @@ async def _end_run(job: str, period: str, what: str, trouble: str) -> None:
         trouble,
         attempts,
     )
+
+
+def _log_retries(what: str, budget: RetryBudget) -> None:
+    """Says how often Slack was asked again, and how long the run waited for it."""
+    if budget.retries:
+        log.warning("%s: %s", what, budget.describe("Slack"))
 
 
 async def _claim(settings: Settings, job: str, period: str) -> bool:
@@ -214,13 +268,44 @@ async def catch_up(settings: Settings, *, run: RunOffLoop | None = None) -> list
     return ran
 
 
-async def run_catch_up(settings: Settings, run: RunOffLoop | None = None) -> None:
+async def run_catch_up(
+    settings: Settings, run: RunOffLoop | None = None, scheduler: Any = None
+) -> None:
+    """The catch-up job body; with the ``scheduler``, it comes back as soon as a period held
+    by another run (one that died, say) can be taken over, not at its next regular turn."""
     try:
         ran = await catch_up(settings, run=run)
+        lapse = await wake_catch_up_at_lapse(scheduler, settings) if scheduler else None
     except Exception:
         log.exception("notification catch-up failed")
         return
     log.info("notification catch-up done: %s", ", ".join(ran) or "nothing run")
+    if lapse is not None:
+        log.info(
+            "notification catch-up: a claimed period lapses at %s; running again then",
+            lapse.isoformat(timespec="seconds"),
+        )
+
+
+async def wake_catch_up_at_lapse(scheduler: Any, settings: Settings) -> dt.datetime | None:
+    """Moves the catch-up job to the moment the first held claim of a due, unfinished period
+    lapses, when that comes before its next run; returns that moment, or None."""
+    job = scheduler.get_job(CATCH_UP_JOB)
+    if job is None:
+        return None
+    now = company_now(settings)
+    claims = [
+        (kind.job_id, kind.period(now.date()))
+        for kind in due_kinds(scheduled_kinds(), settings, now)
+    ]
+    lapse = await next_claim_lapse(claims)
+    if lapse is None:
+        return None
+    wake = lapse + LAPSE_MARGIN
+    if job.next_run_time is not None and job.next_run_time <= wake:
+        return None
+    scheduler.modify_job(CATCH_UP_JOB, next_run_time=wake)
+    return wake
 
 
 def catch_up_after_hours_sync(scheduler: Any, after: AfterSync) -> AfterSync:
@@ -297,7 +382,7 @@ def register_notification_jobs(
         "interval",
         minutes=CATCH_UP_MINUTES,
         next_run_time=company_now(settings),
-        args=(settings, run),
+        args=(settings, run, scheduler),
         id=CATCH_UP_JOB,
         name="notify catch-up",
         **options,

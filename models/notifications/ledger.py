@@ -110,6 +110,22 @@ async def in_doubt(type: str, period: str, *, lease: dt.timedelta) -> list[Notif
     ).order_by("id")
 
 
+async def in_flight_until(type: str, period: str, *, lease: dt.timedelta) -> dt.datetime | None:
+    """When the last row of one type and period that is ``sending`` within its ``lease`` (a
+    post another run may still be making) comes into doubt; None when there is none."""
+    stale = dt.datetime.now(dt.UTC) - lease
+    latest = (
+        await Notification.filter(type=type, period=period, status=SENDING, sent_at__gte=stale)
+        .order_by("-sent_at")
+        .first()
+        .values_list("sent_at", flat=True)
+    )
+    if latest is None:
+        return None
+    assert isinstance(latest, dt.datetime)
+    return latest + lease
+
+
 async def row_in_doubt(key: LedgerKey, *, lease: dt.timedelta) -> Notification | None:
     """:func:`in_doubt` for one key."""
     stale = dt.datetime.now(dt.UTC) - lease

@@ -6,9 +6,11 @@ What it guarantees (10000ft's API docs and the README's conventions):
   is built from ``base_url + path`` by hand, because httpx's ``params=`` would replace the
   query string of ``next`` and silently lose its paging parameters; ``per_page`` is sent on the
   first request only, as a hint the server may ignore; a ``next`` seen twice is an error;
-- every request has a timeout; 429 (waiting ``Retry-After``, capped), 5xx and connection or
-  timeout errors are retried with exponential backoff at most ``max_retries`` times; other 4xx
-  fail at once;
+- every request has a timeout; 429, 5xx, connection and timeout errors are retried at most
+  ``max_retries`` times, after the answer's ``Retry-After`` when it gives one (capped), else
+  with exponential backoff, and all of a client's waits together stay within its
+  :class:`~sync.retry_budget.RetryBudget` (a sync's: ``TENKFEET_RETRY_WAIT_SECONDS``); other
+  4xx fail at once;
 - every failure is a ``TenkfeetError`` with a one-line message: method, path, status and the
   upstream ``message`` when there is one; when the likely cause is a setting (a refused token,
   an unreachable host, a path the host does not have) the message ends naming the host and
@@ -32,6 +34,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx
 from httpcore import AsyncHTTP11Connection
 
+from sync.retry_budget import RetryBudget
 from sync.tenkfeet.schema import (
     Approval,
     Holiday,
@@ -54,6 +57,9 @@ _MESSAGE_LIMIT = 200
 URL_SETTING = "TENKFEET_API_URL"
 AUTH_SETTING = "TENKFEET_AUTH"
 _DECODER = json.JSONDecoder()
+
+DEFAULT_RETRY_WAIT = 300.0
+"""Seconds a client's retries may wait in all, unless given (TENKFEET_RETRY_WAIT_SECONDS)."""
 
 READ_BYTES = 1 << 20
 """Bytes httpcore asks the socket for per read (its default: 64 KiB). A page of 1,000 time
@@ -80,8 +86,9 @@ class Fetched(Generic[T]):
 class TenkfeetClient:
     """One connection pool to 10000ft; use as ``async with TenkfeetClient(...) as client``.
 
-    ``retry_after_cap`` bounds a server's ``Retry-After`` wait; ``sleep`` is the wait between
-    attempts (tests give a recording one so retries cost no wall time).
+    ``retry_after_cap`` bounds a server's ``Retry-After`` wait; ``budget`` bounds all the waits
+    together and counts the retries (:attr:`budget`); ``sleep`` is the wait between attempts
+    (tests give a recording one so retries cost no wall time).
     """
 
     def __init__(
@@ -95,6 +102,7 @@ class TenkfeetClient:
         per_page: int = 1000,
         transport: httpx.AsyncBaseTransport | None = None,
         retry_after_cap: float = 60.0,
+        budget: RetryBudget | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         if not auth:
@@ -105,6 +113,7 @@ class TenkfeetClient:
         self._backoff = backoff
         self._per_page = per_page
         self._retry_after_cap = retry_after_cap
+        self.budget = budget if budget is not None else RetryBudget(DEFAULT_RETRY_WAIT)
         self._sleep = sleep
         self._http = httpx.AsyncClient(
             headers={"auth": auth, "accept": "application/json"},
@@ -235,23 +244,27 @@ class TenkfeetClient:
                     hint = f"; cannot reach 10000ft at {self._host}: check {URL_SETTING}"
                 elif isinstance(exc, httpx.TimeoutException):
                     hint = f"; 10000ft at {self._host} did not answer in time"
+                cause = type(exc).__name__
             else:
                 status = response.status_code
                 if status < 300:
                     return response.content
                 problem = f"HTTP {status}{_upstream_message(response.content)}"
-                if status == 429:
+                cause = f"HTTP {status}"
+                if status == 429 or status >= 500:  # a 503 may say when to come back, too
                     retry_after = _retry_after_seconds(response.headers.get("retry-after"))
                     delay = self._backoff * 2**attempt if retry_after is None else retry_after
                     delay = min(delay, self._retry_after_cap)
-                elif status >= 500:
-                    delay = self._backoff * 2**attempt
                 else:
                     raise TenkfeetError(f"{what}: {problem}{self._status_hint(status)}")
             if attempt >= self._max_retries:
                 tries = attempt + 1
                 raise TenkfeetError(f"{what}: {problem} (gave up after {tries} attempts){hint}")
+            if not self.budget.allows(delay):
+                why = self.budget.spent_note()
+                raise TenkfeetError(f"{what}: {problem} (gave up: {why}){hint}")
             attempt += 1
+            self.budget.spend(cause, delay)
             log.info("10000ft %s: %s; retry %d in %.2fs", what, problem, attempt, delay)
             await self._sleep(delay)
 

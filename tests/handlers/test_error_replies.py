@@ -16,8 +16,8 @@ import pytest
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
-from core.errors import InvalidInput, NotAllowed, NotFound, RequestRefused
-from handlers.error_replies import APOLOGY
+from core.errors import DatabaseUnavailable, InvalidInput, NotAllowed, NotFound, RequestRefused
+from handlers.error_replies import APOLOGY, OUTAGE_APOLOGY
 from handlers.flow_reference import BROKEN_REFERENCE
 from handlers.invoices.references import InvoiceReference
 from models import Client, Invoice, Project
@@ -260,3 +260,29 @@ async def test_a_modal_flow_carries_its_reference_and_refuses_a_stale_one(
     fresh = InvoiceReference.of(current).as_private_metadata()
     assert await submit("INV-1", fresh) is None
     assert (await Invoice.get(id=invoice.id)).invoice_number == "INV-1"
+
+
+# --- the database out of reach -------------------------------------------------------------
+
+
+async def test_a_database_outage_gets_its_own_short_apology_and_one_log_line(
+    running_bot: BotUnderTest, caplog: pytest.LogCaptureFixture
+) -> None:
+    lost = DatabaseUnavailable("the database did not answer within 2 s")
+    running_bot.app.command("/outage")(raising(lost))
+    running_bot.app.view("outage")(raising(lost))
+    running_bot.app.action("outage")(raising(lost, ack_first=True))
+    emulator = running_bot.emulator
+    with caplog.at_level(logging.INFO, logger="handlers.error_replies"):
+        command = await emulator.send_slash_command("/outage", user_id="U0ADA")
+        submission = await emulator.send_view_submission("outage", user_id="U0ADA")
+        await emulator.send_block_action("outage", user_id="U0ADA")
+        told = await emulator.wait_for_call("response_url", timeout=3)
+    assert command.payload == {"response_type": "ephemeral", "text": OUTAGE_APOLOGY}
+    assert submission.payload is not None
+    assert OUTAGE_APOLOGY in json.dumps(submission.payload["view"])
+    assert told.args["text"] == OUTAGE_APOLOGY
+    # An outage is not a bug: a warning line each, no traceback.
+    lines = [r for r in caplog.records if r.name == "handlers.error_replies"]
+    assert [r.levelno for r in lines] == [logging.WARNING] * 3
+    assert all(r.exc_info is None and "out of reach" in r.getMessage() for r in lines)

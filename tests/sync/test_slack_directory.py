@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.emulators.slack import SlackEmulator
@@ -14,7 +13,7 @@ from models import Person, SlackChannel, SlackUser
 from models.people_directory import slack_links
 from sync.counts import SyncCounts
 from sync.slack_client import build_web_client
-from sync.slack_directory import sync_slack_channels, sync_slack_users
+from sync.slack_directory import SlackDirectoryError, sync_slack_channels, sync_slack_users
 
 
 @pytest.fixture
@@ -99,7 +98,7 @@ async def test_failed_fetch_changes_nothing(
     await _person(1, "ada@example.com")
     slack_emulator.fail_once("users.list", status=200, error="invalid_auth", after=1)
 
-    with pytest.raises(SlackApiError, match="invalid_auth"):
+    with pytest.raises(SlackDirectoryError, match=r"^Slack users.list: invalid_auth \(HTTP 200\)$"):
         await sync_slack_users(client)
     assert len(slack_emulator.calls_to("users.list")) == 2  # the first page was fetched
     assert await SlackUser.all().count() == 0

@@ -40,6 +40,7 @@ class RunRow:
     skipped: int
     invalid: int  # of the skipped, upstream items that failed validation (recorded as events)
     error: str
+    retries: str  # how often the upstream was asked again, and the wait ("" when never)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,7 @@ def run_row(run: SyncRun, settings: Settings) -> RunRow:
         skipped=run.skipped,
         invalid=run.invalid,
         error=run.error,
+        retries=run.retries,
     )
 
 

@@ -373,7 +373,11 @@ async def test_the_loaded_company_answers_in_slack_and_schedules_syncs_on_the_em
     scheduler = build_scheduler(settings)
     jobs = scheduler.get_jobs()
     assert {job.id for job in jobs} >= {"sync-hours", "sync-users", "sync-holidays"}
+    assert scheduler.sync_retries is not None  # the sync jobs' body, with their settings
     for job in jobs:
-        (job_settings,) = [arg for arg in job.args if isinstance(arg, Settings)]
+        given = [arg for arg in job.args if isinstance(arg, Settings)]
+        if job.id.startswith("sync-"):
+            given.append(scheduler.sync_retries.settings)
+        (job_settings,) = given
         assert job_settings.tenkfeet_api_url == tenkfeet.base_url
         assert job_settings.slack_api_url == slack.api_url

@@ -13,6 +13,7 @@ from bot.notifications.batch import Batch, Outgoing, copies_for_admins, send_bat
 from bot.notifications.unapproved import plan_unapproved
 from models import Notification
 from models.notifications.recipients import Conversation
+from sync.retry_budget import RetryBudget
 from sync.slack_client import build_notification_client
 from sync.slack_delivery import Notice, SlackMessage
 from tests.conftest import bot_settings_for
@@ -85,6 +86,29 @@ async def test_a_429_storm_is_waited_out_and_the_batch_goes_on(
     assert retried.args == limited.args and retried.at - limited.at >= 1.0  # its Retry-After
 
 
+async def test_a_429_storm_longer_than_the_batchs_budget_fails_some_and_the_batch_goes_on(
+    db: str, slack_emulator: SlackEmulator
+) -> None:
+    for _ in range(4):
+        slack_emulator.fail_once("chat.postMessage", retry_after=2)
+    budget = RetryBudget(total=3)  # one Retry-After of 2 s (and its jitter) fits, not two
+    client = build_notification_client(bot_settings_for(slack_emulator, db), budget)
+    report = await send_batch(client, batch_for(PEOPLE[:4]), send_rate=1000)
+    assert [outcome.status for outcome in report.outcomes] == ["failed"] * 3 + ["sent"]
+    assert {outcome.error for outcome in report.outcomes[:3]} == {"ratelimited"}
+    assert budget.retries == 1 and 2.0 <= budget.waited <= 3.0
+    limited = slack_emulator.calls_to("chat.postMessage")
+    assert limited[1].at - limited[0].at >= 2.0  # its Retry-After, honoured
+    # Recorded failed, so the next run (a budget of its own) sends them, once.
+    again = await send_batch(
+        build_notification_client(bot_settings_for(slack_emulator, db)),
+        batch_for(PEOPLE[:4]),
+        send_rate=1000,
+    )
+    assert [outcome.status for outcome in again.outcomes] == ["sent"] * 3 + ["already sent"]
+    assert Counter(posted_to(slack_emulator).values()) == {1: 4}
+
+
 async def test_a_failing_recipient_is_recorded_and_the_batch_goes_on(
     db: str, slack_emulator: SlackEmulator
 ) -> None:
@@ -121,13 +145,15 @@ async def test_a_run_stopped_half_way_is_resumed_without_doubles(
     in_flight = await Notification.filter(status="sending").count()
     assert in_flight == 1
 
-    # Within the lease the message in flight is left to its run; the rest goes out.
+    # Within the lease the message in flight is left to its run, and not counted as sent (its
+    # run may have died before posting it); the rest goes out.
     report = await send_batch(client, batch_for(PEOPLE), send_rate=1000)
     after = posted_to(slack_emulator)
     assert set(after.values()) == {1}  # nobody got it twice
     statuses = Counter(outcome.status for outcome in report.outcomes)
     assert statuses["sent"] == sum(after.values()) - sum(first.values()) > 0
-    assert statuses["already sent"] == len(PEOPLE) - statuses["sent"]
+    assert statuses["in flight"] == report.in_flight == 1
+    assert statuses["already sent"] == len(PEOPLE) - statuses["sent"] - 1
     # Past the lease it is looked up in Slack: marked sent if it was posted, else sent now.
     late = await send_batch(client, batch_for(PEOPLE), send_rate=1000, lease=dt.timedelta(0))
     assert Counter(posted_to(slack_emulator).values()) == {1: len(PEOPLE)}

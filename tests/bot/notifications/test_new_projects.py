@@ -195,8 +195,11 @@ async def test_sync_now_on_the_admin_site_posts_too(db: str, slack_emulator: Sla
 
 def test_serves_scheduled_syncs_are_followed_by_the_posts() -> None:
     settings = Settings(tenkfeet_auth="token", slack_bot_token="xoxb-1")
-    job = build_scheduler(settings).get_job("sync-projects")
-    assert job is not None and job.args[2].__wrapped__ is after_sync  # then the catch-up
+    scheduler = build_scheduler(settings)
+    assert scheduler.get_job("sync-projects") is not None
+    assert scheduler.sync_retries is not None
+    follow_up = scheduler.sync_retries.after  # what each scheduled sync runs when it finished
+    assert follow_up is not None and follow_up.__wrapped__ is after_sync  # then the catch-up
 
 
 # --- the rule, as a plain function -----------------------------------------------------------

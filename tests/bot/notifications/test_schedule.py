@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -203,6 +203,41 @@ async def test_a_run_that_died_is_taken_over_when_its_claim_lapses(
     assert claim.finished_at is not None and claim.holder != "gone"
 
 
+async def test_a_message_a_dead_run_had_in_flight_keeps_the_period_open_until_it_is_looked_up(
+    db: str, slack_emulator: SlackEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fake_planners(monkeypatch, "contracts", users=("U0ANNA", "U0BEN"))
+    settings = bot_settings_for(
+        slack_emulator, db, NOTIFY_CONTRACTS_AT="00:00", NOTIFY_CLAIM_MINUTES="30"
+    )
+    await hours_synced()
+    period = KINDS["contracts"].period(company_today(settings))
+    # A run that died (its claim lapsed) right after claiming Anna's message, before posting it.
+    lapsed = datetime.now(UTC) - timedelta(seconds=1)
+    await JobClaim.create(job="notify-contracts", period=period, holder="gone", expires_at=lapsed)
+    anna = await Notification.create(
+        type="contracts", period=period, recipient="U0ANNA", subject="", status="sending"
+    )
+    assert await catch_up(settings) == ["contracts"]  # takes over: Ben's goes out
+    ben_dm = slack_emulator.conversation_id("U0BEN")
+    assert posted_to(slack_emulator) == {ben_dm: 1}
+    claim = await JobClaim.get(job="notify-contracts")
+    # Anna's is not counted as sent: the period stays open until her row's lease has passed.
+    assert claim.finished_at is None
+    assert claim.expires_at == anna.sent_at + timedelta(minutes=30)
+    assert await catch_up(settings) == ["contracts"]  # held until then
+    assert posted_to(slack_emulator) == {ben_dm: 1}
+    # Once it has passed, the next run finds the message not posted, and posts it.
+    past = datetime.now(UTC) - timedelta(minutes=31)
+    await Notification.filter(id=anna.id).update(sent_at=past)
+    await JobClaim.all().update(expires_at=lapsed)
+    assert await catch_up(settings) == ["contracts"]
+    anna_dm = slack_emulator.conversation_id("U0ANNA")
+    assert posted_to(slack_emulator) == {anna_dm: 1, ben_dm: 1}
+    assert await JobClaim.filter(finished_at__isnull=False).count() == 1
+    assert await catch_up(settings) == []
+
+
 async def test_a_failed_recipient_is_tried_again_by_the_catch_up(
     db: str, slack_emulator: SlackEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -307,9 +342,9 @@ async def test_serve_sends_the_weeks_reminders_once_its_start_up_sync_has_comple
         assert not await JobClaim.exists() and slack_emulator.messages == {}
         start_up_sync.status = "succeeded"
         await start_up_sync.save()
-        sync_job = scheduler.get_job("sync-hours")
-        assert sync_job is not None
-        follow_up = sync_job.args[2]  # what the sync job runs after a finished run
+        assert scheduler.get_job("sync-hours") is not None
+        assert scheduler.sync_retries is not None and scheduler.sync_retries.after is not None
+        follow_up = scheduler.sync_retries.after  # what the sync job runs after a finished run
         lines = await follow_up("hours", settings)
         assert "notifications waiting for the hours: catch-up started" in lines
         await next_run_of(CATCH_UP_JOB)

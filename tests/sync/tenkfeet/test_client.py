@@ -23,6 +23,7 @@ from bot.emulators.tenkfeet_data import (
     time_entry,
     user,
 )
+from sync.retry_budget import RetryBudget
 from sync.tenkfeet.client import RawPage, TenkfeetClient, TenkfeetError
 from sync.tenkfeet.schema import TimeEntry, parse_page
 
@@ -465,3 +466,52 @@ async def test_a_next_to_another_host_is_refused() -> None:
     async with TenkfeetClient("http://tenkfeet.test", "t", per_page=5, transport=transport) as c:
         with pytest.raises(TenkfeetError, match=r"paging\.next points elsewhere: evil\.test"):
             await c.holidays()
+
+
+# Storms: many 429s and 5xx in a row ------------------------------------------------------
+
+
+async def test_a_503_that_says_when_to_come_back_is_waited_for(
+    emulator: TenkfeetEmulator,
+) -> None:
+    sleeps = RecordedSleeps()
+    emulator.storm("/leave_types", 2, status=503, retry_after=7, message="Maintenance")
+    async with client_for(emulator, sleep=sleeps, backoff=0.1) as client:
+        await client.leave_types()
+        retries = client.budget.describe("10000ft")
+    assert sleeps.delays == [7.0, 7.0]
+    assert retries == "10000ft: 2 retries (HTTP 503 ×2), 14.0 s waited"
+
+
+async def test_a_storm_is_waited_out_within_the_runs_budget_and_counted(
+    emulator: TenkfeetEmulator,
+) -> None:
+    sleeps = RecordedSleeps()
+    emulator.storm("/users", 3, status=429, retry_after=2)
+    emulator.storm("/users", 1, status=502, retry_after=None)
+    budget = RetryBudget(total=20)
+    async with client_for(emulator, sleep=sleeps, backoff=0.5, budget=budget) as client:
+        users = (await client.users()).items
+    assert len(users) == 250
+    assert sleeps.delays == [2.0, 2.0, 2.0, 4.0]  # Retry-After thrice, then the 4th backoff
+    assert (
+        budget.describe("10000ft") == "10000ft: 4 retries (HTTP 429 ×3, HTTP 502 ×1), 10.0 s waited"
+    )
+
+
+async def test_a_storm_longer_than_the_budget_fails_cleanly_without_waiting_it_out(
+    emulator: TenkfeetEmulator,
+) -> None:
+    sleeps = RecordedSleeps()
+    emulator.storm("/holidays", 10, status=429, retry_after=2)
+    budget = RetryBudget(total=5)
+    async with client_for(emulator, sleep=sleeps, max_retries=10, budget=budget) as client:
+        with pytest.raises(TenkfeetError) as failure:
+            await client.holidays()
+    assert sleeps.delays == [2.0, 2.0]  # a third wait would take it past 5 s
+    assert str(failure.value) == (
+        "GET /api/v1/holidays?per_page=1000 (page 1): HTTP 429: Rate limit exceeded "
+        "(gave up: retries of this run would wait more than 5 s in all)"
+    )
+    assert len(emulator.requests) == 3
+    assert budget.describe("10000ft") == "10000ft: 2 retries (HTTP 429 ×2), 4.0 s waited"

@@ -79,7 +79,8 @@ async def press_and_read(site: Site, kind: str) -> tuple[str, str]:
 
 
 async def test_admin_sees_every_kind_with_its_latest_run(site: Site) -> None:
-    old = await SyncRun.create(kind="users", status="failed", error="boom")
+    retried = "10000ft: 2 retries (HTTP 429 ×2), 4.0 s waited"
+    old = await SyncRun.create(kind="users", status="failed", error="boom", retries=retried)
     await SyncRun.filter(id=old.id).update(started_at=dt.datetime(2025, 3, 1, 8, tzinfo=dt.UTC))
     latest = await SyncRun.create(
         kind="users", status="succeeded", added=3, updated=2, deleted=1, skipped=4, invalid=1
@@ -103,6 +104,7 @@ async def test_admin_sees_every_kind_with_its_latest_run(site: Site) -> None:
         ["users", "succeeded"],
         ["users", "failed"],
     ]
+    assert page.tables["recent-runs"][2][-1] == f"boom{retried}"  # the error, then the retries
     assert 'name="kind" value="hours"' in answer.text  # configured: a live button
     assert 'name="csrf_token" value="test-csrf-' in answer.text
 
