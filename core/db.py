@@ -66,15 +66,46 @@ def check_sqlite_path(database_url: str) -> None:
         raise DatabaseError(f"database {database_url} is not usable: {path} is not writable")
 
 
+MIGRATION_LOCK = 0x46424D47
+"""The PostgreSQL advisory lock key that migrations hold ("FBMG")."""
+
+
 async def migrate_database(database_url: str) -> None:
-    """Apply every pending migration; a no-op when the schema is current."""
+    """Apply every pending migration; a no-op when the schema is current.
+
+    On PostgreSQL one process migrates at a time: replicas starting together (or `migrate`
+    beside a starting `serve`) would otherwise create the same tables at once, and all but one
+    stop with a duplicate key error.
+    """
     check_sqlite_path(database_url)
     try:
-        await tortoise_migrate(config=tortoise_config(database_url))
+        async with _one_migration_at_a_time(database_url):
+            await tortoise_migrate(config=tortoise_config(database_url))
     except Exception as exc:
         raise DatabaseError(_describe(exc, database_url)) from exc
     finally:
         await Tortoise.close_connections()
+
+
+@asynccontextmanager
+async def _one_migration_at_a_time(database_url: str) -> AsyncIterator[None]:
+    """Holds :data:`MIGRATION_LOCK` (a session advisory lock, on a connection of its own)
+    on PostgreSQL; the next process waits for it, then finds nothing left to migrate.
+    SQLite needs nothing: a migration there is one process's file."""
+    connection = tortoise_config(database_url)["connections"]["default"]
+    if not isinstance(connection, str) or not connection.startswith("postgres://"):
+        yield
+        return
+    import asyncpg  # only PostgreSQL needs it
+
+    credentials = expand_db_url(connection)["credentials"]
+    wanted = ("host", "port", "user", "password", "database", "ssl")
+    conn = await asyncpg.connect(**{k: credentials[k] for k in wanted if k in credentials})
+    try:
+        await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+        yield
+    finally:
+        await conn.close()  # ends the session, and the lock with it
 
 
 async def init_database(database_url: str) -> None:
