@@ -28,6 +28,12 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     if database_url.startswith("sqlite://"):
         # Our SQLite engine: reads on a connection of their own (core/sqlite_engine.py).
         connection = {**expand_db_url(database_url), "engine": "core.sqlite_engine"}
+    elif database_url.startswith("postgres://"):
+        from core.postgres_pool import PooledConnection  # asyncpg: only PostgreSQL needs it
+
+        expanded = expand_db_url(database_url)
+        expanded["credentials"]["connection_class"] = PooledConnection
+        connection = expanded
     return {
         "connections": {"default": connection},
         "apps": {
@@ -92,13 +98,12 @@ async def _one_migration_at_a_time(database_url: str) -> AsyncIterator[None]:
     """Holds :data:`MIGRATION_LOCK` (a session advisory lock, on a connection of its own)
     on PostgreSQL; the next process waits for it, then finds nothing left to migrate.
     SQLite needs nothing: a migration there is one process's file."""
-    connection = tortoise_config(database_url)["connections"]["default"]
-    if not isinstance(connection, str) or not connection.startswith("postgres://"):
+    if not database_url.startswith(("postgres://", "postgresql://")):
         yield
         return
     import asyncpg  # only PostgreSQL needs it
 
-    credentials = expand_db_url(connection)["credentials"]
+    credentials = tortoise_config(database_url)["connections"]["default"]["credentials"]
     wanted = ("host", "port", "user", "password", "database", "ssl")
     conn = await asyncpg.connect(**{k: credentials[k] for k in wanted if k in credentials})
     try:
