@@ -233,6 +233,7 @@ async def bot_process(config: dict[str, Any]) -> None:
     from bot.lifespan import RunningBot
     from core.clock import company_now
     from core.settings import load_settings
+    from models import JobClaim
 
     settings = load_settings(config["env"])
     settings = dataclasses.replace(settings, demo_sign_in=True)  # to sign in as HR
@@ -258,6 +259,8 @@ async def bot_process(config: dict[str, Any]) -> None:
                 # waits for the sync's process to exit): a job still running would skip this.
                 if bot.scheduler.running_jobs:
                     await asyncio.wait(set(bot.scheduler.running_jobs))
+                # A sync job runs once per period (its claim); each run here is a new period.
+                await JobClaim.filter(job="sync-hours").delete()
                 bot.scheduler.modify_job("sync-hours", next_run_time=company_now(settings))
             elif word == "forced-sync":
                 task = asyncio.create_task(serve_runner()("hours", settings, force=True))

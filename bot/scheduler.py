@@ -19,17 +19,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.notifications.new_projects import after_sync
 from bot.notifications.schedule import catch_up_after_hours_sync, register_notification_jobs
-from core.clock import company_now
 from core.observability.logs import new_run_id, run_context
 from core.settings import Settings
 from models.flex.company import RunOffLoop
 from sync.schedule import SyncRetries, register_sync_jobs
 
 log = logging.getLogger(__name__)
-
-SYNC_AT_START_JOB = "sync-hours"
-"""The job that `serve` runs at once on start: fresh hours (it syncs people and projects it
-finds missing), without waiting for the first interval to pass."""
 
 
 class BotScheduler(AsyncIOScheduler):
@@ -110,9 +105,10 @@ def build_scheduler(
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 15 * 60},
     )
     scheduler.sync_retries = register_sync_jobs(
-        scheduler, settings, after=catch_up_after_hours_sync(scheduler, after_sync)
+        scheduler,
+        settings,
+        after=catch_up_after_hours_sync(scheduler, after_sync),
+        hours_at_start=sync_at_start,
     )
     register_notification_jobs(scheduler, settings, run=run)
-    if sync_at_start and scheduler.get_job(SYNC_AT_START_JOB) is not None:
-        scheduler.modify_job(SYNC_AT_START_JOB, next_run_time=company_now(settings))
     return scheduler

@@ -93,6 +93,12 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     if database_url.startswith("sqlite://"):
         # Our SQLite engine: reads on a connection of their own (core/sqlite_engine.py).
         connection = {**expand_db_url(database_url), "engine": "core.sqlite_engine"}
+    elif database_url.startswith("postgres://"):
+        from core.postgres_pool import PooledConnection  # asyncpg: only PostgreSQL needs it
+
+        expanded = expand_db_url(database_url)
+        expanded["credentials"]["connection_class"] = PooledConnection
+        connection = expanded
     return {
         "connections": {"default": connection},
         "apps": {
@@ -131,15 +137,45 @@ def check_sqlite_path(database_url: str) -> None:
         raise DatabaseError(f"database {database_url} is not usable: {path} is not writable")
 
 
+MIGRATION_LOCK = 0x46424D47
+"""The PostgreSQL advisory lock key that migrations hold ("FBMG")."""
+
+
 async def migrate_database(database_url: str) -> None:
-    """Apply every pending migration; a no-op when the schema is current."""
+    """Apply every pending migration; a no-op when the schema is current.
+
+    On PostgreSQL one process migrates at a time: replicas starting together (or `migrate`
+    beside a starting `serve`) would otherwise create the same tables at once, and all but one
+    stop with a duplicate key error.
+    """
     check_sqlite_path(database_url)
     try:
-        await tortoise_migrate(config=tortoise_config(database_url))
+        async with _one_migration_at_a_time(database_url):
+            await tortoise_migrate(config=tortoise_config(database_url))
     except Exception as exc:
         raise DatabaseError(_describe(exc, database_url)) from exc
     finally:
         await Tortoise.close_connections()
+
+
+@asynccontextmanager
+async def _one_migration_at_a_time(database_url: str) -> AsyncIterator[None]:
+    """Holds :data:`MIGRATION_LOCK` (a session advisory lock, on a connection of its own)
+    on PostgreSQL; the next process waits for it, then finds nothing left to migrate.
+    SQLite needs nothing: a migration there is one process's file."""
+    if not database_url.startswith(("postgres://", "postgresql://")):
+        yield
+        return
+    import asyncpg  # only PostgreSQL needs it
+
+    credentials = tortoise_config(database_url)["connections"]["default"]["credentials"]
+    wanted = ("host", "port", "user", "password", "database", "ssl")
+    conn = await asyncpg.connect(**{k: credentials[k] for k in wanted if k in credentials})
+    try:
+        await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+        yield
+    finally:
+        await conn.close()  # ends the session, and the lock with it
 
 
 async def init_database(database_url: str) -> None:

@@ -44,6 +44,16 @@ def lower_priority() -> None:
         log.debug("could not lower the worker process's priority")
 
 
+def lower_priority_of(pid: int) -> None:
+    """Lowers the priority of ``pid`` (a child just started) by :data:`WORKER_NICENESS`
+    below this process's, before it has done any work: importing the code is work too."""
+    try:
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+        os.setpriority(os.PRIO_PROCESS, pid, min(19, ours + WORKER_NICENESS))
+    except OSError:  # gone already, or not permitted: it runs at the same priority
+        log.debug("could not lower the priority of process %d", pid)
+
+
 async def run_inline(fn: Callable[..., T], *args: Any) -> T:
     """``fn(*args)`` right here, on the loop: the runner for one-off commands (the CLI) and
     tests, where nothing else waits on the loop."""

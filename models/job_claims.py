@@ -87,3 +87,9 @@ async def finish_job_run(job: str, period: str) -> None:
 
 async def job_run_finished(job: str, period: str) -> bool:
     return await JobClaim.filter(job=job, period=period).exclude(finished_at=None).exists()
+
+
+async def forget_job_runs(job: str, *, before: dt.datetime) -> int:
+    """Deletes ``job``'s claims made before ``before``: a job with a period every few minutes
+    (a sync) would otherwise leave a row for each. Returns how many went."""
+    return await JobClaim.filter(job=job, claimed_at__lt=before).delete()

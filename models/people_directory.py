@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models.people import GroupMembership, Person, SlackUser
@@ -44,14 +45,24 @@ async def link_people_to_slack_users(conn: BaseDBAsyncClient | None = None) -> i
     return len(changes)
 
 
+_PERSON_BY_SLACK_ID = (
+    'SELECT * FROM "person" WHERE "slack_id" = {} ORDER BY "archived", "id" DESC LIMIT 1'
+)
+
+
 async def person_for_slack_user(slack_id: str) -> Person | None:
     """The person whose Slack id (matched by e-mail at sync) is ``slack_id``.
 
     If an archived and an active person share the id (a re-hire), the active one wins.
+    Every Slack request asks this (``handlers/acting_person.py``), so it is one plain
+    statement: building the ORM's query cost twice the query itself (``benchmarks/load.py``).
     """
     if not slack_id:
         return None
-    return await Person.filter(slack_id=slack_id).order_by("archived", "-id").first()
+    conn = connections.get("default")
+    placeholder = "?" if "sqlite" in type(conn).__module__ else "$1"
+    rows = await conn.execute_query_dict(_PERSON_BY_SLACK_ID.format(placeholder), [slack_id])
+    return Person._init_from_db(**rows[0]) if rows else None
 
 
 async def slack_id_for_handle(handle: str) -> str | None:

@@ -8,7 +8,9 @@ the bot starts ``python -m sync.own_process``, hands it the run (kind, range, fo
 and waits without blocking; the child opens the same database and calls
 :func:`sync.dispatch.run_sync`, exactly as `financebot sync` does (lock, run record,
 everything fetched before anything is written, one transaction), at a lower CPU priority so
-that the bot gets the CPU first. Only a small outcome comes back: the run's id, or why there
+that the bot gets the CPU first (lowered by the bot as soon as the child exists: importing
+the code takes a second of CPU, and three syncs starting together held `/flex-hours` for
+seconds, ``benchmarks/load.py``). Only a small outcome comes back: the run's id, or why there
 was none, and how its runs ended, which the bot counts in its own metrics. The child logs to
 the bot's stderr in the bot's format (JSON or text), under the bot's run id until its run
 sets its own.
@@ -35,7 +37,7 @@ from typing import Literal
 
 from core.db import close_database, init_database, opened_database_url
 from core.observability.logs import configure_logging, root_log_format, run_context, run_id
-from core.off_loop import lower_priority
+from core.off_loop import lower_priority_of
 from core.settings import Settings
 from models import SyncRun
 from sync.dispatch import SyncUnavailable, run_sync
@@ -109,6 +111,7 @@ async def run_sync_in_own_process(
         stdout=asyncio.subprocess.PIPE,
         env=_child_environment(),
     )
+    lower_priority_of(child.pid)
     try:
         out, _ = await child.communicate(pickle.dumps(order))
     except asyncio.CancelledError:
@@ -200,7 +203,6 @@ def main() -> int:
     # Ctrl-C in a terminal reaches the whole process group: the bot decides when its syncs
     # stop (after their grace period), and tells this process with SIGTERM.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    lower_priority()
     order: SyncOrder = pickle.loads(sys.stdin.buffer.read())
     configure_logging(order.log_levels.get("", logging.WARNING), order.log_format, sys.stderr)
     for name, level in order.log_levels.items():

@@ -11,9 +11,15 @@ environment (validated with the other settings, ``Settings.sync_schedule``):
 
 A finished run is followed by the ``after`` hook the bot gives (posts about new projects).
 
-Replicas may all schedule the same jobs: a run takes its kind's database lock first, and a
-replica that finds it taken lets the run go quietly (``SyncAlreadyRunning``). Each run goes
-to a process of its own (``sync.own_process``), so that the bot's event loop stays free.
+Replicas all schedule the same jobs, and each kind is synced once per period however many
+run: the jobs fire at the same moments on every replica (an interval counts from
+:data:`PERIOD_ANCHOR`, a daily job runs at ``SYNC_DAILY_AT``), and a run first claims its
+kind's period in ``job_claim`` (models/job_claims.py; the period is the interval that holds
+the moment, or the day), so one replica syncs and the others let it go. The run itself still
+takes its kind's database lock, so it never overlaps a run started elsewhere (*Sync now*, the
+CLI): finding it taken, the run lets go quietly (``SyncAlreadyRunning``). A failed run gives
+its period back, for a replica starting within it to try again. Each run goes to a process of
+its own (``sync.own_process``), so that the bot's event loop stays free.
 
 Retries (:class:`SyncRetries`): a scheduled run that failed (10000ft or the database out of
 reach, say) is tried again ``SYNC_RETRY_SECONDS`` later, twice as long after each further
@@ -27,13 +33,20 @@ holder that died on another host is taken over within the lock's expiry
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from core.clock import company_now
 from core.db import is_unreachable
-from core.settings import Settings
+from core.settings import Settings, SyncSchedule
+from models.job_claims import claim_job_run, finish_job_run, forget_job_runs, release_job_run
 from sync.dispatch import AfterSync, missing_configuration
 from sync.own_process import SyncFailed, run_sync_in_own_process
 from sync.runs import (
@@ -48,11 +61,90 @@ from sync.runs import (
 log = logging.getLogger(__name__)
 
 
+PERIOD_ANCHOR = dt.datetime(2000, 1, 3, tzinfo=dt.UTC)
+"""Interval syncs run at this moment plus whole intervals, on every replica alike."""
+CLAIMS_KEPT = dt.timedelta(days=8)
+"""A sync job's claims are deleted after this: longer than the longest interval (7 days), so
+only claims of periods long past go."""
+REFERENCE_KINDS = ("users", "projects", "leave-types")
+DAILY_KINDS = ("holidays", "slack-users", "slack-channels", "aws-billing")
+AT_START_JOB = "sync-hours-at-start"
+"""The one-off job that `serve` runs at once on start: fresh hours (it syncs people and
+projects it finds missing) without waiting for the next interval."""
+
+Status = Literal["finished", "not configured", "held elsewhere", "failed"]
+
+
+def interval_of(kind: str, schedule: SyncSchedule) -> dt.timedelta | None:
+    """How often ``kind`` is synced, or None for a daily kind."""
+    if kind == "hours":
+        return dt.timedelta(minutes=schedule.hours_minutes)
+    if kind in REFERENCE_KINDS:
+        return dt.timedelta(minutes=schedule.reference_minutes)
+    return None
+
+
+def sync_period(kind: str, settings: Settings, now: dt.datetime) -> str:
+    """The period a scheduled run of ``kind`` at ``now`` belongs to, the same on every replica:
+    the interval that holds ``now`` (counted from :data:`PERIOD_ANCHOR`, named by its start
+    in UTC, e.g. ``2026-12-01T06:15Z``), or, for a daily kind, the day in ``TIME_ZONE``."""
+    every = interval_of(kind, settings.sync_schedule)
+    if every is None:
+        return now.astimezone(settings.tz).date().isoformat()
+    start = PERIOD_ANCHOR + (now - PERIOD_ANCHOR) // every * every
+    return start.strftime("%Y-%m-%dT%H:%MZ")
+
+
+def _holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+async def run_sync_job(
+    kind: str,
+    settings: Settings,
+    after: AfterSync | None = None,
+    *,
+    body: Callable[[str], Awaitable[Status]] | None = None,
+) -> None:
+    """A regular scheduled run: ``body`` (default :func:`run_scheduled_sync`), if this replica
+    is the first to claim the period (:func:`sync_period`); a failed run gives the period back,
+    for a replica starting within it to try again."""
+    now = company_now(settings)
+    job, period = f"sync-{kind}", sync_period(kind, settings, now)
+    try:
+        claimed = await claim_job_run(job, period, _holder(), lease=settings.sync_schedule.lock_ttl)
+    except Exception:
+        log.exception("scheduled %s sync: could not claim %s", kind, period)
+        if body is not None:  # its retries: the database may be back soon
+            await body(kind)
+        return
+    if not claimed:
+        log.info("scheduled %s sync skipped: another run has the period %s", kind, period)
+        return
+    try:
+        if body is None:
+            status = (await run_scheduled_sync(kind, settings, after)).status
+        else:
+            status = await body(kind)
+    except asyncio.CancelledError:  # stopped at shutdown: a replica starting now may run it
+        with contextlib.suppress(Exception):
+            await asyncio.shield(release_job_run(job, period))
+        raise
+    try:
+        if status == "failed":
+            await release_job_run(job, period)
+        else:
+            await finish_job_run(job, period)
+        await forget_job_runs(job, before=now - CLAIMS_KEPT)
+    except Exception:
+        log.exception("scheduled %s sync: could not record the end of %s", kind, period)
+
+
 @dataclass(frozen=True)
 class ScheduledOutcome:
     """How one scheduled run ended."""
 
-    status: Literal["finished", "not configured", "held elsewhere", "failed"]
+    status: Status
     started: dt.datetime
     error: str = ""
     held_until: dt.datetime | None = None  # "held elsewhere": when that run's lock lapses
@@ -117,8 +209,9 @@ async def run_after_sync(after: AfterSync, kind: str, settings: Settings) -> Non
 class SyncRetries:
     """The scheduled syncs' job body, which tries a failed run again (module docstring).
 
-    One retry job per kind at most (``retry-sync-KIND``); the regular job and the retry run the
-    same :meth:`run`. The kind's lock keeps two of them from ever running at once.
+    One retry job per kind at most (``retry-sync-KIND``); the regular job (claiming its period
+    first, :meth:`run_claimed`) and the retry run the same :meth:`run`. The kind's lock keeps
+    two of them from ever running at once.
     """
 
     def __init__(self, scheduler: Any, settings: Settings, after: AfterSync | None) -> None:
@@ -128,16 +221,20 @@ class SyncRetries:
         self.failures: dict[str, int] = {}
         self.unrecorded: dict[str, ScheduledOutcome] = {}
 
-    async def run(self, kind: str, waiting_since: dt.datetime | None = None) -> None:
+    async def run_claimed(self, kind: str) -> None:
+        """The regular job: :meth:`run`, once per period across replicas (:func:`run_sync_job`)."""
+        await run_sync_job(kind, self.settings, self.after, body=self.run)
+
+    async def run(self, kind: str, waiting_since: dt.datetime | None = None) -> Status:
         """One run of ``kind``; ``waiting_since``: this retry waited for a lock held
         elsewhere since then, and is not needed if a run has succeeded since."""
         if not await self._record_unrecorded(kind):  # the database is still out of reach
             self.failures[kind] = self.failures.get(kind, 0) + 1
             self._retry_after_failure(kind)
-            return
+            return "failed"
         if waiting_since is not None and await self._succeeded_since(kind, waiting_since):
             log.info("scheduled %s sync: the run that held the lock finished it", kind)
-            return
+            return "finished"
         outcome = await run_scheduled_sync(kind, self.settings, self.after)
         if outcome.status == "failed":
             self.failures[kind] = self.failures.get(kind, 0) + 1
@@ -149,6 +246,7 @@ class SyncRetries:
             self._retry_at(kind, lapse + LAPSE_MARGIN, waiting_since or outcome.started)
         else:
             self.failures.pop(kind, None)
+        return outcome.status
 
     async def _record_unrecorded(self, kind: str) -> bool:
         """Records the last failed run of ``kind`` if it could not record itself; False when
@@ -207,21 +305,29 @@ LAPSE_MARGIN = dt.timedelta(seconds=1)
 
 
 def register_sync_jobs(
-    scheduler: Any, settings: Settings, *, after: AfterSync | None = None
+    scheduler: Any,
+    settings: Settings,
+    *,
+    after: AfterSync | None = None,
+    hours_at_start: bool = False,
 ) -> SyncRetries:
     """Adds the periodic sync jobs to the AsyncIOScheduler (unconfigured kinds get none);
-    ``after`` follows each finished run. Returns the jobs' body, which schedules retries."""
+    ``after`` follows each finished run. ``hours_at_start``: the hours sync also runs as
+    soon as the scheduler starts (:data:`AT_START_JOB`), claiming the period it starts in.
+    Returns the jobs' body, which schedules retries."""
     schedule = settings.sync_schedule
     options: dict[str, Any] = {"max_instances": 1, "coalesce": True, "replace_existing": True}
     retries = SyncRetries(scheduler, settings, after)
 
-    def add_interval(kind: str, minutes: int) -> None:
+    def add_interval(kind: str, every: dt.timedelta) -> None:
         if missing_configuration(kind, settings):
             return
         scheduler.add_job(
-            retries.run,
+            retries.run_claimed,
             "interval",
-            minutes=minutes,
+            seconds=every.total_seconds(),
+            start_date=PERIOD_ANCHOR,
+            timezone=dt.UTC,
             args=(kind,),
             id=f"sync-{kind}",
             name=f"sync {kind}",
@@ -232,7 +338,7 @@ def register_sync_jobs(
         if missing_configuration(kind, settings):
             return
         scheduler.add_job(
-            retries.run,
+            retries.run_claimed,
             "cron",
             hour=schedule.daily_hour,
             minute=schedule.daily_minute,
@@ -243,9 +349,20 @@ def register_sync_jobs(
             **options,
         )
 
-    add_interval("hours", schedule.hours_minutes)
-    for kind in ("users", "projects", "leave-types"):
-        add_interval(kind, schedule.reference_minutes)
-    for kind in ("holidays", "slack-users", "slack-channels", "aws-billing"):
+    for kind in ("hours", *REFERENCE_KINDS):
+        every = interval_of(kind, schedule)
+        assert every is not None
+        add_interval(kind, every)
+    for kind in DAILY_KINDS:
         add_daily(kind)
+    if hours_at_start and not missing_configuration("hours", settings):
+        scheduler.add_job(
+            retries.run_claimed,
+            "date",
+            run_date=company_now(settings),
+            args=("hours",),
+            id=AT_START_JOB,
+            name="sync hours",
+            **options,
+        )
     return retries

@@ -35,13 +35,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextvars
 import itertools
 import json
 import random
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,6 +84,7 @@ class Ack:
     envelope_id: str
     payload: dict[str, Any] | None
     latency: float  # seconds from sending the envelope to receiving the ack
+    connection: int = 0  # the number of the connection that acked it (1: the first accepted)
 
 
 @dataclass
@@ -188,6 +191,10 @@ class SlackEmulator:
         self._holds: dict[str, list[_HoldRule]] = {}
         self.envelopes_sent: list[str] = []  # every envelope id, in the order sent
         self._connections: list[_Connection] = []
+        # The connection the current task's envelopes go to (delivering_to), else None: random.
+        self._deliver_to: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+            "deliver_to", default=None
+        )
         self._pending_acks: dict[str, asyncio.Future[Ack]] = {}
         self._sent_at: dict[str, float] = {}
         self._changed = asyncio.Condition()
@@ -490,9 +497,9 @@ class SlackEmulator:
             "accepts_response_payload": accepts_response_payload,
             **(extra or {}),
         }
+        conn = self._connection_for_envelope()
         future: asyncio.Future[Ack] = asyncio.get_running_loop().create_future()
         self._pending_acks[envelope_id] = future
-        conn = self._random.choice(self._connections)
         self._sent_at[envelope_id] = time.monotonic()
         self.envelopes_sent.append(envelope_id)
         await conn.ws.send_str(json.dumps(envelope))
@@ -505,6 +512,36 @@ class SlackEmulator:
         finally:
             self._pending_acks.pop(envelope_id, None)
             self._sent_at.pop(envelope_id, None)
+
+    @property
+    def connection_numbers(self) -> list[int]:
+        """The open Socket Mode connections, oldest first, by number (1: the first accepted;
+        a reconnect gets a new number)."""
+        return [conn.number for conn in self._connections]
+
+    @contextmanager
+    def delivering_to(self, number: int) -> Iterator[None]:
+        """Envelopes this task sends inside the block go to connection ``number`` instead of
+        one picked at random, e.g. a click to one replica and its modal's submission to
+        another."""
+        token = self._deliver_to.set(number)
+        try:
+            yield
+        finally:
+            self._deliver_to.reset(token)
+
+    def _connection_for_envelope(self) -> _Connection:
+        """As Slack does, each envelope goes to one of the app's open connections, picked at
+        random, unless :meth:`delivering_to` names one."""
+        number = self._deliver_to.get()
+        if number is None:
+            return self._random.choice(self._connections)
+        for conn in self._connections:
+            if conn.number == number:
+                return conn
+        raise LookupError(
+            f"no open Socket Mode connection {number} (open: {self.connection_numbers})"
+        )
 
     def response_url(self) -> str:
         return f"{self.base_url}/response-url/{next(self._ids)}"
@@ -1152,7 +1189,12 @@ class SlackEmulator:
                 future = self._pending_acks.get(envelope_id)
                 now = time.monotonic()
                 latency = now - self._sent_at.get(envelope_id, now)
-                ack = Ack(envelope_id=envelope_id, payload=data.get("payload"), latency=latency)
+                ack = Ack(
+                    envelope_id=envelope_id,
+                    payload=data.get("payload"),
+                    latency=latency,
+                    connection=conn.number,
+                )
                 self.violations += [f"ack: {e}" for e in slack_limits.ack_errors(ack.payload)]
                 self.acks.append(ack)
                 if future is not None and not future.done():

@@ -6,16 +6,18 @@ public holidays (≤ L), and the per-day sums precomputed per person and month
 entry, parsed once per distinct month text and then served from an in-process cache.
 
 This is the hot path of `/flex-hours` (answered within a few milliseconds), so the four reads
-are plain SQL issued together: building Tortoise querysets and parsing their dates cost more
-than the reads themselves. Reading and turning rows into inputs are separate steps
-(:func:`read_flex_rows`, :func:`flex_inputs_from_rows`) so that a company-wide run can read
-on the event loop and parse and compute in a worker process (``models.flex.company``).
+are plain SQL issued together (on PostgreSQL, for a few people, as one statement): building
+Tortoise querysets and parsing their dates cost more than the reads themselves. Reading and
+turning rows into inputs are separate steps (:func:`read_flex_rows`,
+:func:`flex_inputs_from_rows`) so that a company-wide run can read on the event loop and parse
+and compute in a worker process (``models.flex.company``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -50,6 +52,17 @@ _CORRECTIONS = (
 )
 _HOLIDAYS = "SELECT date FROM public_holiday WHERE date <= {as_of}"
 _SUMS = "SELECT person_id, month, days FROM flex_month_sums WHERE month <= {as_of}"
+_ALL_AT_ONCE = """SELECT
+ (SELECT json_agg(json_build_array(person_id, start_date, end_date, worktime_percent,
+  flex_enabled)) FROM work_contract WHERE person_id = ANY($2::int[])),
+ (SELECT json_agg(json_build_array(person_id, date, adjust_by, set_to)) FROM flex_correction
+  WHERE date <= $1 AND person_id = ANY($2::int[])),
+ (SELECT json_agg(json_build_array(date)) FROM public_holiday WHERE date <= $1),
+ (SELECT json_agg(json_build_array(person_id, month, days)) FROM flex_month_sums
+  WHERE month <= $1 AND person_id = ANY($2::int[]))"""
+"""The four reads above for a few people in one PostgreSQL round trip, each as a JSON array
+of rows in the same column order: `/flex-hours` made four queries (and took four pool
+connections) per answer, a third of its CPU at 200 answers a second (benchmarks/load.py)."""
 
 
 def _as_date(value: Any) -> dt.date:
@@ -66,7 +79,7 @@ async def _select(
     conn: Any, sql: str, as_of: dt.date | None, filter_ids: Sequence[int] | None
 ) -> list[Any]:
     """Runs one of the reads above with the dialect's placeholders; rows index by position."""
-    postgres = "sqlite" not in type(conn).__module__
+    postgres = _is_postgres(conn)
     values: list[Any] = []
     if as_of is not None:
         values.append(as_of if postgres else as_of.isoformat())
@@ -118,6 +131,8 @@ async def read_flex_rows(
         return FlexRows([], [], [], [])
     filter_ids = None if wanted is None or len(wanted) > MAX_FILTERED_PEOPLE else wanted
     conn = connections.get("default")
+    if filter_ids is not None and with_sums and _is_postgres(conn):
+        return await _read_at_once(conn, filter_ids, as_of)
     contract_rows, correction_rows, holiday_rows, sum_rows = await asyncio.gather(
         _select(conn, _CONTRACTS, None, filter_ids),
         _select(conn, _CORRECTIONS, as_of, filter_ids),
@@ -134,6 +149,33 @@ async def read_flex_rows(
 
 async def _nothing() -> list[Any]:
     return []
+
+
+def _is_postgres(conn: Any) -> bool:
+    return "sqlite" not in type(conn).__module__
+
+
+async def _read_at_once(conn: Any, person_ids: Sequence[int], as_of: dt.date) -> FlexRows:
+    """:data:`_ALL_AT_ONCE`: the rows of :func:`read_flex_rows`, from one snapshot too."""
+    _, rows = await conn.execute_query(_ALL_AT_ONCE, [as_of, list(person_ids)])
+
+    def parsed(text: str | None, *date_columns: int) -> list[tuple[Any, ...]]:
+        """JSON rows as the driver gives rows: dates as dates, numbers as Decimal."""
+        found = []
+        for row in json.loads(text, parse_float=Decimal) if text else []:
+            for column in date_columns:
+                if row[column] is not None:
+                    row[column] = dt.date.fromisoformat(row[column])
+            found.append(tuple(row))
+        return found
+
+    contracts, corrections, holidays, sums = rows[0]
+    return FlexRows(
+        contracts=parsed(contracts, 1, 2),
+        corrections=parsed(corrections, 1),
+        holidays=parsed(holidays, 0),
+        sums=parsed(sums, 1),
+    )
 
 
 async def read_flex_sums(person_ids: Sequence[int], as_of: dt.date) -> list[tuple[Any, ...]]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from models import JobClaim
 from models.job_claims import (
     claim_job_run,
     finish_job_run,
+    forget_job_runs,
     job_run_attempts,
     job_run_finished,
     release_job_run,
@@ -51,3 +52,14 @@ async def test_a_released_claim_is_taken_over_at_once_and_its_attempts_counted(d
     await release_job_run("notify-x", "2026-W49")  # a finished run stays finished
     assert not await claim_job_run("notify-x", "2026-W49", "late")
     assert await job_run_attempts("notify-x", "2026-W49") == 2
+
+
+async def test_claims_made_before_a_moment_are_forgotten_for_that_job_only(db: str) -> None:
+    for period in ("08:00", "08:15", "08:30"):
+        assert await claim_job_run("sync-hours", period)
+    assert await claim_job_run("notify-x", "2026-W49")
+    long_ago = datetime.now(UTC) - timedelta(days=9)
+    await JobClaim.filter(period__in=("08:00", "08:15", "2026-W49")).update(claimed_at=long_ago)
+    assert await forget_job_runs("sync-hours", before=datetime.now(UTC) - timedelta(days=8)) == 2
+    left = sorted(await JobClaim.all().values_list("job", "period"))
+    assert left == [("notify-x", "2026-W49"), ("sync-hours", "08:30")]

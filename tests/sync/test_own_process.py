@@ -8,6 +8,7 @@ import os
 import pytest
 
 from bot.emulators.tenkfeet import DEFAULT_TOKEN
+from core.off_loop import WORKER_NICENESS
 from core.settings import Settings
 from models import PublicHoliday, SyncLock, SyncRun
 from sync.own_process import SyncFailed, run_sync_in_own_process
@@ -33,6 +34,8 @@ async def test_a_scheduled_sync_runs_in_another_process(db: str) -> None:
         lock = await SyncLock.get(kind="holidays")
         pid = int(lock.holder.split(":")[1])
         assert pid != os.getpid()
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.getpriority(os.PRIO_PROCESS, pid) == min(ours + WORKER_NICENESS, 19)
         release.set()
         await asyncio.wait_for(job, WAIT)
     finally:

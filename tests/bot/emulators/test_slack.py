@@ -49,6 +49,34 @@ async def test_several_connections_share_the_envelopes(slack_emulator: SlackEmul
             task.cancel()
 
 
+async def test_an_envelope_can_be_delivered_to_a_chosen_connection(
+    slack_emulator: SlackEmulator,
+) -> None:
+    client = AsyncWebClient(base_url=slack_emulator.api_url)
+    seen: list[str] = []
+    async with aiohttp.ClientSession() as session:
+        tasks = []
+        for name in ("a", "b", "c"):
+            url = (await client.apps_connections_open(app_token=slack_emulator.app_token))["url"]
+            ws = await session.ws_connect(url)
+            await ws.receive()  # hello
+            tasks.append(asyncio.create_task(_ack_everything(ws, name, seen)))
+        assert slack_emulator.connection_numbers == [1, 2, 3]
+        spread = [await slack_emulator.send_slash_command("/x") for _ in range(30)]
+        assert {a.connection for a in spread} == {1, 2, 3}
+        assert all(a.payload == {"by": "abc"[a.connection - 1]} for a in spread)
+        with slack_emulator.delivering_to(2):
+            chosen = [await slack_emulator.send_slash_command("/x") for _ in range(5)]
+            clicked = await slack_emulator.send_block_action("go")
+        assert {a.connection for a in [*chosen, clicked]} == {2}
+        assert {(a.payload or {}).get("by") for a in [*chosen, clicked]} == {"b"}
+        with pytest.raises(LookupError, match="no open Socket Mode connection 7"):
+            with slack_emulator.delivering_to(7):
+                await slack_emulator.send_slash_command("/x")
+        for task in tasks:
+            task.cancel()
+
+
 async def test_web_api_accepts_form_and_json_and_checks_tokens(
     slack_emulator: SlackEmulator,
 ) -> None:

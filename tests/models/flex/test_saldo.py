@@ -571,3 +571,74 @@ def test_set_to_equal_to_the_saldo_at_a_day_keeps_the_final_saldo(
     assert [m for m in split_result.months if m.month > split_month] == [
         m for m in whole.months if m.month > split_month
     ]
+
+
+# --- property: without the daily log, a month at a time, every figure is the same -----------
+
+
+@st.composite
+def messy_histories(draw: st.DrawFn) -> tuple[FlexInput, dt.date]:
+    """Contracts with gaps and overlaps (some open-ended, some without flex), entries inside
+    and outside them, holidays on any day, adjustments and set_to corrections, over about
+    four months, and an L anywhere in them."""
+    offset = st.integers(-20, 130)
+    contracts = []
+    for _ in range(draw(st.integers(0, 4))):
+        start = draw(offset)
+        length = draw(st.one_of(st.none(), st.integers(0, 90)))
+        contracts.append(
+            Contract(
+                BASE + dt.timedelta(days=start),
+                None if length is None else BASE + dt.timedelta(days=start + length),
+                draw(st.sampled_from([100, 80, 60, 50, 1])),
+                draw(st.booleans()),
+            )
+        )
+    quarter = st.integers(0, 48).map(lambda q: D(q) / 4)
+    days = {}
+    for o in draw(st.sets(offset, max_size=60)):
+        d = BASE + dt.timedelta(days=o)
+        days[d] = DayHours(d, draw(quarter), draw(quarter), draw(quarter), draw(quarter))
+    holidays = frozenset(BASE + dt.timedelta(days=o) for o in draw(st.sets(offset, max_size=8)))
+    corrections = [
+        Correction(
+            BASE + dt.timedelta(days=o),
+            adjust_by=draw(st.one_of(st.none(), quarter.map(lambda q: q - 6))),
+            set_to=draw(st.one_of(st.none(), quarter.map(lambda q: q * 3 - 40))),
+        )
+        for o in draw(st.lists(offset, max_size=5))
+    ]
+    as_of = BASE + dt.timedelta(days=draw(offset))
+    return FlexInput(contracts, corrections, days, holidays), as_of
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(messy_histories())
+def test_without_the_daily_log_every_figure_is_the_day_walks(
+    history: tuple[FlexInput, dt.date],
+) -> None:
+    inp, as_of = history
+    full = compute_flex(inp, as_of, WORKDAY)
+    lean = compute_flex(inp, as_of, WORKDAY, with_days=False)
+    assert lean.days == []
+    assert lean == FlexResult(**{**full.__dict__, "days": []})
+
+
+def test_a_month_at_a_time_counts_workdays_around_weekends_and_holidays() -> None:
+    """Hand-counted: 2024-01-10 (Wed) to 2024-02-20 (Tue) under a 80 % contract from the 15th,
+    full time before; New Year's Day outside, Epiphany (Sat) and 2024-02-06 (Tue) holidays."""
+    contracts = [contract("2024-01-01", "2024-01-14"), contract("2024-01-15", None, 80)]
+    corrections = [Correction(day("2024-01-10"), set_to=D("0"))]
+    holidays = ["2024-01-01", "2024-01-06", "2024-02-06"]
+    result = compute_flex(
+        FlexInput(contracts, corrections, {}, frozenset(map(day, holidays))),
+        day("2024-02-20"),
+        WORKDAY,
+        with_days=False,
+    )
+    january, february = result.months
+    # January: 10th-12th (3 workdays) at 7.5, 15th-31st (13 workdays) at 6.
+    assert january.expected == D("22.5") + D("78")
+    # February: 1st-20th has 14 weekdays, one of them a holiday: 13 at 6.
+    assert february.expected == D("78")
+    assert result.saldo == -(D("100.5") + D("78"))
