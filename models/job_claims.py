@@ -85,6 +85,11 @@ async def finish_job_run(job: str, period: str) -> None:
     await JobClaim.filter(job=job, period=period).update(finished_at=dt.datetime.now(dt.UTC))
 
 
+async def unfinished_claim(job: str, period: str) -> JobClaim | None:
+    """The claim on ``job`` for ``period`` while it is not finished (live or lapsed)."""
+    return await JobClaim.get_or_none(job=job, period=period, finished_at=None)
+
+
 async def job_run_finished(job: str, period: str) -> bool:
     return await JobClaim.filter(job=job, period=period).exclude(finished_at=None).exists()
 

@@ -82,7 +82,7 @@ def _process_space() -> str:
     return f"{_boot_id()}.{_pid_namespace()}"
 
 
-def _holder_name() -> str:
+def holder_name() -> str:
     parts = (socket.gethostname(), str(os.getpid()), _process_space(), uuid.uuid4().hex[:8])
     return ":".join(parts)[:128]  # the column's width
 
@@ -204,7 +204,7 @@ async def sync_run(
     ``ttl``: how long the lock outlives this run should it die (it is renewed meanwhile);
     ``retries`` says, when the run ends, how its upstream was retried (recorded with it).
     """
-    holder = _holder_name()
+    holder = holder_name()
     await acquire_lock(kind, holder, ttl)
     renewer: asyncio.Task[None] | None = None
     try:

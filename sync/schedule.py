@@ -37,8 +37,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import os
-import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -46,7 +44,13 @@ from typing import Any, Literal
 from core.clock import company_now
 from core.db import is_unreachable
 from core.settings import Settings, SyncSchedule
-from models.job_claims import claim_job_run, finish_job_run, forget_job_runs, release_job_run
+from models.job_claims import (
+    claim_job_run,
+    finish_job_run,
+    forget_job_runs,
+    release_job_run,
+    unfinished_claim,
+)
 from sync.dispatch import AfterSync, missing_configuration
 from sync.own_process import SyncFailed, run_sync_in_own_process
 from sync.runs import (
@@ -54,6 +58,8 @@ from sync.runs import (
     SyncAlreadyRunning,
     describe_error,
     finished_since,
+    holder_is_gone,
+    holder_name,
     lock_in_use,
     record_failed_attempt,
 )
@@ -95,24 +101,24 @@ def sync_period(kind: str, settings: Settings, now: dt.datetime) -> str:
     return start.strftime("%Y-%m-%dT%H:%MZ")
 
 
-def _holder() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
 async def run_sync_job(
     kind: str,
     settings: Settings,
     after: AfterSync | None = None,
     *,
     body: Callable[[str], Awaitable[Status]] | None = None,
+    claim_held: Callable[[str, str, str], Awaitable[None]] | None = None,
 ) -> None:
     """A regular scheduled run: ``body`` (default :func:`run_scheduled_sync`), if this replica
     is the first to claim the period (:func:`sync_period`); a failed run gives the period back,
-    for a replica starting within it to try again."""
+    for a replica starting within it to try again. ``claim_held(kind, job, period)`` follows
+    when another run has the period."""
     now = company_now(settings)
     job, period = f"sync-{kind}", sync_period(kind, settings, now)
     try:
-        claimed = await claim_job_run(job, period, _holder(), lease=settings.sync_schedule.lock_ttl)
+        claimed = await claim_job_run(
+            job, period, holder_name(), lease=settings.sync_schedule.lock_ttl
+        )
     except Exception:
         log.exception("scheduled %s sync: could not claim %s", kind, period)
         if body is not None:  # its retries: the database may be back soon
@@ -120,6 +126,8 @@ async def run_sync_job(
         return
     if not claimed:
         log.info("scheduled %s sync skipped: another run has the period %s", kind, period)
+        if claim_held is not None:
+            await claim_held(kind, job, period)
         return
     try:
         if body is None:
@@ -223,7 +231,32 @@ class SyncRetries:
 
     async def run_claimed(self, kind: str) -> None:
         """The regular job: :meth:`run`, once per period across replicas (:func:`run_sync_job`)."""
-        await run_sync_job(kind, self.settings, self.after, body=self.run)
+        await run_sync_job(
+            kind, self.settings, self.after, body=self.run, claim_held=self._claim_held
+        )
+
+    async def _claim_held(self, kind: str, job: str, period: str) -> None:
+        """Another run has claimed the period. Its process gone from this host (a replica
+        killed and started again): the period is taken over now. Otherwise this replica looks
+        again when that run's lock lapses (or its claim, before it took the lock), and runs
+        then unless a run of the kind has succeeded meanwhile."""
+        now = dt.datetime.now(dt.UTC)
+        try:
+            claim = await unfinished_claim(job, period)
+            if claim is None:  # finished meanwhile
+                return
+            if holder_is_gone(claim.holder):
+                log.info("scheduled %s sync: the run that claimed %s is gone", kind, period)
+                await release_job_run(job, period)
+                await run_sync_job(kind, self.settings, self.after, body=self.run)
+                return
+            lock = await lock_in_use(kind)
+        except Exception as exc:
+            if not is_unreachable(exc):
+                raise
+            return  # the next regular run claims again
+        lapse = lock.expires_at if lock is not None else claim.expires_at
+        self._retry_at(kind, (lapse or now) + LAPSE_MARGIN, now)
 
     async def run(self, kind: str, waiting_since: dt.datetime | None = None) -> Status:
         """One run of ``kind``; ``waiting_since``: this retry waited for a lock held
