@@ -176,6 +176,13 @@ async def test_three_replicas_answer_once_run_jobs_once_and_share_a_modal_flow(
         settings = load_settings(env)
         people = await a_synced_company(tenkfeet, settings)
         company = await review_company()
+        # In the Slack directory too, or the users sync would unlink them (linked by e-mail).
+        await SlackUser.bulk_create(
+            [
+                SlackUser(slack_id=str(who.slack_id), name=who.first_name, email=who.email)
+                for who in (company.ada, company.bob, company.fay, company.eve)
+            ]
+        )
         reference = InvoiceReference.of(await company.summary()).as_button_value()
         due = due_kinds(scheduled_kinds(), settings, company_now(settings))
         synced_before = set(await SyncRun.all().values_list("id", flat=True))
@@ -191,6 +198,9 @@ async def test_three_replicas_answer_once_run_jobs_once_and_share_a_modal_flow(
             await in_any(logs, "scheduled hours sync: added", 1, 90)
             for log in logs:
                 await log.wait_for("notification catch-up done", 120)
+            # The reference syncs' first minute comes: every replica's jobs fire at once.
+            for log, kind in itertools.product(logs, REFERENCE_KINDS):
+                await log.wait_for(f"scheduled {kind} sync", 150)
 
             asked = [people[n % len(people)] for n in range(COMMANDS)]
             acks = await asyncio.gather(
@@ -211,9 +221,6 @@ async def test_three_replicas_answer_once_run_jobs_once_and_share_a_modal_flow(
                     "response_url", where=every_reply_sent, timeout=30
                 )
             answer = await click_then_submit_elsewhere(slack_emulator, replicas, reference)
-            # The reference syncs' first minute comes: every replica's jobs fire at once.
-            for log, kind in itertools.product(logs, REFERENCE_KINDS):
-                await log.wait_for(f"scheduled {kind} sync", 150)
 
     for replica in replicas:
         assert replica.returncode == 0, replica.stderr.text
