@@ -119,8 +119,11 @@ async def run_sync_job(
         claimed = await claim_job_run(
             job, period, holder_name(), lease=settings.sync_schedule.lock_ttl
         )
-    except Exception:
-        log.exception("scheduled %s sync: could not claim %s", kind, period)
+    except Exception as exc:
+        if not is_unreachable(exc):
+            raise
+        # An outage: one line, not a traceback per replica per job while it lasts.
+        log.warning("scheduled %s sync: could not claim %s: %s", kind, period, describe_error(exc))
         if body is not None:  # its retries: the database may be back soon
             await body(kind)
         return

@@ -157,6 +157,42 @@ async def test_a_period_is_synced_by_its_first_claimer_only(db: str) -> None:
         assert (await JobClaim.get(job="sync-users")).finished_at is not None
 
 
+async def test_a_claim_the_database_cannot_take_logs_one_line_and_hands_over_to_the_retries(
+    db: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """During an outage every replica's every job fails to claim: one warning line each (no
+    traceback), and the job's body (its retries) still runs. Any other failure is a fault of
+    the code: it is raised, and the period is not run unclaimed."""
+    from sync import schedule
+
+    async def unreachable(*args: object, **kwargs: object) -> bool:
+        raise ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)")
+
+    bodies: list[str] = []
+
+    async def body(kind: str) -> str:
+        bodies.append(kind)
+        return "failed"
+
+    monkeypatch.setattr(schedule, "claim_job_run", unreachable)
+    settings = Settings(tenkfeet_auth=DEFAULT_TOKEN)
+    with caplog.at_level("WARNING", logger="sync.schedule"):
+        await run_sync_job("holidays", settings, body=body)
+    assert bodies == ["holidays"]
+    (record,) = [r for r in caplog.records if r.name == "sync.schedule"]
+    assert record.levelname == "WARNING" and record.exc_info is None
+    assert "could not claim" in record.getMessage()
+    assert "Connect call failed" in record.getMessage()
+
+    async def broken(*args: object, **kwargs: object) -> bool:
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(schedule, "claim_job_run", broken)
+    with pytest.raises(KeyError):
+        await run_sync_job("holidays", settings, body=body)
+    assert bodies == ["holidays"]
+
+
 async def test_a_period_held_by_a_running_sync_is_finished_not_run_again(db: str) -> None:
     now = datetime.now(UTC)
     await SyncLock.create(
