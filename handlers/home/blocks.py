@@ -24,6 +24,7 @@ from handlers.flex.blocks import (
 )
 from handlers.home.references import HoursSubmission
 from handlers.invoices.blocks import waiting_review_button
+from handlers.notifications.wording import entries_text
 from handlers.slack_ids import ActionId, CallbackId
 from models.flex.report import FlexReport
 from models.invoices.records import InvoiceState
@@ -111,8 +112,8 @@ def unsubmitted_section(
                 "title": {"type": "plain_text", "text": "Submit hours?"},
                 "text": {
                     "type": "mrkdwn",
-                    "text": f"Submit {ready} entries ({hours_plain(unsubmitted.submittable_hours)})"
-                    " to 10000ft for approval?",
+                    "text": f"Submit {entries_text(ready)} "
+                    f"({hours_plain(unsubmitted.submittable_hours)}) to 10000ft for approval?",
                 },
                 "confirm": {"type": "plain_text", "text": "Submit"},
                 "deny": {"type": "plain_text", "text": "Cancel"},

@@ -142,6 +142,7 @@ async def test_home_shows_saldo_unsubmitted_hours_and_invoices(home_bot: BotUnde
     # The history's 5 h Unsubmitted entry on the last workday, and the 2.5 h one just added.
     assert "*2* entries, *7.50h*" in text
     assert "1 of them (5.00h) can be submitted" in text
+    assert "Submit 1 entry (5.00h) to 10000ft for approval?" in text
     assert "no notes" in text
     assert ActionId.HOME_SUBMIT_HOURS in text
     assert f"/invoices/{invoice.id}" in text
