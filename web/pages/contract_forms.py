@@ -10,14 +10,12 @@ asks first, then deletes on POST.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
-from multidict import MultiDictProxy
 
 from models.flex.contract_edits import CONTRACT_EDITS, contract_values
 from models.flex.contract_overview import period
@@ -30,6 +28,7 @@ from models.people import Person
 from models.permissions import Capability
 from web.app_keys import SETTINGS_KEY
 from web.auth import View, audit_actor, requires
+from web.edit_forms import FormViews, posted_values, render_form
 from web.notices import leave_notice
 from web.rendering import render, site_root
 from web.site_errors import NotFound
@@ -52,12 +51,6 @@ class Editable:
     values_of: Callable[[Any], dict[str, str]]
     name_of: Callable[[Any], str]
     """How a notice names a stored one: "contract 2025-01-01..open-ended"."""
-
-
-def _read_checkbox(values: dict[str, str], form: MultiDictProxy[Any]) -> None:
-    """An unticked checkbox sends nothing: that is flex_enabled "false"."""
-    if "flex_enabled" not in form:
-        values["flex_enabled"] = "false"
 
 
 CONTRACTS = Editable(
@@ -110,19 +103,14 @@ def _form_page(
     stored: Stored | None,
     problems: Sequence[Problem] = (),
 ) -> web.Response:
-    errors: dict[str, list[str]] = defaultdict(list)
-    for problem in problems:
-        errors[problem.field].append(problem.message)
-    return render(
+    return render_form(
         request,
         kind.template,
-        status=400 if problems else 200,
+        problems=problems,
         person=person,
         values=values,
         stored=stored,
         stored_name=kind.name_of(stored) if stored is not None else "",
-        errors=dict(errors),
-        problems=list(problems),
         action=person_path(request, person)
         + f"/{kind.segment}"
         + ("" if stored is None else f"/{stored.pk}"),
@@ -131,12 +119,9 @@ def _form_page(
 
 async def _posted_values(request: web.Request, kind: Editable) -> dict[str, str]:
     form = await request.post()
-    values = {
-        name: value if isinstance(value := form.get(name, ""), str) else ""
-        for name in kind.edits.fields
-    }
-    if kind is CONTRACTS:
-        _read_checkbox(values, form)
+    values = posted_values(form, kind.edits.fields)
+    if kind is CONTRACTS and "flex_enabled" not in form:
+        values["flex_enabled"] = "false"  # an unticked checkbox sends nothing
     return values
 
 
@@ -159,7 +144,7 @@ def _edit_form(kind: Editable) -> View:
     return view
 
 
-def _save(kind: Editable, *, new: bool) -> View:
+def _save(kind: Editable, new: bool) -> View:
     @requires(Capability.EDIT_CONTRACTS)
     async def view(request: web.Request) -> web.Response:
         person = await person_of(request)
@@ -228,12 +213,9 @@ def _delete(kind: Editable) -> View:
     return view
 
 
+_VIEWS = FormViews(_new_form, _save, _edit_form, _delete_form, _delete)
+
+
 def add_routes(app: web.Application) -> None:
     for kind in (CONTRACTS, CORRECTIONS):
-        base = f"/contracts/{{guid}}/{kind.segment}"
-        app.router.add_get(f"{base}/new", _new_form(kind))
-        app.router.add_post(base, _save(kind, new=True))
-        app.router.add_get(base + r"/{pk:\d{1,9}}", _edit_form(kind))
-        app.router.add_post(base + r"/{pk:\d{1,9}}", _save(kind, new=False))
-        app.router.add_get(base + r"/{pk:\d{1,9}}/delete", _delete_form(kind))
-        app.router.add_post(base + r"/{pk:\d{1,9}}/delete", _delete(kind))
+        _VIEWS.add_routes(app, f"/contracts/{{guid}}/{kind.segment}", kind)
