@@ -256,7 +256,8 @@ async def import_contracts(data: bytes, *, actor: str) -> ImportCounts:
         return await _UPSERT.apply(records, stored, actor=actor)
 
 
-def _write(contract: WorkContract, record: ContractRecord) -> None:
+def write_terms(contract: WorkContract, record: ContractRecord) -> None:
+    """Writes the record's terms (:attr:`ContractRecord.terms`) on a stored contract."""
     contract.end_date = record.end_date
     contract.worktime_percent = record.worktime_percent
     contract.flex_enabled = record.flex_enabled
@@ -268,6 +269,6 @@ _UPSERT: Upsert[ContractRecord, WorkContract] = Upsert(
     key=lambda contract: record_of(contract).key,
     new=lambda record: WorkContract(person_id=record.person_id, start_date=record.start_date),
     same=lambda contract, record: record_of(contract).terms == record.terms,
-    write=_write,
+    write=write_terms,
     note=lambda contract, record: f"line {record.line}",
 )

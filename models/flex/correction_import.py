@@ -148,7 +148,8 @@ async def import_corrections(data: bytes, *, actor: str) -> ImportCounts:
         return await _UPSERT.apply(records, stored, actor=actor)
 
 
-def _write(correction: FlexCorrection, record: CorrectionRecord) -> None:
+def write_hours_and_note(correction: FlexCorrection, record: CorrectionRecord) -> None:
+    """Writes the record's hours on a stored correction, and its note when it has one."""
     correction.adjust_by = record.adjust_by
     correction.set_to = record.set_to
     if record.note is not None:
@@ -161,6 +162,6 @@ _UPSERT: Upsert[CorrectionRecord, FlexCorrection] = Upsert(
     key=lambda correction: (correction.person_id, correction.date),  # type: ignore[attr-defined]
     new=lambda record: FlexCorrection(person_id=record.person_id, date=record.date),
     same=_same,
-    write=_write,
+    write=write_hours_and_note,
     note=lambda correction, record: correction.note,
 )

@@ -10,36 +10,25 @@ asks first, then deletes on POST.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
-from multidict import MultiDictProxy
 
-from models.flex.contract_edits import (
-    CONTRACT_FIELDS,
-    Saved,
-    contract_values,
-    delete_contract,
-    save_contract,
-)
+from models.flex.contract_edits import CONTRACT_EDITS, contract_values
 from models.flex.contract_overview import period
 from models.flex.contracts import FlexCorrection, WorkContract
-from models.flex.correction_edits import (
-    CORRECTION_FIELDS,
-    correction_values,
-    delete_correction,
-    save_correction,
-)
+from models.flex.correction_edits import CORRECTION_EDITS, correction_values
 from models.flex.csv_import import Problem
 from models.flex.keyed_import import EditRejected
+from models.flex.person_edits import PersonEdits
 from models.people import Person
 from models.permissions import Capability
 from web.app_keys import SETTINGS_KEY
 from web.auth import View, audit_actor, requires
+from web.edit_forms import FormViews, posted_values, render_form
 from web.notices import leave_notice
 from web.rendering import render, site_root
 from web.site_errors import NotFound
@@ -55,50 +44,31 @@ class Editable:
     segment: str
     """The path segment under /contracts/<guid>."""
     template: str
-    fields: tuple[str, ...]
     blank: Mapping[str, str]
     """A new one's fields."""
-    model: type[WorkContract] | type[FlexCorrection]
+    edits: PersonEdits[Any, Any]
+    """The form's fields, and how a save or a delete is checked and stored."""
     values_of: Callable[[Any], dict[str, str]]
-    save: Callable[[Person, Mapping[str, str], str, int | None], Awaitable[Saved[Any]]]
-    """(person, values, actor, id or None) → what the save did."""
-    delete: Callable[[Person, int, str], Awaitable[Any]]
     name_of: Callable[[Any], str]
     """How a notice names a stored one: "contract 2025-01-01..open-ended"."""
-
-
-def _read_checkbox(values: dict[str, str], form: MultiDictProxy[Any]) -> None:
-    """An unticked checkbox sends nothing: that is flex_enabled "false"."""
-    if "flex_enabled" not in form:
-        values["flex_enabled"] = "false"
 
 
 CONTRACTS = Editable(
     noun="contract",
     segment="contracts",
     template="contract_form.html",
-    fields=CONTRACT_FIELDS,
     blank={"start_date": "", "end_date": "", "worktime_percent": "100", "flex_enabled": "true"},
-    model=WorkContract,
+    edits=CONTRACT_EDITS,
     values_of=contract_values,
-    save=lambda person, values, actor, pk: save_contract(
-        person, values, actor=actor, contract_id=pk
-    ),
-    delete=lambda person, pk, actor: delete_contract(person, pk, actor=actor),
     name_of=lambda c: f"contract {period(c.start_date, c.end_date)}",
 )
 CORRECTIONS = Editable(
     noun="correction",
     segment="corrections",
     template="correction_form.html",
-    fields=CORRECTION_FIELDS,
     blank={"date": "", "adjust_by": "", "set_to": "", "note": ""},
-    model=FlexCorrection,
+    edits=CORRECTION_EDITS,
     values_of=correction_values,
-    save=lambda person, values, actor, pk: save_correction(
-        person, values, actor=actor, correction_id=pk
-    ),
-    delete=lambda person, pk, actor: delete_correction(person, pk, actor=actor),
     name_of=lambda c: f"correction on {c.date}",
 )
 
@@ -114,7 +84,7 @@ async def person_of(request: web.Request) -> Person:
 
 async def _stored(request: web.Request, kind: Editable, person: Person) -> Stored:
     pk = int(request.match_info["pk"])
-    row = await kind.model.get_or_none(id=pk, person_id=person.id)
+    row = await kind.edits.model.get_or_none(id=pk, person_id=person.id)
     if row is None:
         raise NotFound(f"{person.full_name} has no {kind.noun} with the id {pk}.")
     return row
@@ -133,19 +103,14 @@ def _form_page(
     stored: Stored | None,
     problems: Sequence[Problem] = (),
 ) -> web.Response:
-    errors: dict[str, list[str]] = defaultdict(list)
-    for problem in problems:
-        errors[problem.field].append(problem.message)
-    return render(
+    return render_form(
         request,
         kind.template,
-        status=400 if problems else 200,
+        problems=problems,
         person=person,
         values=values,
         stored=stored,
         stored_name=kind.name_of(stored) if stored is not None else "",
-        errors=dict(errors),
-        problems=list(problems),
         action=person_path(request, person)
         + f"/{kind.segment}"
         + ("" if stored is None else f"/{stored.pk}"),
@@ -154,11 +119,9 @@ def _form_page(
 
 async def _posted_values(request: web.Request, kind: Editable) -> dict[str, str]:
     form = await request.post()
-    values = {
-        name: value if isinstance(value := form.get(name, ""), str) else "" for name in kind.fields
-    }
-    if kind is CONTRACTS:
-        _read_checkbox(values, form)
+    values = posted_values(form, kind.edits.fields)
+    if kind is CONTRACTS and "flex_enabled" not in form:
+        values["flex_enabled"] = "false"  # an unticked checkbox sends nothing
     return values
 
 
@@ -181,15 +144,18 @@ def _edit_form(kind: Editable) -> View:
     return view
 
 
-def _save(kind: Editable, *, new: bool) -> View:
+def _save(kind: Editable, new: bool) -> View:
     @requires(Capability.EDIT_CONTRACTS)
     async def view(request: web.Request) -> web.Response:
         person = await person_of(request)
         stored = None if new else await _stored(request, kind, person)
         values = await _posted_values(request, kind)
         try:
-            saved = await kind.save(
-                person, values, audit_actor(request), None if stored is None else stored.pk
+            saved = await kind.edits.save(
+                person,
+                values,
+                actor=audit_actor(request),
+                row_id=None if stored is None else stored.pk,
             )
         except EditRejected as rejected:
             return _form_page(
@@ -234,7 +200,7 @@ def _delete(kind: Editable) -> View:
         person = await person_of(request)
         stored = await _stored(request, kind, person)
         try:
-            await kind.delete(person, stored.pk, audit_actor(request))
+            await kind.edits.delete(person, stored.pk, actor=audit_actor(request))
         except LookupError:
             raise NotFound(
                 f"That {kind.noun} of {person.full_name} was deleted meanwhile."
@@ -247,12 +213,9 @@ def _delete(kind: Editable) -> View:
     return view
 
 
+_VIEWS = FormViews(_new_form, _save, _edit_form, _delete_form, _delete)
+
+
 def add_routes(app: web.Application) -> None:
     for kind in (CONTRACTS, CORRECTIONS):
-        base = f"/contracts/{{guid}}/{kind.segment}"
-        app.router.add_get(f"{base}/new", _new_form(kind))
-        app.router.add_post(base, _save(kind, new=True))
-        app.router.add_get(base + r"/{pk:\d{1,9}}", _edit_form(kind))
-        app.router.add_post(base + r"/{pk:\d{1,9}}", _save(kind, new=False))
-        app.router.add_get(base + r"/{pk:\d{1,9}}/delete", _delete_form(kind))
-        app.router.add_post(base + r"/{pk:\d{1,9}}/delete", _delete(kind))
+        _VIEWS.add_routes(app, f"/contracts/{{guid}}/{kind.segment}", kind)

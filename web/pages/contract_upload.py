@@ -10,7 +10,6 @@ refused with a clear message (a larger request body never reaches the view: see 
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -23,6 +22,7 @@ from models.flex.csv_import import ImportCounts, ImportRejected, Problem, RowErr
 from models.permissions import Capability
 from web.app_keys import SETTINGS_KEY
 from web.auth import audit_actor, requires
+from web.edit_forms import errors_by_field
 from web.notices import leave_notice
 from web.rendering import render, site_root
 from web.site_errors import MAX_UPLOAD_BYTES
@@ -47,9 +47,6 @@ def _upload_page(
     filename: str = "",
     rejected: ImportRejected | None = None,
 ) -> web.Response:
-    errors: dict[str, list[str]] = defaultdict(list)
-    for problem in problems:
-        errors[problem.field].append(problem.message)
     row_errors: list[RowError] = rejected.errors if rejected is not None else []
     return render(
         request,
@@ -57,7 +54,7 @@ def _upload_page(
         status=400 if problems or rejected else 200,
         kind=kind,
         headers=HEADERS,
-        errors=dict(errors),
+        errors=errors_by_field(problems),
         problems=list(problems),
         filename=filename,
         rejected=rejected,

@@ -11,7 +11,6 @@ the project's or invoice's page with a one-time notice. Delete asks first, then 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +35,7 @@ from models.invoices.records import InvoiceFixedRow, ProjectFixedRow
 from models.permissions import Capability
 from web.app_keys import SETTINGS_KEY
 from web.auth import View, audit_actor, requires
+from web.edit_forms import FormViews, posted_values, render_form
 from web.notices import leave_notice
 from web.pages.invoices import visible_invoice
 from web.pages.projects import visible_project
@@ -143,31 +143,18 @@ def _form_page(
     stored: StoredRow | None,
     problems: Sequence[FieldProblem] = (),
 ) -> web.Response:
-    errors: dict[str, list[str]] = defaultdict(list)
-    for problem in problems:
-        errors[problem.field].append(problem.message)
-    return render(
+    return render_form(
         request,
         "fixed_row_form.html",
-        status=400 if problems else 200,
+        problems=problems,
         section="invoices",
         owner=owner,
         values=values,
         stored=stored,
         stored_name=row_name(stored) if stored is not None else "",
-        errors=dict(errors),
-        problems=list(problems),
         description_max=DESCRIPTION_MAX,
         action=owner.rows_path + ("" if stored is None else f"/{stored.pk}"),
     )
-
-
-async def _posted_values(request: web.Request) -> dict[str, str]:
-    form = await request.post()
-    return {
-        name: value if isinstance(value := form.get(name, ""), str) else ""
-        for name in FIXED_ROW_FIELDS
-    }
 
 
 def _new_form(owner_of: OwnerOf) -> View:
@@ -190,12 +177,12 @@ def _edit_form(owner_of: OwnerOf) -> View:
     return view
 
 
-def _save(owner_of: OwnerOf, *, new: bool) -> View:
+def _save(owner_of: OwnerOf, new: bool) -> View:
     @requires(Capability.EDIT_FIXED_ROWS)
     async def view(request: web.Request) -> web.Response:
         owner = await owner_of(request)
         stored = None if new else await _stored(request, owner)
-        values = await _posted_values(request)
+        values = posted_values(await request.post(), FIXED_ROW_FIELDS)
         try:
             saved = await owner.save(
                 values, audit_actor(request), None if stored is None else stored.pk
@@ -251,14 +238,9 @@ def _delete(owner_of: OwnerOf) -> View:
     return view
 
 
+_VIEWS = FormViews(_new_form, _save, _edit_form, _delete_form, _delete)
+
+
 def add_routes(app: web.Application) -> None:
-    for base, owner_of in (
-        ("/projects/{guid}/fixed-rows", project_owner),
-        ("/invoices/{invoice}/fixed-rows", invoice_owner),
-    ):
-        app.router.add_get(f"{base}/new", _new_form(owner_of))
-        app.router.add_post(base, _save(owner_of, new=True))
-        app.router.add_get(base + r"/{pk:\d{1,9}}", _edit_form(owner_of))
-        app.router.add_post(base + r"/{pk:\d{1,9}}", _save(owner_of, new=False))
-        app.router.add_get(base + r"/{pk:\d{1,9}}/delete", _delete_form(owner_of))
-        app.router.add_post(base + r"/{pk:\d{1,9}}/delete", _delete(owner_of))
+    _VIEWS.add_routes(app, "/projects/{guid}/fixed-rows", project_owner)
+    _VIEWS.add_routes(app, "/invoices/{invoice}/fixed-rows", invoice_owner)
