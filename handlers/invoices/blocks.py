@@ -107,7 +107,11 @@ def status_lines(invoice: InvoiceSummary, settings: Settings) -> list[str]:
     return lines
 
 
-def checks_text(invoice: InvoiceSummary, settings: Settings) -> str:
+def checks_text(
+    invoice: InvoiceSummary, settings: Settings, heading: str = "Checks to confirm"
+) -> str:
+    """Each non-zero check (and a remarkable change) in words under ``heading``, or that
+    nothing is flagged."""
     flagged = invoice.figures.flagged()
     if not flagged:
         return "*Checks:* nothing flagged."
@@ -118,7 +122,7 @@ def checks_text(invoice: InvoiceSummary, settings: Settings) -> str:
         )
         for key in flagged
     ]
-    return "*Checks to confirm*\n" + "\n".join(lines)
+    return f"*{heading}*\n" + "\n".join(lines)
 
 
 def figure_fields(invoice: InvoiceSummary) -> Block:

@@ -25,10 +25,11 @@ from uuid import UUID
 from core.settings import Settings
 from core.slack_text import cut_mrkdwn, escape_mrkdwn
 from handlers.flex.blocks import Block, context, mrkdwn_section
+from handlers.invoices.blocks import checks_text
 from handlers.unfurls.blocks import unfurl
 from models.invoices.overview import InvoiceOverview, ProjectInvoice, ProjectOverview
 from models.invoices.review import InvoiceSummary
-from models.invoices.wording import check_text, difference_text, hours_text, money_text, state_text
+from models.invoices.wording import difference_text, hours_text, money_text, state_text
 
 FIELD_TEXT_LIMIT = 2000
 
@@ -158,21 +159,6 @@ def invoice_status_lines(
     return lines
 
 
-def invoice_checks_text(invoice: InvoiceSummary, settings: Settings) -> str:
-    """Each non-zero check (and a remarkable change) in words, or that nothing is flagged."""
-    flagged = invoice.figures.flagged()
-    if not flagged:
-        return "*Checks:* nothing flagged."
-    lines = [
-        "• "
-        + check_text(
-            key, invoice.figures.checks.get(key, 0), settings.bill_rate_min, settings.bill_rate_max
-        )
-        for key in flagged
-    ]
-    return "*Checks*\n" + "\n".join(lines)
-
-
 def invoice_unfurl(
     overview: InvoiceOverview, settings: Settings, hidden: FiguresHidden | None
 ) -> dict[str, Any]:
@@ -208,7 +194,7 @@ def invoice_unfurl(
     )
     if parts:
         blocks.append(context(parts))
-    blocks.append(mrkdwn_section(invoice_checks_text(invoice, settings)))
+    blocks.append(mrkdwn_section(checks_text(invoice, settings, heading="Checks")))
     if lines:
         blocks.append(context(*lines))
     return unfurl(blocks)
