@@ -64,13 +64,15 @@ MAX_WAIT = 60.0
 
 class _Budgeted(AsyncRetryHandler):
     """What the three handlers share. slack_sdk's handler each one extends says which failures
-    are its kind; here the wait before each retry is capped, checked against the budget (no
-    retry when it would go over) and counted under its cause. Each handler says only how long
-    it waits (:meth:`_retry_fits`, :meth:`_wait_seconds`) and what it counts (:meth:`_cause`)."""
+    are its kind; here the wait before each retry is drawn once, capped, checked against the
+    budget (no retry when it would go over), then waited exactly and counted under its cause.
+    Each handler says only how long it waits (:meth:`_wait_seconds`) and what it counts
+    (:meth:`_cause`)."""
 
     def __init__(self, max_retry_count: int, budget: RetryBudget | None) -> None:
         super().__init__(max_retry_count=max_retry_count)
         self.budget = budget
+        self._waits: dict[int, float] = {}  # the wait drawn for a retry allowed, by its state
 
     async def _can_retry_async(
         self,
@@ -83,7 +85,13 @@ class _Budgeted(AsyncRetryHandler):
         ours = await super()._can_retry_async(
             state=state, request=request, response=response, error=error
         )
-        return ours and self._retry_fits(state, response)
+        if not ours:
+            return False
+        wait = min(self._wait_seconds(state, response), MAX_WAIT)
+        if self.budget is not None and not self.budget.allows(wait):
+            return False
+        self._waits[id(state)] = wait
+        return True
 
     async def prepare_for_next_attempt_async(
         self,
@@ -93,22 +101,15 @@ class _Budgeted(AsyncRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> None:
-        seconds = min(self._wait_seconds(state), MAX_WAIT)
+        seconds = self._waits.pop(id(state), 1.0)
         if self.budget is not None:
             self.budget.spend(self._cause(response, error), seconds)
         state.next_attempt_requested = True
         await asyncio.sleep(seconds)
         state.increment_current_attempt()
 
-    def _fits(self, seconds: float) -> bool:
-        return self.budget is None or self.budget.allows(min(seconds, MAX_WAIT))
-
-    def _retry_fits(self, state: RetryState, response: HttpResponse | None) -> bool:
-        """Whether the wait before retrying this failure (one of the handler's kind) fits."""
-        raise NotImplementedError
-
-    def _wait_seconds(self, state: RetryState) -> float:
-        """The wait before the retry :meth:`_retry_fits` allowed, before the cap."""
+    def _wait_seconds(self, state: RetryState, response: HttpResponse | None) -> float:
+        """The wait before retrying this failure (one of the handler's kind), before the cap."""
         raise NotImplementedError
 
     def _cause(self, response: HttpResponse | None, error: Exception | None) -> str:
@@ -119,33 +120,18 @@ class _Budgeted(AsyncRetryHandler):
 class BoundedRateLimitRetryHandler(_Budgeted, AsyncRateLimitErrorRetryHandler):
     """A 429, after its Retry-After plus up to a second (as slack_sdk does)."""
 
-    def __init__(self, max_retry_count: int, budget: RetryBudget | None) -> None:
-        super().__init__(max_retry_count, budget)
-        self._next: dict[int, float] = {}  # the wait drawn for a retry allowed, by its state
-
-    def _retry_fits(self, state: RetryState, response: HttpResponse | None) -> bool:
+    def _wait_seconds(self, state: RetryState, response: HttpResponse | None) -> float:
         assert response is not None  # a 429: slack_sdk's handler said so
-        wait = _retry_after(response) + random.random()
-        if not self._fits(wait):
-            return False
-        self._next[id(state)] = wait
-        return True
-
-    def _wait_seconds(self, state: RetryState) -> float:
-        return self._next.pop(id(state), 1.0)
+        return _retry_after(response) + random.random()
 
     def _cause(self, response: HttpResponse | None, error: Exception | None) -> str:
         return "HTTP 429"
 
 
 class _BudgetedBackoff(_Budgeted):
-    """A retry after slack_sdk's backoff (its jitter drawn for the check and again for the
-    wait)."""
+    """A retry after slack_sdk's backoff (with its jitter)."""
 
-    def _retry_fits(self, state: RetryState, response: HttpResponse | None) -> bool:
-        return self._fits(self._wait_seconds(state))
-
-    def _wait_seconds(self, state: RetryState) -> float:
+    def _wait_seconds(self, state: RetryState, response: HttpResponse | None) -> float:
         return float(self.interval_calculator.calculate_sleep_duration(state.current_attempt))
 
 
