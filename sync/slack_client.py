@@ -62,29 +62,17 @@ MAX_WAIT = 60.0
 """The longest single wait before a retry, whatever ``Retry-After`` says."""
 
 
-class _Budgeted:
-    """What the three handlers share: the wait before each retry is capped, checked against the
-    budget (no retry when it would go over) and counted."""
+class _Budgeted(AsyncRetryHandler):
+    """What the three handlers share. slack_sdk's handler each one extends says which failures
+    are its kind; here the wait before each retry is drawn once, capped, checked against the
+    budget (no retry when it would go over), then waited exactly and counted under its cause.
+    Each handler says only how long it waits (:meth:`_wait_seconds`) and what it counts
+    (:meth:`_cause`)."""
 
-    budget: RetryBudget | None
-
-    def _fits(self, seconds: float) -> bool:
-        return self.budget is None or self.budget.allows(min(seconds, MAX_WAIT))
-
-    async def _wait(self, state: RetryState, cause: str, seconds: float) -> None:
-        seconds = min(seconds, MAX_WAIT)
-        if self.budget is not None:
-            self.budget.spend(cause, seconds)
-        state.next_attempt_requested = True
-        await asyncio.sleep(seconds)
-        state.increment_current_attempt()
-
-
-class BoundedRateLimitRetryHandler(_Budgeted, AsyncRateLimitErrorRetryHandler):
     def __init__(self, max_retry_count: int, budget: RetryBudget | None) -> None:
         super().__init__(max_retry_count=max_retry_count)
         self.budget = budget
-        self._next: dict[int, float] = {}
+        self._waits: dict[int, float] = {}  # the wait drawn for a retry allowed, by its state
 
     async def _can_retry_async(
         self,
@@ -94,12 +82,15 @@ class BoundedRateLimitRetryHandler(_Budgeted, AsyncRateLimitErrorRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
-        if response is None or response.status_code != 429:
+        ours = await super()._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
+        if not ours:
             return False
-        wait = _retry_after(response) + random.random()
-        if not self._fits(wait):
+        wait = min(self._wait_seconds(state, response), MAX_WAIT)
+        if self.budget is not None and not self.budget.allows(wait):
             return False
-        self._next[id(state)] = wait
+        self._waits[id(state)] = wait
         return True
 
     async def prepare_for_next_attempt_async(
@@ -110,71 +101,53 @@ class BoundedRateLimitRetryHandler(_Budgeted, AsyncRateLimitErrorRetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> None:
-        await self._wait(state, "HTTP 429", self._next.pop(id(state), 1.0))
+        seconds = self._waits.pop(id(state), 1.0)
+        if self.budget is not None:
+            self.budget.spend(self._cause(response, error), seconds)
+        state.next_attempt_requested = True
+        await asyncio.sleep(seconds)
+        state.increment_current_attempt()
+
+    def _wait_seconds(self, state: RetryState, response: HttpResponse | None) -> float:
+        """The wait before retrying this failure (one of the handler's kind), before the cap."""
+        raise NotImplementedError
+
+    def _cause(self, response: HttpResponse | None, error: Exception | None) -> str:
+        """The retry's cause, as the budget counts it."""
+        raise NotImplementedError
 
 
-class BoundedServerErrorRetryHandler(_Budgeted, AsyncServerErrorRetryHandler):
-    def __init__(self, max_retry_count: int, budget: RetryBudget | None) -> None:
-        super().__init__(max_retry_count=max_retry_count)
-        self.budget = budget
+class BoundedRateLimitRetryHandler(_Budgeted, AsyncRateLimitErrorRetryHandler):
+    """A 429, after its Retry-After plus up to a second (as slack_sdk does)."""
 
-    async def _can_retry_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        if response is None or response.status_code not in (500, 503):  # slack_sdk's
-            return False
-        return self._fits(self._backoff(state))
+    def _wait_seconds(self, state: RetryState, response: HttpResponse | None) -> float:
+        assert response is not None  # a 429: slack_sdk's handler said so
+        return _retry_after(response) + random.random()
 
-    async def prepare_for_next_attempt_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
+    def _cause(self, response: HttpResponse | None, error: Exception | None) -> str:
+        return "HTTP 429"
+
+
+class _BudgetedBackoff(_Budgeted):
+    """A retry after slack_sdk's backoff (with its jitter)."""
+
+    def _wait_seconds(self, state: RetryState, response: HttpResponse | None) -> float:
+        return float(self.interval_calculator.calculate_sleep_duration(state.current_attempt))
+
+
+class BoundedServerErrorRetryHandler(_BudgetedBackoff, AsyncServerErrorRetryHandler):
+    """A 500 or 503 (slack_sdk's choice), after the backoff."""
+
+    def _cause(self, response: HttpResponse | None, error: Exception | None) -> str:
         status = response.status_code if response is not None else 0
-        await self._wait(state, f"HTTP {status}", self._backoff(state))
-
-    def _backoff(self, state: RetryState) -> float:
-        return float(self.interval_calculator.calculate_sleep_duration(state.current_attempt))
+        return f"HTTP {status}"
 
 
-class BoundedConnectionErrorRetryHandler(_Budgeted, AsyncConnectionErrorRetryHandler):
-    def __init__(self, max_retry_count: int, budget: RetryBudget | None) -> None:
-        super().__init__(max_retry_count=max_retry_count)
-        self.budget = budget
+class BoundedConnectionErrorRetryHandler(_BudgetedBackoff, AsyncConnectionErrorRetryHandler):
+    """A dropped or refused connection (slack_sdk's list of errors), after the backoff."""
 
-    async def _can_retry_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        retry = await super()._can_retry_async(
-            state=state, request=request, response=response, error=error
-        )
-        return retry and self._fits(self._backoff(state))
-
-    async def prepare_for_next_attempt_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> None:
-        await self._wait(state, type(error).__name__, self._backoff(state))
-
-    def _backoff(self, state: RetryState) -> float:
-        return float(self.interval_calculator.calculate_sleep_duration(state.current_attempt))
+    def _cause(self, response: HttpResponse | None, error: Exception | None) -> str:
+        return type(error).__name__
 
 
 def _retry_after(response: HttpResponse) -> float:

@@ -489,29 +489,38 @@ class SlackEmulator:
     ) -> Ack:
         """Delivers one envelope to one open connection (picked at random) and waits for its ack."""
         await self.wait_for_connections(1, timeout=timeout)
-        envelope_id = str(uuid.uuid4())
-        envelope: dict[str, Any] = {
-            "envelope_id": envelope_id,
-            "type": envelope_type,
-            "payload": payload,
-            "accepts_response_payload": accepts_response_payload,
-            **(extra or {}),
-        }
+        envelope = _envelope(
+            envelope_type, payload, accepts_response_payload=accepts_response_payload, extra=extra
+        )
+        envelope_id = envelope["envelope_id"]
         conn = self._connection_for_envelope()
+        with self._awaiting_ack(envelope_id) as acked:
+            await self._send_on(conn, envelope)
+            try:
+                return await asyncio.wait_for(asyncio.shield(acked), timeout)
+            except TimeoutError:
+                raise TimeoutError(
+                    f"{envelope_type} envelope {envelope_id} was not acked within {timeout}s"
+                ) from None
+
+    @contextmanager
+    def _awaiting_ack(self, envelope_id: str) -> Iterator[asyncio.Future[Ack]]:
+        """A future the ack of envelope ``envelope_id`` settles while the block runs (an ack
+        that comes later is only recorded); its latency is measured from entering the block,
+        so enter it just before sending the envelope."""
         future: asyncio.Future[Ack] = asyncio.get_running_loop().create_future()
         self._pending_acks[envelope_id] = future
         self._sent_at[envelope_id] = time.monotonic()
-        self.envelopes_sent.append(envelope_id)
-        await conn.ws.send_str(json.dumps(envelope))
         try:
-            return await asyncio.wait_for(asyncio.shield(future), timeout)
-        except TimeoutError:
-            raise TimeoutError(
-                f"{envelope_type} envelope {envelope_id} was not acked within {timeout}s"
-            ) from None
+            yield future
         finally:
             self._pending_acks.pop(envelope_id, None)
             self._sent_at.pop(envelope_id, None)
+
+    async def _send_on(self, conn: _Connection, envelope: dict[str, Any]) -> None:
+        """Sends ``envelope`` down ``conn``, kept in :attr:`envelopes_sent`."""
+        self.envelopes_sent.append(envelope["envelope_id"])
+        await conn.ws.send_str(json.dumps(envelope))
 
     @property
     def connection_numbers(self) -> list[int]:
@@ -629,23 +638,29 @@ class SlackEmulator:
         """Sends one envelope and cuts its connection the moment it is out, so that its ack
         cannot come back (Slack then never sends a command or a click again); returns its id."""
         await self.wait_for_connections(1, timeout=timeout)
-        envelope_id = str(uuid.uuid4())
-        envelope = {
-            "envelope_id": envelope_id,
-            "type": envelope_type,
-            "payload": payload,
-            "accepts_response_payload": accepts_response_payload,
-        }
+        envelope = _envelope(
+            envelope_type, payload, accepts_response_payload=accepts_response_payload
+        )
         conn = self._random.choice(self._connections)
-        self.envelopes_sent.append(envelope_id)
-        await conn.ws.send_str(json.dumps(envelope))
+        await self._send_on(conn, envelope)
         await self._drop(conn, abort=True)
-        return envelope_id
+        return envelope["envelope_id"]
 
     def _user_field(self, user_id: str) -> dict[str, Any]:
         member = next((u for u in self.users if u["id"] == user_id), None)
         name = str(member["name"]) if member else user_id.lower()
         return {"id": user_id, "username": name, "name": name, "team_id": self.team_id}
+
+    def _interaction(self, interaction_type: str, user_id: str) -> dict[str, Any]:
+        """What a click's, a submission's and a closed modal's payload start with: the type
+        and who sent it from where (a shortcut's payload has no ``api_app_id``)."""
+        return {
+            "type": interaction_type,
+            "team": {"id": self.team_id, "domain": self.team_domain},
+            "user": self._user_field(user_id),
+            "api_app_id": self.app_id,
+            "token": "verification-token-unused",
+        }
 
     async def send_block_action(
         self,
@@ -682,11 +697,7 @@ class SlackEmulator:
             action["value"] = value
         action.update(action_fields or {})
         payload: dict[str, Any] = {
-            "type": "block_actions",
-            "user": self._user_field(user_id),
-            "api_app_id": self.app_id,
-            "token": "verification-token-unused",
-            "team": {"id": self.team_id, "domain": self.team_domain},
+            **self._interaction("block_actions", user_id),
             "trigger_id": self.trigger_id(
                 self._shown_view(view)["id"] if view else None, user_id=user_id
             ),
@@ -739,11 +750,7 @@ class SlackEmulator:
         if private_metadata is None:
             private_metadata = str(shown.get("private_metadata") or "")
         payload = {
-            "type": "view_submission",
-            "team": {"id": self.team_id, "domain": self.team_domain},
-            "user": self._user_field(user_id),
-            "api_app_id": self.app_id,
-            "token": "verification-token-unused",
+            **self._interaction("view_submission", user_id),
             "trigger_id": self.trigger_id(view_id, user_id=user_id),
             "view": {
                 "id": view_id,
@@ -790,11 +797,7 @@ class SlackEmulator:
     ) -> Ack:
         """A modal closed by its person (sent for views with ``notify_on_close``)."""
         payload = {
-            "type": "view_closed",
-            "team": {"id": self.team_id, "domain": self.team_domain},
-            "user": self._user_field(user_id),
-            "api_app_id": self.app_id,
-            "token": "verification-token-unused",
+            **self._interaction("view_closed", user_id),
             "view": view,
             "is_cleared": is_cleared,
         }
@@ -836,9 +839,12 @@ class SlackEmulator:
         """An Events API callback wrapping ``event`` (e.g. app_home_opened, link_shared);
         ``ext_shared_channel``: it happened in a Slack Connect conversation."""
         payload = self.event_payload(event, ext_shared_channel=ext_shared_channel)
-        extra = {"retry_attempt": retry_attempt, "retry_reason": "timeout" if retry_attempt else ""}
         return await self.send_envelope(
-            "events_api", payload, accepts_response_payload=False, timeout=timeout, extra=extra
+            "events_api",
+            payload,
+            accepts_response_payload=False,
+            timeout=timeout,
+            extra=_event_retry(retry_attempt),
         )
 
     def event_payload(
@@ -888,32 +894,20 @@ class SlackEmulator:
             if attempt:
                 await asyncio.sleep(retry_delays[attempt - 1])
             await self.wait_for_connections(1, timeout=connect_timeout)
-            envelope_id = str(uuid.uuid4())
-            envelope = {
-                "envelope_id": envelope_id,
-                "type": "events_api",
-                "payload": payload,
-                "accepts_response_payload": False,
-                "retry_attempt": attempt,
-                "retry_reason": "timeout" if attempt else "",
-            }
-            future: asyncio.Future[Ack] = asyncio.get_running_loop().create_future()
-            self._pending_acks[envelope_id] = future
-            self._sent_at[envelope_id] = time.monotonic()
-            self.envelopes_sent.append(envelope_id)
-            delivery.envelopes.append(envelope_id)
-            conn = self._random.choice(self._connections)
-            try:
-                await conn.ws.send_str(json.dumps(envelope))
-                if drop_first and attempt == 0:
-                    await self._drop(conn, abort=True)
-                delivery.ack = await asyncio.wait_for(asyncio.shield(future), ack_timeout)
-                return delivery
-            except (TimeoutError, ConnectionError):
-                continue
-            finally:
-                self._pending_acks.pop(envelope_id, None)
-                self._sent_at.pop(envelope_id, None)
+            envelope = _envelope(
+                "events_api", payload, accepts_response_payload=False, extra=_event_retry(attempt)
+            )
+            delivery.envelopes.append(envelope["envelope_id"])
+            with self._awaiting_ack(envelope["envelope_id"]) as acked:
+                conn = self._random.choice(self._connections)
+                try:
+                    await self._send_on(conn, envelope)
+                    if drop_first and attempt == 0:
+                        await self._drop(conn, abort=True)
+                    delivery.ack = await asyncio.wait_for(asyncio.shield(acked), ack_timeout)
+                    return delivery
+                except (TimeoutError, ConnectionError):
+                    continue
         return delivery
 
     async def send_disconnect(self, reason: str = "refresh_requested") -> None:
@@ -1483,6 +1477,28 @@ class SlackEmulator:
             if str(user["profile"].get("email", "")).lower() == email and not user["deleted"]:
                 return {"ok": True, "user": user}
         return {"ok": False, "error": "users_not_found"}
+
+
+def _envelope(
+    envelope_type: str,
+    payload: dict[str, Any],
+    *,
+    accepts_response_payload: bool,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A Socket Mode envelope with a new id carrying ``payload`` (``extra``: more fields)."""
+    return {
+        "envelope_id": str(uuid.uuid4()),
+        "type": envelope_type,
+        "payload": payload,
+        "accepts_response_payload": accepts_response_payload,
+        **(extra or {}),
+    }
+
+
+def _event_retry(attempt: int) -> dict[str, Any]:
+    """The fields saying which of Slack's retries an events envelope is (0: the first send)."""
+    return {"retry_attempt": attempt, "retry_reason": "timeout" if attempt else ""}
 
 
 def _truthy(value: Any) -> bool:

@@ -56,3 +56,41 @@ async def test_an_unreachable_slack_is_counted_with_the_exceptions_type() -> Non
     with pytest.raises(OSError):
         await client.conversations_open(users="U1")
     assert sample(ERRORS, method="conversations.open", error="ClientConnectorError") == before + 1
+
+
+@pytest.mark.parametrize("status", [429, 503])
+async def test_a_retry_waits_exactly_what_the_budget_allowed(
+    status: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The wait checked against the budget is the one waited and counted (slack_sdk's backoff
+    and the 429's extra second are random): however the draws fall, a run's waits never add
+    up to more than its budget."""
+    from slack_sdk.http_retry.request import HttpRequest
+    from slack_sdk.http_retry.response import HttpResponse
+    from slack_sdk.http_retry.state import RetryState
+
+    from sync import slack_client
+    from sync.retry_budget import RetryBudget
+
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    monkeypatch.setattr(slack_client.asyncio, "sleep", sleep)
+    request = HttpRequest(method="POST", url="https://slack.test/api/chat.postMessage", headers={})
+    response = HttpResponse(status_code=status, headers={"Retry-After": ["1"]})
+    handler_type = {
+        429: slack_client.BoundedRateLimitRetryHandler,
+        503: slack_client.BoundedServerErrorRetryHandler,
+    }[status]
+    for _ in range(200):
+        budget = RetryBudget(2.5)
+        handler = handler_type(max_retry_count=50, budget=budget)
+        state, slept[:] = RetryState(), []
+        while await handler.can_retry_async(state=state, request=request, response=response):
+            await handler.prepare_for_next_attempt_async(
+                state=state, request=request, response=response
+            )
+        assert slept and budget.waited == pytest.approx(sum(slept))
+        assert budget.waited <= budget.total
