@@ -243,7 +243,7 @@ async def _sync_hours(
             fold_treatments = await leave_treatments(connections.get("default"))
         stager = _Stager(rows, spools, scratch, workers, fold_treatments)
         try:
-            fetched = _fetched_windows(client, spans, context)
+            fetched = fetched_windows(client, spans, context)
             async with aclosing(fetched):
                 async for window_start, window_end, checksum, pages in fetched:
                     if not force and stored_windows.get((window_start, window_end)) == checksum:
@@ -311,7 +311,7 @@ def window_checksum(context: bytes, first: date, last: date, pages: Sequence[byt
     return f"{HASH_TAG}:{h.hexdigest()}"
 
 
-async def _fetched_windows(
+async def fetched_windows(
     client: TenkfeetClient, spans: Sequence[tuple[date, date]], context: bytes
 ) -> AsyncGenerator[tuple[date, date, str, list[bytes]], None]:
     """(start, end, checksum, raw pages) of each window, in order; up to ``FETCH_AHEAD``
