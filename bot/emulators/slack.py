@@ -641,7 +641,7 @@ class SlackEmulator:
         envelope = _envelope(
             envelope_type, payload, accepts_response_payload=accepts_response_payload
         )
-        conn = self._random.choice(self._connections)
+        conn = self._connection_for_envelope()
         await self._send_on(conn, envelope)
         await self._drop(conn, abort=True)
         return envelope["envelope_id"]
@@ -885,7 +885,8 @@ class SlackEmulator:
         not acked within ``ack_timeout`` is sent again, as a new envelope of the same event
         (same ``event_id``) with ``retry_attempt`` 1, 2, 3 and ``retry_reason`` "timeout",
         after each of ``retry_delays`` (Slack's: at once, a minute, five minutes; tests pass
-        shorter ones), each to one open connection at random. ``drop_first``: the connection
+        shorter ones), each to one open connection at random (or as :meth:`delivering_to`
+        says). ``drop_first``: the connection
         that gets the first envelope is cut the moment it is sent, so its ack cannot come
         back. Slack retries only events: slash commands and clicks are never sent twice."""
         payload = self.event_payload(event)
@@ -899,7 +900,7 @@ class SlackEmulator:
             )
             delivery.envelopes.append(envelope["envelope_id"])
             with self._awaiting_ack(envelope["envelope_id"]) as acked:
-                conn = self._random.choice(self._connections)
+                conn = self._connection_for_envelope()
                 try:
                     await self._send_on(conn, envelope)
                     if drop_first and attempt == 0:

@@ -68,8 +68,13 @@ async def test_an_envelope_can_be_delivered_to_a_chosen_connection(
         with slack_emulator.delivering_to(2):
             chosen = [await slack_emulator.send_slash_command("/x") for _ in range(5)]
             clicked = await slack_emulator.send_block_action("go")
-        assert {a.connection for a in [*chosen, clicked]} == {2}
-        assert {(a.payload or {}).get("by") for a in [*chosen, clicked]} == {"b"}
+            events = [await slack_emulator.deliver_event({"type": "app_mention"}) for _ in range(5)]
+        acks = [*chosen, clicked, *(delivery.ack for delivery in events)]
+        assert {a.connection if a else None for a in acks} == {2}
+        assert {(a.payload or {}).get("by") if a else None for a in acks} == {"b"}
+        with slack_emulator.delivering_to(3):
+            await slack_emulator.send_envelope_and_drop("slash_commands", {"command": "/x"})
+        assert slack_emulator.connection_numbers == [1, 2]
         with pytest.raises(LookupError, match="no open Socket Mode connection 7"):
             with slack_emulator.delivering_to(7):
                 await slack_emulator.send_slash_command("/x")
