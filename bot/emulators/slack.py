@@ -45,7 +45,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from aiohttp import WSMsgType, web
 
@@ -75,6 +75,17 @@ class ApiCall:
     args: dict[str, Any]
     at: float  # time.monotonic()
     token: str | None = None
+
+
+class SlashCommandFields(TypedDict, total=False):
+    """Who sends a slash command from where (:meth:`SlackEmulator.slash_command_payload`'s
+    keyword arguments)."""
+
+    user_id: str
+    user_name: str
+    channel_id: str
+    channel_name: str
+    response_url: str | None
 
 
 @dataclass
@@ -576,24 +587,13 @@ class SlackEmulator:
         command: str,
         text: str = "",
         *,
-        user_id: str = "U0EMPLOYEE",
-        user_name: str = "employee",
-        channel_id: str = "C0GENERAL",
-        channel_name: str = "general",
-        response_url: str | None = None,
         timeout: float = 3.0,  # noqa: ASYNC109
+        **fields: Unpack[SlashCommandFields],
     ) -> Ack:
-        """A slash command; ``response_url``: one made by :meth:`response_url` beforehand (the
-        caller then knows where the bot's later replies come from)."""
-        payload = self.slash_command_payload(
-            command,
-            text,
-            user_id=user_id,
-            user_name=user_name,
-            channel_id=channel_id,
-            channel_name=channel_name,
-            response_url=response_url,
-        )
+        """A slash command, its payload made by :meth:`slash_command_payload` from ``fields``;
+        ``response_url``: one made by :meth:`response_url` beforehand (the caller then knows
+        where the bot's later replies come from)."""
+        payload = self.slash_command_payload(command, text, **fields)
         return await self.send_envelope(
             "slash_commands", payload, accepts_response_payload=True, timeout=timeout
         )
