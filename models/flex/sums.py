@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from models.people import Person
 
 #: How leave types count when no LeaveType row names them (docs/domain-rules.md rule 4 defaults).
-DEFAULT_TREATMENTS = {"flex time leave": "flex", "unpaid leave": "unpaid"}
+#: Names as written, as the older system compared them.
+DEFAULT_TREATMENTS = {"Flex time Leave": "flex", "Unpaid leave": "unpaid"}
 _SLOT_OF_TREATMENT = {"leave": 1, "unpaid": 2}  # "flex" consumes flex: not counted
 #: PostgreSQL advisory lock serialising refreshes of the sums (an arbitrary, fixed number).
 REFRESH_LOCK_KEY = 0x666C6578
@@ -69,14 +70,14 @@ class FlexMonthSums(Model):
 
 
 def leave_treatment(name: str, configured: dict[str, str]) -> str:
-    """ "leave", "unpaid" or "flex" for a leave type name: its LeaveType row, else the default."""
+    """ "leave", "unpaid" or "flex" for a leave type name: its LeaveType row, else the default.
+
+    Names are compared as written (rule 4 names the types exactly, and the older system
+    matched them so): a type named "unpaid LEAVE" is another type, counted as leave unless
+    an admin configures it otherwise."""
     if name in configured:
         return configured[name]
-    folded = name.strip().lower()
-    for key, treatment in configured.items():
-        if key.strip().lower() == folded:
-            return treatment
-    return DEFAULT_TREATMENTS.get(folded, "leave")
+    return DEFAULT_TREATMENTS.get(name, "leave")
 
 
 def month_of(day: dt.date) -> dt.date:

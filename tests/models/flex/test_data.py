@@ -222,10 +222,14 @@ async def test_the_reads_for_a_few_people_are_the_companys_rows_of_them(db: str)
 def test_leave_treatment_defaults_and_configuration() -> None:
     assert leave_treatment("Flex time Leave", {}) == "flex"
     assert leave_treatment("Unpaid leave", {}) == "unpaid"
-    assert leave_treatment("unpaid LEAVE", {}) == "unpaid"
     assert leave_treatment("Vacation", {}) == "leave"
     assert leave_treatment("Unpaid leave", {"Unpaid leave": "leave"}) == "leave"
-    assert leave_treatment("training", {"Training": "flex"}) == "flex"
+    assert leave_treatment("Training", {"Training": "flex"}) == "flex"
+    # Names as written: other spellings are other leave types, counted as leave.
+    assert leave_treatment("unpaid LEAVE", {}) == "leave"
+    assert leave_treatment("flex time leave", {}) == "leave"
+    assert leave_treatment(" Unpaid leave", {}) == "leave"
+    assert leave_treatment("training", {"Training": "flex"}) == "leave"
 
 
 async def test_engine_and_loader_agree_on_a_generated_history(db: str) -> None:

@@ -101,7 +101,8 @@ async def test_leave_types_get_default_treatment_and_keep_an_edited_one(db: str)
         assert counts == SyncCounts(added=1, updated=1, skipped=2)
         renamed = await LeaveType.get(tenkfeet_id=50)
         assert (renamed.name, renamed.flex_treatment) == ("Vacation days", "unpaid")
-        assert (await LeaveType.get(tenkfeet_id=53)).flex_treatment == "unpaid"
+        # Names as written: "unpaid LEAVE" is not "Unpaid leave", so it counts as leave.
+        assert (await LeaveType.get(tenkfeet_id=53)).flex_treatment == "leave"
         assert unchanged(await sync_leave_types(client))
 
 
