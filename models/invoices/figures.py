@@ -41,6 +41,10 @@ NO_CATEGORY_VALUES = frozenset({"", "[none]", "no category"})
 #: Project state of an internal project in 10000ft: none of its entries is billable.
 INTERNAL_PROJECT_STATE = "internal"
 
+#: Part of every invoice's stored rules: raise it when an entry rule below counts differently,
+#: so invoices computed under the old rules are recomputed (2: names are read as written).
+RULES_VERSION = "r2"
+
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 QUOTIENT_PLACES = Decimal("0.000001")
@@ -62,8 +66,10 @@ class InvoiceRules:
 
     @property
     def fingerprint(self) -> str:
-        """Stored with the figures: when the settings change, every invoice is recomputed."""
-        return f"{self.currency}|{plain(self.bill_rate_min)}|{plain(self.bill_rate_max)}"
+        """Stored with the figures: when the settings or the entry rules (``RULES_VERSION``)
+        change, every invoice is recomputed."""
+        bounds = f"{plain(self.bill_rate_min)}|{plain(self.bill_rate_max)}"
+        return f"{self.currency}|{bounds}|{RULES_VERSION}"
 
 
 # ------------------------------------------------------------------------------ entry rules
@@ -75,8 +81,9 @@ def counts_for_invoice(status: str, hours: Decimal) -> bool:
 
 
 def is_non_billable_phase(phase_name: str) -> bool:
-    """The phase name starts with "non-billable" or "non billable", in any case."""
-    return phase_name.strip().lower().startswith(NON_BILLABLE_PREFIXES)
+    """The phase name starts with "non-billable" or "non billable", in any case. Read as
+    written, as the older system did: a name that starts with spaces starts with them."""
+    return phase_name.lower().startswith(NON_BILLABLE_PREFIXES)
 
 
 def is_internal_project(project_state: str | None) -> bool:
@@ -89,8 +96,7 @@ def is_billable(phase_name: str, *, internal_project: bool) -> bool:
 
 def is_non_phase_specific(phase_name: str) -> bool:
     """On "[Non Phase Specific]" (an entry on the project itself); a missing phase is too."""
-    name = phase_name.strip()
-    return not name or name.lower() == NON_PHASE_SPECIFIC.lower()
+    return not phase_name or phase_name == NON_PHASE_SPECIFIC
 
 
 def is_approved(status: str) -> bool:
@@ -104,8 +110,9 @@ def notes_are_blank(notes: str | None) -> bool:
 
 
 def has_no_category(category: str | None) -> bool:
-    """The task is empty, "[none]" or "No category" (any case, surrounding spaces ignored)."""
-    return (category or "").strip().lower() in NO_CATEGORY_VALUES
+    """The task is empty, "[none]" or "No category" (any case). Spaces are a category, as
+    spaces are notes (:func:`notes_are_blank`): the older system compared the task as written."""
+    return (category or "").lower() in NO_CATEGORY_VALUES
 
 
 def is_odd_rate(bill_rate: Decimal, rules: InvoiceRules) -> bool:

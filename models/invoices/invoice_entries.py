@@ -54,7 +54,7 @@ class EntryLine:
     def phase(self) -> str:
         """The phase as grouped and shown: an entry on the project itself is on
         "[Non Phase Specific]"."""
-        return self.phase_name.strip() or NON_PHASE_SPECIFIC
+        return self.phase_name or NON_PHASE_SPECIFIC
 
 
 def entry_line(row: Mapping[str, Any], *, internal_project: bool, rules: InvoiceRules) -> EntryLine:

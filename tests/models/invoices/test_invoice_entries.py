@@ -85,7 +85,10 @@ def test_unsubmitted_and_zero_hour_entries_are_not_counted_and_flag_nothing() ->
 
 def test_an_entry_on_the_project_itself_is_grouped_as_non_phase_specific() -> None:
     assert line(phase_name="").phase == "[Non Phase Specific]"
-    assert line(phase_name="  ").problems.keys() == {"non_phase_specific"}
+    assert line(phase_name="").problems.keys() == {"non_phase_specific"}
+    # A phase someone named with spaces is a phase (DESIGN: the phase "[Non Phase Specific]").
+    spaces = line(phase_name="  ")
+    assert (spaces.phase, spaces.problems.keys()) == ("  ", set())
 
 
 def test_groups_by_phase_then_person_with_their_sums() -> None:

@@ -73,7 +73,7 @@ async def test_refresh_stores_the_figures_of_the_entries(db: str) -> None:
         stored.incorrect_entries_count,
     ] == [1, 1, 1, 1, 1, 1, 6]
     assert stored.previous_hours is None and not stored.remarkable_change
-    assert stored.figures_rules == "EUR|50|170"
+    assert stored.figures_rules == "EUR|50|170|r2"
     assert stored.figures_updated_at is not None
     assert stored.updated_at > invoice.updated_at
 
@@ -208,7 +208,12 @@ async def test_stale_figures_are_recomputed_from_scratch(db: str) -> None:
     assert await refresh_stale_invoice_figures(narrower) == 2
     stored = await Invoice.all().order_by("month")
     assert [i.odd_rate_count for i in stored] == [1, 1]
-    assert {i.figures_rules for i in stored} == {"EUR|60|160"}
+    assert {i.figures_rules for i in stored} == {"EUR|60|160|r2"}
+
+    # Figures stored by a release whose entry rules counted differently (no rules version).
+    await Invoice.all().update(figures_rules="EUR|60|160", odd_rate_count=99)
+    assert await refresh_stale_invoice_figures(narrower) == 2
+    assert [i.odd_rate_count for i in await Invoice.all().order_by("month")] == [1, 1]
 
 
 async def test_submitting_hours_refreshes_their_invoices(db: str) -> None:

@@ -6,11 +6,14 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from bot.emulators.tenkfeet_data import approval, phase, time_entry
 from models import HourEntry, Invoice, Project
 from sync.tenkfeet.hours import sync_hours
 from sync.tenkfeet.reference import sync_projects
 from tests.support.invoices import (
     ACME,
+    ALICE,
+    DEV,
     INTERNAL,
     invoice_company,
     sync_company,
@@ -122,3 +125,39 @@ async def test_a_project_turned_internal_has_its_invoices_recomputed(db: str) ->
     december = await invoice(ACME, 2024, 12)
     assert (december.hours, december.billable_hours, december.money) == (D(10), D(0), D(0))
     assert december.non_billable_count == 2
+
+
+async def test_phase_and_category_names_are_read_as_written(db: str) -> None:
+    """DESIGN: billable unless the phase name *starts with* "non-billable"/"non billable";
+    non-phase-specific is the phase "[Non Phase Specific]"; no category is a task that is
+    empty, "[none]" or "No category" (any case). Names with spaces around them, or a phase
+    someone named "[non phase specific]", are none of these (the older system read them so)."""
+    data = invoice_company()
+    acme = next(p for p in data.projects if p["id"] == ACME)
+    data.projects += [
+        phase(2100, acme, "  Non-billable (indented)"),
+        phase(2101, acme, "[non phase specific]"),
+        phase(2102, acme, "   "),
+    ]
+    for n, (assignable, task) in enumerate(
+        [(2100, "Development"), (2101, " No category "), (2102, "   "), (DEV, " [none]")]
+    ):
+        data.time_entries.add(
+            time_entry(
+                500 + n,
+                ALICE,
+                assignable,
+                date(2025, 3, 3),
+                "2",
+                bill_rate="100",
+                task=task,
+                notes="Work",
+                approvals=[approval(9500 + n, 500 + n, "approved")],
+            )
+        )
+    async with running_emulator(data) as emulator:
+        await sync_company(emulator, end=date(2025, 3, 31))
+
+    march = await invoice(ACME, 2025, 3)
+    assert (march.hours, march.billable_hours, march.money) == (D(8), D(8), D(800))
+    assert checks(march) == [0, 0, 0, 0, 0, 0, 0]
