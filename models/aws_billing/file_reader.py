@@ -16,20 +16,30 @@ from models.aws_billing.month import MonthCollector
 INFLATE_STEP = 4 << 20
 
 
+class GzipEndsEarly(ValueError):
+    """The gzip stream stops before its end: the file is truncated or damaged."""
+
+
 class _Gunzip:
-    """gzip members one after another, inflated in bounded steps."""
+    """gzip members one after another, inflated in bounded steps. A member must end (its last
+    block and trailer read): a stream cut off, even right after a complete row, raises
+    :class:`GzipEndsEarly` at :meth:`close` instead of passing for a shorter file."""
 
     def __init__(self) -> None:
         self._inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        self._member_open = False
+        """Bytes of the current member have been read and its end has not."""
 
     def feed(self, data: bytes) -> Iterator[bytes]:
         while data:
+            self._member_open = True
             out = self._inflater.decompress(data, INFLATE_STEP)
             if out:
                 yield out
             if self._inflater.eof:
                 data = self._inflater.unused_data
                 self._inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+                self._member_open = False
             else:
                 data = self._inflater.unconsumed_tail
 
@@ -37,6 +47,8 @@ class _Gunzip:
         out = self._inflater.flush()
         if out:
             yield out
+        if self._member_open and not self._inflater.eof:
+            raise GzipEndsEarly
 
 
 class BillingFileReader:
@@ -75,6 +87,9 @@ class BillingFileReader:
                     self._text(piece, final=False)
             except zlib.error:
                 self._stop(self.name, "not a gzip file (or a damaged one)")
+            except GzipEndsEarly:
+                if not self._stopped:
+                    self._stop(self.name, "the gzip file ends early (truncated or damaged)")
         if self._stopped:
             return
         self._text(b"", final=True)

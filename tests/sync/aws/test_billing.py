@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import zlib
 from datetime import UTC, date, datetime
 from decimal import Decimal as D
 
@@ -264,6 +266,26 @@ async def test_bytes_that_are_not_utf8_are_named_with_their_line(
     message = await failure(s3_server, db, **cur)
     assert (
         message.splitlines()[1] == f"{cur_data_key(2024, 3, 1)}: not a gzip file (or a damaged one)"
+    )
+    assert await stored() == []
+
+
+async def test_a_gzip_file_cut_off_at_a_row_boundary_is_refused(
+    db: str, s3_server: S3Server
+) -> None:
+    """A gzip stream that stops before its end (here right after a complete row, so every row
+    read is whole) is a damaged file: counting the rows it happens to hold would bill the
+    month short without a word."""
+    text = csv_bytes(CUR_HEADER, [cur_row(ACME, "1.25"), cur_row(ACME, "2.50", usage="Other")])
+    first_row_ends = text.index(b"\n", text.index(b"\n") + 1) + 1
+    deflate = zlib.compressobj(wbits=16 + zlib.MAX_WBITS)
+    cut = deflate.compress(text[:first_row_ends]) + deflate.flush(zlib.Z_FULL_FLUSH)
+    assert gzip.decompress(gzipped(text)) == text  # the whole file would be fine
+    s3_server.put(cur_data_key(2024, 3, 1), cut)
+    cur = {"AWS_BILLING_FORMAT": "cur2", "AWS_BILLING_CUR_PREFIX": "exports/finance-cur"}
+    message = await failure(s3_server, db, **cur)
+    assert message.splitlines()[1] == (
+        f"{cur_data_key(2024, 3, 1)}: the gzip file ends early (truncated or damaged)"
     )
     assert await stored() == []
 
