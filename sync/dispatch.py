@@ -82,19 +82,21 @@ async def run_sync(
     end: date | None = None,
     force: bool = False,
     progress: Progress | None = None,
+    missing_billing: list[str] | None = None,
 ) -> SyncRun:
     """Run one sync of ``kind`` under its lock; returns the finished run record.
 
     Raises SyncAlreadyRunning when another run of the kind holds the lock, and whatever the
     sync raised (the run is then recorded as failed). For AWS billing, ``start`` and ``end``
     name months (any day in them); without them, the current month and, until the 5th, the
-    previous one; ``force`` replaces a month even when its files hash as at its last import.
+    previous one; ``force`` replaces a month even when its files hash as at its last import;
+    with ``missing_billing`` a month without files is noted there instead of failing the run.
     """
     if kind not in ALL_KINDS:
         raise ValueError(f"unknown sync kind {kind!r}")
     lock_ttl = settings.sync_schedule.lock_ttl
     if kind == "aws-billing":
-        return await _run_aws_billing(settings, start, end, force=force)
+        return await _run_aws_billing(settings, start, end, force=force, missing=missing_billing)
     if kind in SLACK_KINDS:
         return await _run_slack(kind, settings)
 
@@ -152,7 +154,12 @@ async def _run_slack(kind: str, settings: Settings) -> SyncRun:
 
 
 async def _run_aws_billing(
-    settings: Settings, start: date | None, end: date | None, *, force: bool
+    settings: Settings,
+    start: date | None,
+    end: date | None,
+    *,
+    force: bool,
+    missing: list[str] | None,
 ) -> SyncRun:
     if not settings.aws_billing_bucket:
         raise SyncUnavailable("AWS_BILLING_BUCKET is required for the AWS billing import")
@@ -160,7 +167,7 @@ async def _run_aws_billing(
     lock_ttl = settings.sync_schedule.lock_ttl
     async with sync_run("aws-billing", first, last, forced=force, ttl=lock_ttl) as run:
         try:
-            run.counts = await sync_aws_billing(settings, first, last, force=force)
+            run.counts = await sync_aws_billing(settings, first, last, force=force, missing=missing)
         except AwsBillingFailed as failed:
             run.counts = failed.counts  # the months that were imported
             raise

@@ -23,7 +23,13 @@ from core.db import DatabaseError, open_database
 from core.errors import CommandError
 from core.settings import Settings, SettingsError
 from models import SyncRun
-from sync.dispatch import ALL_KINDS, SyncUnavailable, missing_configuration, run_sync
+from sync.dispatch import (
+    ALL_KINDS,
+    SyncUnavailable,
+    hours_range,
+    missing_configuration,
+    run_sync,
+)
 from sync.runs import describe_error
 from sync.tenkfeet.hours import Progress as ProgressFn
 
@@ -69,8 +75,15 @@ def progress_display(kind: str) -> Iterator[ProgressFn | None]:
 
 async def _run_one(kind: str, settings: Settings, args: argparse.Namespace) -> None:
     start, end = args.start_date, args.end_date
-    if kind == "aws-billing" and (args.aws_month or args.what != "aws-billing"):
+    if kind == "aws-billing" and args.aws_month:
         start = end = args.aws_month
+    missing: list[str] | None = None
+    if kind == "aws-billing" and args.what == "all" and (start or end):
+        # `sync all` over a range takes the AWS bills of the hours' months that AWS has
+        # written: a month without one is noted, not a failure (`sync aws-billing` with dates
+        # asks for those months only, and fails without them).
+        span = hours_range(settings, start, end)
+        start, end, missing = span.start, span.end, []
     with progress_display(kind) as report:
         run = await run_sync(
             kind,
@@ -79,17 +92,19 @@ async def _run_one(kind: str, settings: Settings, args: argparse.Namespace) -> N
             end=end,
             force=args.force,
             progress=report,
+            missing_billing=missing,
         )
     print(describe_run(run), flush=True)
+    for note in missing or ():
+        print(f"{kind}: no billing files, skipped: {note}", flush=True)
     for line in await after_sync(kind, settings):
         print(line, flush=True)
 
 
 def aws_month(args: argparse.Namespace) -> date | None:
     """--year and --month (aws-billing only, both or neither) as a day of that month. Dates
-    given to `sync aws-billing` instead name the months they fall in (from --start-date's to
-    --end-date's); those of `sync all` are the hours' and leave AWS billing at its default
-    months."""
+    given to `sync aws-billing` or `sync all` instead name the months they fall in (from
+    --start-date's to --end-date's)."""
     year, month = getattr(args, "year", None), getattr(args, "month", None)
     if year is None and month is None:
         return None

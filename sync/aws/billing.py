@@ -168,11 +168,17 @@ class AwsBillingFailed(RuntimeError):
 
 
 async def sync_aws_billing(
-    settings: Settings, start: date | None = None, end: date | None = None, *, force: bool = False
+    settings: Settings,
+    start: date | None = None,
+    end: date | None = None,
+    *,
+    force: bool = False,
+    missing: list[str] | None = None,
 ) -> SyncCounts:
     """Imports each month (see :func:`billing_months`); a bad month is left as it was while
     the others are stored, and the run then fails listing every problem. ``force``: replace
-    each month even when its files hash as at its last import."""
+    each month even when its files hash as at its last import. ``missing``: a month without
+    files is noted there (and counted as skipped) instead of failing the run."""
     months = billing_months(company_today(settings), start, end)
     counts = SyncCounts()
     failures: list[str] = []
@@ -181,6 +187,13 @@ async def sync_aws_billing(
             try:
                 async with read_month(client, settings, year, month) as billing:
                     stored = await store_month(billing, force=force)
+            except S3Missing as exc:
+                if missing is None:
+                    failures.append(f"{year}-{month:02d}: {exc}")
+                else:
+                    missing.append(f"{year}-{month:02d}: {exc}")
+                    counts += SyncCounts(skipped=1)
+                continue
             except (BadBilling, S3Problem) as exc:
                 failures.append(f"{year}-{month:02d}: {exc}")
                 continue
@@ -190,12 +203,19 @@ async def sync_aws_billing(
                 skipped=stored.unchanged,
             )
     if failures:
-        noun = "month" if len(failures) == 1 else "months"
-        raise AwsBillingFailed(
-            f"{len(failures)} {noun} not imported (left as they were): " + "\n".join(failures),
-            counts,
-        )
+        raise AwsBillingFailed(failure_message(failures), counts)
     return counts
+
+
+def failure_message(failures: Sequence[str]) -> str:
+    """A first line that says it all (each month's reason in short), then every detail line
+    (a bad file's rows): the operator reads the last line first, the run record keeps it."""
+    noun = "month" if len(failures) == 1 else "months"
+    reasons = "; ".join(failure.splitlines()[0].rstrip(":") for failure in failures)
+    details = [line for failure in failures for line in failure.splitlines()[1:]]
+    return "\n".join(
+        [f"{len(failures)} {noun} not imported (left as they were): {reasons}", *details]
+    )
 
 
 def month_span(months: Sequence[tuple[int, int]]) -> tuple[date, date]:

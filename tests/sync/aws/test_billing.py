@@ -240,7 +240,7 @@ async def test_malformed_rows_are_listed_by_file_and_line_and_nothing_is_stored(
     lines = (await failure(s3_server, db)).splitlines()
     assert lines == [
         "1 month not imported (left as they were): 2024-03: 6 problems in the billing files, "
-        "nothing imported:",
+        "nothing imported",
         f"{LEGACY_MARCH}:3: TotalCost '12,50' is not a number",
         f"{LEGACY_MARCH}:4: LinkedAccountId '12345' is not 12 digits",
         f"{LEGACY_MARCH}:5: BillingPeriodStartDate '31.03.2024' is not a date",

@@ -187,3 +187,60 @@ async def test_the_cli_links_moves_lists_and_unlinks(db: str, s3_server: S3Serve
         "financebot: aws-billing sync failed: 1 month not imported (left as they were): "
         "2024-04: s3://billing/123456789012-aws-billing-csv-2024-04.csv does not exist"
     ]
+
+
+def cli_env(db: str, s3_server: S3Server) -> dict[str, str]:
+    return {
+        "DATABASE_URL": db,
+        "AWS_BILLING_BUCKET": "billing",
+        "AWS_BILLING_KEY": "123456789012-aws-billing-csv-{year}-{month:02d}.csv",
+        "AWS_ENDPOINT_URL": s3_server.endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+
+
+async def test_sync_all_over_a_range_imports_its_months_and_notes_those_without_a_bill(
+    db: str, s3_server: S3Server
+) -> None:
+    """The range of `sync all` is the AWS months' too (not today's month); a month AWS wrote
+    no file for is a note, not a failure."""
+    portal = await project(1, "Acme portal")
+    await link_account(ACME, portal.guid, actor="cli:test")
+    s3_server.put("123456789012-aws-billing-csv-2024-03.csv", legacy_file())
+    env = cli_env(db, s3_server)
+    result = await financebot(
+        "sync", "all", "--start-date", "2024-03-01", "--end-date", "2024-04-30", **env
+    )
+    assert result.code == 0, result.stderr
+    assert "aws-billing 2024-03..2024-04: added 5, updated 0, deleted 0, skipped 1" in result.stdout
+    assert (
+        "aws-billing: no billing files, skipped: 2024-04: "
+        "s3://billing/123456789012-aws-billing-csv-2024-04.csv does not exist"
+    ) in result.stdout.splitlines()
+    assert (await invoice_of(portal, 2024, 3)).aws_billing_money == {"USD": "10.25"}
+
+
+async def test_a_failed_import_ends_with_one_line_that_names_every_month(
+    db: str, s3_server: S3Server
+) -> None:
+    """Asked for by dates, a month without a file fails; a bad file's rows come first on
+    stderr, and the last line alone says what failed and why."""
+    april = {"start": "2024/04/01 00:00:00", "end": "2024/04/30 23:59:59"}
+    bad_april = csv_bytes(LEGACY_HEADER, [legacy_row(ACME, "LinkedLineItem", "7,25", **april)])
+    s3_server.put("123456789012-aws-billing-csv-2024-04.csv", bad_april)
+    env = cli_env(db, s3_server)
+    result = await financebot(
+        "sync", "aws-billing", "--start-date", "2024-04-01", "--end-date", "2024-05-31", **env
+    )
+    assert result.code == 1
+    *details, last = result.stderr_lines
+    assert details == [
+        "123456789012-aws-billing-csv-2024-04.csv:2: TotalCost '7,25' is not a number"
+    ]
+    assert last == (
+        "financebot: aws-billing sync failed: 2 months not imported (left as they were): "
+        "2024-04: 1 problem in the billing files, nothing imported; "
+        "2024-05: s3://billing/123456789012-aws-billing-csv-2024-05.csv does not exist"
+    )
