@@ -45,6 +45,18 @@ def legacy_file() -> bytes:
     )
 
 
+def cli_env(db: str, s3_server: S3Server) -> dict[str, str]:
+    return {
+        "DATABASE_URL": db,
+        "AWS_BILLING_BUCKET": "billing",
+        "AWS_BILLING_KEY": "123456789012-aws-billing-csv-{year}-{month:02d}.csv",
+        "AWS_ENDPOINT_URL": s3_server.endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+
+
 async def test_a_linked_project_gets_an_invoice_with_its_accounts_costs_per_currency(
     db: str, s3_server: S3Server
 ) -> None:
@@ -130,15 +142,7 @@ async def test_the_cli_links_moves_lists_and_unlinks(db: str, s3_server: S3Serve
     portal = await project(1, "Acme portal")
     hosting = await project(2, "Hosting")
     s3_server.put("123456789012-aws-billing-csv-2024-03.csv", legacy_file())
-    env = {
-        "DATABASE_URL": db,
-        "AWS_BILLING_BUCKET": "billing",
-        "AWS_BILLING_KEY": "123456789012-aws-billing-csv-{year}-{month:02d}.csv",
-        "AWS_ENDPOINT_URL": s3_server.endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
+    env = cli_env(db, s3_server)
     synced = await financebot("sync", "aws-billing", "--year", "2024", "--month", "3", **env)
     assert synced.code == 0, synced.stderr
     assert synced.stdout.startswith("aws-billing 2024-03: added 5, updated 0, deleted 0")
@@ -187,18 +191,6 @@ async def test_the_cli_links_moves_lists_and_unlinks(db: str, s3_server: S3Serve
         "financebot: aws-billing sync failed: 1 month not imported (left as they were): "
         "2024-04: s3://billing/123456789012-aws-billing-csv-2024-04.csv does not exist"
     ]
-
-
-def cli_env(db: str, s3_server: S3Server) -> dict[str, str]:
-    return {
-        "DATABASE_URL": db,
-        "AWS_BILLING_BUCKET": "billing",
-        "AWS_BILLING_KEY": "123456789012-aws-billing-csv-{year}-{month:02d}.csv",
-        "AWS_ENDPOINT_URL": s3_server.endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
 
 
 async def test_sync_all_over_a_range_imports_its_months_and_notes_those_without_a_bill(
