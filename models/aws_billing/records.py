@@ -2,7 +2,8 @@
 
 Every value is checked (docs/csv-formats.md, "AWS billing files"): the account id is 12 digits,
 text fits its column, the billing period is a date in the month imported, quantity and cost
-are exact decimals with at most 10 decimal places, the currency is three capital letters.
+are exact decimals (more than 10 decimal places rounded half-even to 10), the currency is
+three capital letters.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from operator import attrgetter
 
 from models.aws import is_account_id
@@ -19,6 +20,7 @@ from models.aws_billing.formats import FIELDS, BillingFormat
 
 MAX_TEXT = 255
 MAX_DECIMALS = 10
+PLACES = Decimal(1).scaleb(-MAX_DECIMALS)
 LIMIT = Decimal("1e17")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _DATE = re.compile(r"([0-9]{4})[-/]([0-9]{2})[-/]([0-9]{2})(?:[T ][0-9:.]*Z?)?")
@@ -148,7 +150,9 @@ class RowReader:
             value = Decimal("NaN")
         if not value.is_finite() or abs(value) >= LIMIT:
             raise BadRow(f"{self._column(field)} {text[:40]!r} is not a number")
-        exponent = value.normalize().as_tuple().exponent
+        exponent = value.as_tuple().exponent
         if isinstance(exponent, int) and exponent < -MAX_DECIMALS:
-            raise BadRow(f"{self._column(field)} {text[:40]!r} has over {MAX_DECIMALS} decimals")
+            # A CUR 2.0 column typed double comes as e.g. 2.7777777777777778E-4: rounded to
+            # what the database keeps (AWS's own cost columns carry 10 decimals), not refused.
+            value = value.quantize(PLACES, rounding=ROUND_HALF_EVEN)
         return value

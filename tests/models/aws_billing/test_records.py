@@ -56,3 +56,16 @@ def test_the_stored_key_is_spelled_once_for_record_spill_and_row() -> None:
     assert [is_account_id(t) for t in ("123456789012", "12345678901", "1234567890123", "")] == [
         True, False, False, False
     ]  # fmt: skip
+
+
+def test_more_than_ten_decimals_are_rounded_not_refused() -> None:
+    """CUR 2.0 writes some amounts as doubles (2.7777777777777778E-4): the month is kept, its
+    amounts rounded half-even to the 10 places stored."""
+    with closing(MonthCollector(CUR, 2024, 3)) as collector:
+        collector.start_file("cur.csv.gz", CUR_HEADER)
+        collector.add_row(2, cur_row(ACME, "2.7777777777777778E-4"))
+        collector.add_row(3, cur_row(ACME, "0.00000000005", usage="Storage"))
+        collector.add_row(4, cur_row(ACME, "0.00000000015", usage="Requests"))
+        month = collector.result()
+        costs = sorted(str(r.cost) for r in month.records())
+    assert costs == ["0.0002777778", "0E-10", "2E-10"]
