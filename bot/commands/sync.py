@@ -129,7 +129,8 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
 
     try:
         async with open_database(settings.database_url):
-            failures = ran = 0
+            failed: list[str] = []
+            ran = 0
             for kind in kinds:
                 note = missing_configuration(kind, settings)
                 if note:
@@ -142,18 +143,19 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
                     if args.what != "all":
                         raise CommandError(str(exc)) from None
                     print(f"{kind}: failed: {exc}", file=sys.stderr, flush=True)
-                    failures += 1
+                    failed.append(kind)
                 except Exception as exc:
                     for line in str(exc).splitlines()[1:]:  # a bad billing file's rows
                         print(line, file=sys.stderr, flush=True)
                     if args.what != "all":
                         raise CommandError(f"{kind} sync failed: {describe_error(exc)}") from None
                     print(f"{kind}: failed: {describe_error(exc)}", file=sys.stderr, flush=True)
-                    failures += 1
+                    failed.append(kind)
     except DatabaseError as exc:
         raise CommandError(str(exc)) from None
-    if failures:
-        raise CommandError(f"{failures} of the syncs failed")
+    if failed:
+        noun = "sync" if ran == 1 else "syncs"
+        raise CommandError(f"{len(failed)} of {ran} {noun} failed: {', '.join(failed)}")
     if not ran:
         raise CommandError(
             "nothing to sync: set TENKFEET_AUTH (10000ft), SLACK_BOT_TOKEN (Slack directory) "

@@ -107,6 +107,17 @@ async def test_sync_all_without_anything_configured_notes_each_and_fails(db: str
     assert await SyncRun.all().count() == 0
 
 
+async def test_sync_all_ends_with_one_line_naming_the_syncs_that_failed(db: str) -> None:
+    async with running_emulator() as emulator:
+        result = await financebot("sync", "all", *RANGE, **tenkfeet_env(db, emulator, "wrong"))
+    assert result.code == 1
+    *each, last = result.err.strip().splitlines()
+    kinds = ["users", "projects", "leave-types", "holidays", "hours"]
+    assert [line.split(":")[0] for line in each] == kinds
+    assert all("HTTP 401" in line for line in each)
+    assert last == f"financebot: 5 of 5 syncs failed: {', '.join(kinds)}"
+
+
 async def test_a_refused_token_exits_non_zero_naming_the_host_and_tenkfeet_auth(db: str) -> None:
     async with running_emulator() as emulator:
         result = await financebot("sync", "holidays", **tenkfeet_env(db, emulator, "wrong"))
